@@ -1,0 +1,219 @@
+"""The ``careergraph`` command: a thin click layer over the library.
+
+Each command parses its options, calls library functions and prints. Library
+errors (:class:`careergraph.errors.CareergraphError`) become a one-line
+``Error: …`` and the error's exit status (1 for bad data or no answer, 2 for
+words the user has to change). Heavy libraries are imported inside the
+commands that need them, so ``careergraph --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .errors import CareergraphError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .names import LabelIndex
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failure(click.ClickException):
+    """A library error, shown as ``Error: message`` with the error's exit status."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@contextmanager
+def reported() -> Iterator[None]:
+    """Turn careergraph's errors into click's, with their exit status."""
+    try:
+        yield
+    except CareergraphError as error:
+        raise Failure(str(error), error.exit_code) from error
+
+
+def reports_errors(command: F) -> F:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with reported():
+            return command(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    """What every command shares: the data paths, and the graph loaded once on demand."""
+
+    def __init__(self, data: tuple[Path, ...]) -> None:
+        self.data = list(data)
+        self._graph: Graph | None = None
+        self._index: LabelIndex | None = None
+
+    @property
+    def paths(self) -> list[Path]:
+        from .data import default_data_paths
+
+        return self.data or default_data_paths()
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            from .data import load_graph
+
+            self._graph = load_graph(self.paths)
+        return self._graph
+
+    @property
+    def index(self) -> LabelIndex:
+        if self._index is None:
+            from .names import LabelIndex
+
+            self._index = LabelIndex.from_graph(self.graph)
+        return self._index
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+def _split_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Path, ...]:
+    # click reads CAREERGRAPH_DATA as one string; split it on os.pathsep like PATH.
+    paths: list[Path] = []
+    for item in value:
+        paths.extend(Path(p) for p in item.split(os.pathsep) if p)
+    return tuple(paths)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    envvar="CAREERGRAPH_DATA",
+    callback=_split_data,
+    metavar="PATH",
+    help="A Turtle file or a folder of them to load instead of the shipped data "
+    "(repeatable; also CAREERGRAPH_DATA, paths separated by the OS path separator).",
+)
+@click.version_option(package_name="careergraph")
+@click.pass_context
+def main(ctx: click.Context, data: tuple[Path, ...]) -> None:
+    """A knowledge graph of career transitions in data and ML work.
+
+    Roles, skills, tools, guests and podcast episodes as RDF, with timestamped
+    episode segments as evidence for every claim.
+    """
+    ctx.obj = Context(data)
+
+
+# --- queries -------------------------------------------------------------------
+
+
+@main.command("queries")
+@reports_errors
+def queries_command() -> None:
+    """List the named queries with what they answer and their parameters."""
+    from .data import shipped_dir
+    from .sparql import list_queries
+
+    for query in list_queries(shipped_dir("queries")):
+        params = " ".join(f"{p.name}={p.kind.upper()}" for p in query.params)
+        click.echo(f"{query.name}{' ' + params if params else ''}")
+        click.echo(f"    {query.description}")
+
+
+@main.command("query")
+@click.argument("query_spec", metavar="QUERY")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A value for one of the query's parameters (repeatable). Labels of roles, "
+    "skills, tools and guests are matched case-insensitively.",
+)
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json", "xml"]),
+    default="table",
+    show_default=True,
+    help="table for people; csv, tsv, json and xml are the W3C SPARQL 1.1 results formats.",
+)
+@click.option("--limit", type=click.IntRange(min=0), help="Return at most this many rows.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Stop the query after this many seconds.",
+)
+@pass_context
+@reports_errors
+def query_command(
+    context: Context, query_spec: str, params: tuple[str, ...], fmt: str, limit: int | None, timeout: float
+) -> None:
+    """Run a SPARQL query: a name from `careergraph queries`, a path to an .rq file, or - (stdin).
+
+    Queries are read-only: updates, LOAD, SERVICE and FROM are refused before
+    anything runs.
+    """
+    from .data import shipped_dir
+    from .results import format_output
+    from .sparql import check_query, find_query, parse_param_options, run_query
+
+    stdin_text = sys.stdin.read() if query_spec == "-" else None
+    query = find_query(query_spec, shipped_dir("queries"), stdin_text=stdin_text)
+    check_query(query.text)  # refuse before loading any data
+    values = parse_param_options(params)
+    needs_labels = any(p.kind not in ("string", "integer", "iri") for p in query.params)
+    output = run_query(
+        context.graph,
+        query,
+        params=values,
+        index=context.index if needs_labels else None,
+        limit=limit,
+        timeout=timeout,
+    )
+    click.echo(format_output(output, fmt), nl=fmt == "table")
+
+
+# --- validate ------------------------------------------------------------------
+
+
+@main.command("validate")
+@click.option(
+    "--shapes",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="SHACL shapes to check against (default: the shipped graph_data/shapes.ttl).",
+)
+@pass_context
+@reports_errors
+def validate_command(context: Context, shapes: Path | None) -> None:
+    """Check the loaded data against the SHACL shapes; exit 1 when it does not conform."""
+    from .data import shipped_dir
+    from .validate import validate_graph
+
+    shapes = shapes or shipped_dir("graph_data") / "shapes.ttl"
+    violations = validate_graph(context.graph, shapes)
+    if not violations:
+        click.echo(f"ok: {len(context.graph)} triples conform to {shapes.name}")
+        return
+    for violation in violations:
+        click.echo(str(violation))
+    raise Failure(f"{len(violations)} violation{'s' if len(violations) != 1 else ''} of {shapes.name}")

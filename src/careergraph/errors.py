@@ -1,0 +1,77 @@
+"""careergraph's exceptions: one base class, a subclass per kind of failure.
+
+Every message names the thing at fault (the file and line, the unknown name,
+the parameter) so the CLI can print it as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class CareergraphError(Exception):
+    """Base class of every error careergraph raises on purpose."""
+
+    #: The CLI's exit status for this kind of error (2: the user's words are off).
+    exit_code = 1
+
+
+class DataFileError(CareergraphError):
+    """A data file cannot be read or parsed."""
+
+    def __init__(self, path: str, message: str, *, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {message}")
+
+
+class UnknownNameError(CareergraphError):
+    """A role, skill, tool, guest or query name that is not in the graph.
+
+    >>> str(UnknownNameError("role", "Data Sceintist", ["Data Scientist"]))
+    "unknown role 'Data Sceintist'; did you mean: Data Scientist?"
+    """
+
+    exit_code = 2
+
+    def __init__(self, kind: str, name: str, suggestions: Iterable[str] = ()) -> None:
+        self.kind = kind
+        self.name = name
+        self.suggestions = list(suggestions)
+        message = f"unknown {kind} {name!r}"
+        if self.suggestions:
+            message += "; did you mean: " + ", ".join(self.suggestions) + "?"
+        super().__init__(message)
+
+
+class QueryParameterError(CareergraphError):
+    """A named query's parameter is missing, unknown or malformed."""
+
+    exit_code = 2
+
+
+class UnsafeQueryError(CareergraphError):
+    """A query would write, load or reach outside the loaded data."""
+
+    exit_code = 2
+
+
+class QuerySyntaxError(CareergraphError):
+    """A query does not parse as SPARQL 1.1."""
+
+    exit_code = 2
+
+
+class QueryTimeoutError(CareergraphError):
+    """A query ran past its time limit and was stopped."""
+
+
+class UsageError(CareergraphError):
+    """The request makes no sense as asked (for example the same role at both ends)."""
+
+    exit_code = 2
+
+
+class NoPathError(CareergraphError):
+    """No route leads from one role to another within the bounds given."""

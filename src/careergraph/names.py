@@ -1,0 +1,158 @@
+"""Resolving what people type ("MLE", "data scientists", "k8s") to IRIs.
+
+A :class:`LabelIndex` maps the normalised preferred and alternative labels of
+roles, skills, tools, topics, guests and episodes to their IRIs, and suggests
+the closest known names when a name is unknown.
+
+Examples
+--------
+>>> from rdflib import Graph
+>>> g = Graph().parse(format="turtle", data='''
+...   @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+...   @prefix cg: <https://w3id.org/careergraph/ontology#> .
+...   <https://w3id.org/careergraph/id/role/data-scientist> skos:inScheme cg:Roles ;
+...       skos:prefLabel "Data Scientist"@en ; skos:altLabel "DS"@en .
+... ''')
+>>> index = LabelIndex.from_graph(g)
+>>> index.resolve("role", "data scientists")
+rdflib.term.URIRef('https://w3id.org/careergraph/id/role/data-scientist')
+>>> index.resolve("role", "Data Sceintist")
+Traceback (most recent call last):
+...
+careergraph.errors.UnknownNameError: unknown role 'Data Sceintist'; did you mean: Data Scientist?
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rdflib import Graph, URIRef
+
+from .errors import UnknownNameError
+from .vocab import CG, RDF, SCHEMA, SKOS
+
+__all__ = ["KINDS", "LabelIndex", "normalise"]
+
+#: The kinds of named thing, with the concept scheme that holds each SKOS kind.
+KINDS = {"role": CG.Roles, "skill": CG.Skills, "tool": CG.Tools, "topic": CG.Topics}
+_SPACE = re.compile(r"[\s_]+")
+_ROLE_WORD = re.compile(r"\s+role$")
+
+
+def normalise(name: str) -> str:
+    """Case-fold, trim and collapse spaces, hyphens and underscores.
+
+    >>> normalise("  Full-Stack   Data_Scientist ")
+    'full stack data scientist'
+    """
+    return _SPACE.sub(" ", name.casefold().replace("-", " ")).strip()
+
+
+def _variants(key: str) -> list[str]:
+    """Keys to try for a normalised name: itself, without a trailing "role", singular."""
+    keys = [key]
+    without_role = _ROLE_WORD.sub("", key)
+    if without_role != key:
+        keys.append(without_role)
+    for k in list(keys):
+        if k.endswith("ies"):
+            keys.append(k[:-3] + "y")
+        elif k.endswith("s") and not k.endswith("ss"):
+            keys.append(k[:-1])
+    return keys
+
+
+@dataclass
+class LabelIndex:
+    """Labels of named things, by kind, for case-insensitive lookup and suggestions."""
+
+    #: kind -> normalised label -> IRIs with that label
+    keys: dict[str, dict[str, set[URIRef]]] = field(default_factory=dict)
+    #: IRI -> its display label
+    labels: dict[URIRef, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> LabelIndex:
+        """Index the roles, skills, tools and topics (SKOS), guests and episodes of ``graph``."""
+        index = cls()
+        for kind, scheme in KINDS.items():
+            for concept in graph.subjects(SKOS.inScheme, scheme):
+                if not isinstance(concept, URIRef):
+                    continue
+                pref = [str(label) for label in graph.objects(concept, SKOS.prefLabel)]
+                alts = [str(label) for label in graph.objects(concept, SKOS.altLabel)]
+                index.add(kind, concept, sorted(pref) + sorted(alts))
+        for kind, rdf_type, props in (
+            ("guest", SCHEMA.Person, (SCHEMA.name, SCHEMA.alternateName)),
+            ("episode", SCHEMA.PodcastEpisode, (SCHEMA.name, CG.slug)),
+        ):
+            for thing in graph.subjects(RDF.type, rdf_type):
+                if isinstance(thing, URIRef):
+                    names = [str(o) for prop in props for o in sorted(graph.objects(thing, prop))]
+                    index.add(kind, thing, names)
+        return index
+
+    def add(self, kind: str, iri: URIRef, names: list[str]) -> None:
+        """Add ``iri`` as a ``kind`` known by ``names`` (the first is its display label)."""
+        if not names:
+            names = [iri.rsplit("/", 1)[-1]]
+        self.labels.setdefault(iri, names[0])
+        by_key = self.keys.setdefault(kind, {})
+        # The IRI's last segment (a slug) names it too.
+        for name in [*names, iri.rsplit("/", 1)[-1]]:
+            by_key.setdefault(normalise(name), set()).add(iri)
+
+    def label(self, iri: URIRef) -> str:
+        """The display label of ``iri`` (its last path segment if it has none)."""
+        return self.labels.get(iri) or str(iri).rsplit("/", 1)[-1]
+
+    def known(self, kind: str) -> list[str]:
+        """The display labels of every ``kind`` in the index, sorted."""
+        iris = {iri for iris in self.keys.get(kind, {}).values() for iri in iris}
+        return sorted({self.label(iri) for iri in iris}, key=str.casefold)
+
+    def lookup(self, kind: str, name: str) -> URIRef | None:
+        """The IRI of the ``kind`` called ``name``, or None (also when ``name`` is ambiguous)."""
+        if name.startswith(("http://", "https://")):
+            iri = URIRef(name)
+            in_kind = any(iri in iris for iris in self.keys.get(kind, {}).values())
+            return iri if in_kind else None
+        by_key = self.keys.get(kind, {})
+        for key in _variants(normalise(name)):
+            iris = by_key.get(key)
+            if iris and len(iris) == 1:
+                return next(iter(iris))
+        return None
+
+    def resolve(self, kind: str, name: str) -> URIRef:
+        """The IRI of the ``kind`` called ``name``.
+
+        Raises
+        ------
+        UnknownNameError
+            with up to five of the closest known names.
+        """
+        iri = self.lookup(kind, name)
+        if iri is None:
+            raise UnknownNameError(kind, name, self.suggest(kind, name))
+        return iri
+
+    def suggest(self, kind: str, name: str, *, limit: int = 5) -> list[str]:
+        """Display labels of the ``kind`` s whose names are closest to ``name``."""
+        by_key = self.keys.get(kind, {})
+        key = normalise(name)
+        scores: dict[URIRef, float] = defaultdict(float)
+        for candidate, iris in by_key.items():
+            ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
+            if key and (key in candidate or candidate in key):
+                ratio = max(ratio, 0.75)
+            for iri in iris:
+                scores[iri] = max(scores[iri], ratio)
+        ranked = sorted(
+            (iri for iri, score in scores.items() if score >= 0.6),
+            key=lambda iri: (-scores[iri], self.label(iri)),
+        )
+        return [self.label(iri) for iri in ranked[:limit]]
