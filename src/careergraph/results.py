@@ -93,9 +93,26 @@ def format_output(output: QueryOutput, fmt: str) -> str:
         return _format_graph(output, fmt)
     if fmt == "table":
         return format_table(output)
+    if fmt == "tsv":
+        return format_tsv(output)
     data = output.to_result().serialize(format=fmt)
     text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
     return text if text.endswith("\n") else text + "\n"
+
+
+def format_tsv(output: QueryOutput) -> str:
+    """SPARQL 1.1 TSV: a ``?var`` header, then terms in Turtle syntax (rdflib has no writer).
+
+    >>> out = QueryOutput("SELECT", variables=["s", "n"], rows=[(URIRef("urn:x"), Literal(5))])
+    >>> format_tsv(out).splitlines()
+    ['?s\\t?n', '<urn:x>\\t"5"^^<http://www.w3.org/2001/XMLSchema#integer>']
+    """
+    if output.kind == "ASK":
+        return f"?_askResult\n{'true' if output.boolean else 'false'}\n"
+    lines = ["\t".join(f"?{v}" for v in output.variables)]
+    for row in output.rows:
+        lines.append("\t".join("" if value is None else _n3(value) for value in row))
+    return "\n".join(lines) + "\n"
 
 
 def _format_graph(output: QueryOutput, fmt: str) -> str:
@@ -113,4 +130,6 @@ def _format_graph(output: QueryOutput, fmt: str) -> str:
 
 
 def _n3(term: object) -> str:
-    return term.n3() if isinstance(term, URIRef | Literal | BNode) else str(term)
+    """A term in Turtle syntax, with tabs and newlines escaped so it fits one TSV cell."""
+    text = term.n3() if isinstance(term, URIRef | Literal | BNode) else str(term)
+    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
