@@ -22,6 +22,7 @@ import click
 from .errors import CareergraphError
 
 if TYPE_CHECKING:
+    import networkx as nx
     from rdflib import Graph
 
     from .names import LabelIndex
@@ -62,6 +63,7 @@ class Context:
         self.data = list(data)
         self._graph: Graph | None = None
         self._index: LabelIndex | None = None
+        self._roles: nx.DiGraph | None = None
 
     @property
     def paths(self) -> list[Path]:
@@ -84,6 +86,45 @@ class Context:
 
             self._index = LabelIndex.from_graph(self.graph)
         return self._index
+
+    @property
+    def roles(self) -> nx.DiGraph:
+        """The role projection of the loaded graph."""
+        if self._roles is None:
+            from .network import project_roles
+
+            self._roles = project_roles(self.graph)
+        return self._roles
+
+    def role(self, name: str) -> str:
+        """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
+        return str(self.index.resolve("role", name))
+
+    def skills(self, names: tuple[str, ...]) -> frozenset[str]:
+        """The skills named by ``--have`` options (each may be a comma list).
+
+        An unknown skill is a warning with suggestions on stderr, not a silent no-op.
+        """
+        from .errors import UnknownNameError
+
+        found = set()
+        for option in names:
+            for name in (part.strip() for part in option.split(",")):
+                if not name:
+                    continue
+                try:
+                    found.add(str(self.index.resolve("skill", name)))
+                except UnknownNameError as error:
+                    tool = self.index.lookup("tool", name)
+                    if tool is not None:
+                        click.echo(
+                            f"Warning: {self.index.label(tool)!r} is a tool, not a skill; "
+                            "tools do not change a route's cost (ignored)",
+                            err=True,
+                        )
+                    else:
+                        click.echo(f"Warning: {error} (ignored)", err=True)
+        return frozenset(found)
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -217,3 +258,99 @@ def validate_command(context: Context, shapes: Path | None) -> None:
     for violation in violations:
         click.echo(str(violation))
     raise Failure(f"{len(violations)} violation{'s' if len(violations) != 1 else ''} of {shapes.name}")
+
+
+# --- paths -------------------------------------------------------------------------
+
+_HAVE = click.option(
+    "--have",
+    multiple=True,
+    metavar="SKILL",
+    help="A skill you already have (repeatable, or a comma list); it costs nothing on the route.",
+)
+_TEXT_FORMAT = click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+
+
+@main.command("path")
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@_HAVE
+@click.option(
+    "-k",
+    "--alternatives",
+    type=click.IntRange(min=1, max=50),
+    default=1,
+    show_default=True,
+    help="How many routes to show, cheapest first.",
+)
+@click.option(
+    "--max-hops",
+    type=click.IntRange(min=1, max=10),
+    default=4,
+    show_default=True,
+    help="The most steps a route may take.",
+)
+@_TEXT_FORMAT
+@pass_context
+@reports_errors
+def path_command(
+    context: Context, source: str, target: str, have: tuple[str, ...], alternatives: int, max_hops: int, fmt: str
+) -> None:
+    """The cheapest route from role FROM to role TO: the skills each step adds and who says so.
+
+    Roles are matched by label or alternative label, case-insensitively
+    ("MLE", "ml engineer", "data scientists"). The cost of a step is the
+    number of skills still to gain plus penalties for inferred steps and thin
+    evidence (see the README).
+    """
+    from .errors import NoPathError, UsageError
+    from .paths import alternative_paths, reachable_from, reaching
+    from .report import routes_json, routes_markdown, routes_text
+
+    u, v = context.role(source), context.role(target)
+    if u == v:
+        raise UsageError(f"{source!r} and {target!r} are the same role; name two different roles")
+    held = context.skills(have)
+    G = context.roles
+    try:
+        routes = alternative_paths(G, u, v, k=alternatives, have=held, max_hops=max_hops)
+    except NoPathError:
+        label = G.nodes
+        forward = ", ".join(label[n]["label"] for n in reachable_from(G, u, max_hops=max_hops)) or "none"
+        backward = ", ".join(label[n]["label"] for n in reaching(G, v, max_hops=max_hops)) or "none"
+        raise NoPathError(
+            f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps. "
+            f"Reachable from {label[u]['label']}: {forward}. "
+            f"Roles that lead to {label[v]['label']}: {backward}."
+        ) from None
+    if fmt == "json":
+        click.echo(routes_json(G, u, v, routes), nl=False)
+    elif fmt == "markdown":
+        click.echo(routes_markdown(G, routes), nl=False)
+    else:
+        click.echo(routes_text(G, routes), nl=False)
+
+
+@main.command("next")
+@click.argument("role", metavar="ROLE")
+@_HAVE
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many roles.")
+@_TEXT_FORMAT
+@pass_context
+@reports_errors
+def next_command(context: Context, role: str, have: tuple[str, ...], limit: int | None, fmt: str) -> None:
+    """The roles one step from ROLE, ranked by how many of their skills you already have."""
+    from .paths import next_roles
+    from .report import next_json, next_markdown, next_text
+
+    u = context.role(role)
+    ranked = next_roles(context.roles, u, have=context.skills(have), limit=limit)
+    render = {"json": next_json, "markdown": next_markdown, "text": next_text}[fmt]
+    click.echo(render(context.roles, u, ranked), nl=False)

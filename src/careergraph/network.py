@@ -1,0 +1,285 @@
+"""The role projection: a networkx ``DiGraph`` of roles and the moves between them.
+
+:func:`project_roles` pulls what it needs from the RDF graph with one
+CONSTRUCT query (:data:`PROJECTION_QUERY`), so it works the same on an
+in-memory graph and on anything else that answers SPARQL, and builds:
+
+- a node per role (its IRI), with ``label`` and ``skills`` (the skills its work needs);
+- an edge per recorded transition, with ``transition`` (its IRI), ``skills``
+  (what it adds and its skill gaps name, less what it keeps and what the source
+  role already needs), ``tools`` and ``evidence`` (every segment a claim for the
+  transition, its gaps, variants or projects cites);
+- where no transition is recorded, ``inferred`` edges from what the data
+  supports: a route variant that leads elsewhere (``kind="variant"``, with the
+  variant's evidence), roles related by ``skos:broader`` (``kind="related"``),
+  and a role whose needed skills you would already have at least half of
+  (:data:`OVERLAP_THRESHOLD`) from another's (``kind="overlap"``).
+
+The graph's ``labels`` attribute maps every skill and tool IRI to its label.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+from rdflib import Graph, URIRef
+
+from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
+
+__all__ = ["Evidence", "OVERLAP_THRESHOLD", "PROJECTION_QUERY", "project_roles", "projection_subgraph"]
+
+#: The share of a role's skills another role must already need for an inferred "overlap" step.
+OVERLAP_THRESHOLD = 0.5
+
+PROJECTION_QUERY = """
+PREFIX cg: <https://w3id.org/careergraph/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+
+CONSTRUCT { ?s ?p ?o }
+WHERE {
+  {
+    VALUES ?p {
+      skos:prefLabel skos:broader cg:requiresSkill cg:usesTool
+      cg:fromRole cg:toRole cg:addsSkill cg:keepsSkill cg:hasSkillGap cg:gapSkill
+      cg:hasRouteVariant cg:hasPortfolioProject cg:leadsTo cg:emphasisesSkill
+      cg:supports prov:wasAttributedTo prov:wasDerivedFrom
+      schema:partOfEpisode schema:startOffset schema:endOffset schema:url schema:video
+      schema:name rdfs:label
+    }
+    ?s ?p ?o .
+  } UNION {
+    VALUES ?o { cg:Role cg:Transition schema:Clip schema:PodcastEpisode }
+    ?s rdf:type ?o .
+    BIND(rdf:type AS ?p)
+  }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A segment (or a whole episode) that backs a step, and who said it."""
+
+    episode_title: str
+    start: int | None
+    end: int | None
+    guest: str
+    episode: str
+    url: str | None
+    claim: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "guest": self.guest,
+            "episode": {"id": self.episode, "title": self.episode_title},
+            "start": self.start,
+            "end": self.end,
+            "url": self.url,
+            "claim": self.claim,
+        }
+
+
+def projection_subgraph(graph: Graph) -> Graph:
+    """The part of ``graph`` the projection reads, pulled with one CONSTRUCT."""
+    result = graph.query(PROJECTION_QUERY)
+    assert result.graph is not None
+    return result.graph
+
+
+def project_roles(graph: Graph) -> nx.DiGraph:
+    """Project the roles and transitions of ``graph`` into a networkx ``DiGraph``.
+
+    Examples
+    --------
+    >>> from careergraph.data import load_graph, shipped_dir
+    >>> G = project_roles(load_graph([shipped_dir("graph_data")]))
+    >>> ds = "https://w3id.org/careergraph/id/role/data-scientist"
+    >>> mle = "https://w3id.org/careergraph/id/role/machine-learning-engineer"
+    >>> G.edges[ds, mle]["inferred"], G.edges[ds, mle]["transition"].rsplit("/", 1)[-1]
+    (False, 'data-scientist--machine-learning-engineer')
+    """
+    sub = projection_subgraph(graph)
+    return _build(sub)
+
+
+def _objects(graph: Graph, subject: Any, predicate: URIRef) -> frozenset[str]:
+    return frozenset(str(o) for o in graph.objects(subject, predicate) if isinstance(o, URIRef))
+
+
+def _evidence_of(graph: Graph, targets: Iterable[URIRef]) -> tuple[Evidence, ...]:
+    found: set[Evidence] = set()
+    for target in targets:
+        for claim in graph.subjects(CG.supports, target):
+            guests = sorted(str(graph.value(g, SCHEMA.name) or g) for g in graph.objects(claim, PROV.wasAttributedTo))
+            guest = ", ".join(guests) or "unknown guest"
+            for source in graph.objects(claim, PROV.wasDerivedFrom):
+                if (source, RDF.type, SCHEMA.Clip) in graph:
+                    episode = graph.value(source, SCHEMA.partOfEpisode)
+                    start = graph.value(source, SCHEMA.startOffset)
+                    end = graph.value(source, SCHEMA.endOffset)
+                    url = graph.value(source, SCHEMA.url)
+                elif (source, RDF.type, SCHEMA.PodcastEpisode) in graph:
+                    episode, start, end = source, None, None
+                    url = graph.value(source, SCHEMA.video)
+                else:
+                    continue
+                found.add(
+                    Evidence(
+                        episode_title=str(graph.value(episode, SCHEMA.name) or episode),
+                        start=None if start is None else int(start),
+                        end=None if end is None else int(end),
+                        guest=guest,
+                        episode=str(episode),
+                        url=None if url is None else str(url),
+                        claim=str(claim),
+                    )
+                )
+    return _sorted(found)
+
+
+def _sorted(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """Evidence by episode, then time (a whole episode first, a single time before a range)."""
+    return tuple(
+        sorted(evidence, key=lambda e: (e.episode_title, e.start is not None, e.start or 0, e.end is not None, e.end or 0, e.claim))
+    )
+
+
+def _build(sub: Graph) -> nx.DiGraph:
+    G = nx.DiGraph()
+    labels: dict[str, str] = {}
+    for concept, label in sub.subject_objects(SKOS.prefLabel):
+        labels.setdefault(str(concept), str(label))
+    G.graph["labels"] = labels
+
+    for role in sorted(sub.subjects(RDF.type, CG.Role)):
+        G.add_node(
+            str(role),
+            label=labels.get(str(role), str(role).rsplit("/", 1)[-1]),
+            skills=_objects(sub, role, CG.requiresSkill),
+            tools=_objects(sub, role, CG.usesTool),
+        )
+
+    def skills_of(node: str) -> frozenset[str]:
+        return G.nodes[node]["skills"] if node in G else frozenset()
+
+    variants: list[tuple[str, URIRef]] = []
+    for transition in sorted(sub.subjects(RDF.type, CG.Transition)):
+        source, target = sub.value(transition, CG.fromRole), sub.value(transition, CG.toRole)
+        if source is None or target is None or source == target:
+            continue
+        u, v = str(source), str(target)
+        gaps = list(sub.objects(transition, CG.hasSkillGap))
+        gap_skills = frozenset().union(*(_objects(sub, gap, CG.gapSkill) for gap in gaps))
+        skills = (_objects(sub, transition, CG.addsSkill) | gap_skills) - _objects(
+            sub, transition, CG.keepsSkill
+        ) - skills_of(u)
+        tools = _objects(sub, transition, CG.usesTool).union(
+            *(_objects(sub, gap, CG.usesTool) for gap in gaps)
+        )
+        supported = [transition, *gaps, *sub.objects(transition, CG.hasPortfolioProject)]
+        supported += list(sub.objects(transition, CG.hasRouteVariant))
+        for node in (u, v):
+            if node not in G:  # a role named only by a transition
+                G.add_node(node, label=labels.get(node, node.rsplit("/", 1)[-1]), skills=frozenset(), tools=frozenset())
+        if G.has_edge(u, v):  # two records of one transition: merge them
+            edge = G.edges[u, v]
+            edge["skills"] |= skills
+            edge["tools"] |= tools
+            edge["evidence"] = _sorted(set(edge["evidence"]) | set(_evidence_of(sub, supported)))
+            continue
+        G.add_edge(
+            u,
+            v,
+            transition=str(transition),
+            inferred=False,
+            kind="transition",
+            via=None,
+            skills=skills,
+            tools=tools,
+            evidence=_evidence_of(sub, supported),
+        )
+        variants.extend((u, variant) for variant in sub.objects(transition, CG.hasRouteVariant))
+
+    # A route variant that leads somewhere the transition does not: an inferred step.
+    for u, variant in sorted(variants):
+        for leads_to in sorted(sub.objects(variant, CG.leadsTo)):
+            v = str(leads_to)
+            if v == u or v not in G or G.has_edge(u, v):
+                continue
+            G.add_edge(
+                u,
+                v,
+                transition=None,
+                inferred=True,
+                kind="variant",
+                via=str(variant),
+                via_label=str(sub.value(variant, RDFS.label) or ""),
+                skills=(_objects(sub, variant, CG.emphasisesSkill) | skills_of(v)) - skills_of(u),
+                tools=_objects(sub, variant, CG.usesTool) | G.nodes[v]["tools"],
+                evidence=_evidence_of(sub, [variant]),
+            )
+
+    # Roles related by skos:broader: a move either way, inferred from the skills alone.
+    related: defaultdict[str, set[str]] = defaultdict(set)
+    for narrower, broader in sub.subject_objects(SKOS.broader):
+        if str(narrower) in G and str(broader) in G:
+            related[str(narrower)].add(str(broader))
+            related[str(broader)].add(str(narrower))
+    for u in sorted(related):
+        for v in sorted(related[u]):
+            if not G.has_edge(u, v):
+                G.add_edge(
+                    u,
+                    v,
+                    transition=None,
+                    inferred=True,
+                    kind="related",
+                    via=None,
+                    skills=skills_of(v) - skills_of(u),
+                    tools=G.nodes[v]["tools"] - G.nodes[u]["tools"],
+                    evidence=(),
+                )
+
+    _add_overlap_edges(G)
+    return G
+
+
+def _add_overlap_edges(G: nx.DiGraph) -> None:
+    """Inferred steps between roles that share enough of the target's skills.
+
+    Pairs are found through the roles that need each skill, so the work grows
+    with the pairs that share a skill, not with the square of the roles.
+    """
+    needing: defaultdict[str, list[str]] = defaultdict(list)
+    for node, skills in G.nodes(data="skills"):
+        for skill in skills:
+            needing[skill].append(node)
+    shared: defaultdict[tuple[str, str], int] = defaultdict(int)
+    for roles in needing.values():
+        for u in roles:
+            for v in roles:
+                if u != v:
+                    shared[u, v] += 1
+    for (u, v), count in sorted(shared.items()):
+        target_skills = G.nodes[v]["skills"]
+        if G.has_edge(u, v) or count / len(target_skills) < OVERLAP_THRESHOLD:
+            continue
+        G.add_edge(
+            u,
+            v,
+            transition=None,
+            inferred=True,
+            kind="overlap",
+            via=None,
+            skills=target_skills - G.nodes[u]["skills"],
+            tools=G.nodes[v]["tools"] - G.nodes[u]["tools"],
+            evidence=(),
+        )

@@ -1,0 +1,76 @@
+"""The role projection of the seed graph."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+from rdflib import Graph
+
+from careergraph.network import project_roles
+from careergraph.vocab import ID
+
+DS, MLE = str(ID["role/data-scientist"]), str(ID["role/machine-learning-engineer"])
+PLATFORM = str(ID["role/ml-platform-engineer"])
+GAP_SKILLS = {str(ID[f"skill/{s}"]) for s in ("software-engineering", "deployment-and-operations", "ml-system-design")}
+
+
+@pytest.fixture(scope="module")
+def G(seed_graph: Graph) -> nx.DiGraph:
+    return project_roles(seed_graph)
+
+
+def test_every_role_is_a_node_with_its_label(G: nx.DiGraph) -> None:
+    assert {data["label"] for _, data in G.nodes(data=True)} == {
+        "Big Data Engineer", "Data Engineer", "Data Scientist", "Full-Stack Data Scientist",
+        "Machine Learning Engineer", "ML Platform Engineer", "MLOps Engineer", "Software Engineer",
+    }
+
+
+def test_recorded_transitions_are_edges_with_their_iri(G: nx.DiGraph) -> None:
+    recorded = {(u, v): d["transition"] for u, v, d in G.edges(data=True) if not d["inferred"]}
+    assert recorded == {
+        (DS, MLE): str(ID["transition/data-scientist--machine-learning-engineer"]),
+        (DS, str(ID["role/data-engineer"])): str(ID["transition/data-scientist--data-engineer"]),
+        (str(ID["role/software-engineer"]), MLE): str(ID["transition/software-engineer--machine-learning-engineer"]),
+    }
+
+
+def test_the_seed_transition_carries_all_its_evidence_and_gap_skills(G: nx.DiGraph) -> None:
+    edge = G.edges[DS, MLE]
+    segments = [e for e in edge["evidence"] if e.start is not None]
+    assert len(segments) == 13
+    assert {e.guest for e in segments} == {
+        "Danny Ma", "Ben Wilson", "Mihail Eric", "Ellen König", "Roksolana Diachuk",
+        "Simon Stiebellehner", "Santiago Valdarrama",
+    }
+    assert GAP_SKILLS <= edge["skills"]
+    # what a data scientist keeps or already needs is not a skill to gain
+    assert str(ID["skill/model-evaluation"]) not in edge["skills"]
+    assert str(ID["skill/model-development"]) not in edge["skills"]
+    assert str(ID["tool/pytorch"]) in edge["tools"]
+
+
+def test_route_variants_become_inferred_steps_with_their_evidence(G: nx.DiGraph) -> None:
+    edge = G.edges[DS, PLATFORM]
+    assert edge["inferred"] and edge["kind"] == "variant" and edge["transition"] is None
+    assert [e.guest for e in edge["evidence"]] == ["Simon Stiebellehner"]
+    assert str(ID["skill/model-registry"]) in edge["skills"]
+    assert str(ID["tool/terraform"]) in edge["tools"]
+
+
+def test_related_and_overlapping_roles_are_inferred_steps(G: nx.DiGraph) -> None:
+    big_data, data_engineer = str(ID["role/big-data-engineer"]), str(ID["role/data-engineer"])
+    assert G.edges[data_engineer, big_data]["kind"] == "related"
+    assert G.edges[MLE, str(ID["role/mlops-engineer"])]["kind"] == "overlap"
+    assert all(G.edges[e]["inferred"] for e in G.edges if G.edges[e]["kind"] != "transition")
+
+
+def test_two_records_of_one_transition_merge(seed_graph: Graph) -> None:
+    extra = Graph().parse(format="turtle", data=f"""
+        @prefix cg: <https://w3id.org/careergraph/ontology#> .
+        <https://example.org/t2> a cg:Transition ; cg:fromRole <{DS}> ; cg:toRole <{MLE}> ;
+            cg:addsSkill <https://example.org/skill/rust> .
+    """)
+    merged = project_roles(seed_graph + extra)
+    assert "https://example.org/skill/rust" in merged.edges[DS, MLE]["skills"]
+    assert len(merged.edges[DS, MLE]["evidence"]) == len(project_roles(seed_graph).edges[DS, MLE]["evidence"])
