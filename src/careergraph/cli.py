@@ -354,3 +354,102 @@ def next_command(context: Context, role: str, have: tuple[str, ...], limit: int 
     ranked = next_roles(context.roles, u, have=context.skills(have), limit=limit)
     render = {"json": next_json, "markdown": next_markdown, "text": next_text}[fmt]
     click.echo(render(context.roles, u, ranked), nl=False)
+
+
+# --- viz ------------------------------------------------------------------------------
+
+
+def _types(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    from .viz import NODE_TYPES
+
+    types = tuple(t.strip().lower() for t in value.split(",") if t.strip())
+    unknown = [t for t in types if t not in NODE_TYPES]
+    if unknown:
+        raise click.BadParameter(f"unknown type {unknown[0]!r}; types: {', '.join(NODE_TYPES)}")
+    return types
+
+
+@main.command("viz")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("graph.html"),
+    show_default=True,
+    help="The HTML file to write (written whole or not at all).",
+)
+@click.option("--focus", metavar="NODE", help="Show the neighbourhood of a role, skill, tool, guest or episode.")
+@click.option("--depth", type=click.IntRange(min=1, max=6), default=1, show_default=True, help="How far --focus reaches.")
+@click.option("--path", "route", nargs=2, metavar="FROM TO", help="Highlight the cheapest route between two roles.")
+@click.option(
+    "--query",
+    "query_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Show what an .rq file returns: a CONSTRUCT, or a SELECT with ?s ?p ?o.",
+)
+@click.option("--types", callback=_types, help="Which kinds of node to show, e.g. role,skill,tool (default: all).")
+@_HAVE
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@pass_context
+@reports_errors
+def viz_command(
+    context: Context,
+    output: Path,
+    focus: str | None,
+    depth: int,
+    route: tuple[str, str] | None,
+    query_file: Path | None,
+    types: tuple[str, ...] | None,
+    have: tuple[str, ...],
+    open_browser: bool,
+) -> None:
+    """Write the graph as one self-contained interactive HTML page (it works offline).
+
+    Nodes are coloured and shaped by type, with a legend that filters them, a
+    search box that centres a node, and deep links from episodes and segments
+    to the video at that minute.
+    """
+    from .errors import UsageError
+    from .viz import DEFAULT_TYPES, focus_view, path_view, query_view, render_html, whole_view, write_atomically
+
+    if sum(x is not None for x in (focus, route, query_file)) > 1:
+        raise UsageError("choose one of --focus, --path and --query")
+    shown = types or DEFAULT_TYPES
+    if route:
+        from .paths import cheapest_path
+
+        u, v = context.role(route[0]), context.role(route[1])
+        if u == v:
+            raise UsageError(f"{route[0]!r} and {route[1]!r} are the same role; name two different roles")
+        best = cheapest_path(context.roles, u, v, have=context.skills(have))
+        view = path_view(context.graph, context.roles, best, types=shown)
+    elif focus:
+        view = focus_view(context.graph, _any_node(context, focus), depth=depth, types=shown)
+    elif query_file:
+        from .sparql import find_query, run_query
+
+        query = find_query(str(query_file), query_file.parent)
+        view = query_view(context.graph, run_query(context.graph, query, index=context.index), types=shown)
+    else:
+        view = whole_view(context.graph, types=shown)
+    write_atomically(output, render_html(view))
+    click.echo(f"wrote {output}: {len(view.nodes)} nodes, {len(view.edges)} edges")
+    if open_browser:
+        import webbrowser
+
+        webbrowser.open(output.resolve().as_uri())
+
+
+def _any_node(context: Context, name: str) -> Any:
+    """The role, skill, tool, guest, episode or topic called ``name``."""
+    from .errors import UnknownNameError
+
+    suggestions: list[str] = []
+    for kind in ("role", "skill", "tool", "guest", "episode", "topic"):
+        found = context.index.lookup(kind, name)
+        if found is not None:
+            return found
+        suggestions += context.index.suggest(kind, name, limit=3)
+    raise UnknownNameError("node", name, suggestions[:5])

@@ -75,6 +75,8 @@ class Evidence:
     episode: str
     url: str | None
     claim: str
+    #: the segment (or, for a citation with no time, the episode) the claim comes from
+    source: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -140,6 +142,7 @@ def _evidence_of(graph: Graph, targets: Iterable[URIRef]) -> tuple[Evidence, ...
                         episode=str(episode),
                         url=None if url is None else str(url),
                         claim=str(claim),
+                        source=str(source),
                     )
                 )
     return _sorted(found)
