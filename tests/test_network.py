@@ -74,3 +74,18 @@ def test_two_records_of_one_transition_merge(seed_graph: Graph) -> None:
     merged = project_roles(seed_graph + extra)
     assert "https://example.org/skill/rust" in merged.edges[DS, MLE]["skills"]
     assert len(merged.edges[DS, MLE]["evidence"]) == len(project_roles(seed_graph).edges[DS, MLE]["evidence"])
+
+
+def _edges(G: nx.DiGraph) -> dict:
+    return {(u, v): dict(d) for u, v, d in G.edges(data=True)}
+
+
+def test_the_construct_pull_gives_the_same_projection(seed_graph: Graph) -> None:
+    """What a remote endpoint would answer to the one CONSTRUCT is enough to project from."""
+    from careergraph.network import _build, projection_subgraph
+
+    direct = project_roles(seed_graph)
+    pulled = _build(projection_subgraph(seed_graph))
+    assert dict(direct.nodes(data=True)) == dict(pulled.nodes(data=True))
+    assert _edges(direct) == _edges(pulled)
+    assert direct.graph["labels"] == pulled.graph["labels"]

@@ -323,8 +323,8 @@ def path_command(
         routes = alternative_paths(G, u, v, k=alternatives, have=held, max_hops=max_hops)
     except NoPathError:
         label = G.nodes
-        forward = ", ".join(label[n]["label"] for n in reachable_from(G, u, max_hops=max_hops)) or "none"
-        backward = ", ".join(label[n]["label"] for n in reaching(G, v, max_hops=max_hops)) or "none"
+        forward = _some([label[n]["label"] for n in reachable_from(G, u, max_hops=max_hops)])
+        backward = _some([label[n]["label"] for n in reaching(G, v, max_hops=max_hops)])
         raise NoPathError(
             f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps. "
             f"Reachable from {label[u]['label']}: {forward}. "
@@ -336,6 +336,14 @@ def path_command(
         click.echo(routes_markdown(G, routes), nl=False)
     else:
         click.echo(routes_text(G, routes), nl=False)
+
+
+def _some(names: list[str], *, limit: int = 12) -> str:
+    """A readable list of at most ``limit`` names, saying how many more there are."""
+    if not names:
+        return "none"
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
 @main.command("next")

@@ -1,8 +1,8 @@
 """The role projection: a networkx ``DiGraph`` of roles and the moves between them.
 
-:func:`project_roles` pulls what it needs from the RDF graph with one
-CONSTRUCT query (:data:`PROJECTION_QUERY`), so it works the same on an
-in-memory graph and on anything else that answers SPARQL, and builds:
+:func:`project_roles` reads an in-memory graph directly and pulls what it
+needs from a remote SPARQL endpoint with one CONSTRUCT query
+(:data:`PROJECTION_QUERY`); both give the same projection. It builds:
 
 - a node per role (its IRI), with ``label`` and ``skills`` (the skills its work needs);
 - an edge per recorded transition, with ``transition`` (its IRI), ``skills``
@@ -30,7 +30,14 @@ from rdflib import Graph, URIRef
 
 from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
 
-__all__ = ["Evidence", "OVERLAP_THRESHOLD", "PROJECTION_QUERY", "project_roles", "projection_subgraph"]
+__all__ = [
+    "Evidence",
+    "OVERLAP_THRESHOLD",
+    "PROJECTION_QUERY",
+    "is_remote",
+    "project_roles",
+    "projection_subgraph",
+]
 
 #: The share of a role's skills another role must already need for an inferred "overlap" step.
 OVERLAP_THRESHOLD = 0.5
@@ -108,8 +115,19 @@ def project_roles(graph: Graph) -> nx.DiGraph:
     >>> G.edges[ds, mle]["inferred"], G.edges[ds, mle]["transition"].rsplit("/", 1)[-1]
     (False, 'data-scientist--machine-learning-engineer')
     """
-    sub = projection_subgraph(graph)
-    return _build(sub)
+    return _build(projection_subgraph(graph) if is_remote(graph) else graph)
+
+
+def is_remote(graph: Graph) -> bool:
+    """Whether ``graph`` is answered by a SPARQL endpoint rather than held in this process.
+
+    A local graph is read directly (copying it through CONSTRUCT would only cost
+    time); a remote one is pulled once with :data:`PROJECTION_QUERY`, never a
+    query per node.
+    """
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    return isinstance(graph.store, SPARQLStore)
 
 
 def _objects(graph: Graph, subject: Any, predicate: URIRef) -> frozenset[str]:
