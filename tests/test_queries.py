@@ -106,7 +106,7 @@ def test_xml_is_the_w3c_results_document(runner: CliRunner) -> None:
     assert root.tag == f"{SPARQL_RESULTS}sparql"
     variables = [v.get("name") for v in root.iter(f"{SPARQL_RESULTS}variable")]
     assert variables == ["role", "label", "skills", "transitionsOut", "transitionsIn"]
-    assert len(list(root.iter(f"{SPARQL_RESULTS}result"))) == 8
+    assert len(list(root.iter(f"{SPARQL_RESULTS}result"))) == 14
 
 
 def test_csv_and_tsv_headers(runner: CliRunner) -> None:
@@ -122,7 +122,7 @@ def test_table_is_aligned_and_counts_rows(runner: CliRunner) -> None:
     lines = result.output.splitlines()
     assert lines[0].split() == ["role", "label", "skills", "transitionsOut", "transitionsIn"]
     assert set(lines[1]) <= {"-", " "}
-    assert lines[-1] == "(8 rows)"
+    assert lines[-1] == "(14 rows)"
     # columns line up: every value of the label column starts where its header does
     column = lines[0].index("label")
     assert all(line[column - 2 : column] == "  " for line in lines[2:-1])

@@ -461,3 +461,64 @@ def _any_node(context: Context, name: str) -> Any:
             return found
         suggestions += context.index.suggest(kind, name, limit=3)
     raise UnknownNameError("node", name, suggestions[:5])
+
+
+# --- import ---------------------------------------------------------------------------
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import an archive into careergraph's model."""
+
+
+@import_group.command("podwiki")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The Turtle file to write (default: generated/podwiki.ttl in a checkout, which "
+    "query, path and viz load with the shipped data).",
+)
+@click.option("--strict", is_flag=True, help="Fail, writing nothing, if anything had to be skipped.")
+@pass_context
+@reports_errors
+def import_podwiki_command(context: Context, folder: Path, output: Path | None, strict: bool) -> None:
+    """Import a DataTalks.Club podcast wiki folder (_wiki/, _people/, _podcast_summaries/).
+
+    Names resolve against the curated vocabulary in graph_data/, so the result
+    merges with the shipped graph. The output is sorted Turtle, the same bytes
+    for the same input, written whole or not at all.
+    """
+    from .data import generated_dir, load_graph, shipped_dir, write_atomically
+    from .errors import DataFileError
+    from .podwiki import count_files, import_podwiki
+
+    vocabulary = load_graph(context.data or [shipped_dir("graph_data")])
+    output = output or generated_dir() / "podwiki.ttl"
+    try:
+        if sys.stderr.isatty():
+            with click.progressbar(length=count_files(folder), label="Importing", file=sys.stderr) as bar:
+                result = import_podwiki(folder, vocabulary, progress=lambda _path: bar.update(1))
+        else:
+            result = import_podwiki(folder, vocabulary)
+    except FileNotFoundError as error:
+        raise DataFileError(str(folder), str(error)) from error
+    for problem in result.problems:
+        click.echo(f"Warning: {problem}", err=True)
+    counts = result.counts
+    summary = (
+        f"{counts['pages']} pages, {counts['guests']} guests, {counts['episodes']} episodes, "
+        f"{counts['segments']} segments, {counts['transitions']} transitions, {counts['claims']} claims, "
+        f"{len(result.problems)} warning{'s' if len(result.problems) != 1 else ''}"
+    )
+    if strict and result.problems:
+        raise Failure(f"--strict: {len(result.problems)} warnings, nothing written ({summary})")
+    write_atomically(output, canonical_turtle(result.graph))
+    click.echo(f"wrote {output}: {summary}; {counts['triples']} triples")
+
+
+def canonical_turtle(graph: Graph) -> str:
+    """Turtle with subjects and predicates in a stable order: the same graph, the same bytes."""
+    text = graph.serialize(format="turtle")
+    return text if text.endswith("\n") else text + "\n"

@@ -9,6 +9,7 @@ plus anything the archive importer wrote to :func:`generated_dir`.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,7 @@ __all__ = [
     "load_graph",
     "shipped_dir",
     "turtle_files",
+    "write_atomically",
 ]
 
 DATA_ENV = "CAREERGRAPH_DATA"
@@ -126,3 +128,22 @@ def parse_file(graph: Graph, file: Path) -> None:
         raise DataFileError(
             str(file), f"syntax error: {reason}", line=None if line is None else line + 1
         ) from error
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+        # mkstemp makes the file private; give it the mode a plain open() would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -73,6 +73,8 @@ class LabelIndex:
     keys: dict[str, dict[str, set[URIRef]]] = field(default_factory=dict)
     #: IRI -> its display label
     labels: dict[URIRef, str] = field(default_factory=dict)
+    #: IRI -> its kind
+    kinds: dict[URIRef, str] = field(default_factory=dict)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> LabelIndex:
@@ -100,6 +102,7 @@ class LabelIndex:
         if not names:
             names = [iri.rsplit("/", 1)[-1]]
         self.labels.setdefault(iri, names[0])
+        self.kinds.setdefault(iri, kind)
         by_key = self.keys.setdefault(kind, {})
         # The IRI's last segment (a slug) names it too.
         for name in [*names, iri.rsplit("/", 1)[-1]]:

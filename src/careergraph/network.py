@@ -11,7 +11,9 @@ needs from a remote SPARQL endpoint with one CONSTRUCT query
   transition, its gaps, variants or projects cites);
 - where no transition is recorded, ``inferred`` edges from what the data
   supports: a route variant that leads elsewhere (``kind="variant"``, with the
-  variant's evidence), roles related by ``skos:broader`` (``kind="related"``),
+  variant's evidence), a role that claims about another role name (``kind="mentioned"``,
+  with those claims' evidence), roles related by ``skos:broader`` or ``skos:related``
+  (``kind="related"``),
   and a role whose needed skills you would already have at least half of
   (:data:`OVERLAP_THRESHOLD`) from another's (``kind="overlap"``).
 
@@ -54,7 +56,7 @@ CONSTRUCT { ?s ?p ?o }
 WHERE {
   {
     VALUES ?p {
-      skos:prefLabel skos:broader cg:requiresSkill cg:usesTool
+      skos:prefLabel skos:broader skos:related cg:requiresSkill cg:usesTool cg:mentionsRole
       cg:fromRole cg:toRole cg:addsSkill cg:keepsSkill cg:hasSkillGap cg:gapSkill
       cg:hasRouteVariant cg:hasPortfolioProject cg:leadsTo cg:emphasisesSkill
       cg:supports prov:wasAttributedTo prov:wasDerivedFrom
@@ -135,34 +137,39 @@ def _objects(graph: Graph, subject: Any, predicate: URIRef) -> frozenset[str]:
 
 
 def _evidence_of(graph: Graph, targets: Iterable[URIRef]) -> tuple[Evidence, ...]:
+    """The evidence of every claim that supports one of ``targets``."""
+    return _evidence_from(graph, {c for t in targets for c in graph.subjects(CG.supports, t)})
+
+
+def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
+    """The segments (or whole episodes) ``claims`` come from, with who said them."""
     found: set[Evidence] = set()
-    for target in targets:
-        for claim in graph.subjects(CG.supports, target):
-            guests = sorted(str(graph.value(g, SCHEMA.name) or g) for g in graph.objects(claim, PROV.wasAttributedTo))
-            guest = ", ".join(guests) or "unknown guest"
-            for source in graph.objects(claim, PROV.wasDerivedFrom):
-                if (source, RDF.type, SCHEMA.Clip) in graph:
-                    episode = graph.value(source, SCHEMA.partOfEpisode)
-                    start = graph.value(source, SCHEMA.startOffset)
-                    end = graph.value(source, SCHEMA.endOffset)
-                    url = graph.value(source, SCHEMA.url)
-                elif (source, RDF.type, SCHEMA.PodcastEpisode) in graph:
-                    episode, start, end = source, None, None
-                    url = graph.value(source, SCHEMA.video)
-                else:
-                    continue
-                found.add(
-                    Evidence(
-                        episode_title=str(graph.value(episode, SCHEMA.name) or episode),
-                        start=None if start is None else int(start),
-                        end=None if end is None else int(end),
-                        guest=guest,
-                        episode=str(episode),
-                        url=None if url is None else str(url),
-                        claim=str(claim),
-                        source=str(source),
-                    )
+    for claim in claims:
+        guests = sorted(str(graph.value(g, SCHEMA.name) or g) for g in graph.objects(claim, PROV.wasAttributedTo))
+        guest = ", ".join(guests) or "unknown guest"
+        for source in graph.objects(claim, PROV.wasDerivedFrom):
+            if (source, RDF.type, SCHEMA.Clip) in graph:
+                episode = graph.value(source, SCHEMA.partOfEpisode)
+                start = graph.value(source, SCHEMA.startOffset)
+                end = graph.value(source, SCHEMA.endOffset)
+                url = graph.value(source, SCHEMA.url)
+            elif (source, RDF.type, SCHEMA.PodcastEpisode) in graph:
+                episode, start, end = source, None, None
+                url = graph.value(source, SCHEMA.video)
+            else:
+                continue
+            found.add(
+                Evidence(
+                    episode_title=str(graph.value(episode, SCHEMA.name) or episode),
+                    start=None if start is None else int(start),
+                    end=None if end is None else int(end),
+                    guest=guest,
+                    episode=str(episode),
+                    url=None if url is None else str(url),
+                    claim=str(claim),
+                    source=str(source),
                 )
+            )
     return _sorted(found)
 
 
@@ -248,12 +255,35 @@ def _build(sub: Graph) -> nx.DiGraph:
                 evidence=_evidence_of(sub, [variant]),
             )
 
-    # Roles related by skos:broader: a move either way, inferred from the skills alone.
+    # A claim about one role that names another: guests talking about the move.
+    mentions: defaultdict[tuple[str, str], set[Any]] = defaultdict(set)
+    for claim, mentioned in sub.subject_objects(CG.mentionsRole):
+        for supported in sub.objects(claim, CG.supports):
+            u, v = str(supported), str(mentioned)
+            if u != v and u in G and v in G:
+                mentions[u, v].add(claim)
+    for (u, v), claims in sorted(mentions.items()):
+        if G.has_edge(u, v):
+            continue
+        G.add_edge(
+            u,
+            v,
+            transition=None,
+            inferred=True,
+            kind="mentioned",
+            via=None,
+            skills=skills_of(v) - skills_of(u),
+            tools=G.nodes[v]["tools"] - G.nodes[u]["tools"],
+            evidence=_evidence_from(sub, claims),
+        )
+
+    # Roles related by skos:broader or skos:related: a move either way, inferred from the skills alone.
     related: defaultdict[str, set[str]] = defaultdict(set)
-    for narrower, broader in sub.subject_objects(SKOS.broader):
-        if str(narrower) in G and str(broader) in G:
-            related[str(narrower)].add(str(broader))
-            related[str(broader)].add(str(narrower))
+    for prop in (SKOS.broader, SKOS.related):
+        for one, other in sub.subject_objects(prop):
+            if str(one) in G and str(other) in G and one != other:
+                related[str(one)].add(str(other))
+                related[str(other)].add(str(one))
     for u in sorted(related):
         for v in sorted(related[u]):
             if not G.has_edge(u, v):

@@ -58,6 +58,8 @@ def _kind(data: dict[str, Any]) -> str:
         return f"inferred from a route variant ({data.get('via_label') or 'variant'})"
     if kind == "related":
         return "inferred: related roles"
+    if kind == "mentioned":
+        return "inferred: guests on one role discuss the other"
     return "inferred from shared skills"
 
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import tempfile
 from collections import defaultdict, deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +23,7 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 
+from .data import write_atomically
 from .errors import UsageError
 from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
 
@@ -455,22 +454,3 @@ def render_html(view: View) -> str:
 def _no_script_end(text: str) -> str:
     # An inlined script must not contain the sequence that would end its <script> element.
     return text.replace("</script", "<\\/script")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        # mkstemp makes the file private; give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

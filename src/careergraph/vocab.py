@@ -88,6 +88,7 @@ class CG(DefinedNamespace):
     mentionsRole: URIRef
     guest: URIRef
     slug: URIRef
+    section: URIRef
     # roles
     requiresSkill: URIRef
     # pages

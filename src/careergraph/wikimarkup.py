@@ -1,0 +1,273 @@
+"""Reading the podcast wiki's Markdown: front matter, wikilinks, citations, chapters.
+
+Pure functions over text, with line numbers so every warning can name
+``file:line``. Nothing here knows about RDF; :mod:`careergraph.podwiki`
+turns what these return into triples.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "Block",
+    "Chapter",
+    "Citation",
+    "FrontMatterError",
+    "Link",
+    "blocks",
+    "chapters",
+    "citations",
+    "parse_seconds",
+    "person_links",
+    "read_front_matter",
+    "time_spans",
+    "wiki_links",
+]
+
+
+class FrontMatterError(ValueError):
+    """Front matter that cannot be read; ``line`` is the file's line at fault."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+_CLOCK = re.compile(r"^\d{1,2}:[0-5]\d(?::[0-5]\d)?$")
+
+
+class _Loader(yaml.SafeLoader):
+    """A safe loader that reports duplicate keys and keeps ``12:30`` as text.
+
+    YAML 1.1 reads ``12:30`` as the base-60 number 750; in this archive such a
+    value is a time, so it stays a string and a note says so.
+    """
+
+    notes: list[tuple[int, str]]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            line = key_node.start_mark.line
+            if key in seen:
+                # Front matter starts on the file's line 2; marks count from 0.
+                first = 2 + seen[key]
+                self.notes.append((line, f"duplicate key {key!r} (first on line {first}); the last value wins"))
+            seen[key] = line
+            if isinstance(value_node, yaml.ScalarNode) and value_node.tag == "tag:yaml.org,2002:int":
+                if _CLOCK.match(value_node.value) and value_node.style is None:
+                    self.notes.append(
+                        (value_node.start_mark.line, f"value {value_node.value} of {key!r} is read as text, not a number")
+                    )
+                    value_node.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_front_matter(text: str) -> tuple[dict[str, Any], int, list[tuple[int, str]]]:
+    """The YAML front matter of a page, the line its body starts on, and notes by line.
+
+    Lines are counted from 1 in the whole file.
+
+    >>> meta, body_line, notes = read_front_matter('---\\ntitle: "X"\\nat: 12:30\\nat: 1\\n---\\nbody')
+    >>> meta, body_line
+    ({'title': 'X', 'at': 1}, 6)
+    >>> notes
+    [(3, "value 12:30 of 'at' is read as text, not a number"), (4, "duplicate key 'at' (first on line 3); the last value wins")]
+    """
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise FrontMatterError("no front matter: the file does not start with ---", 1)
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise FrontMatterError("front matter is not closed with ---", 1) from None
+    source = "\n".join(lines[1:end])
+    loader = _Loader(source)
+    loader.notes = []
+    try:
+        meta = loader.get_single_data()
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = 2 + (mark.line if mark is not None else 0)
+        reason = getattr(error, "problem", None) or str(error)
+        raise FrontMatterError(f"front matter is not valid YAML: {reason}", line) from None
+    finally:
+        loader.dispose()
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise FrontMatterError("front matter is not a mapping of keys to values", 2)
+    notes = [(2 + line, message) for line, message in loader.notes]
+    return meta, end + 2, sorted(notes)
+
+
+# --- times ---------------------------------------------------------------------
+
+_TIME = r"\d{1,2}:[0-5]\d(?::[0-5]\d)?"
+_SPAN = re.compile(rf"(?<![\d:])({_TIME})(?:\s*[-–—]\s*({_TIME}))?(?![\d:])")
+
+
+def parse_seconds(stamp: str) -> int:
+    """``M:SS`` or ``H:MM:SS`` as seconds.
+
+    >>> parse_seconds("8:49"), parse_seconds("1:02:27")
+    (529, 3747)
+    """
+    total = 0
+    for part in stamp.split(":"):
+        total = total * 60 + int(part)
+    return total
+
+
+def time_spans(text: str) -> list[tuple[int, int | None]]:
+    """Every time or time range in ``text``, as (start, end) seconds; end None for a single time.
+
+    >>> time_spans("Ben's talk at 8:49-13:19 and 44:23-52:14")
+    [(529, 799), (2663, 3134)]
+    >>> time_spans("at Scale, 23:01–25:20 / 27:56 / 1:02:03-1:05:00")
+    [(1381, 1520), (1676, None), (3723, 3900)]
+    >>> time_spans("7 Lessons, Tools")
+    []
+    """
+    return [
+        (parse_seconds(start), parse_seconds(end) if end else None)
+        for start, end in _SPAN.findall(text)
+    ]
+
+
+# --- blocks and links ------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """A paragraph or list of the page body: its text, first line and section heading."""
+
+    text: str
+    line: int
+    section: str = ""
+
+
+def blocks(body: str, *, first_line: int = 1) -> list[Block]:
+    """Split a Markdown body into blocks at blank lines, remembering each one's section.
+
+    >>> [(b.line, b.section, b.text) for b in blocks("Intro\\n\\n## Shift\\nOne\\ntwo\\n\\nThree", first_line=5)]
+    [(5, '', 'Intro'), (8, 'Shift', 'One\\ntwo'), (11, 'Shift', 'Three')]
+    """
+    result: list[Block] = []
+    section = ""
+    current: list[str] = []
+    start = first_line
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        heading = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if heading or not line.strip():
+            if current:
+                result.append(Block("\n".join(current), start, section))
+                current = []
+            if heading:
+                section = heading.group(1)
+            continue
+        if not current:
+            start = number
+        current.append(line)
+    if current:
+        result.append(Block("\n".join(current), start, section))
+    return result
+
+
+@dataclass(frozen=True)
+class Link:
+    """A ``[[target|text]]`` link: its target, shown text and offset in the block."""
+
+    target: str
+    text: str
+    offset: int
+
+
+_LINK = re.compile(r"\[\[([^\[\]|]+?)(?:\|([^\[\]]*?))?\]\]")
+
+
+def _links(text: str) -> Iterator[Link]:
+    for match in _LINK.finditer(text):
+        target = match.group(1).strip()
+        yield Link(target, (match.group(2) or target).strip(), match.start())
+
+
+def wiki_links(text: str) -> list[Link]:
+    """Links to wiki pages (``[[Page Title]]``, ``[[slug|text]]``), not to people or episodes.
+
+    >>> [(l.target, l.text) for l in wiki_links("See [[MLOps]] and [[a-b-testing|A/B testing]], [[person:x|X]].")]
+    [('MLOps', 'MLOps'), ('a-b-testing', 'A/B testing')]
+    """
+    return [link for link in _links(text) if ":" not in link.target]
+
+
+def person_links(text: str) -> list[Link]:
+    """``[[person:slug|Name]]`` links, with the slug as target.
+
+    >>> [(l.target, l.text) for l in person_links("[[person:benwilson|Ben Wilson]] says")]
+    [('benwilson', 'Ben Wilson')]
+    """
+    return [
+        Link(link.target.split(":", 1)[1].strip(), link.text, link.offset)
+        for link in _links(text)
+        if link.target.startswith("person:")
+    ]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """``[[podcast:slug|text at 8:49-13:19]]``: the episode slug, the text, its time spans."""
+
+    episode: str
+    text: str
+    spans: tuple[tuple[int, int | None], ...] = field(default=())
+    offset: int = 0
+
+
+def citations(text: str) -> list[Citation]:
+    """The episode citations in ``text``, with their time spans (none when the text gives no time).
+
+    >>> [(c.episode, c.spans) for c in citations("([[podcast:ep-1|Ben at 8:49-13:19 and 44:23]])")]
+    [('ep-1', ((529, 799), (2663, None)))]
+    """
+    return [
+        Citation(link.target.split(":", 1)[1].strip(), link.text, tuple(time_spans(link.text)), link.offset)
+        for link in _links(text)
+        if link.target.startswith("podcast:")
+    ]
+
+
+# --- chapters ----------------------------------------------------------------------
+
+_CHAPTER = re.compile(rf"^\s*[-*]\s+({_TIME})\s+[-–—]\s+\[(.+?)\]\((\S+?)\)\s*$")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter of an episode summary: its start second, title and link."""
+
+    start: int
+    title: str
+    url: str
+    line: int
+
+
+def chapters(body: str, *, first_line: int = 1) -> list[Chapter]:
+    """The ``- M:SS - [title](url)`` lines of a summary's chapter list, in order.
+
+    >>> chapters("## Chapter Summary\\n- 0:00 - [Intro](https://y/?v=a&t=0)\\n- 2:14 - [Guest](https://y/?v=a&t=134)")
+    [Chapter(start=0, title='Intro', url='https://y/?v=a&t=0', line=2), Chapter(start=134, title='Guest', url='https://y/?v=a&t=134', line=3)]
+    """
+    found = []
+    for number, line in enumerate(body.split("\n"), start=first_line):
+        match = _CHAPTER.match(line)
+        if match:
+            found.append(Chapter(parse_seconds(match.group(1)), match.group(2).strip(), match.group(3), number))
+    return found
