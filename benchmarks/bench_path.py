@@ -12,34 +12,23 @@ Usage: python benchmarks/bench_path.py [--runs N]
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+from common import machine, median_time, report
+from synthetic import generate
 
-from synthetic import generate  # noqa: E402
-
-from careergraph.data import load_graph, shipped_dir  # noqa: E402
-from careergraph.names import LabelIndex  # noqa: E402
-from careergraph.network import project_roles  # noqa: E402
-from careergraph.paths import cheapest_path  # noqa: E402
+from careergraph.data import load_graph, shipped_dir
+from careergraph.names import LabelIndex
+from careergraph.network import project_roles
+from careergraph.paths import cheapest_path
 
 
 def cold(data: Path, source: str, target: str, runs: int) -> float:
     command = [sys.executable, "-m", "careergraph", "--data", str(data), "path", source, target]
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_time(lambda: subprocess.run(command, check=True, capture_output=True), runs)
 
 
 def warm(data: Path, source: str, target: str, runs: int) -> tuple[float, int]:
@@ -47,56 +36,48 @@ def warm(data: Path, source: str, target: str, runs: int) -> tuple[float, int]:
     index = LabelIndex.from_graph(graph)
     G = project_roles(graph)
     u, v = str(index.resolve("role", source)), str(index.resolve("role", target))
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        route = cheapest_path(G, u, v)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), len(route.hops)
-
-
-def baseline(runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import click"], check=True)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    hops = len(cheapest_path(G, u, v).hops)
+    return median_time(lambda: cheapest_path(G, u, v), runs), hops
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=5, help="runs per cold measurement (warm: 50x as many)")
     args = parser.parse_args()
+    click_time = median_time(
+        lambda: subprocess.run([sys.executable, "-c", "import click"], check=True), args.runs
+    )
+    rows = []
     with tempfile.TemporaryDirectory() as folder:
         synthetic = Path(folder) / "esco-sized.ttl"
         triples = generate(synthetic, roles=3000, skills=14000)
         cases = [
-            ("shipped data", shipped_dir("graph_data"), "Data Scientist", "Machine Learning Engineer"),
-            (f"synthetic: 3,000 roles, 14,000 skills, {triples:,} triples", synthetic, "Role 0", "Role 3"),
-        ]
-        click_time = baseline(args.runs)
-        rows = []
-        for name, data, source, target in cases:
-            cold_time = cold(data, source, target, max(3, args.runs // 2) if data == synthetic else args.runs)
+            ("shipped data", shipped_dir("graph_data"), "Data Scientist", "Machine Learning Engineer",
+             args.runs),
+            (
+                f"synthetic: 3,000 roles, 14,000 skills, {triples:,} triples",
+                synthetic, "Role 0", "Role 3", max(3, args.runs // 2),
+            ),
+        ]  # fmt: skip
+        for name, data, source, target, runs in cases:
+            cold_time = cold(data, source, target, runs)
             warm_time, hops = warm(data, source, target, args.runs * 50)
-            rows.append((name, f"{source} → {target} ({hops} step{'s' if hops != 1 else ''})", cold_time, warm_time))
+            route = f"{source} → {target} ({hops} step{'s' if hops != 1 else ''})"
+            rows.append(
+                f"| {name} | {route} | {cold_time:.2f} s | {cold_time / click_time:.0f}× "
+                f"| {warm_time * 1000:.2f} ms |"
+            )
     lines = [
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}",
-        f"`python -c \"import click\"`: {click_time * 1000:.0f} ms",
+        machine(),
+        f'`python -c "import click"`: {click_time * 1000:.0f} ms',
         "",
         "| data | route | cold process | × import click | warm call |",
         "|---|---|---:|---:|---:|",
+        *rows,
     ]
-    for name, route, cold_time, warm_time in rows:
-        lines.append(
-            f"| {name} | {route} | {cold_time:.2f} s | {cold_time / click_time:.0f}× | {warm_time * 1000:.2f} ms |"
-        )
-    report = "\n".join(lines)
-    print(report)
-    results = HERE / "results"
-    results.mkdir(exist_ok=True)
-    (results / "path.md").write_text(report + "\n", encoding="utf-8")
+    report("path", "\n".join(lines))
 
 
 if __name__ == "__main__":

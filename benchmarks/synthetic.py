@@ -47,18 +47,32 @@ def generate(path: Path, *, roles: int, skills: int, seed: int = 7) -> int:
             out.write(f"\n{subject} {body} .\n")
 
         for s in range(skills):
-            emit(f"<skill/s{s}>", [("a", "skos:Concept"), ("skos:inScheme", "cg:Skills"),
-                                   ("skos:prefLabel", f'"Skill {s}"@en'), ("skos:altLabel", f'"S{s}"@en')])
+            emit(
+                f"<skill/s{s}>",
+                [
+                    ("a", "skos:Concept"),
+                    ("skos:inScheme", "cg:Skills"),
+                    ("skos:prefLabel", f'"Skill {s}"@en'),
+                    ("skos:altLabel", f'"S{s}"@en'),
+                ],
+            )
         for t in range(tools):
-            emit(f"<tool/t{t}>", [("a", "skos:Concept"), ("skos:inScheme", "cg:Tools"),
-                                  ("skos:prefLabel", f'"Tool {t}"@en')])
+            emit(
+                f"<tool/t{t}>",
+                [("a", "skos:Concept"), ("skos:inScheme", "cg:Tools"), ("skos:prefLabel", f'"Tool {t}"@en')],
+            )
         role_skills = []
         for r in range(roles):
             needed = rng.sample(range(skills), 12)
             role_skills.append(needed)
-            pairs = [("a", "cg:Role"), ("a", "schema:Occupation"), ("a", "skos:Concept"),
-                     ("skos:inScheme", "cg:Roles"), ("skos:prefLabel", f'"Role {r}"@en'),
-                     ("skos:altLabel", f'"R{r}"@en')]
+            pairs = [
+                ("a", "cg:Role"),
+                ("a", "schema:Occupation"),
+                ("a", "skos:Concept"),
+                ("skos:inScheme", "cg:Roles"),
+                ("skos:prefLabel", f'"Role {r}"@en'),
+                ("skos:altLabel", f'"R{r}"@en'),
+            ]
             pairs += [("cg:requiresSkill", f"<skill/s{s}>") for s in needed]
             pairs += [("cg:usesTool", f"<tool/t{rng.randrange(tools)}>") for _ in range(3)]
             emit(f"<role/r{r}>", pairs)
@@ -67,16 +81,29 @@ def generate(path: Path, *, roles: int, skills: int, seed: int = 7) -> int:
         segments = []
         for e in range(episodes):
             video = f"https://www.youtube.com/watch?v=ep{e}"
-            emit(f"<episode/e{e}>", [("a", "schema:PodcastEpisode"), ("schema:name", f'"Episode {e}"'),
-                                     ("cg:slug", f'"e{e}"'), ("cg:guest", f"<guest/g{e % guests}>"),
-                                     ("schema:video", f"<{video}>")])
+            emit(
+                f"<episode/e{e}>",
+                [
+                    ("a", "schema:PodcastEpisode"),
+                    ("schema:name", f'"Episode {e}"'),
+                    ("cg:slug", f'"e{e}"'),
+                    ("cg:guest", f"<guest/g{e % guests}>"),
+                    ("schema:video", f"<{video}>"),
+                ],
+            )
             start = 0
             for _ in range(10):
                 end = start + rng.randrange(120, 600)
-                emit(f"<segment/e{e}/{start}-{end}>", [
-                    ("a", "schema:Clip"), ("schema:partOfEpisode", f"<episode/e{e}>"),
-                    ("schema:startOffset", str(start)), ("schema:endOffset", str(end)),
-                    ("schema:url", f"<{video}&t={start}>")])
+                emit(
+                    f"<segment/e{e}/{start}-{end}>",
+                    [
+                        ("a", "schema:Clip"),
+                        ("schema:partOfEpisode", f"<episode/e{e}>"),
+                        ("schema:startOffset", str(start)),
+                        ("schema:endOffset", str(end)),
+                        ("schema:url", f"<{video}&t={start}>"),
+                    ],
+                )
                 segments.append((e, f"<segment/e{e}/{start}-{end}>"))
                 start = end
         # Transitions: each role leads to two others, a chain so that long routes exist.
@@ -86,23 +113,47 @@ def generate(path: Path, *, roles: int, skills: int, seed: int = 7) -> int:
                 t = f"<transition/r{r}--r{target}>"
                 gap = f"<gap/r{r}--r{target}/1>"
                 adds = rng.sample(role_skills[target], 6)
-                emit(t, [("a", "cg:Transition"), ("cg:fromRole", f"<role/r{r}>"), ("cg:toRole", f"<role/r{target}>"),
-                         *[("cg:addsSkill", f"<skill/s{s}>") for s in adds],
-                         ("cg:usesTool", f"<tool/t{rng.randrange(tools)}>"), ("cg:hasSkillGap", gap)])
-                emit(gap, [("a", "cg:SkillGap"), ("rdfs:label", '"Gap"@en'), ("cg:rank", "1"),
-                           *[("cg:gapSkill", f"<skill/s{s}>") for s in adds[:3]]])
+                emit(
+                    t,
+                    [
+                        ("a", "cg:Transition"),
+                        ("cg:fromRole", f"<role/r{r}>"),
+                        ("cg:toRole", f"<role/r{target}>"),
+                        *[("cg:addsSkill", f"<skill/s{s}>") for s in adds],
+                        ("cg:usesTool", f"<tool/t{rng.randrange(tools)}>"),
+                        ("cg:hasSkillGap", gap),
+                    ],
+                )
+                emit(
+                    gap,
+                    [
+                        ("a", "cg:SkillGap"),
+                        ("rdfs:label", '"Gap"@en'),
+                        ("cg:rank", "1"),
+                        *[("cg:gapSkill", f"<skill/s{s}>") for s in adds[:3]],
+                    ],
+                )
                 for _ in range(2):
                     e, segment = segments[rng.randrange(len(segments))]
-                    emit(f"<claim/c{claim}>", [("a", "cg:Claim"), ("rdfs:label", f'"Claim {claim}"@en'),
-                                               ("prov:wasAttributedTo", f"<guest/g{e % guests}>"),
-                                               ("prov:wasDerivedFrom", segment), ("cg:supports", t),
-                                               ("cg:mentionsSkill", f"<skill/s{adds[0]}>")])
+                    emit(
+                        f"<claim/c{claim}>",
+                        [
+                            ("a", "cg:Claim"),
+                            ("rdfs:label", f'"Claim {claim}"@en'),
+                            ("prov:wasAttributedTo", f"<guest/g{e % guests}>"),
+                            ("prov:wasDerivedFrom", segment),
+                            ("cg:supports", t),
+                            ("cg:mentionsSkill", f"<skill/s{adds[0]}>"),
+                        ],
+                    )
                     claim += 1
     return triples
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--roles", type=int, default=3000)
     parser.add_argument("--skills", type=int, default=14000)
     parser.add_argument("--triples", type=int, help="aim at about this many triples instead")

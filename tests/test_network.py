@@ -11,7 +11,9 @@ from careergraph.vocab import ID
 
 DS, MLE = str(ID["role/data-scientist"]), str(ID["role/machine-learning-engineer"])
 PLATFORM = str(ID["role/ml-platform-engineer"])
-GAP_SKILLS = {str(ID[f"skill/{s}"]) for s in ("software-engineering", "deployment-and-operations", "ml-system-design")}
+GAP_SKILLS = {
+    str(ID[f"skill/{s}"]) for s in ("software-engineering", "deployment-and-operations", "ml-system-design")
+}
 
 
 @pytest.fixture(scope="module")
@@ -21,10 +23,20 @@ def G(seed_graph: Graph) -> nx.DiGraph:
 
 def test_every_role_is_a_node_with_its_label(G: nx.DiGraph) -> None:
     assert {data["label"] for _, data in G.nodes(data=True)} == {
-        "Big Data Engineer", "Data Engineer", "Data Scientist", "Full-Stack Data Scientist",
-        "Machine Learning Engineer", "ML Platform Engineer", "MLOps Engineer", "Software Engineer",
+        "Big Data Engineer",
+        "Data Engineer",
+        "Data Scientist",
+        "Full-Stack Data Scientist",
+        "Machine Learning Engineer",
+        "ML Platform Engineer",
+        "MLOps Engineer",
+        "Software Engineer",
         # curated for the archive's transition pages
-        "AI Engineer", "Analytics Engineer", "Career Changer", "Data Analyst", "Data Product Founder",
+        "AI Engineer",
+        "Analytics Engineer",
+        "Career Changer",
+        "Data Analyst",
+        "Data Product Founder",
         "Data Product Manager",
     }
 
@@ -34,7 +46,9 @@ def test_recorded_transitions_are_edges_with_their_iri(G: nx.DiGraph) -> None:
     assert recorded == {
         (DS, MLE): str(ID["transition/data-scientist--machine-learning-engineer"]),
         (DS, str(ID["role/data-engineer"])): str(ID["transition/data-scientist--data-engineer"]),
-        (str(ID["role/software-engineer"]), MLE): str(ID["transition/software-engineer--machine-learning-engineer"]),
+        (str(ID["role/software-engineer"]), MLE): str(
+            ID["transition/software-engineer--machine-learning-engineer"]
+        ),
     }
 
 
@@ -43,8 +57,13 @@ def test_the_seed_transition_carries_all_its_evidence_and_gap_skills(G: nx.DiGra
     segments = [e for e in edge["evidence"] if e.start is not None]
     assert len(segments) == 13
     assert {e.guest for e in segments} == {
-        "Danny Ma", "Ben Wilson", "Mihail Eric", "Ellen König", "Roksolana Diachuk",
-        "Simon Stiebellehner", "Santiago Valdarrama",
+        "Danny Ma",
+        "Ben Wilson",
+        "Mihail Eric",
+        "Ellen König",
+        "Roksolana Diachuk",
+        "Simon Stiebellehner",
+        "Santiago Valdarrama",
     }
     assert GAP_SKILLS <= edge["skills"]
     # what a data scientist keeps or already needs is not a skill to gain
@@ -69,11 +88,14 @@ def test_related_and_overlapping_roles_are_inferred_steps(G: nx.DiGraph) -> None
 
 
 def test_two_records_of_one_transition_merge(seed_graph: Graph) -> None:
-    extra = Graph().parse(format="turtle", data=f"""
+    extra = Graph().parse(
+        format="turtle",
+        data=f"""
         @prefix cg: <https://w3id.org/careergraph/ontology#> .
         <https://example.org/t2> a cg:Transition ; cg:fromRole <{DS}> ; cg:toRole <{MLE}> ;
             cg:addsSkill <https://example.org/skill/rust> .
-    """)
+    """,
+    )
     merged = project_roles(seed_graph + extra)
     assert "https://example.org/skill/rust" in merged.edges[DS, MLE]["skills"]
     assert len(merged.edges[DS, MLE]["evidence"]) == len(project_roles(seed_graph).edges[DS, MLE]["evidence"])

@@ -10,7 +10,9 @@ from careergraph.cli import main
 from careergraph.vocab import ID
 
 DS_MLE = ["path", "Data Scientist", "Machine Learning Engineer"]
-GAP_SKILLS = {str(ID[f"skill/{s}"]) for s in ("software-engineering", "deployment-and-operations", "ml-system-design")}
+GAP_SKILLS = {
+    str(ID[f"skill/{s}"]) for s in ("software-engineering", "deployment-and-operations", "ml-system-design")
+}
 
 
 def run(runner: CliRunner, *args: str):
@@ -22,7 +24,10 @@ def test_json_shape_and_the_seed_transition(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert doc["from"] == {"id": str(ID["role/data-scientist"]), "label": "Data Scientist"}
-    assert doc["to"] == {"id": str(ID["role/machine-learning-engineer"]), "label": "Machine Learning Engineer"}
+    assert doc["to"] == {
+        "id": str(ID["role/machine-learning-engineer"]),
+        "label": "Machine Learning Engineer",
+    }
     (path,) = doc["paths"]
     assert isinstance(path["cost"], float | int)
     (hop,) = path["hops"]
@@ -41,7 +46,9 @@ def test_json_shape_and_the_seed_transition(runner: CliRunner) -> None:
 
 def test_have_lowers_the_cost_and_removes_the_skills(runner: CliRunner) -> None:
     base = json.loads(run(runner, *DS_MLE, "-f", "json").output)["paths"][0]
-    have = json.loads(run(runner, *DS_MLE, "-f", "json", "--have", "Testing, modular python", "--have", "Docker").stdout)
+    have = json.loads(
+        run(runner, *DS_MLE, "-f", "json", "--have", "Testing, modular python", "--have", "Docker").stdout
+    )
     cheaper = have["paths"][0]
     assert cheaper["cost"] == base["cost"] - 2
     labels = {s["label"] for s in cheaper["hops"][0]["skills_to_gain"]}
@@ -77,7 +84,10 @@ def test_markdown_output(runner: CliRunner) -> None:
     out = run(runner, *DS_MLE, "-f", "markdown").output
     assert out.startswith("## Route 1: Data Scientist → Machine Learning Engineer (cost 37)\n")
     assert "- **Skills to gain:** APIs, Batch and online serving" in out
-    assert "  - Ben Wilson · Practical Machine Learning Engineering for Production: Ship Maintainable Models, Avoid Complexity · [8:49–13:19](https://www.youtube.com/watch?v=sMy8NYZnsy8&t=529)" in out
+    assert (
+        "  - Ben Wilson · Practical Machine Learning Engineering for Production: Ship Maintainable Models, "
+        "Avoid Complexity · [8:49–13:19](https://www.youtube.com/watch?v=sMy8NYZnsy8&t=529)" in out
+    )
 
 
 def test_alternatives_and_max_hops(runner: CliRunner) -> None:
@@ -127,11 +137,21 @@ def test_unknown_have_skill_warns_with_suggestions(runner: CliRunner) -> None:
 def test_next_ranks_roles_one_step_away(runner: CliRunner) -> None:
     doc = json.loads(run(runner, "next", "Data Scientist", "-f", "json").output)
     roles = [n["role"]["label"] for n in doc["next"]]
-    assert set(roles) == {"Machine Learning Engineer", "Data Engineer", "ML Platform Engineer", "Full-Stack Data Scientist", "Big Data Engineer"}
+    assert set(roles) == {
+        "Machine Learning Engineer",
+        "Data Engineer",
+        "ML Platform Engineer",
+        "Full-Stack Data Scientist",
+        "Big Data Engineer",
+    }
     overlaps = [n["overlap"] for n in doc["next"]]
     assert overlaps == sorted(overlaps, reverse=True)
     assert roles[0] == "Full-Stack Data Scientist"  # it shares model development with a data scientist
-    have = json.loads(run(runner, "next", "DS", "--have", "Testing,Modular Python,APIs", "-f", "json", "--limit", "2").output)
+    have = json.loads(
+        run(
+            runner, "next", "DS", "--have", "Testing,Modular Python,APIs", "-f", "json", "--limit", "2"
+        ).output
+    )
     assert len(have["next"]) == 2
     mle = json.loads(run(runner, "next", "DS", "--have", "Testing,Modular Python,APIs", "-f", "json").output)
     mle_entry = next(n for n in mle["next"] if n["role"]["label"] == "Machine Learning Engineer")

@@ -91,13 +91,21 @@ def test_no_route() -> None:
 
 
 def test_hop_bound() -> None:
-    chain = [("r0", "r1", set()), ("r1", "r2", set()), ("r2", "r3", set()), ("r3", "r4", set()), ("r4", "r5", set())]
+    chain = [
+        ("r0", "r1", set()),
+        ("r1", "r2", set()),
+        ("r2", "r3", set()),
+        ("r3", "r4", set()),
+        ("r4", "r5", set()),
+    ]
     G = graph(*chain)
     assert len(cheapest_path(G, "r0", "r5", max_hops=5).hops) == 5
     with pytest.raises(NoPathError, match="at most 4 steps"):
         cheapest_path(G, "r0", "r5")
     # a cheaper long route is passed over for a dearer one within the bound
-    G.add_edge("r0", "r5", skills=frozenset({"a", "b", "c", "d", "e", "f", "g"}), inferred=False, evidence=WELL_CITED)
+    G.add_edge(
+        "r0", "r5", skills=frozenset({"a", "b", "c", "d", "e", "f", "g"}), inferred=False, evidence=WELL_CITED
+    )
     assert cheapest_path(G, "r0", "r5", max_hops=5).nodes == ["r0", "r1", "r2", "r3", "r4", "r5"]
     assert cheapest_path(G, "r0", "r5", max_hops=3).nodes == ["r0", "r5"]
 
@@ -112,7 +120,13 @@ def test_dense_graph_stays_bounded() -> None:
 
 
 def test_alternatives_are_sorted_and_limited() -> None:
-    G = graph(("a", "b", {"1"}), ("b", "e", {"2"}), ("a", "c", {"1", "2", "3"}), ("c", "e", set()), ("a", "e", {"1", "2", "3", "4", "5"}))
+    G = graph(
+        ("a", "b", {"1"}),
+        ("b", "e", {"2"}),
+        ("a", "c", {"1", "2", "3"}),
+        ("c", "e", set()),
+        ("a", "e", {"1", "2", "3", "4", "5"}),
+    )
     routes = alternative_paths(G, "a", "e", k=2)
     assert len(routes) == 2
     assert routes[0].cost <= routes[1].cost
@@ -143,7 +157,13 @@ def test_next_roles_rank_by_overlap_then_cost() -> None:
     G.add_node("far", skills=frozenset({"go", "k8s", "sql"}))
     G.add_node("tie", skills=frozenset({"sql", "python", "spark"}))
     for target in ("close", "far", "tie"):
-        G.add_edge("me", target, skills=G.nodes[target]["skills"] - G.nodes["me"]["skills"], evidence=WELL_CITED, inferred=False)
+        G.add_edge(
+            "me",
+            target,
+            skills=G.nodes[target]["skills"] - G.nodes["me"]["skills"],
+            evidence=WELL_CITED,
+            inferred=False,
+        )
     G.edges["me", "tie"]["inferred"] = True
     ranked = next_roles(G, "me")
     assert [n.role for n in ranked] == ["close", "tie", "far"]

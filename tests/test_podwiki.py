@@ -24,7 +24,9 @@ DS_MLE = ID["transition/data-scientist--machine-learning-engineer"]
 @pytest.fixture(scope="module")
 def imported(podwiki: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("import") / "podwiki.ttl"
-    result = CliRunner().invoke(main, ["import", "podwiki", str(podwiki), "-o", str(output)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["import", "podwiki", str(podwiki), "-o", str(output)], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     return output
 
@@ -64,14 +66,31 @@ def test_every_transition_page_becomes_a_transition_with_both_roles(podwiki: Pat
             assert list(merged.subjects(CG.supports, transition)), f"{slug}: a transition without evidence"
 
 
-def test_the_seed_page_and_its_later_edit_meet_on_one_transition(merged: Graph, runner: CliRunner, imported: Path) -> None:
+def test_the_seed_page_and_its_later_edit_meet_on_one_transition(
+    merged: Graph, runner: CliRunner, imported: Path
+) -> None:
     result = runner.invoke(
         main,
-        ["--data", str(shipped_dir("graph_data")), "--data", str(imported), "query", "transition-evidence",
-         "-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer", "-f", "json"],
+        [
+            "--data",
+            str(shipped_dir("graph_data")),
+            "--data",
+            str(imported),
+            "query",
+            "transition-evidence",
+            "-p",
+            "from=Data Scientist",
+            "-p",
+            "to=Machine Learning Engineer",
+            "-f",
+            "json",
+        ],
     )
     rows = json.loads(result.stdout)["results"]["bindings"]
-    spans = {(r["guest"]["value"], int(r["start"]["value"]), int(r["end"]["value"]) if "end" in r else None) for r in rows}
+    spans = {
+        (r["guest"]["value"], int(r["start"]["value"]), int(r["end"]["value"]) if "end" in r else None)
+        for r in rows
+    }
     assert ("Danny Ma", 1553, 1992) in spans  # the seed's range
     assert ("Danny Ma", 1553, 2206) in spans  # the wiki's later edit of it
     assert ("Arseny Kravchenko", 474, 2235) in spans  # a citation only the wiki has
@@ -97,8 +116,17 @@ def test_validate_passes_on_the_merged_graph(merged: Graph) -> None:
 def test_analyst_to_ml_engineer_on_the_merged_graph(imported: Path) -> None:
     result = CliRunner().invoke(
         main,
-        ["--data", str(shipped_dir("graph_data")), "--data", str(imported), "path", "Data Analyst",
-         "Machine Learning Engineer", "-f", "json"],
+        [
+            "--data",
+            str(shipped_dir("graph_data")),
+            "--data",
+            str(imported),
+            "path",
+            "Data Analyst",
+            "Machine Learning Engineer",
+            "-f",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     (route,) = json.loads(result.stdout)["paths"]
@@ -212,11 +240,13 @@ def test_every_problem_names_file_and_line(mini, mini_wiki: Path) -> None:
     expected = [
         f"{wiki / 'analyst-to-dev-and-ml.md'}:6: related page 'Nowhere Page' does not exist",
         f"{wiki / 'analyst-to-dev-and-ml.md'}:14: unknown person 'ghost': no _people/ghost.md",
-        f"{wiki / 'analyst-to-dev-and-ml.md'}:15: unknown episode 'no-such-episode': no _podcast_summaries/no-such-episode.md",
+        f"{wiki / 'analyst-to-dev-and-ml.md'}:15: unknown episode 'no-such-episode': "
+        "no _podcast_summaries/no-such-episode.md",
         f"{wiki / 'analyst-to-dev-and-ml.md'}:15: link to a page that does not exist: [[Missing Page]]",
         f"{wiki / 'analyst-to-dev-and-ml.md'}:17: time range 13:19-8:49 ends before it starts; skipped",
         f"{wiki / 'baker-or-chef-to-data-analyst.md'}:4: value 12:30 of 'when' is read as text, not a number",
-        f"{wiki / 'baker-or-chef-to-data-analyst.md'}:5: duplicate key 'when' (first on line 4); the last value wins",
+        f"{wiki / 'baker-or-chef-to-data-analyst.md'}:5: duplicate key 'when' (first on line 4); "
+        "the last value wins",
         f"{wiki / 'baker-or-chef-to-data-analyst.md'}:5: value 13:30 of 'when' is read as text, not a number",
         f"{wiki / 'broken.md'}:3: front matter is not valid YAML",
         f"{wiki / 'no-front-matter.md'}:1: no front matter: the file does not start with ---",
@@ -235,8 +265,10 @@ def test_transition_titles_with_two_targets_two_sources_and_roadmap(mini) -> Non
         for t in g.subjects(RDF.type, CG.Transition)
     }
     assert pairs == {
-        ("data-analyst", "software-engineer"), ("data-analyst", "machine-learning-engineer"),
-        ("baker", "data-analyst"), ("chef", "data-analyst"),
+        ("data-analyst", "software-engineer"),
+        ("data-analyst", "machine-learning-engineer"),
+        ("baker", "data-analyst"),
+        ("chef", "data-analyst"),
     }
     # a source with no page of its own becomes a role
     assert (ID["role/baker"], RDF.type, CG.Role) in g

@@ -69,20 +69,34 @@ def _evidence_rows(runner: CliRunner) -> list[dict]:
 def test_transition_evidence_lists_all_thirteen_citations_of_the_seed(runner: CliRunner) -> None:
     rows = _evidence_rows(runner)
     spans = sorted(
-        ((row["guest"]["value"], int(row["start"]["value"]), int(row["end"]["value"]) if "end" in row else None)
-         for row in rows),
+        (
+            (
+                row["guest"]["value"],
+                int(row["start"]["value"]),
+                int(row["end"]["value"]) if "end" in row else None,
+            )
+            for row in rows
+        ),
         key=str,
     )
-    assert spans == sorted([
-        ("Danny Ma", 1553, 1992), ("Danny Ma", 1826, 2206),
-        ("Ben Wilson", 529, 799), ("Ben Wilson", 2663, 3134), ("Ben Wilson", 1746, 3458),
-        ("Ben Wilson", 529, None),
-        ("Mihail Eric", 1055, 2676), ("Mihail Eric", 2060, 2817),
-        ("Ellen König", 581, 1734),
-        ("Roksolana Diachuk", 836, 1489), ("Roksolana Diachuk", 1134, 1420),
-        ("Simon Stiebellehner", 491, 2750),
-        ("Santiago Valdarrama", 2799, 3081),
-    ], key=str)
+    assert spans == sorted(
+        [
+            ("Danny Ma", 1553, 1992),
+            ("Danny Ma", 1826, 2206),
+            ("Ben Wilson", 529, 799),
+            ("Ben Wilson", 2663, 3134),
+            ("Ben Wilson", 1746, 3458),
+            ("Ben Wilson", 529, None),
+            ("Mihail Eric", 1055, 2676),
+            ("Mihail Eric", 2060, 2817),
+            ("Ellen König", 581, 1734),
+            ("Roksolana Diachuk", 836, 1489),
+            ("Roksolana Diachuk", 1134, 1420),
+            ("Simon Stiebellehner", 491, 2750),
+            ("Santiago Valdarrama", 2799, 3081),
+        ],
+        key=str,
+    )
     for row in rows:
         assert row["start"]["datatype"] == "http://www.w3.org/2001/XMLSchema#integer"
         assert row["url"]["value"].endswith(f"&t={row['start']['value']}")
@@ -112,8 +126,20 @@ def test_xml_is_the_w3c_results_document(runner: CliRunner) -> None:
 def test_csv_and_tsv_headers(runner: CliRunner) -> None:
     csv_out = run(runner, "query", "roles", "--format", "csv").output
     tsv_out = run(runner, "query", "roles", "--format", "tsv").output
-    assert next(csv.reader(io.StringIO(csv_out))) == ["role", "label", "skills", "transitionsOut", "transitionsIn"]
-    assert tsv_out.splitlines()[0].split("\t") == ["?role", "?label", "?skills", "?transitionsOut", "?transitionsIn"]
+    assert next(csv.reader(io.StringIO(csv_out))) == [
+        "role",
+        "label",
+        "skills",
+        "transitionsOut",
+        "transitionsIn",
+    ]
+    assert tsv_out.splitlines()[0].split("\t") == [
+        "?role",
+        "?label",
+        "?skills",
+        "?transitionsOut",
+        "?transitionsIn",
+    ]
     assert "<https://w3id.org/careergraph/id/role/data-scientist>" in tsv_out
 
 
@@ -159,7 +185,10 @@ def test_query_from_a_file_and_from_stdin(runner: CliRunner, tmp_path: Path) -> 
 def test_ask_and_construct(runner: CliRunner) -> None:
     ask = run(runner, "query", "-", "-f", "json", input="ASK { ?s a <https://schema.org/Clip> }")
     assert json.loads(ask.output)["boolean"] is True
-    construct = "PREFIX schema: <https://schema.org/> CONSTRUCT { ?s schema:name ?n } WHERE { ?s a schema:Person ; schema:name ?n }"
+    construct = (
+        "PREFIX schema: <https://schema.org/> "
+        "CONSTRUCT { ?s schema:name ?n } WHERE { ?s a schema:Person ; schema:name ?n }"
+    )
     turtle = run(runner, "query", "-", input=construct)
     assert len(Graph().parse(data=turtle.output, format="turtle")) == 7
     jsonld = run(runner, "query", "-", "-f", "json", input=construct)
@@ -170,11 +199,24 @@ def test_ask_and_construct(runner: CliRunner) -> None:
 
 def test_data_option_replaces_the_default_data(runner: CliRunner, tmp_path: Path) -> None:
     mini = tmp_path / "mini.ttl"
-    mini.write_text('<https://example.org/p> a <https://schema.org/Person> ; <https://schema.org/name> "Only One" .')
+    mini.write_text(
+        '<https://example.org/p> a <https://schema.org/Person> ; <https://schema.org/name> "Only One" .'
+    )
     query = "SELECT ?n WHERE { ?p a <https://schema.org/Person> ; <https://schema.org/name> ?n }"
     result = run(runner, "--data", str(mini), "query", "-", "-f", "csv", input=query)
     assert result.output.splitlines() == ["n", "Only One"]
-    both = run(runner, "--data", str(mini), "--data", str(shipped_dir("graph_data")), "query", "-", "-f", "csv", input=query)
+    both = run(
+        runner,
+        "--data",
+        str(mini),
+        "--data",
+        str(shipped_dir("graph_data")),
+        "query",
+        "-",
+        "-f",
+        "csv",
+        input=query,
+    )
     assert len(both.output.splitlines()) == 1 + 8
 
 
@@ -182,10 +224,12 @@ def test_data_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     import os
 
     one, two = tmp_path / "one.ttl", tmp_path / "two.ttl"
-    one.write_text('<https://example.org/a> a <https://schema.org/Person> .')
-    two.write_text('<https://example.org/b> a <https://schema.org/Person> .')
+    one.write_text("<https://example.org/a> a <https://schema.org/Person> .")
+    two.write_text("<https://example.org/b> a <https://schema.org/Person> .")
     monkeypatch.setenv("CAREERGRAPH_DATA", f"{one}{os.pathsep}{two}")
-    result = CliRunner().invoke(main, ["query", "-", "-f", "csv"], input="SELECT ?p { ?p a <https://schema.org/Person> } ORDER BY ?p")
+    result = CliRunner().invoke(
+        main, ["query", "-", "-f", "csv"], input="SELECT ?p { ?p a <https://schema.org/Person> } ORDER BY ?p"
+    )
     assert result.output.splitlines() == ["p", "https://example.org/a", "https://example.org/b"]
 
 
@@ -225,8 +269,15 @@ def test_malformed_parameter(runner: CliRunner) -> None:
         ("guest", "guest", "Ben Wilsn", "Ben Wilson"),
     ],
 )
-def test_unknown_label_says_did_you_mean(runner: CliRunner, kind: str, param: str, value: str, suggestion: str) -> None:
-    name = {"role-skills": "role", "guests-for-skill": "skill", "episodes-for-tool": "tool", "guest": "guest"}[param]
+def test_unknown_label_says_did_you_mean(
+    runner: CliRunner, kind: str, param: str, value: str, suggestion: str
+) -> None:
+    name = {
+        "role-skills": "role",
+        "guests-for-skill": "skill",
+        "episodes-for-tool": "tool",
+        "guest": "guest",
+    }[param]
     result = run(runner, "query", param, "-p", f"{name}={value}")
     assert result.exit_code == 2
     assert f"unknown {kind} {value!r}; did you mean: {suggestion}" in result.output
@@ -277,8 +328,9 @@ def test_timeout_stops_a_runaway_query(runner: CliRunner) -> None:
 
 
 def test_literal_binding_is_typed() -> None:
-    from careergraph.sparql import bind_params, parse_query_text
     from rdflib import Variable
+
+    from careergraph.sparql import bind_params, parse_query_text
 
     query = parse_query_text("# n.\n# @param n integer  A number.\n# @param i iri  An IRI.\nSELECT * {}")
     bound = bind_params(query, {"n": "3", "i": "https://example.org/x"}, None)

@@ -68,8 +68,10 @@ def test_refused_before_it_runs_and_no_connection_is_made(
     result = CliRunner().invoke(main, ["query", "-"], input=text)
     assert result.exit_code == 2, result.output
     assert "query refused" in result.output
-    reason = "updates" if name in {"load", "insert", "delete where", "clear", "drop", "insert with service"} else (
-        "FROM" if name.startswith("from") else "SERVICE"
+    reason = (
+        "updates"
+        if name in {"load", "insert", "delete where", "clear", "drop", "insert with service"}
+        else ("FROM" if name.startswith("from") else "SERVICE")
     )
     assert reason in result.output
     assert seen == []
@@ -88,6 +90,8 @@ def test_the_listener_would_have_seen_a_connection(listener: tuple[int, list]) -
 
 
 def test_a_word_service_in_a_string_is_not_refused(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["query", "-", "-f", "csv"], input='SELECT ?x WHERE { BIND("SERVICE <http://x> FROM" AS ?x) }')
+    result = runner.invoke(
+        main, ["query", "-", "-f", "csv"], input='SELECT ?x WHERE { BIND("SERVICE <http://x> FROM" AS ?x) }'
+    )
     assert result.exit_code == 0
     assert result.output.splitlines() == ["x", "SERVICE <http://x> FROM"]

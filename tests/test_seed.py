@@ -69,9 +69,7 @@ def test_every_cited_time_range_is_a_segment_of_its_episode(seed_text: str, seed
         assert url.startswith("https://www.youtube.com/watch?v=") and url.endswith(f"&t={start}")
 
 
-def test_every_cited_segment_backs_a_claim_by_the_episodes_guest(
-    seed_text: str, seed_graph: Graph
-) -> None:
+def test_every_cited_segment_backs_a_claim_by_the_episodes_guest(seed_text: str, seed_graph: Graph) -> None:
     for slug, start, end in cited_segments(seed_text):
         segment = segment_iri(slug, start, end)
         claims = list(seed_graph.subjects(PROV.wasDerivedFrom, segment))
@@ -91,28 +89,86 @@ def test_guests(seed_text: str, seed_graph: Graph, seed_index: LabelIndex) -> No
 
 def test_roles_tools_and_skills_are_named_as_the_page_names_them(seed_index: LabelIndex) -> None:
     for role in [
-        "Data Scientist", "Machine Learning Engineer", "ML Platform Engineer", "MLOps",
-        "Data Engineer", "Big Data Engineer", "Full-Stack Data Scientist", "Software Engineer",
+        "Data Scientist",
+        "Machine Learning Engineer",
+        "ML Platform Engineer",
+        "MLOps",
+        "Data Engineer",
+        "Big Data Engineer",
+        "Full-Stack Data Scientist",
+        "Software Engineer",
     ]:
         seed_index.resolve("role", role)
     for tool in [
-        "PyTorch", "Docker", "Git", "cloud", "web frameworks", "MLflow", "Kubeflow",
-        "Kubernetes", "Terraform", "cloud providers",
+        "PyTorch",
+        "Docker",
+        "Git",
+        "cloud",
+        "web frameworks",
+        "MLflow",
+        "Kubeflow",
+        "Kubernetes",
+        "Terraform",
+        "cloud providers",
     ]:
         seed_index.resolve("tool", tool)
     for skill in [
-        "data intuition", "feature reasoning", "evaluation", "problem framing", "modular Python",
-        "tests", "package structure", "configuration", "code review", "collaboration habits",
-        "CI/CD", "DevOps", "CLI use", "clean code", "data pipelines", "deployment", "monitoring",
-        "APIs", "latency", "freshness", "failure handling", "batch and online serving",
-        "recommendation systems", "experiment tracking", "model registries", "metadata",
-        "lineage", "governance", "cloud infrastructure", "data science workflows",
-        "rapid prototypes", "timeboxed experiments", "cost-benefit tradeoffs", "iterative sprints",
-        "MVPs", "feature engineering", "data cleaning", "model cycle", "pipeline infrastructure",
-        "full ML lifecycle", "embedded collaboration", "end-to-end systems", "data loading",
-        "baseline", "training", "packaging", "scheduled scoring", "monitoring hooks",
-        "explaining tradeoffs", "technical-debt ownership", "stakeholder communication",
-        "exploration", "data validation", "logging", "rollback story", "data quality",
+        "data intuition",
+        "feature reasoning",
+        "evaluation",
+        "problem framing",
+        "modular Python",
+        "tests",
+        "package structure",
+        "configuration",
+        "code review",
+        "collaboration habits",
+        "CI/CD",
+        "DevOps",
+        "CLI use",
+        "clean code",
+        "data pipelines",
+        "deployment",
+        "monitoring",
+        "APIs",
+        "latency",
+        "freshness",
+        "failure handling",
+        "batch and online serving",
+        "recommendation systems",
+        "experiment tracking",
+        "model registries",
+        "metadata",
+        "lineage",
+        "governance",
+        "cloud infrastructure",
+        "data science workflows",
+        "rapid prototypes",
+        "timeboxed experiments",
+        "cost-benefit tradeoffs",
+        "iterative sprints",
+        "MVPs",
+        "feature engineering",
+        "data cleaning",
+        "model cycle",
+        "pipeline infrastructure",
+        "full ML lifecycle",
+        "embedded collaboration",
+        "end-to-end systems",
+        "data loading",
+        "baseline",
+        "training",
+        "packaging",
+        "scheduled scoring",
+        "monitoring hooks",
+        "explaining tradeoffs",
+        "technical-debt ownership",
+        "stakeholder communication",
+        "exploration",
+        "data validation",
+        "logging",
+        "rollback story",
+        "data quality",
         "prediction drift",
     ]:
         seed_index.resolve("skill", skill)

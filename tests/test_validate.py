@@ -23,8 +23,7 @@ def test_violations_are_readable_and_exit_1(runner: CliRunner, data_dir: Path) -
     lines = result.output.splitlines()
     assert "Violation: Loop Role (role/loop)" not in result.output  # the role itself is fine
     assert any(
-        line.startswith("Violation: transition/loop--loop cg:toRole:")
-        and "other than its source" in line
+        line.startswith("Violation: transition/loop--loop cg:toRole:") and "other than its source" in line
         for line in lines
     ), result.output
     assert any(

@@ -13,7 +13,9 @@ from careergraph.cli import main
 from careergraph.data import shipped_dir
 
 
-def viz(runner: CliRunner, tmp_path: Path, *args: str, data: list[Path] | None = None) -> tuple[str, str, dict]:
+def viz(
+    runner: CliRunner, tmp_path: Path, *args: str, data: list[Path] | None = None
+) -> tuple[str, str, dict]:
     output = tmp_path / "page.html"
     options = [x for d in (data or []) for x in ("--data", str(d))]
     result = runner.invoke(main, [*options, "viz", "-o", str(output), *args], catch_exceptions=False)
@@ -69,9 +71,16 @@ def test_path_view_highlights_the_route_and_lists_its_evidence(runner: CliRunner
     (step,) = data["steps"]
     assert step["from"] == "Data Scientist" and not step["inferred"]
     assert "Software engineering" in step["skills"]
-    assert {"guest": "Ben Wilson", "span": "8:49"} .items() <= {k: v for e in step["evidence"] if e["span"] == "8:49" for k, v in e.items()}.items()
+    assert {"guest": "Ben Wilson", "span": "8:49"}.items() <= {
+        k: v for e in step["evidence"] if e["span"] == "8:49" for k, v in e.items()
+    }.items()
     lit = [n for n in data["nodes"] if isinstance(n["color"], dict)]
-    assert {n["fullLabel"] for n in lit} >= {"Data Scientist", "Machine Learning Engineer", "Ben Wilson", "Docker"}
+    assert {n["fullLabel"] for n in lit} >= {
+        "Data Scientist",
+        "Machine Learning Engineer",
+        "Ben Wilson",
+        "Docker",
+    }
     dimmed = [n for n in data["nodes"] if n["color"] == "#e2e8f0"]
     assert "Terraform" in {n["fullLabel"] for n in dimmed}
 
@@ -92,7 +101,10 @@ def test_query_view(runner: CliRunner, tmp_path: Path) -> None:
     assert {n["group"] for n in data["nodes"]} == {"role", "tool"}
     assert {e["label"] for e in data["edges"]} == {"uses"}
     select = tmp_path / "spo.rq"
-    select.write_text("# s p o.\nPREFIX cg: <https://w3id.org/careergraph/ontology#>\nSELECT ?s ?p ?o WHERE { ?s cg:leadsTo ?o . BIND(cg:leadsTo AS ?p) }")
+    select.write_text(
+        "# s p o.\nPREFIX cg: <https://w3id.org/careergraph/ontology#>\n"
+        "SELECT ?s ?p ?o WHERE { ?s cg:leadsTo ?o . BIND(cg:leadsTo AS ?p) }"
+    )
     _, _, spo = viz(runner, tmp_path, "--query", str(select))
     assert {e["label"] for e in spo["edges"]} == {"leads to"}
     wrong = tmp_path / "wrong.rq"
@@ -102,7 +114,9 @@ def test_query_view(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_only_one_view_at_a_time(runner: CliRunner, tmp_path: Path) -> None:
-    result = runner.invoke(main, ["viz", "-o", str(tmp_path / "z.html"), "--focus", "Docker", "--path", "DS", "MLE"])
+    result = runner.invoke(
+        main, ["viz", "-o", str(tmp_path / "z.html"), "--focus", "Docker", "--path", "DS", "MLE"]
+    )
     assert result.exit_code == 2 and "choose one of" in result.output
 
 
@@ -111,7 +125,9 @@ def hostile_data(data_dir: Path) -> list[Path]:
     return [shipped_dir("graph_data"), data_dir / "hostile.ttl"]
 
 
-def test_hostile_labels_never_reach_the_page_as_markup(runner: CliRunner, tmp_path: Path, hostile_data: list[Path]) -> None:
+def test_hostile_labels_never_reach_the_page_as_markup(
+    runner: CliRunner, tmp_path: Path, hostile_data: list[Path]
+) -> None:
     _, html, data = viz(runner, tmp_path, data=hostile_data)
     labels = {n["fullLabel"] for n in data["nodes"]}
     assert "<img src=x onerror=alert(1)>" in labels  # shown as the characters it is

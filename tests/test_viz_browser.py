@@ -106,12 +106,16 @@ def test_hostile_label_runs_no_script(tmp_path: Path, data_dir: Path, open_page)
 
 def test_an_archive_sized_graph_settles(tmp_path: Path, open_page) -> None:
     """About 1,500 nodes, the size of the whole podcast archive, becomes usable."""
-    lines = ["@prefix cg: <https://w3id.org/careergraph/ontology#> .",
-             "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
-             "@base <https://example.org/> ."]
+    lines = [
+        "@prefix cg: <https://w3id.org/careergraph/ontology#> .",
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+        "@base <https://example.org/> .",
+    ]
     for r in range(150):
         lines.append(f'<role/{r}> a cg:Role ; skos:inScheme cg:Roles ; skos:prefLabel "Role {r}" ;')
-        lines.append("    cg:requiresSkill " + ", ".join(f"<skill/{(r * 7 + k) % 1350}>" for k in range(9)) + " .")
+        lines.append(
+            "    cg:requiresSkill " + ", ".join(f"<skill/{(r * 7 + k) % 1350}>" for k in range(9)) + " ."
+        )
     for s in range(1350):
         lines.append(f'<skill/{s}> skos:inScheme cg:Skills ; skos:prefLabel "Skill {s}" .')
     data = tmp_path / "big.ttl"

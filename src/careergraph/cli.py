@@ -301,7 +301,13 @@ _TEXT_FORMAT = click.option(
 @pass_context
 @reports_errors
 def path_command(
-    context: Context, source: str, target: str, have: tuple[str, ...], alternatives: int, max_hops: int, fmt: str
+    context: Context,
+    source: str,
+    target: str,
+    have: tuple[str, ...],
+    alternatives: int,
+    max_hops: int,
+    fmt: str,
 ) -> None:
     """The cheapest route from role FROM to role TO: the skills each step adds and who says so.
 
@@ -388,16 +394,28 @@ def _types(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     show_default=True,
     help="The HTML file to write (written whole or not at all).",
 )
-@click.option("--focus", metavar="NODE", help="Show the neighbourhood of a role, skill, tool, guest or episode.")
-@click.option("--depth", type=click.IntRange(min=1, max=6), default=1, show_default=True, help="How far --focus reaches.")
-@click.option("--path", "route", nargs=2, metavar="FROM TO", help="Highlight the cheapest route between two roles.")
+@click.option(
+    "--focus", metavar="NODE", help="Show the neighbourhood of a role, skill, tool, guest or episode."
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1, max=6),
+    default=1,
+    show_default=True,
+    help="How far --focus reaches.",
+)
+@click.option(
+    "--path", "route", nargs=2, metavar="FROM TO", help="Highlight the cheapest route between two roles."
+)
 @click.option(
     "--query",
     "query_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Show what an .rq file returns: a CONSTRUCT, or a SELECT with ?s ?p ?o.",
 )
-@click.option("--types", callback=_types, help="Which kinds of node to show, e.g. role,skill,tool (default: all).")
+@click.option(
+    "--types", callback=_types, help="Which kinds of node to show, e.g. role,skill,tool (default: all)."
+)
 @_HAVE
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
 @pass_context
@@ -420,7 +438,15 @@ def viz_command(
     to the video at that minute.
     """
     from .errors import UsageError
-    from .viz import DEFAULT_TYPES, focus_view, path_view, query_view, render_html, whole_view, write_atomically
+    from .viz import (
+        DEFAULT_TYPES,
+        focus_view,
+        path_view,
+        query_view,
+        render_html,
+        whole_view,
+        write_atomically,
+    )
 
     if sum(x is not None for x in (focus, route, query_file)) > 1:
         raise UsageError("choose one of --focus, --path and --query")

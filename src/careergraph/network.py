@@ -145,7 +145,9 @@ def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
     """The segments (or whole episodes) ``claims`` come from, with who said them."""
     found: set[Evidence] = set()
     for claim in claims:
-        guests = sorted(str(graph.value(g, SCHEMA.name) or g) for g in graph.objects(claim, PROV.wasAttributedTo))
+        guests = sorted(
+            str(graph.value(g, SCHEMA.name) or g) for g in graph.objects(claim, PROV.wasAttributedTo)
+        )
         guest = ", ".join(guests) or "unknown guest"
         for source in graph.objects(claim, PROV.wasDerivedFrom):
             if (source, RDF.type, SCHEMA.Clip) in graph:
@@ -176,7 +178,17 @@ def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
 def _sorted(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     """Evidence by episode, then time (a whole episode first, a single time before a range)."""
     return tuple(
-        sorted(evidence, key=lambda e: (e.episode_title, e.start is not None, e.start or 0, e.end is not None, e.end or 0, e.claim))
+        sorted(
+            evidence,
+            key=lambda e: (
+                e.episode_title,
+                e.start is not None,
+                e.start or 0,
+                e.end is not None,
+                e.end or 0,
+                e.claim,
+            ),
+        )
     )
 
 
@@ -206,9 +218,11 @@ def _build(sub: Graph) -> nx.DiGraph:
         u, v = str(source), str(target)
         gaps = list(sub.objects(transition, CG.hasSkillGap))
         gap_skills = frozenset().union(*(_objects(sub, gap, CG.gapSkill) for gap in gaps))
-        skills = (_objects(sub, transition, CG.addsSkill) | gap_skills) - _objects(
-            sub, transition, CG.keepsSkill
-        ) - skills_of(u)
+        skills = (
+            (_objects(sub, transition, CG.addsSkill) | gap_skills)
+            - _objects(sub, transition, CG.keepsSkill)
+            - skills_of(u)
+        )
         tools = _objects(sub, transition, CG.usesTool).union(
             *(_objects(sub, gap, CG.usesTool) for gap in gaps)
         )
@@ -216,7 +230,12 @@ def _build(sub: Graph) -> nx.DiGraph:
         supported += list(sub.objects(transition, CG.hasRouteVariant))
         for node in (u, v):
             if node not in G:  # a role named only by a transition
-                G.add_node(node, label=labels.get(node, node.rsplit("/", 1)[-1]), skills=frozenset(), tools=frozenset())
+                G.add_node(
+                    node,
+                    label=labels.get(node, node.rsplit("/", 1)[-1]),
+                    skills=frozenset(),
+                    tools=frozenset(),
+                )
         if G.has_edge(u, v):  # two records of one transition: merge them
             edge = G.edges[u, v]
             edge["skills"] |= skills

@@ -35,8 +35,31 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 
 from .names import LabelIndex, normalise
-from .vocab import CG, DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, deep_link, iri, role_iri, segment_iri, slugify
-from .wikimarkup import FrontMatterError, blocks, chapters, citations, person_links, read_front_matter, wiki_links
+from .vocab import (
+    CG,
+    DCTERMS,
+    ID,
+    PREFIXES,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    deep_link,
+    iri,
+    role_iri,
+    segment_iri,
+    slugify,
+)
+from .wikimarkup import (
+    FrontMatterError,
+    blocks,
+    chapters,
+    citations,
+    person_links,
+    read_front_matter,
+    wiki_links,
+)
 
 __all__ = ["ImportResult", "Problem", "import_podwiki"]
 
@@ -129,6 +152,19 @@ class _Importer:
         body = "\n".join(text.split("\n")[body_line - 1 :])
         return meta, body, body_line
 
+    def items(self, path: Path, meta: dict[str, Any], key: str, *, quiet: bool = False) -> list[str]:
+        """A front-matter list as strings; a lone string counts as a list of one."""
+        value = meta.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list):
+            return [str(item) for item in value if item is not None]
+        if not quiet:
+            self.warn(path, 2, f"{key} should be a list, not {value!r}; ignored")
+        return []
+
     def _files(self, folder: str) -> list[Path]:
         directory = self.root / folder
         if not directory.is_dir():
@@ -157,7 +193,11 @@ class _Importer:
         for key, pattern in _PROFILE_LINKS.items():
             value = meta.get(key)
             if isinstance(value, str) and value.strip():
-                link = value.strip() if value.startswith(("http://", "https://")) else pattern.format(value.strip())
+                link = (
+                    value.strip()
+                    if value.startswith(("http://", "https://"))
+                    else pattern.format(value.strip())
+                )
                 if link.startswith(("http://", "https://")):
                     self.add(guest, SCHEMA.sameAs, URIRef(link))
         self.counts["guests"] += 1
@@ -200,10 +240,9 @@ class _Importer:
             self.add(episode, SCHEMA.url, URIRef(meta["source_url"]))
         if video:
             self.add(episode, SCHEMA.video, URIRef(video))
-        for topic in meta.get("topics") or []:
+        for topic in self.items(path, meta, "topics"):
             self.add(episode, SCHEMA.keywords, Literal(str(topic)))
-        for guest_slug in meta.get("guests") or []:
-            guest_slug = str(guest_slug)
+        for guest_slug in self.items(path, meta, "guests"):
             self.episodes[slug]["guests"].append(guest_slug)
             self.add(episode, CG.guest, iri("guest", guest_slug))
         self.counts["episodes"] += 1
@@ -211,7 +250,9 @@ class _Importer:
         for number, chapter in enumerate(found):
             end = found[number + 1].start if number + 1 < len(found) else None
             if end is not None and end <= chapter.start:
-                self.warn(path, chapter.line, f"chapter at {chapter.start} s does not end after it starts; skipped")
+                self.warn(
+                    path, chapter.line, f"chapter at {chapter.start} s does not end after it starts; skipped"
+                )
                 continue
             segment = self.segment(slug, chapter.start, end)
             self.add(segment, SCHEMA.name, Literal(chapter.title))
@@ -255,10 +296,12 @@ class _Importer:
     def find_page(self, target: str) -> str | None:
         if target in self.pages:
             return target
-        return self.page_by_title.get(normalise(target)) or (slugify(target) if slugify(target) in self.pages else None)
+        return self.page_by_title.get(normalise(target)) or (
+            slugify(target) if slugify(target) in self.pages else None
+        )
 
     def classify(self, page: _Page) -> None:
-        tags = [str(t) for t in page.meta.get("tags") or []] if isinstance(page.meta.get("tags"), list) else []
+        tags = self.items(page.path, page.meta, "tags", quiet=True)
         role_match = _ROLE_TITLE.match(page.title)
         if "transition" in tags:
             page.kind = "transition"
@@ -310,7 +353,10 @@ class _Importer:
         if not match:
             self.warn(page.path, 2, f"transition title {page.title!r} is not of the form 'X to Y'")
             return []
-        sources, targets = (re.split(r"\s+or\s+|\s*,\s*", match.group(1)), re.split(r"\s+and\s+|\s*,\s*", match.group(2)))
+        sources, targets = (
+            re.split(r"\s+or\s+|\s*,\s*", match.group(1)),
+            re.split(r"\s+and\s+|\s*,\s*", match.group(2)),
+        )
         found = []
         for target_name in targets:
             target = self.resolve_role(target_name)
@@ -345,15 +391,14 @@ class _Importer:
         self.add(node, RDF.type, CG.WikiPage)
         self.add(node, SCHEMA.name, Literal(page.title))
         self.add(node, CG.slug, Literal(page.slug))
-        tags = page.meta.get("tags") if isinstance(page.meta.get("tags"), list) else []
-        for tag in tags:
+        for tag in self.items(page.path, page.meta, "tags"):
             self.add(node, CG.tag, Literal(str(tag)))
         if page.kind == "transition":
             page.subjects = self.transitions(page)
         for subject in page.subjects:
             self.add(node, SCHEMA.about, subject)
         for key in ("related", "related_wiki"):
-            for title in page.meta.get(key) or []:
+            for title in self.items(page.path, page.meta, key):
                 target = self.find_page(str(title))
                 if target is None:
                     self.warn(page.path, page.meta_line(str(title)), f"related page {title!r} does not exist")
@@ -416,12 +461,20 @@ class _Importer:
     ) -> None:
         episode = self.episodes.get(citation.episode)
         if episode is None:
-            self.warn(page.path, line, f"unknown episode {citation.episode!r}: no _podcast_summaries/{citation.episode}.md")
+            self.warn(
+                page.path,
+                line,
+                f"unknown episode {citation.episode!r}: no _podcast_summaries/{citation.episode}.md",
+            )
             return
         sources: list[URIRef] = []
         for start, end in citation.spans:
             if end is not None and end <= start:
-                self.warn(page.path, line, f"time range {_clock(start)}-{_clock(end)} ends before it starts; skipped")
+                self.warn(
+                    page.path,
+                    line,
+                    f"time range {_clock(start)}-{_clock(end)} ends before it starts; skipped",
+                )
                 continue
             sources.append(self.segment(citation.episode, start, end))
         if citation.spans and not sources:
@@ -431,7 +484,11 @@ class _Importer:
         speakers = [p for p in people if p in episode["guests"] and p in self.guests]
         speakers = speakers or [g for g in episode["guests"] if g in self.guests]
         if not speakers:
-            self.warn(page.path, line, f"no known guest to attribute the citation of {citation.episode!r} to; skipped")
+            self.warn(
+                page.path,
+                line,
+                f"no known guest to attribute the citation of {citation.episode!r} to; skipped",
+            )
             return
         supported = page.subjects or [node]
         spans = "-".join(_span_key(s, e) for s, e in citation.spans if e is None or e > s)
@@ -456,7 +513,9 @@ class _Importer:
     def run(self, progress: Callable[[Path], None] | None) -> ImportResult:
         missing = [f for f in FOLDERS if not (self.root / f).is_dir()]
         if len(missing) == len(FOLDERS):
-            raise FileNotFoundError(f"{self.root} has none of {', '.join(FOLDERS)}: not a podcast wiki folder")
+            raise FileNotFoundError(
+                f"{self.root} has none of {', '.join(FOLDERS)}: not a podcast wiki folder"
+            )
         for folder in missing:
             self.warn(self.root / folder, 0, "folder missing; nothing imported from it")
 
@@ -482,7 +541,10 @@ class _Importer:
         for path in wiki:
             if path.stem not in self.pages:
                 step(path)
-        counts = {key: self.counts[key] for key in ("pages", "guests", "episodes", "segments", "transitions", "claims")}
+        counts = {
+            key: self.counts[key]
+            for key in ("pages", "guests", "episodes", "segments", "transitions", "claims")
+        }
         counts["triples"] = len(self.graph)
         return ImportResult(self.graph, counts, sorted(set(self.problems)))
 
@@ -532,7 +594,9 @@ def _alternation(labels: Iterable[str], flags: int) -> re.Pattern[str] | None:
     ordered = sorted(set(labels), key=lambda s: (-len(s), s))
     if not ordered:
         return None
-    return re.compile(r"(?<![\w/-])(?:" + "|".join(re.escape(label) for label in ordered) + r")(?![\w/-])", flags)
+    return re.compile(
+        r"(?<![\w/-])(?:" + "|".join(re.escape(label) for label in ordered) + r")(?![\w/-])", flags
+    )
 
 
 def _last(node: URIRef) -> str:
@@ -576,4 +640,3 @@ def count_files(root: Path) -> int:
         for p in (Path(root) / folder).glob("*.md")
         if p.name.lower() != "readme.md"
     )
-

@@ -11,7 +11,15 @@ import networkx as nx
 from .network import Evidence
 from .paths import NextRole, Route
 
-__all__ = ["clock", "next_json", "next_markdown", "next_text", "routes_json", "routes_markdown", "routes_text"]
+__all__ = [
+    "clock",
+    "next_json",
+    "next_markdown",
+    "next_text",
+    "routes_json",
+    "routes_markdown",
+    "routes_text",
+]
 
 
 def clock(seconds: int | None) -> str:
@@ -204,7 +212,12 @@ def next_text(G: nx.DiGraph, source: Any, ranked: Sequence[NextRole]) -> str:
 
 
 def next_markdown(G: nx.DiGraph, source: Any, ranked: Sequence[NextRole]) -> str:
-    lines = [f"## One step from {_md(_label(G, source))}", "", "| role | overlap | cost | missing skills |", "|---|---|---|---|"]
+    lines = [
+        f"## One step from {_md(_label(G, source))}",
+        "",
+        "| role | overlap | cost | missing skills |",
+        "|---|---|---|---|",
+    ]
     for n in ranked:
         missing = ", ".join(_md(r["label"]) for r in _refs(G, n.missing)) or "nothing"
         lines.append(f"| {_md(_label(G, n.role))} | {n.overlap:.0%} | {_cost(n.cost)} | {missing} |")

@@ -186,8 +186,7 @@ def check_query(text: str) -> Any:
         except ParseException:
             raise QuerySyntaxError(f"not a SPARQL query: {error}") from None
         raise UnsafeQueryError(
-            "query refused: updates (INSERT, DELETE, LOAD, CLEAR, …) are not allowed; "
-            "careergraph only reads"
+            "query refused: updates (INSERT, DELETE, LOAD, CLEAR, …) are not allowed; careergraph only reads"
         ) from None
     for node in _walk(tree):
         reason = _FORBIDDEN.get(getattr(node, "name", ""))
@@ -236,9 +235,7 @@ def bind_params(
             try:
                 bindings[Variable(name)] = Literal(int(raw))
             except ValueError:
-                raise QueryParameterError(
-                    f"parameter {name!r} must be a whole number, not {raw!r}"
-                ) from None
+                raise QueryParameterError(f"parameter {name!r} must be a whole number, not {raw!r}") from None
         elif param.kind == "iri":
             if not re.match(r"^[a-zA-Z][\w+.-]*:[^\s<>\"{}|^`\\]*$", raw):
                 raise QueryParameterError(f"parameter {name!r} must be an IRI, not {raw!r}")
@@ -287,7 +284,11 @@ class QueryOutput:
         if self.kind == "SELECT":
             result.vars = [Variable(v) for v in self.variables]
             result.bindings = [
-                {Variable(v): value for v, value in zip(self.variables, row, strict=True) if value is not None}
+                {
+                    Variable(v): value
+                    for v, value in zip(self.variables, row, strict=True)
+                    if value is not None
+                }
                 for row in self.rows
             ]
         elif self.kind == "ASK":

@@ -228,16 +228,17 @@ def whole_view(graph: Graph, *, types: Collection[str] = DEFAULT_TYPES) -> View:
     """Every role, transition, skill, tool, guest, episode and segment, and how they connect."""
     view = _view_of(graph, _graph_edges(graph), "careergraph")
     # Things with no edge at all still belong on the page.
-    alone = [*(graph.subjects(RDF.type, t) for t in _TYPE_OF_CLASS), *(graph.subjects(SKOS.inScheme, s) for s in _TYPE_OF_SCHEME)]
+    alone = [
+        *(graph.subjects(RDF.type, t) for t in _TYPE_OF_CLASS),
+        *(graph.subjects(SKOS.inScheme, s) for s in _TYPE_OF_SCHEME),
+    ]
     for iri in itertools.chain.from_iterable(alone):
         if isinstance(iri, URIRef) and str(iri) not in view.nodes:
             view.nodes[str(iri)] = _node(graph, iri)
     return view.restrict(types)
 
 
-def focus_view(
-    graph: Graph, node: URIRef, *, depth: int = 1, types: Collection[str] = DEFAULT_TYPES
-) -> View:
+def focus_view(graph: Graph, node: URIRef, *, depth: int = 1, types: Collection[str] = DEFAULT_TYPES) -> View:
     """The nodes at most ``depth`` edges from ``node`` (either direction)."""
     whole = whole_view(graph, types=types)
     start = str(node)
@@ -273,7 +274,14 @@ def path_view(graph: Graph, roles: Any, route: Any, *, types: Collection[str] = 
     steps = []
     for hop in route.hops:
         data = hop.data
-        lit.update({str(hop.source), str(hop.target), *map(str, hop.skills_to_gain), *map(str, data.get("tools", ()))})
+        lit.update(
+            {
+                str(hop.source),
+                str(hop.target),
+                *map(str, hop.skills_to_gain),
+                *map(str, data.get("tools", ())),
+            }
+        )
         if data.get("transition"):
             lit.add(data["transition"])
         else:
@@ -352,7 +360,12 @@ def _options(node_count: int) -> dict[str, Any]:
     big = node_count > 300
     return {
         "autoResize": True,
-        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": big, "navigationButtons": False},
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "hideEdgesOnDrag": big,
+            "navigationButtons": False,
+        },
         "layout": {"improvedLayout": not big, "randomSeed": 7},
         "nodes": {"font": {"size": 14, "face": "system-ui, sans-serif"}, "borderWidth": 1},
         "edges": {
@@ -364,7 +377,12 @@ def _options(node_count: int) -> dict[str, Any]:
         "physics": {
             "solver": "forceAtlas2Based",
             "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110, "avoidOverlap": 0.4},
-            "stabilization": {"enabled": True, "iterations": 400 if not big else 200, "updateInterval": 25, "fit": True},
+            "stabilization": {
+                "enabled": True,
+                "iterations": 400 if not big else 200,
+                "updateInterval": 25,
+                "fit": True,
+            },
             "maxVelocity": 60,
             "minVelocity": 1,
         },

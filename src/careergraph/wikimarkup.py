@@ -59,12 +59,17 @@ class _Loader(yaml.SafeLoader):
             if key in seen:
                 # Front matter starts on the file's line 2; marks count from 0.
                 first = 2 + seen[key]
-                self.notes.append((line, f"duplicate key {key!r} (first on line {first}); the last value wins"))
+                self.notes.append(
+                    (line, f"duplicate key {key!r} (first on line {first}); the last value wins")
+                )
             seen[key] = line
             if isinstance(value_node, yaml.ScalarNode) and value_node.tag == "tag:yaml.org,2002:int":
                 if _CLOCK.match(value_node.value) and value_node.style is None:
                     self.notes.append(
-                        (value_node.start_mark.line, f"value {value_node.value} of {key!r} is read as text, not a number")
+                        (
+                            value_node.start_mark.line,
+                            f"value {value_node.value} of {key!r} is read as text, not a number",
+                        )
                     )
                     value_node.tag = "tag:yaml.org,2002:str"
         return super().construct_mapping(node, deep=deep)
@@ -136,10 +141,7 @@ def time_spans(text: str) -> list[tuple[int, int | None]]:
     >>> time_spans("7 Lessons, Tools")
     []
     """
-    return [
-        (parse_seconds(start), parse_seconds(end) if end else None)
-        for start, end in _SPAN.findall(text)
-    ]
+    return [(parse_seconds(start), parse_seconds(end) if end else None) for start, end in _SPAN.findall(text)]
 
 
 # --- blocks and links ------------------------------------------------------------
@@ -269,5 +271,7 @@ def chapters(body: str, *, first_line: int = 1) -> list[Chapter]:
     for number, line in enumerate(body.split("\n"), start=first_line):
         match = _CHAPTER.match(line)
         if match:
-            found.append(Chapter(parse_seconds(match.group(1)), match.group(2).strip(), match.group(3), number))
+            found.append(
+                Chapter(parse_seconds(match.group(1)), match.group(2).strip(), match.group(3), number)
+            )
     return found
