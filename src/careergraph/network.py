@@ -259,20 +259,18 @@ def _build(sub: Graph) -> nx.DiGraph:
     for u, variant in sorted(variants):
         for leads_to in sorted(sub.objects(variant, CG.leadsTo)):
             v = str(leads_to)
-            if v == u or v not in G or G.has_edge(u, v):
-                continue
-            G.add_edge(
-                u,
-                v,
-                transition=None,
-                inferred=True,
-                kind="variant",
-                via=str(variant),
-                via_label=str(sub.value(variant, RDFS.label) or ""),
-                skills=(_objects(sub, variant, CG.emphasisesSkill) | skills_of(v)) - skills_of(u),
-                tools=_objects(sub, variant, CG.usesTool) | G.nodes[v]["tools"],
-                evidence=_evidence_of(sub, [variant]),
-            )
+            if v != u and v in G and not G.has_edge(u, v):
+                _add_inferred(
+                    G,
+                    u,
+                    v,
+                    "variant",
+                    skills=_objects(sub, variant, CG.emphasisesSkill),
+                    tools=_objects(sub, variant, CG.usesTool),
+                    evidence=_evidence_of(sub, [variant]),
+                    via=str(variant),
+                    via_label=str(sub.value(variant, RDFS.label) or ""),
+                )
 
     # A claim about one role that names another: guests talking about the move.
     mentions: defaultdict[tuple[str, str], set[Any]] = defaultdict(set)
@@ -282,19 +280,8 @@ def _build(sub: Graph) -> nx.DiGraph:
             if u != v and u in G and v in G:
                 mentions[u, v].add(claim)
     for (u, v), claims in sorted(mentions.items()):
-        if G.has_edge(u, v):
-            continue
-        G.add_edge(
-            u,
-            v,
-            transition=None,
-            inferred=True,
-            kind="mentioned",
-            via=None,
-            skills=skills_of(v) - skills_of(u),
-            tools=G.nodes[v]["tools"] - G.nodes[u]["tools"],
-            evidence=_evidence_from(sub, claims),
-        )
+        if not G.has_edge(u, v):
+            _add_inferred(G, u, v, "mentioned", evidence=_evidence_from(sub, claims))
 
     # Roles related by skos:broader or skos:related: a move either way, inferred from the skills alone.
     related: defaultdict[str, set[str]] = defaultdict(set)
@@ -306,17 +293,7 @@ def _build(sub: Graph) -> nx.DiGraph:
     for u in sorted(related):
         for v in sorted(related[u]):
             if not G.has_edge(u, v):
-                G.add_edge(
-                    u,
-                    v,
-                    transition=None,
-                    inferred=True,
-                    kind="related",
-                    via=None,
-                    skills=skills_of(v) - skills_of(u),
-                    tools=G.nodes[v]["tools"] - G.nodes[u]["tools"],
-                    evidence=(),
-                )
+                _add_inferred(G, u, v, "related")
 
     _add_overlap_edges(G)
     return G
@@ -339,17 +316,33 @@ def _add_overlap_edges(G: nx.DiGraph) -> None:
                 if u != v:
                     shared[u, v] += 1
     for (u, v), count in sorted(shared.items()):
-        target_skills = G.nodes[v]["skills"]
-        if G.has_edge(u, v) or count / len(target_skills) < OVERLAP_THRESHOLD:
-            continue
-        G.add_edge(
-            u,
-            v,
-            transition=None,
-            inferred=True,
-            kind="overlap",
-            via=None,
-            skills=target_skills - G.nodes[u]["skills"],
-            tools=G.nodes[v]["tools"] - G.nodes[u]["tools"],
-            evidence=(),
-        )
+        if not G.has_edge(u, v) and count / len(G.nodes[v]["skills"]) >= OVERLAP_THRESHOLD:
+            _add_inferred(G, u, v, "overlap")
+
+
+def _add_inferred(
+    G: nx.DiGraph,
+    u: str,
+    v: str,
+    kind: str,
+    *,
+    skills: frozenset[str] = frozenset(),
+    tools: frozenset[str] = frozenset(),
+    evidence: tuple[Evidence, ...] = (),
+    via: str | None = None,
+    via_label: str = "",
+) -> None:
+    """An inferred step ``u`` → ``v``: what ``v`` needs (and ``skills``) less what ``u`` has."""
+    source, target = G.nodes[u], G.nodes[v]
+    G.add_edge(
+        u,
+        v,
+        transition=None,
+        inferred=True,
+        kind=kind,
+        via=via,
+        via_label=via_label,
+        skills=(skills | target["skills"]) - source["skills"],
+        tools=(tools | target["tools"]) - source["tools"],
+        evidence=evidence,
+    )
