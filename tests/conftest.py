@@ -12,6 +12,17 @@ from careergraph.data import load_graph, shipped_dir
 from careergraph.names import LabelIndex
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests never read or write the user's cache, and never inherit a store choice.
+    import os
+    import tempfile
+
+    os.environ["CAREERGRAPH_CACHE"] = tempfile.mkdtemp(prefix="careergraph-cache-")
+    os.environ.pop("CAREERGRAPH_STORE", None)
+
+
 SHARED = ROOT.parent / "shared"
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -107,10 +107,10 @@ def _edges(G: nx.DiGraph) -> dict:
 
 def test_the_construct_pull_gives_the_same_projection(seed_graph: Graph) -> None:
     """What a remote endpoint would answer to the one CONSTRUCT is enough to project from."""
-    from careergraph.network import _build, projection_subgraph
+    from careergraph.network import build_projection, projection_subgraph
 
     direct = project_roles(seed_graph)
-    pulled = _build(projection_subgraph(seed_graph))
+    pulled = build_projection(projection_subgraph(seed_graph))
     assert dict(direct.nodes(data=True)) == dict(pulled.nodes(data=True))
     assert _edges(direct) == _edges(pulled)
     assert direct.graph["labels"] == pulled.graph["labels"]

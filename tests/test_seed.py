@@ -83,7 +83,7 @@ def test_every_cited_segment_backs_a_claim_by_the_episodes_guest(seed_text: str,
 def test_guests(seed_text: str, seed_graph: Graph, seed_index: LabelIndex) -> None:
     for name, slug in GUESTS.items():
         assert name in seed_text
-        assert seed_index.resolve("guest", name) == ID[f"guest/{slug}"]
+        assert seed_index.resolve("guest", name) == str(ID[f"guest/{slug}"])
     assert len(set(seed_graph.subjects(RDF.type, SCHEMA.Person))) == 7
 
 

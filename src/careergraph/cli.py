@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from .names import LabelIndex
+    from .stores import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,10 +58,17 @@ def reports_errors(command: F) -> F:
 
 
 class Context:
-    """What every command shares: the data paths, and the graph loaded once on demand."""
+    """What every command shares: the data, its store, and what is derived from it, on demand.
 
-    def __init__(self, data: tuple[Path, ...]) -> None:
+    The label index and the role projection come from the cache when the data
+    has not changed (:mod:`careergraph.cache`), so ``path`` and ``next`` need not
+    load the data at all.
+    """
+
+    def __init__(self, data: tuple[Path, ...], store: str | None = None) -> None:
         self.data = list(data)
+        self.store_spec = store
+        self._store: Store | None = None
         self._graph: Graph | None = None
         self._index: LabelIndex | None = None
         self._roles: nx.DiGraph | None = None
@@ -72,33 +80,59 @@ class Context:
         return self.data or default_data_paths()
 
     @property
-    def graph(self) -> Graph:
-        if self._graph is None:
-            from .data import load_graph
+    def store(self) -> Store:
+        if self._store is None:
+            from .stores import open_store
 
-            self._graph = load_graph(self.paths)
+            self._store = open_store(self.store_spec, self.paths)
+        return self._store
+
+    @property
+    def graph(self) -> Graph:
+        """All the data as an rdflib graph (for views and validation)."""
+        if self._graph is None:
+            self._graph = self.store.as_graph()
         return self._graph
+
+    def _cached(self, what: str, build: Callable[[], Any]) -> Any:
+        from .cache import cached
+
+        fingerprint = self.store.fingerprint()
+        return cached(fingerprint and f"{fingerprint}-{what}", build)
 
     @property
     def index(self) -> LabelIndex:
         if self._index is None:
             from .names import LabelIndex
 
-            self._index = LabelIndex.from_graph(self.graph)
+            def build() -> LabelIndex:
+                if self.store.kind == "memory":
+                    return LabelIndex.from_graph(self.graph)
+                from .stores import LABELS_QUERY
+
+                return LabelIndex.from_graph(self.store.construct(LABELS_QUERY))
+
+            self._index = self._cached("index", build)
         return self._index
 
     @property
     def roles(self) -> nx.DiGraph:
-        """The role projection of the loaded graph."""
+        """The role projection of the loaded data."""
         if self._roles is None:
-            from .network import project_roles
 
-            self._roles = project_roles(self.graph)
+            def build() -> nx.DiGraph:
+                from .network import PROJECTION_QUERY, build_projection, project_roles
+
+                if self.store.kind == "memory":
+                    return project_roles(self.graph)
+                return build_projection(self.store.construct(PROJECTION_QUERY))
+
+            self._roles = self._cached("roles", build)
         return self._roles
 
     def role(self, name: str) -> str:
         """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
-        return str(self.index.resolve("role", name))
+        return self.index.resolve("role", name)
 
     def skills(self, names: tuple[str, ...]) -> frozenset[str]:
         """The skills named by ``--have`` options (each may be a comma list).
@@ -113,7 +147,7 @@ class Context:
                 if not name:
                     continue
                 try:
-                    found.add(str(self.index.resolve("skill", name)))
+                    found.add(self.index.resolve("skill", name))
                 except UnknownNameError as error:
                     tool = self.index.lookup("tool", name)
                     if tool is not None:
@@ -149,15 +183,23 @@ def _split_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
     help="A Turtle file or a folder of them to load instead of the shipped data "
     "(repeatable; also CAREERGRAPH_DATA, paths separated by the OS path separator).",
 )
+@click.option(
+    "--store",
+    envvar="CAREERGRAPH_STORE",
+    metavar="STORE",
+    help="Where the triples live: memory (default: the Turtle files, in memory), "
+    "oxigraph:PATH (an on-disk store filled by `careergraph load`) or sparql:URL "
+    "(any SPARQL 1.1 endpoint). Also CAREERGRAPH_STORE.",
+)
 @click.version_option(package_name="careergraph")
 @click.pass_context
-def main(ctx: click.Context, data: tuple[Path, ...]) -> None:
+def main(ctx: click.Context, data: tuple[Path, ...], store: str | None) -> None:
     """A knowledge graph of career transitions in data and ML work.
 
     Roles, skills, tools, guests and podcast episodes as RDF, with timestamped
     episode segments as evidence for every claim.
     """
-    ctx.obj = Context(data)
+    ctx.obj = Context(data, store)
 
 
 # --- queries -------------------------------------------------------------------
@@ -224,7 +266,7 @@ def query_command(
     values = parse_param_options(params)
     needs_labels = any(p.kind not in ("string", "integer", "iri") for p in query.params)
     output = run_query(
-        context.graph,
+        context.store,
         query,
         params=values,
         index=context.index if needs_labels else None,
@@ -465,7 +507,7 @@ def viz_command(
         from .sparql import find_query, run_query
 
         query = find_query(str(query_file), query_file.parent)
-        view = query_view(context.graph, run_query(context.graph, query, index=context.index), types=shown)
+        view = query_view(context.graph, run_query(context.store, query, index=context.index), types=shown)
     else:
         view = whole_view(context.graph, types=shown)
     write_atomically(output, render_html(view))
@@ -484,9 +526,35 @@ def _any_node(context: Context, name: str) -> Any:
     for kind in ("role", "skill", "tool", "guest", "episode", "topic"):
         found = context.index.lookup(kind, name)
         if found is not None:
-            return found
+            from rdflib import URIRef
+
+            return URIRef(found)
         suggestions += context.index.suggest(kind, name, limit=3)
     raise UnknownNameError("node", name, suggestions[:5])
+
+
+# --- load -------------------------------------------------------------------------------
+
+
+@main.command("load")
+@pass_context
+@reports_errors
+def load_command(context: Context) -> None:
+    """Load the data (--data, or the shipped graph and the importer's output) into --store oxigraph:PATH.
+
+    Later commands given the same --store open it in milliseconds instead of
+    parsing Turtle, and run their queries in Oxigraph.
+    """
+    from .errors import UsageError
+
+    store = context.store
+    if store.kind != "oxigraph":
+        raise UsageError("load fills an on-disk store: give --store oxigraph:PATH")
+    from .data import turtle_files
+
+    files = turtle_files(context.paths)
+    size = store.load(files)  # type: ignore[attr-defined]
+    click.echo(f"loaded {len(files)} file{'s' if len(files) != 1 else ''} into {store.path}: {size} triples")  # type: ignore[attr-defined]
 
 
 # --- import ---------------------------------------------------------------------------

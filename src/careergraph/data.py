@@ -12,11 +12,12 @@ import os
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-from rdflib import Graph
+from typing import TYPE_CHECKING
 
 from .errors import DataFileError
-from .vocab import PREFIXES
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 __all__ = [
     "DATA_ENV",
@@ -104,6 +105,10 @@ def load_graph(paths: Sequence[Path]) -> Graph:
         naming the file (and line, for syntax errors) that could not be read;
         no partly loaded graph is returned.
     """
+    from rdflib import Graph
+
+    from .vocab import PREFIXES
+
     graph = Graph(bind_namespaces="core")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)

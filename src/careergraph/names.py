@@ -2,7 +2,8 @@
 
 A :class:`LabelIndex` maps the normalised preferred and alternative labels of
 roles, skills, tools, topics, guests and episodes to their IRIs, and suggests
-the closest known names when a name is unknown.
+the closest known names when a name is unknown. It holds IRIs as plain
+strings and imports rdflib only to read a graph, so a cached index loads fast.
 
 Examples
 --------
@@ -15,7 +16,7 @@ Examples
 ... ''')
 >>> index = LabelIndex.from_graph(g)
 >>> index.resolve("role", "data scientists")
-rdflib.term.URIRef('https://w3id.org/careergraph/id/role/data-scientist')
+'https://w3id.org/careergraph/id/role/data-scientist'
 >>> index.resolve("role", "Data Sceintist")
 Traceback (most recent call last):
 ...
@@ -28,16 +29,17 @@ import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-
-from rdflib import Graph, URIRef
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownNameError
-from .vocab import CG, RDF, SCHEMA, SKOS
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 __all__ = ["KINDS", "LabelIndex", "normalise"]
 
-#: The kinds of named thing, with the concept scheme that holds each SKOS kind.
-KINDS = {"role": CG.Roles, "skill": CG.Skills, "tool": CG.Tools, "topic": CG.Topics}
+#: The kinds of named thing kept in SKOS concept schemes, by the scheme's local name.
+KINDS = {"role": "Roles", "skill": "Skills", "tool": "Tools", "topic": "Topics"}
 _SPACE = re.compile(r"[\s_]+")
 _ROLE_WORD = re.compile(r"\s+role$")
 
@@ -70,18 +72,22 @@ class LabelIndex:
     """Labels of named things, by kind, for case-insensitive lookup and suggestions."""
 
     #: kind -> normalised label -> IRIs with that label
-    keys: dict[str, dict[str, set[URIRef]]] = field(default_factory=dict)
+    keys: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     #: IRI -> its display label
-    labels: dict[URIRef, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
     #: IRI -> its kind
-    kinds: dict[URIRef, str] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_graph(cls, graph: Graph) -> LabelIndex:
         """Index the roles, skills, tools and topics (SKOS), guests and episodes of ``graph``."""
+        from rdflib import URIRef
+
+        from .vocab import CG, RDF, SCHEMA, SKOS
+
         index = cls()
         for kind, scheme in KINDS.items():
-            for concept in graph.subjects(SKOS.inScheme, scheme):
+            for concept in graph.subjects(SKOS.inScheme, CG[scheme]):
                 if not isinstance(concept, URIRef):
                     continue
                 pref = [str(label) for label in graph.objects(concept, SKOS.prefLabel)]
@@ -97,8 +103,9 @@ class LabelIndex:
                     index.add(kind, thing, names)
         return index
 
-    def add(self, kind: str, iri: URIRef, names: list[str]) -> None:
+    def add(self, kind: str, iri: Any, names: list[str]) -> None:
         """Add ``iri`` as a ``kind`` known by ``names`` (the first is its display label)."""
+        iri = str(iri)
         if not names:
             names = [iri.rsplit("/", 1)[-1]]
         self.labels.setdefault(iri, names[0])
@@ -108,21 +115,19 @@ class LabelIndex:
         for name in [*names, iri.rsplit("/", 1)[-1]]:
             by_key.setdefault(normalise(name), set()).add(iri)
 
-    def label(self, iri: URIRef) -> str:
+    def label(self, iri: Any) -> str:
         """The display label of ``iri`` (its last path segment if it has none)."""
-        return self.labels.get(iri) or str(iri).rsplit("/", 1)[-1]
+        return self.labels.get(str(iri)) or str(iri).rsplit("/", 1)[-1]
 
     def known(self, kind: str) -> list[str]:
         """The display labels of every ``kind`` in the index, sorted."""
         iris = {iri for iris in self.keys.get(kind, {}).values() for iri in iris}
         return sorted({self.label(iri) for iri in iris}, key=str.casefold)
 
-    def lookup(self, kind: str, name: str) -> URIRef | None:
+    def lookup(self, kind: str, name: str) -> str | None:
         """The IRI of the ``kind`` called ``name``, or None (also when ``name`` is ambiguous)."""
         if name.startswith(("http://", "https://")):
-            iri = URIRef(name)
-            in_kind = any(iri in iris for iris in self.keys.get(kind, {}).values())
-            return iri if in_kind else None
+            return name if self.kinds.get(name) == kind else None
         by_key = self.keys.get(kind, {})
         for key in _variants(normalise(name)):
             iris = by_key.get(key)
@@ -130,7 +135,7 @@ class LabelIndex:
                 return next(iter(iris))
         return None
 
-    def resolve(self, kind: str, name: str) -> URIRef:
+    def resolve(self, kind: str, name: str) -> str:
         """The IRI of the ``kind`` called ``name``.
 
         Raises
@@ -147,7 +152,7 @@ class LabelIndex:
         """Display labels of the ``kind`` s whose names are closest to ``name``."""
         by_key = self.keys.get(kind, {})
         key = normalise(name)
-        scores: dict[URIRef, float] = defaultdict(float)
+        scores: dict[str, float] = defaultdict(float)
         for candidate, iris in by_key.items():
             ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
             if key and (key in candidate or candidate in key):

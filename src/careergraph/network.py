@@ -24,18 +24,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import fields
 from typing import Any
 
 import networkx as nx
 from rdflib import Graph, URIRef
 
+from .evidence import Evidence, sort_evidence
 from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
 
 __all__ = [
     "Evidence",
     "OVERLAP_THRESHOLD",
     "PROJECTION_QUERY",
+    "build_projection",
     "is_remote",
     "project_roles",
     "projection_subgraph",
@@ -73,31 +75,6 @@ WHERE {
 """
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """A segment (or a whole episode) that backs a step, and who said it."""
-
-    episode_title: str
-    start: int | None
-    end: int | None
-    guest: str
-    episode: str
-    url: str | None
-    claim: str
-    #: the segment (or, for a citation with no time, the episode) the claim comes from
-    source: str = ""
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "guest": self.guest,
-            "episode": {"id": self.episode, "title": self.episode_title},
-            "start": self.start,
-            "end": self.end,
-            "url": self.url,
-            "claim": self.claim,
-        }
-
-
 def projection_subgraph(graph: Graph) -> Graph:
     """The part of ``graph`` the projection reads, pulled with one CONSTRUCT."""
     result = graph.query(PROJECTION_QUERY)
@@ -117,7 +94,7 @@ def project_roles(graph: Graph) -> nx.DiGraph:
     >>> G.edges[ds, mle]["inferred"], G.edges[ds, mle]["transition"].rsplit("/", 1)[-1]
     (False, 'data-scientist--machine-learning-engineer')
     """
-    return _build(projection_subgraph(graph) if is_remote(graph) else graph)
+    return build_projection(projection_subgraph(graph) if is_remote(graph) else graph)
 
 
 def is_remote(graph: Graph) -> bool:
@@ -172,27 +149,11 @@ def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
                     source=str(source),
                 )
             )
-    return _sorted(found)
+    return sort_evidence(found)
 
 
-def _sorted(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
-    """Evidence by episode, then time (a whole episode first, a single time before a range)."""
-    return tuple(
-        sorted(
-            evidence,
-            key=lambda e: (
-                e.episode_title,
-                e.start is not None,
-                e.start or 0,
-                e.end is not None,
-                e.end or 0,
-                e.claim,
-            ),
-        )
-    )
-
-
-def _build(sub: Graph) -> nx.DiGraph:
+def build_projection(sub: Graph) -> nx.DiGraph:
+    """The projection of a graph that holds (at least) what :data:`PROJECTION_QUERY` pulls."""
     G = nx.DiGraph()
     labels: dict[str, str] = {}
     for concept, label in sub.subject_objects(SKOS.prefLabel):
@@ -240,7 +201,7 @@ def _build(sub: Graph) -> nx.DiGraph:
             edge = G.edges[u, v]
             edge["skills"] |= skills
             edge["tools"] |= tools
-            edge["evidence"] = _sorted(set(edge["evidence"]) | set(_evidence_of(sub, supported)))
+            edge["evidence"] = sort_evidence(set(edge["evidence"]) | set(_evidence_of(sub, supported)))
             continue
         G.add_edge(
             u,
@@ -296,7 +257,43 @@ def _build(sub: Graph) -> nx.DiGraph:
                 _add_inferred(G, u, v, "related")
 
     _add_overlap_edges(G)
-    return G
+    return _compact(G)
+
+
+def _compact(G: nx.DiGraph) -> nx.DiGraph:
+    """The same graph with every repeated string and piece of evidence shared.
+
+    Thousands of edges name the same skills, roles and segments; sharing one
+    object for each makes the cached projection several times smaller and
+    faster to load (pickle writes a shared object once).
+    """
+    strings: dict[str, str] = {}
+    shared: dict[Evidence, Evidence] = {}
+
+    def text(value: Any) -> Any:
+        return strings.setdefault(value, value) if isinstance(value, str) else value
+
+    def evidence(item: Evidence) -> Evidence:
+        fresh = Evidence(*(text(getattr(item, f.name)) for f in fields(Evidence)))
+        return shared.setdefault(fresh, fresh)
+
+    def attributes(data: dict[str, Any]) -> dict[str, Any]:
+        result = {}
+        for key, value in data.items():
+            if isinstance(value, frozenset):
+                value = frozenset(text(v) for v in value)
+            elif key == "evidence":
+                value = tuple(evidence(e) for e in value)
+            result[key] = text(value)
+        return result
+
+    H = nx.DiGraph()
+    H.graph["labels"] = {text(k): v for k, v in G.graph.get("labels", {}).items()}
+    for node, data in G.nodes(data=True):
+        H.add_node(text(node), **attributes(data))
+    for u, v, data in G.edges(data=True):
+        H.add_edge(text(u), text(v), **attributes(data))
+    return H
 
 
 def _add_overlap_edges(G: nx.DiGraph) -> None:

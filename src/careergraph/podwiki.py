@@ -308,8 +308,8 @@ class _Importer:
         elif role_match:
             page.kind = "role"
             name = role_match.group(1)
-            role = self.index.lookup("role", name) or role_iri(name)
-            if role not in self.index.labels:
+            role = URIRef(self.index.lookup("role", name) or role_iri(name))
+            if str(role) not in self.index.labels:
                 self.index.add("role", role, [name])
                 self.add(role, SKOS.prefLabel, Literal(name, lang="en"))
             self._declare_role(role)
@@ -327,12 +327,12 @@ class _Importer:
         for kind in ("skill", "tool", "topic"):
             found = self.index.lookup(kind, title)
             if found is not None:
-                return found
+                return URIRef(found)
         role = self.index.lookup("role", title)
         if role is not None and normalise(self.index.label(role)) == normalise(title):
-            return role
+            return URIRef(role)
         topic = iri("topic", title)
-        if topic not in self.index.labels:
+        if str(topic) not in self.index.labels:
             self.index.add("topic", topic, [title])
             self.add(topic, RDF.type, SKOS.Concept)
             self.add(topic, SKOS.inScheme, CG.Topics)
@@ -345,7 +345,7 @@ class _Importer:
         for candidate in candidates:
             found = self.index.lookup("role", candidate)
             if found is not None:
-                return found
+                return URIRef(found)
         return None
 
     def transitions(self, page: _Page) -> list[URIRef]:
@@ -425,7 +425,7 @@ class _Importer:
             self.add(node, DCTERMS.references, ID[f"page/{target}"])
             self._relate_roles(page, target)
             for subject in self.pages[target].subjects:
-                kind = self.index.kinds.get(subject, "")
+                kind = self.index.kinds.get(str(subject), "")
                 {"skill": skills, "tool": tools, "role": roles}.get(kind, set()).add(subject)
         for subject in page.subjects:
             if page.kind == "transition":

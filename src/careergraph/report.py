@@ -8,7 +8,7 @@ from typing import Any
 
 import networkx as nx
 
-from .network import Evidence
+from .evidence import Evidence
 from .paths import NextRole, Route
 
 __all__ = [

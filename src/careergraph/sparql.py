@@ -29,12 +29,13 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef, Variable
 from rdflib.query import Result
 
 from .errors import (
+    CareergraphError,
     QueryParameterError,
     QuerySyntaxError,
     QueryTimeoutError,
@@ -43,6 +44,9 @@ from .errors import (
 )
 from .names import LabelIndex
 from .vocab import PREFIXES
+
+if TYPE_CHECKING:
+    from .stores import Store
 
 __all__ = [
     "NamedQuery",
@@ -243,7 +247,7 @@ def bind_params(
         else:
             if index is None:
                 raise QueryParameterError(f"parameter {name!r} needs the loaded graph's labels")
-            bindings[Variable(name)] = index.resolve(param.kind, raw)
+            bindings[Variable(name)] = URIRef(index.resolve(param.kind, raw))
     return bindings
 
 
@@ -303,7 +307,10 @@ class QueryOutput:
         return result
 
 
-def _execute(graph: Graph, prepared: Any, bindings: dict[Variable, Any], limit: int | None) -> QueryOutput:
+def execute_rdflib(
+    graph: Graph, prepared: Any, bindings: dict[Variable, Any], limit: int | None
+) -> QueryOutput:
+    """Run a checked query on an rdflib graph (the memory store's way of answering)."""
     import rdflib.plugins.sparql as rdflib_sparql
 
     # Belt and braces: even if a FROM slipped past check_query, rdflib must not fetch it.
@@ -326,9 +333,18 @@ def _execute(graph: Graph, prepared: Any, bindings: dict[Variable, Any], limit: 
     return QueryOutput(result.type, triples=sorted(triples)[:limit], truncated=truncated)
 
 
-def _child(conn: Any, graph: Graph, prepared: Any, bindings: dict[Variable, Any], limit: int | None) -> None:
+def _child(
+    conn: Any,
+    store: Store,
+    query: NamedQuery,
+    prepared: Any,
+    bindings: dict[Variable, Any],
+    limit: int | None,
+) -> None:
     try:
-        conn.send(("ok", _execute(graph, prepared, bindings, limit)))
+        conn.send(("ok", store.execute(prepared, query.text, bindings, limit)))
+    except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
+        conn.send(("careergraph", (str(error), error.exit_code)))
     except BaseException as error:  # report anything to the parent, which raises it
         conn.send(("error", f"{type(error).__name__}: {error}"))
     finally:
@@ -336,7 +352,7 @@ def _child(conn: Any, graph: Graph, prepared: Any, bindings: dict[Variable, Any]
 
 
 def run_query(
-    graph: Graph,
+    store: Store | Graph,
     query: NamedQuery,
     *,
     params: Mapping[str, str] | None = None,
@@ -344,7 +360,9 @@ def run_query(
     limit: int | None = None,
     timeout: float | None = 30.0,
 ) -> QueryOutput:
-    """Check, bind and run ``query`` on ``graph``; stop it after ``timeout`` seconds.
+    """Check, bind and run ``query`` on ``store``; stop it after ``timeout`` seconds.
+
+    ``store`` is a :class:`careergraph.stores.Store`, or an rdflib graph (run in memory).
 
     Raises
     ------
@@ -353,13 +371,20 @@ def run_query(
     QueryTimeoutError
         when the query is still running after ``timeout`` seconds.
     """
+    from .stores import Store
+
+    if not isinstance(store, Store):
+        from .stores import MemoryStore
+
+        graph, store = store, MemoryStore("", [])
+        store._graph = graph
     prepared = check_query(query.text)
     bindings = bind_params(query, params or {}, index)
     if timeout is None or sys.platform == "win32":
-        return _execute(graph, prepared, bindings, limit)
+        return store.execute(prepared, query.text, bindings, limit)
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, graph, prepared, bindings, limit))
+    child = context.Process(target=_child, args=(sender, store, query, prepared, bindings, limit))
     child.start()
     sender.close()
     try:
@@ -377,6 +402,11 @@ def run_query(
             child.kill()
         child.join()
         receiver.close()
+    if status == "careergraph":
+        message, exit_code = payload
+        error = CareergraphError(message)
+        error.exit_code = exit_code
+        raise error
     if status == "error":
-        raise QuerySyntaxError(f"query {query.name!r} failed: {payload}")
-    return payload
+        raise CareergraphError(f"query {query.name!r} failed: {payload}")
+    return payload  # type: ignore[no-any-return]

@@ -50,7 +50,7 @@ def validate_graph(data: Graph, shapes_file: Path) -> list[Violation]:
         message = report.value(result, SH.resultMessage)
         severity = report.value(result, SH.resultSeverity)
         focus_text = term_text(focus, namespaces)
-        if isinstance(focus, URIRef) and focus in index.labels:
+        if isinstance(focus, URIRef) and str(focus) in index.labels:
             focus_text = f"{index.label(focus)} ({focus_text})"
         violations.append(
             Violation(

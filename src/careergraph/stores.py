@@ -1,0 +1,401 @@
+"""Where the triples live: one small interface, three backends chosen by name.
+
+=================  ==========================================================
+``memory``         rdflib's in-memory graph, parsed from the Turtle files (default)
+``oxigraph:PATH``  an on-disk pyoxigraph store, filled by ``careergraph load``
+``sparql:URL``     any SPARQL 1.1 Protocol endpoint, queried over HTTP
+=================  ==========================================================
+
+Every backend answers :meth:`Store.execute` with the same
+:class:`~careergraph.sparql.QueryOutput` (rdflib terms), so the named queries
+give the same rows on each, and :meth:`Store.construct` with an rdflib graph,
+from which the label index and the role projection are built with one query
+each. Heavy libraries are imported by the backend that needs them, when it is
+opened, as rdflib's plugin registry does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import CareergraphError, DataFileError, UsageError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .sparql import QueryOutput
+
+__all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "open_store"]
+
+STORE_ENV = "CAREERGRAPH_STORE"
+#: backend name -> "module:class", imported only when that backend is opened
+BACKENDS = {
+    "memory": "careergraph.stores:MemoryStore",
+    "oxigraph": "careergraph.stores:OxigraphStore",
+    "sparql": "careergraph.stores:SparqlStore",
+}
+
+LABELS_QUERY = """
+PREFIX cg: <https://w3id.org/careergraph/ontology#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX schema: <https://schema.org/>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+CONSTRUCT { ?s ?p ?o }
+WHERE {
+  { VALUES ?p { skos:inScheme skos:prefLabel skos:altLabel schema:name schema:alternateName cg:slug }
+    ?s ?p ?o . }
+  UNION
+  { VALUES ?o { schema:Person schema:PodcastEpisode } ?s rdf:type ?o . BIND(rdf:type AS ?p) }
+}
+"""
+
+
+class StoreError(CareergraphError):
+    """A store cannot be opened or reached."""
+
+
+class Store:
+    """What careergraph asks of a place that holds triples."""
+
+    kind = "store"
+
+    def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        """Run a checked query (``prepared`` by rdflib, ``text`` as written) with ``bindings``."""
+        raise NotImplementedError
+
+    def construct(self, text: str) -> Graph:
+        """The graph a CONSTRUCT query returns."""
+        from .sparql import check_query
+
+        output = self.execute(check_query(text), text, {}, None)
+        return output.to_result().graph  # type: ignore[return-value]
+
+    def as_graph(self) -> Graph:
+        """Every triple, as an rdflib graph (for views and validation of the whole data)."""
+        return self.construct("CONSTRUCT WHERE { ?s ?p ?o }")
+
+    def fingerprint(self) -> str | None:
+        """A key that changes whenever the data does (None: do not cache)."""
+        return None
+
+    @property
+    def is_local(self) -> bool:
+        return False
+
+
+def open_store(spec: str | None, data: Sequence[Path]) -> Store:
+    """The store ``spec`` names (``memory``, ``oxigraph:PATH``, ``sparql:URL``).
+
+    Raises
+    ------
+    UsageError
+        for an unknown backend, with the known ones.
+    """
+    spec = spec or "memory"
+    name, _, argument = spec.partition(":")
+    target = BACKENDS.get(name)
+    if target is None:
+        raise UsageError(f"unknown store {spec!r}; stores: memory, oxigraph:PATH, sparql:URL")
+    if name != "memory" and not argument:
+        raise UsageError(f"store {name!r} needs a location: {name}:{'PATH' if name == 'oxigraph' else 'URL'}")
+    module, _, cls = target.partition(":")
+    factory = getattr(importlib.import_module(module), cls)
+    return factory(argument, data)  # type: ignore[no-any-return]
+
+
+# --- memory --------------------------------------------------------------------------
+
+
+class MemoryStore(Store):
+    """rdflib's in-memory graph of the Turtle files (parsed on first use)."""
+
+    kind = "memory"
+
+    def __init__(self, _argument: str, data: Sequence[Path]) -> None:
+        from .data import turtle_files
+
+        self.files = turtle_files(data)
+        self._graph: Graph | None = None
+
+    @property
+    def is_local(self) -> bool:
+        return True
+
+    @property
+    def graph(self) -> Graph:
+        if self._graph is None:
+            from .data import load_graph
+
+            self._graph = load_graph(self.files)
+        return self._graph
+
+    def as_graph(self) -> Graph:
+        return self.graph
+
+    def construct(self, text: str) -> Graph:
+        return self.graph.query(text).graph  # type: ignore[return-value]
+
+    def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        from .sparql import execute_rdflib
+
+        return execute_rdflib(self.graph, prepared, bindings, limit)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(b"memory\n")
+        for file in self.files:
+            digest.update(str(file.resolve()).encode() + b"\n")
+            with file.open("rb") as handle:
+                digest.update(hashlib.file_digest(handle, "sha256").digest())
+        return digest.hexdigest()
+
+
+# --- oxigraph ------------------------------------------------------------------------
+
+
+def _to_rdflib(term: Any) -> Any:
+    """A pyoxigraph term as the rdflib term careergraph's formatters expect."""
+    from pyoxigraph import BlankNode, NamedNode
+    from rdflib import BNode, Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(datatype))
+
+
+class OxigraphStore(Store):
+    """An on-disk pyoxigraph store: opened in milliseconds, queried by Rust."""
+
+    kind = "oxigraph"
+
+    def __init__(self, path: str, _data: Sequence[Path]) -> None:
+        self.path = Path(path)
+        self._store: Any = None
+
+    @property
+    def is_local(self) -> bool:
+        return True
+
+    def _open(self, *, write: bool = False) -> Any:
+        import pyoxigraph
+
+        try:
+            if write:
+                return pyoxigraph.Store(str(self.path))
+            if not (self.path / "CURRENT").is_file():
+                raise StoreError(f"{self.path}: no oxigraph store here; fill one with `careergraph load`")
+            return pyoxigraph.Store.read_only(str(self.path))
+        except OSError as error:
+            raise StoreError(f"{self.path}: cannot open the oxigraph store: {error}") from error
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            self._store = self._open()
+        return self._store
+
+    def load(self, files: Sequence[Path]) -> int:
+        """Bulk-load ``files`` into the store (created if needed); return its size in triples."""
+        import pyoxigraph
+
+        store = self._open(write=True)
+        for file in files:
+            fmt = pyoxigraph.RdfFormat.N_TRIPLES if file.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
+            try:
+                store.bulk_load(path=str(file), format=fmt, base_iri=file.resolve().as_uri())
+            except SyntaxError as error:
+                raise DataFileError(str(file), f"syntax error: {error}") from error
+        store.optimize()
+        size = len(store)
+        del store
+        return size
+
+    def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        import pyoxigraph
+
+        from .sparql import QueryOutput
+
+        # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
+        try:
+            answer = self.store.query(bind_in_text(text, prepared.algebra.name, bindings))
+        except SyntaxError as error:
+            from .errors import QuerySyntaxError
+
+            raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
+        if isinstance(answer, pyoxigraph.QueryBoolean):
+            return QueryOutput("ASK", boolean=bool(answer))
+        if isinstance(answer, pyoxigraph.QuerySolutions):
+            variables = [v.value for v in answer.variables]
+            rows = []
+            truncated = False
+            for solution in answer:
+                if limit is not None and len(rows) >= limit:
+                    truncated = True
+                    break
+                rows.append(tuple(_to_rdflib(solution[v]) for v in variables))
+            return QueryOutput("SELECT", variables=variables, rows=rows, truncated=truncated)
+        triples = [(_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)) for t in answer]
+        kind = "DESCRIBE" if prepared.algebra.name == "DescribeQuery" else "CONSTRUCT"
+        truncated = limit is not None and len(triples) > limit
+        return QueryOutput(kind, triples=sorted(triples)[:limit], truncated=truncated)
+
+    def fingerprint(self) -> str:
+        # The store's files change whenever its content does.
+        digest = hashlib.sha256(f"oxigraph\n{self.path.resolve()}\n".encode())
+        for file in sorted(self.path.iterdir()):
+            stat = file.stat()
+            digest.update(f"{file.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
+        return digest.hexdigest()
+
+
+# --- a SPARQL endpoint -----------------------------------------------------------------
+
+_ACCEPT = {
+    "SELECT": "application/sparql-results+json",
+    "ASK": "application/sparql-results+json",
+    "CONSTRUCT": "application/n-triples",
+    "DESCRIBE": "application/n-triples",
+}
+
+
+def _opening_brace(text: str, skip_groups: int) -> int:
+    """The offset of the ``{`` that opens the query pattern, after ``skip_groups`` whole groups.
+
+    Comments, strings and IRIs are passed over, so a ``{`` inside them does not count.
+    """
+    depth = 0
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "#":
+            i = text.find("\n", i)
+            if i < 0:
+                break
+        elif char in "\"'":
+            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else char
+            i += len(quote)
+            while i < len(text) and not text.startswith(quote, i):
+                i += 2 if text[i] == "\\" else 1
+            i += len(quote) - 1
+        elif char == "<" and depth == 0:
+            i = text.find(">", i)
+            if i < 0:
+                break
+        elif char == "{":
+            if depth == 0 and skip_groups == 0:
+                return i
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                skip_groups -= 1
+        i += 1
+    raise UsageError("cannot find the query pattern's opening brace to bind parameters")
+
+
+def bind_in_text(text: str, form: str, bindings: dict[Any, Any]) -> str:
+    """``text`` with ``bindings`` as a VALUES block at the start of its pattern.
+
+    A VALUES block first in the WHERE group joins with everything after it, as
+    rdflib's initBindings do; the terms are written by rdflib (``n3()``), so a
+    value cannot break out of its place.
+
+    >>> from rdflib import Literal, Variable
+    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SelectQuery", {Variable("l"): Literal('a" }')})
+    'SELECT ?x WHERE { VALUES (?l) { ("a\\\\" }") }  ?x ?p ?l }'
+    """
+    if not bindings:
+        return text
+    short_construct = form == "ConstructQuery" and bool(re.search(r"(?i)\bCONSTRUCT\s+WHERE\b", text))
+    skip = 1 if form == "ConstructQuery" and not short_construct else 0
+    brace = _opening_brace(text, skip)
+    names = " ".join(f"?{k}" for k in bindings)
+    values = " ".join(term.n3() for term in bindings.values())
+    return f"{text[: brace + 1]} VALUES ({names}) {{ ({values}) }} {text[brace + 1 :]}"
+
+
+class SparqlStore(Store):
+    """Any SPARQL 1.1 Protocol endpoint, queried with HTTP POST."""
+
+    kind = "sparql"
+
+    def __init__(self, url: str, _data: Sequence[Path]) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"sparql store needs an http(s) URL, not {url!r}")
+        self.url = url
+        self.timeout = float(os.environ.get("CAREERGRAPH_HTTP_TIMEOUT", "30"))
+
+    def _post(self, text: str, accept: str) -> bytes:
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        body = urllib.parse.urlencode({"query": text}).encode()
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.read()  # type: ignore[no-any-return]
+        except urllib.error.HTTPError as error:
+            detail = error.read().decode("utf-8", "replace").strip()[:300]
+            raise StoreError(f"{self.url} answered {error.code} {error.reason}: {detail}") from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
+
+    def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        from rdflib import BNode, Graph, Literal, URIRef
+
+        from .sparql import QueryOutput
+
+        kind = {
+            "SelectQuery": "SELECT",
+            "AskQuery": "ASK",
+            "ConstructQuery": "CONSTRUCT",
+            "DescribeQuery": "DESCRIBE",
+        }[prepared.algebra.name]
+        payload = self._post(bind_in_text(text, prepared.algebra.name, bindings), _ACCEPT[kind])
+        if kind in ("CONSTRUCT", "DESCRIBE"):
+            graph = Graph().parse(data=payload.decode("utf-8"), format="nt")
+            triples = sorted(graph)
+            truncated = limit is not None and len(triples) > limit
+            return QueryOutput(kind, triples=triples[:limit], truncated=truncated)
+        document = json.loads(payload)
+        if kind == "ASK":
+            return QueryOutput("ASK", boolean=bool(document["boolean"]))
+
+        def term(value: dict[str, str] | None) -> Any:
+            if value is None:
+                return None
+            if value["type"] == "uri":
+                return URIRef(value["value"])
+            if value["type"] == "bnode":
+                return BNode(value["value"])
+            datatype = value.get("datatype")
+            if datatype == "http://www.w3.org/2001/XMLSchema#string":
+                datatype = None
+            return Literal(value["value"], lang=value.get("xml:lang"), datatype=datatype and URIRef(datatype))
+
+        variables = list(document["head"]["vars"])
+        bindings_list = document["results"]["bindings"]
+        truncated = limit is not None and len(bindings_list) > limit
+        rows = [tuple(term(b.get(v)) for v in variables) for b in bindings_list[:limit]]
+        return QueryOutput("SELECT", variables=variables, rows=rows, truncated=truncated)

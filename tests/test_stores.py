@@ -1,0 +1,211 @@
+"""The same answers from every store: memory, an on-disk Oxigraph store, a SPARQL endpoint."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from careergraph.cli import main
+from careergraph.data import shipped_dir
+
+# name -> parameters, as in tests/data/golden/README.md
+NAMED = {
+    "roles": [],
+    "transitions": [],
+    "role-skills": ["-p", "role=Machine Learning Engineer"],
+    "transition-evidence": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
+    "skill-gap": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
+    "guests-for-skill": ["-p", "skill=Testing"],
+    "episodes-for-tool": ["-p", "tool=Docker"],
+    "portfolio-projects": ["-p", "role=Machine Learning Engineer"],
+    "guest": ["-p", "guest=Simon Stiebellehner"],
+    "route-variants": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
+}
+#: GROUP_CONCAT's order is left to the engine by SPARQL 1.1: compare those cells as sets.
+CONCATENATED = {"proves", "guests"}
+
+
+def rows(text: str) -> list[dict[str, object]]:
+    result = []
+    for row in csv.DictReader(io.StringIO(text)):
+        result.append({k: frozenset(v.split(", ")) if k in CONCATENATED else v for k, v in row.items()})
+    return result
+
+
+def run(*args: str, store: str | None = None):
+    options = ["--data", str(shipped_dir("graph_data"))]
+    if store:
+        options += ["--store", store]
+    return CliRunner().invoke(main, [*options, *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def oxigraph_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    pytest.importorskip("pyoxigraph")
+    location = tmp_path_factory.mktemp("oxigraph") / "store"
+    result = run("load", store=f"oxigraph:{location}")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"loaded 10 files into {location}: ")
+    return f"oxigraph:{location}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def sparql_endpoint(tmp_path_factory: pytest.TempPathFactory):
+    """The Oxigraph server (pip install oxigraph) on 127.0.0.1, holding the shipped data."""
+    beside = Path(sys.executable).parent / "oxigraph"  # a virtualenv's bin/ may not be on PATH
+    binary = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if binary is None:
+        pytest.skip("needs the oxigraph server (pip install oxigraph)")
+    location = tmp_path_factory.mktemp("oxigraph-server")
+    files = [str(p) for p in sorted(shipped_dir("graph_data").glob("*.ttl")) if p.name != "shapes.ttl"]
+    for file in files:
+        subprocess.run(
+            [binary, "load", "--location", str(location), "--file", file], check=True, capture_output=True
+        )
+    port = _free_port()
+    server = subprocess.Popen(
+        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            pytest.fail("the oxigraph server did not start")
+        yield f"sparql:http://127.0.0.1:{port}/query"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(params=["oxigraph", "sparql"])
+def store(request: pytest.FixtureRequest) -> str:
+    return request.getfixturevalue("oxigraph_store" if request.param == "oxigraph" else "sparql_endpoint")
+
+
+@pytest.mark.parametrize("name", sorted(NAMED))
+def test_named_queries_give_the_same_rows_on_every_store(name: str, store: str) -> None:
+    memory = run("query", name, *NAMED[name], "-f", "csv")
+    other = run("query", name, *NAMED[name], "-f", "csv", store=store)
+    assert other.exit_code == 0, other.output
+    assert rows(other.output) == rows(memory.output)
+    assert rows(memory.output)
+
+
+def test_path_is_the_same_on_every_store(store: str) -> None:
+    for route in (
+        ["Data Scientist", "Machine Learning Engineer"],
+        ["Data Scientist", "ML Platform Engineer"],
+    ):
+        memory = json.loads(run("path", *route, "-f", "json", "-k", "3").stdout)
+        other = run("path", *route, "-f", "json", "-k", "3", store=store)
+        assert other.exit_code == 0, other.output
+        assert json.loads(other.stdout) == memory
+
+
+def test_viz_is_the_same_on_every_store(store: str, tmp_path: Path) -> None:
+    memory = run("viz", "-o", str(tmp_path / "a.html"), "--path", "DS", "MLE")
+    other = run("viz", "-o", str(tmp_path / "b.html"), "--path", "DS", "MLE", store=store)
+    assert other.exit_code == 0, other.output
+    assert other.output.replace("b.html", "a.html") == memory.output
+
+
+def test_validate_on_oxigraph(oxigraph_store: str) -> None:
+    result = run("validate", store=oxigraph_store)
+    assert result.exit_code == 0, result.output
+
+
+def test_refused_queries_are_refused_on_every_store(store: str) -> None:
+    result = CliRunner().invoke(main, ["--store", store, "query", "-"], input="DELETE WHERE { ?s ?p ?o }")
+    assert result.exit_code == 2 and "query refused" in result.output
+
+
+def test_unreachable_endpoint_names_the_url() -> None:
+    url = f"http://127.0.0.1:{_free_port()}/query"
+    result = run("query", "roles", store=f"sparql:{url}")
+    assert result.exit_code == 1
+    assert f"cannot reach the SPARQL endpoint {url}" in result.output
+
+
+def test_unknown_store_and_missing_location() -> None:
+    unknown = run("query", "roles", store="postgres:x")
+    assert unknown.exit_code == 2 and "unknown store 'postgres:x'" in unknown.output
+    bare = run("query", "roles", store="oxigraph")
+    assert bare.exit_code == 2 and "oxigraph:PATH" in bare.output
+
+
+def test_load_needs_an_oxigraph_store() -> None:
+    result = run("load")
+    assert result.exit_code == 2 and "--store oxigraph:PATH" in result.output
+
+
+def test_a_store_locked_by_another_writer_is_a_clear_error(tmp_path: Path) -> None:
+    pyoxigraph = pytest.importorskip("pyoxigraph")
+    location = tmp_path / "locked"
+    writer = pyoxigraph.Store(str(location))
+    try:
+        result = run("load", store=f"oxigraph:{location}")
+        assert result.exit_code == 1
+        assert f"{location}: cannot open the oxigraph store" in result.output
+    finally:
+        del writer
+
+
+def test_an_empty_location_is_not_a_store(tmp_path: Path) -> None:
+    result = run("query", "roles", store=f"oxigraph:{tmp_path / 'nothing'}")
+    assert result.exit_code == 1
+    assert "no oxigraph store here; fill one with `careergraph load`" in result.output
+
+
+# --- the cache ------------------------------------------------------------------------
+
+
+def test_path_reads_the_cache_and_the_cache_follows_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    shutil.copytree(shipped_dir("graph_data"), data)
+    first = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE", "-f", "json"])
+    assert first.exit_code == 0
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 2  # the label index and the projection
+
+    import careergraph.network
+
+    def fail(*_args: object) -> None:
+        raise AssertionError("the projection was rebuilt although the data did not change")
+
+    monkeypatch.setattr(careergraph.network, "project_roles", fail)
+    again = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE", "-f", "json"])
+    assert again.stdout == first.stdout
+    monkeypatch.undo()
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    # change the data: the cache must not answer with the old projection
+    roles = data / "roles.ttl"
+    roles.write_text(roles.read_text().replace('"Machine Learning Engineer"@en', '"ML Engineer Renamed"@en'))
+    changed = CliRunner().invoke(
+        main, ["--data", str(data), "path", "DS", "ML Engineer Renamed", "-f", "json"]
+    )
+    assert changed.exit_code == 0, changed.output
+    assert json.loads(changed.stdout)["to"]["label"] == "ML Engineer Renamed"
