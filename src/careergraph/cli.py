@@ -557,6 +557,49 @@ def load_command(context: Context) -> None:
     click.echo(f"loaded {len(files)} file{'s' if len(files) != 1 else ''} into {store.path}: {size} triples")  # type: ignore[attr-defined]
 
 
+# --- serve ------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
+@click.option(
+    "--allow-host",
+    multiple=True,
+    metavar="NAME",
+    help="Another Host header to answer to (repeatable); localhost, 127.0.0.1 and [::1] always are.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=10.0,
+    show_default=True,
+    help="Stop a query after this many seconds.",
+)
+@click.option(
+    "--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True, help="Cut answers here."
+)
+@pass_context
+@reports_errors
+def serve_command(
+    context: Context, host: str, port: int, allow_host: tuple[str, ...], timeout: float, max_rows: int
+) -> None:
+    """Serve the data as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
+    import uvicorn
+
+    from .server import ServerSettings, create_app
+
+    store = context.store
+    if store.kind == "memory":
+        store.as_graph()  # parse once, before serving; each query's child shares it
+    settings = ServerSettings(timeout=timeout, max_rows=max_rows)
+    settings.allowed_hosts += list(allow_host)
+    if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
+        settings.allowed_hosts.append(host)
+    click.echo(f"serving SPARQL at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
+    uvicorn.run(create_app(store, settings=settings), host=host, port=port, log_level="warning")
+
+
 # --- import ---------------------------------------------------------------------------
 
 

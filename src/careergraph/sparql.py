@@ -382,11 +382,32 @@ def run_query(
     bindings = bind_params(query, params or {}, index)
     if timeout is None or sys.platform == "win32":
         return store.execute(prepared, query.text, bindings, limit)
+    return collect(start(store, query, prepared, bindings, limit), query, timeout)
+
+
+@dataclass
+class Running:
+    """A query running in a forked child process, and the pipe its answer comes through."""
+
+    child: Any
+    receiver: Any
+
+
+def start(
+    store: Store, query: NamedQuery, prepared: Any, bindings: dict[Variable, Any], limit: int | None
+) -> Running:
+    """Fork a child that runs a checked query; :func:`collect` waits for its answer."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(sender, store, query, prepared, bindings, limit))
     child.start()
     sender.close()
+    return Running(child, receiver)
+
+
+def collect(running: Running, query: NamedQuery, timeout: float) -> QueryOutput:
+    """The answer of a :func:`start` ed query, or :class:`QueryTimeoutError` after ``timeout`` s."""
+    child, receiver = running.child, running.receiver
     try:
         if not receiver.poll(timeout):
             raise QueryTimeoutError(
