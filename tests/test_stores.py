@@ -131,9 +131,10 @@ def test_viz_is_the_same_on_every_store(store: str, tmp_path: Path) -> None:
     assert other.output.replace("b.html", "a.html") == memory.output
 
 
-def test_validate_on_oxigraph(oxigraph_store: str) -> None:
-    result = run("validate", store=oxigraph_store)
+def test_validate_on_every_store(store: str) -> None:
+    result = run("validate", store=store)
     assert result.exit_code == 0, result.output
+    assert result.output == run("validate").output
 
 
 def test_refused_queries_are_refused_on_every_store(store: str) -> None:

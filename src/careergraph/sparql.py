@@ -380,6 +380,7 @@ def run_query(
         store._graph = graph
     prepared = check_query(query.text)
     bindings = bind_params(query, params or {}, index)
+    store.prepare()  # once, here: each query's child then shares it
     if timeout is None or sys.platform == "win32":
         return store.execute(prepared, query.text, bindings, limit)
     return collect(start(store, query, prepared, bindings, limit), query, timeout)

@@ -70,6 +70,9 @@ class Store:
         """Run a checked query (``prepared`` by rdflib, ``text`` as written) with ``bindings``."""
         raise NotImplementedError
 
+    def prepare(self) -> None:
+        """Do the slow part of opening (parse, open files) now, before queries fork from this process."""
+
     def construct(self, text: str) -> Graph:
         """The graph a CONSTRUCT query returns."""
         from .sparql import check_query
@@ -138,6 +141,9 @@ class MemoryStore(Store):
 
     def as_graph(self) -> Graph:
         return self.graph
+
+    def prepare(self) -> None:
+        self.graph  # noqa: B018 (parsing is the point)
 
     def construct(self, text: str) -> Graph:
         return self.graph.query(text).graph  # type: ignore[return-value]
@@ -208,6 +214,9 @@ class OxigraphStore(Store):
         if self._store is None:
             self._store = self._open()
         return self._store
+
+    def prepare(self) -> None:
+        self.store  # noqa: B018 (opening is the point)
 
     def load(self, files: Sequence[Path]) -> int:
         """Bulk-load ``files`` into the store (created if needed); return its size in triples."""

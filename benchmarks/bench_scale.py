@@ -1,0 +1,221 @@
+"""careergraph at every size: stores, named queries, cold start, the HTML page — side by side, one run.
+
+For synthetic graphs of about 5 thousand, 100 thousand and 1 million triples
+(benchmarks/synthetic.py), it measures:
+
+- loading: rdflib parsing the Turtle (the memory store), `careergraph load`
+  into an Oxigraph store, and pyoxigraph's own bulk load (the floor); wall time
+  and peak memory of each, in a process of its own;
+- the named queries: on the memory store and the Oxigraph store through
+  careergraph (checked, bound, run in a killable child, as the CLI does), and
+  the same query text on pyoxigraph directly (the floor);
+- a cold `careergraph path` (cache warm) at each size against the shipped data
+  and `python -c "import click"`, and a cold `careergraph --help`;
+- building the `viz` page for 100, 1,000 and 10,000 nodes.
+
+It prints medians and ratios as Markdown tables and keeps them in
+benchmarks/results/scale.md.
+
+Usage: python benchmarks/bench_scale.py [--sizes 5000,100000,1000000] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import machine, median_time, report
+from synthetic import generate, sizes_for_triples
+
+from careergraph.data import load_graph, shipped_dir
+from careergraph.names import LabelIndex
+from careergraph.sparql import bind_params, check_query, list_queries, run_query
+from careergraph.stores import MemoryStore, OxigraphStore, bind_in_text
+
+PEAK = (
+    "import resource, subprocess, sys, time; start = time.perf_counter(); "
+    "subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+    "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+PARAMS = {
+    "role-skills": {"role": "Role 0"},
+    "transition-evidence": {"from": "Role 0", "to": "Role 1"},
+    "skill-gap": {"from": "Role 0", "to": "Role 1"},
+    "route-variants": {"from": "Role 0", "to": "Role 1"},
+    "portfolio-projects": {"role": "Role 1"},
+    "guest": {"guest": "Guest 0"},
+    "episodes-for-tool": {"tool": "Tool 0"},
+}
+
+
+def timed_process(command: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of ``command`` in a process of its own."""
+    out = subprocess.run([sys.executable, "-c", PEAK, *command], check=True, capture_output=True, text=True)
+    seconds, kib = out.stdout.split()
+    return float(seconds), int(kib) / 1024
+
+
+def careergraph(*args: str) -> list[str]:
+    return [sys.executable, "-m", "careergraph", *args]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="5000,100000,1000000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    os.environ["CAREERGRAPH_CACHE"] = tempfile.mkdtemp(prefix="careergraph-bench-cache-")
+    click_time = median_time(lambda: subprocess.run([sys.executable, "-c", "import click"], check=True), 5)
+    help_time = median_time(lambda: subprocess.run(careergraph("--help"), check=True, capture_output=True), 5)
+    shipped_path = careergraph("--data", str(shipped_dir("graph_data")), "path", "Data Scientist", "MLE")
+    subprocess.run(shipped_path, check=True, capture_output=True)  # fill the cache
+    shipped_cold = median_time(lambda: subprocess.run(shipped_path, check=True, capture_output=True), 5)
+
+    load_rows, query_rows, path_rows = [], [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for target in sizes:
+            data = Path(folder) / f"synthetic-{target}.ttl"
+            triples = generate(data, **sizes_for_triples(target))
+            label = f"{triples:,}"
+            print(f"… {label} triples", file=sys.stderr)
+            parse = _parse_time(data)
+            store = Path(folder) / f"oxigraph-{target}"
+            load = timed_process(careergraph("--data", str(data), "--store", f"oxigraph:{store}", "load"))
+            floor_store = Path(folder) / f"floor-{target}"
+            floor = timed_process(
+                [sys.executable, "-c",
+                 "import pyoxigraph, sys; s = pyoxigraph.Store(sys.argv[1]); "
+                 "s.bulk_load(path=sys.argv[2], format=pyoxigraph.RdfFormat.TURTLE); s.optimize()",
+                 str(floor_store), str(data)]
+            )  # fmt: skip
+            load_rows.append(
+                f"| {label} | {parse[0]:.2f} s, {parse[1]:.0f} MiB | {load[0]:.2f} s, {load[1]:.0f} MiB "
+                f"| {floor[0]:.2f} s, {floor[1]:.0f} MiB | {load[0] / floor[0]:.2f}× |"
+            )
+            query_rows += _queries(label, data, store, args.runs)
+            command = careergraph("--data", str(data), "path", "Role 0", "Role 3")
+            subprocess.run(command, check=True, capture_output=True)  # fill the cache
+            cold = median_time(
+                lambda command=command: subprocess.run(command, check=True, capture_output=True), args.runs
+            )
+            path_rows.append(
+                f"| {label} | {cold * 1000:.0f} ms | {cold / shipped_cold:.2f}× | {cold / click_time:.1f}× |"
+            )
+    viz_rows = _viz(args.runs)
+    lines = [
+        machine(),
+        f'`python -c "import click"`: {click_time * 1000:.0f} ms; cold `careergraph --help`: '
+        f"{help_time * 1000:.0f} ms ({help_time / click_time:.2f}× import click); "
+        f"cold `careergraph path` on the shipped data: {shipped_cold * 1000:.0f} ms",
+        "",
+        "### Loading",
+        "",
+        "| triples | memory (rdflib parse) | `careergraph load` into Oxigraph | pyoxigraph bulk load "
+        "| load ÷ floor |",
+        "|---:|---:|---:|---:|---:|",
+        *load_rows,
+        "",
+        "### Named queries (median)",
+        "",
+        "| triples | query | memory (rdflib) | Oxigraph via careergraph | pyoxigraph direct | ÷ direct "
+        "| rdflib ÷ careergraph |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+        *query_rows,
+        "",
+        "### Cold `careergraph path` (cache warm)",
+        "",
+        "| triples | cold path | ÷ shipped data | ÷ import click |",
+        "|---:|---:|---:|---:|",
+        *path_rows,
+        "",
+        "### `viz` page build",
+        "",
+        "| nodes | build |",
+        "|---:|---:|",
+        *viz_rows,
+    ]  # fmt: skip
+    report("scale", "\n".join(lines))
+
+
+def _parse_time(data: Path) -> tuple[float, float]:
+    """rdflib parsing ``data`` in a process of its own (time, peak MiB)."""
+    return timed_process(
+        [sys.executable, "-c", "import sys, pathlib; from careergraph.data import load_graph; "
+         "load_graph([pathlib.Path(sys.argv[1])])",
+         str(data)]
+    )  # fmt: skip
+
+
+def _queries(label: str, data: Path, store_path: Path, runs: int) -> list[str]:
+    import pyoxigraph
+
+    graph = load_graph([data])
+    memory = MemoryStore("", [])
+    memory._graph = graph
+    index = LabelIndex.from_graph(graph)
+    oxigraph = OxigraphStore(str(store_path), [])
+    direct = pyoxigraph.Store.read_only(str(store_path))
+    rows = []
+    for query in list_queries(shipped_dir("queries")):
+        params = PARAMS.get(query.name, {})
+        if query.name == "guests-for-skill":
+            params = {"skill": _a_mentioned_skill(graph)}
+        prepared = check_query(query.text)
+        text = bind_in_text(query.text, prepared.algebra.name, bind_params(query, params, index))
+
+        def on(store, query=query, params=params):  # noqa: ANN001, ANN202
+            return run_query(store, query, params=params, index=index)
+
+        def floor(text=text):  # noqa: ANN202
+            answer = direct.query(text)
+            return list(answer) if not isinstance(answer, pyoxigraph.QueryBoolean) else bool(answer)
+
+        try:
+            rdflib_seconds = median_time(lambda: on(memory), 1)
+            if rdflib_seconds < 5:  # repeat only what is quick to repeat
+                rdflib_seconds = median_time(lambda: on(memory), runs)
+            rdflib_time = f"{rdflib_seconds:.3f} s"
+        except Exception as error:  # a crash or a time-out is a result here: report it, go on
+            rdflib_time, rdflib_seconds = f"failed: {type(error).__name__}", float("nan")
+        ours = median_time(lambda: on(oxigraph), runs)
+        bare = median_time(floor, runs)
+        rows.append(
+            f"| {label} | {query.name} | {rdflib_time} | {ours:.3f} s | {bare:.3f} s | {ours / bare:.2f}× "
+            f"| {rdflib_seconds / ours:.1f}× |"
+        )
+    return rows
+
+
+def _a_mentioned_skill(graph) -> str:  # noqa: ANN001
+    from careergraph.vocab import CG, SKOS
+
+    skill = next(iter(graph.objects(None, CG.mentionsSkill)))
+    return str(graph.value(skill, SKOS.prefLabel))
+
+
+def _viz(runs: int) -> list[str]:
+    from careergraph.viz import Edge, Node, View, render_html
+
+    rows = []
+    for count in (100, 1_000, 10_000):
+        view = View(f"{count} nodes")
+        for i in range(count):
+            view.nodes[f"n{i}"] = Node(f"n{i}", f"Node {i}", "skill" if i % 3 else "role", f"Node {i}")
+        view.edges = [Edge(f"n{i}", f"n{(i * 7 + 1) % count}", "requires") for i in range(count)]
+        seconds = median_time(lambda view=view: render_html(view), runs)
+        rows.append(f"| {count:,} | {seconds * 1000:.0f} ms |")
+    return rows
+
+
+if __name__ == "__main__":
+    started = time.perf_counter()
+    main()
+    print(f"(ran in {time.perf_counter() - started:.0f} s)", file=sys.stderr)
