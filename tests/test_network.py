@@ -114,3 +114,28 @@ def test_the_construct_pull_gives_the_same_projection(seed_graph: Graph) -> None
     assert dict(direct.nodes(data=True)) == dict(pulled.nodes(data=True))
     assert _edges(direct) == _edges(pulled)
     assert direct.graph["labels"] == pulled.graph["labels"]
+
+
+def test_pack_and_unpack_give_back_the_same_projection(G: nx.DiGraph) -> None:
+    from careergraph.network import pack, unpack
+
+    again = unpack(pack(G))
+    assert dict(again.nodes(data=True)) == dict(G.nodes(data=True))
+    assert _edges(again) == _edges(G)
+    assert again.graph["labels"] == G.graph["labels"]
+
+
+def test_unpack_near_keeps_every_route_within_the_bound(G: nx.DiGraph) -> None:
+    from careergraph.network import pack, unpack
+    from careergraph.paths import alternative_paths, reachable_from, reaching
+
+    packed = pack(G)
+    part = unpack(packed, near=[DS, MLE], hops=2)
+    assert set(part) == set(reachable_from(G, DS, max_hops=2)) | set(reaching(G, DS, max_hops=2)) | set(
+        reachable_from(G, MLE, max_hops=2)
+    ) | set(reaching(G, MLE, max_hops=2)) | {DS, MLE}
+    assert set(part) < set(G)
+    full = alternative_paths(G, DS, PLATFORM, k=5, max_hops=2)
+    near = alternative_paths(unpack(packed, near=[DS, PLATFORM], hops=2), DS, PLATFORM, k=5, max_hops=2)
+    assert [r.nodes for r in near] == [r.nodes for r in full]
+    assert [r.cost for r in near] == [r.cost for r in full]

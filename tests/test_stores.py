@@ -190,7 +190,7 @@ def test_path_reads_the_cache_and_the_cache_follows_the_data(
     shutil.copytree(shipped_dir("graph_data"), data)
     first = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE", "-f", "json"])
     assert first.exit_code == 0
-    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 2  # the label index and the projection
+    assert len(list((tmp_path / "cache").glob("*.marshal"))) == 2  # the label index and the projection
 
     import careergraph.network
 

@@ -105,30 +105,40 @@ class Context:
         if self._index is None:
             from .names import LabelIndex
 
-            def build() -> LabelIndex:
+            def build() -> dict[str, Any]:
                 if self.store.kind == "memory":
-                    return LabelIndex.from_graph(self.graph)
+                    return LabelIndex.from_graph(self.graph).pack()
                 from .stores import LABELS_QUERY
 
-                return LabelIndex.from_graph(self.store.construct(LABELS_QUERY))
+                return LabelIndex.from_graph(self.store.construct(LABELS_QUERY)).pack()
 
-            self._index = self._cached("index", build)
+            self._index = LabelIndex.unpack(self._cached("index", build))
         return self._index
+
+    def _packed_roles(self) -> dict[str, Any]:
+        def build() -> dict[str, Any]:
+            from .network import PROJECTION_QUERY, build_projection, pack, project_roles
+
+            if self.store.kind == "memory":
+                return pack(project_roles(self.graph))
+            return pack(build_projection(self.store.construct(PROJECTION_QUERY)))
+
+        return self._cached("roles", build)  # type: ignore[no-any-return]
 
     @property
     def roles(self) -> nx.DiGraph:
         """The role projection of the loaded data."""
         if self._roles is None:
+            from .network import unpack
 
-            def build() -> nx.DiGraph:
-                from .network import PROJECTION_QUERY, build_projection, project_roles
-
-                if self.store.kind == "memory":
-                    return project_roles(self.graph)
-                return build_projection(self.store.construct(PROJECTION_QUERY))
-
-            self._roles = self._cached("roles", build)
+            self._roles = unpack(self._packed_roles())
         return self._roles
+
+    def roles_near(self, names: list[str], hops: int) -> nx.DiGraph:
+        """The part of the role projection a search of at most ``hops`` steps around ``names`` can use."""
+        from .network import unpack
+
+        return unpack(self._packed_roles(), near=names, hops=hops)
 
     def role(self, name: str) -> str:
         """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
@@ -366,7 +376,7 @@ def path_command(
     if u == v:
         raise UsageError(f"{source!r} and {target!r} are the same role; name two different roles")
     held = context.skills(have)
-    G = context.roles
+    G = context.roles_near([u, v], max_hops)
     try:
         routes = alternative_paths(G, u, v, k=alternatives, have=held, max_hops=max_hops)
     except NoPathError:
@@ -407,9 +417,10 @@ def next_command(context: Context, role: str, have: tuple[str, ...], limit: int 
     from .report import next_json, next_markdown, next_text
 
     u = context.role(role)
-    ranked = next_roles(context.roles, u, have=context.skills(have), limit=limit)
+    G = context.roles_near([u], 1)
+    ranked = next_roles(G, u, have=context.skills(have), limit=limit)
     render = {"json": next_json, "markdown": next_markdown, "text": next_text}[fmt]
-    click.echo(render(context.roles, u, ranked), nl=False)
+    click.echo(render(G, u, ranked), nl=False)
 
 
 # --- viz ------------------------------------------------------------------------------

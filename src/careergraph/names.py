@@ -103,6 +103,21 @@ class LabelIndex:
                     index.add(kind, thing, names)
         return index
 
+    def pack(self) -> dict[str, Any]:
+        """The index as plain dicts and tuples (for the cache)."""
+        return {
+            "keys": {
+                kind: {k: tuple(sorted(v)) for k, v in keys.items()} for kind, keys in self.keys.items()
+            },
+            "labels": self.labels,
+            "kinds": self.kinds,
+        }
+
+    @classmethod
+    def unpack(cls, packed: dict[str, Any]) -> LabelIndex:
+        """An index :meth:`pack` packed; for lookups only (its label sets are tuples)."""
+        return cls(packed["keys"], packed["labels"], packed["kinds"])
+
     def add(self, kind: str, iri: Any, names: list[str]) -> None:
         """Add ``iri`` as a ``kind`` known by ``names`` (the first is its display label)."""
         iri = str(iri)

@@ -126,6 +126,7 @@ class MemoryStore(Store):
 
         self.files = turtle_files(data)
         self._graph: Graph | None = None
+        self._fingerprint: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -154,6 +155,11 @@ class MemoryStore(Store):
         return execute_rdflib(self.graph, prepared, bindings, limit)
 
     def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = self._digest()
+        return self._fingerprint
+
+    def _digest(self) -> str:
         digest = hashlib.sha256(b"memory\n")
         for file in self.files:
             digest.update(str(file.resolve()).encode() + b"\n")
