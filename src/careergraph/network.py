@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import fields
 from typing import Any
 
 import networkx as nx
@@ -260,43 +259,7 @@ def build_projection(sub: Graph) -> nx.DiGraph:
                 _add_inferred(G, u, v, "related")
 
     _add_overlap_edges(G)
-    return _compact(G)
-
-
-def _compact(G: nx.DiGraph) -> nx.DiGraph:
-    """The same graph with every repeated string and piece of evidence shared.
-
-    Thousands of edges name the same skills, roles and segments; sharing one
-    object for each makes the cached projection several times smaller and
-    faster to load (pickle writes a shared object once).
-    """
-    strings: dict[str, str] = {}
-    shared: dict[Evidence, Evidence] = {}
-
-    def text(value: Any) -> Any:
-        return strings.setdefault(value, value) if isinstance(value, str) else value
-
-    def evidence(item: Evidence) -> Evidence:
-        fresh = Evidence(*(text(getattr(item, f.name)) for f in fields(Evidence)))
-        return shared.setdefault(fresh, fresh)
-
-    def attributes(data: dict[str, Any]) -> dict[str, Any]:
-        result = {}
-        for key, value in data.items():
-            if isinstance(value, frozenset):
-                value = frozenset(text(v) for v in value)
-            elif key == "evidence":
-                value = tuple(evidence(e) for e in value)
-            result[key] = text(value)
-        return result
-
-    H = nx.DiGraph()
-    H.graph["labels"] = {text(k): v for k, v in G.graph.get("labels", {}).items()}
-    for node, data in G.nodes(data=True):
-        H.add_node(text(node), **attributes(data))
-    for u, v, data in G.edges(data=True):
-        H.add_edge(text(u), text(v), **attributes(data))
-    return H
+    return G
 
 
 def _add_overlap_edges(G: nx.DiGraph) -> None:
