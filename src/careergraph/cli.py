@@ -190,7 +190,7 @@ def _split_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
     envvar="CAREERGRAPH_DATA",
     callback=_split_data,
     metavar="PATH",
-    help="A Turtle file or a folder of them to load instead of the shipped data "
+    help="A Turtle file or a folder of them to load instead of the shipped data and the importer's output "
     "(repeatable; also CAREERGRAPH_DATA, paths separated by the OS path separator).",
 )
 @click.option(

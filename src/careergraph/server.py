@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from .errors import CareergraphError, QuerySyntaxError, QueryTimeoutError, UnsafeQueryError
-from .sparql import NamedQuery, check_query, collect, start
+from .sparql import NamedQuery, check_query, collect, query_form, start
 
 __all__ = ["ServerSettings", "choose_type", "create_app"]
 
@@ -118,12 +118,7 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             return problem(403, str(error))
         except QuerySyntaxError as error:
             return problem(400, str(error))
-        kind = {
-            "SelectQuery": "SELECT",
-            "AskQuery": "ASK",
-            "ConstructQuery": "CONSTRUCT",
-            "DescribeQuery": "DESCRIBE",
-        }[prepared.algebra.name]
+        kind = query_form(prepared)
         offered = list(RESULT_TYPES if kind in ("SELECT", "ASK") else GRAPH_TYPES)
         media_type = choose_type(request.headers.get("accept"), offered)
         if media_type is None:

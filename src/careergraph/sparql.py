@@ -56,6 +56,7 @@ __all__ = [
     "find_query",
     "list_queries",
     "parse_query_text",
+    "query_form",
     "run_query",
 ]
 
@@ -200,6 +201,23 @@ def check_query(text: str) -> Any:
         return translateQuery(tree, initNs=PREFIXES)
     except Exception as error:  # rdflib raises plain Exceptions for unknown prefixes etc.
         raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
+
+
+_FORMS = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+def query_form(prepared: Any) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a query :func:`check_query` prepared.
+
+    >>> query_form(check_query("ASK { ?s ?p ?o }"))
+    'ASK'
+    """
+    return _FORMS[prepared.algebra.name]
 
 
 # --- parameters --------------------------------------------------------------

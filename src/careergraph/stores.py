@@ -265,7 +265,9 @@ class OxigraphStore(Store):
                 rows.append(tuple(_to_rdflib(solution[v]) for v in variables))
             return QueryOutput("SELECT", variables=variables, rows=rows, truncated=truncated)
         triples = [(_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)) for t in answer]
-        kind = "DESCRIBE" if prepared.algebra.name == "DescribeQuery" else "CONSTRUCT"
+        from .sparql import query_form
+
+        kind = query_form(prepared)
         truncated = limit is not None and len(triples) > limit
         return QueryOutput(kind, triples=sorted(triples)[:limit], truncated=truncated)
 
@@ -379,14 +381,9 @@ class SparqlStore(Store):
     def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
         from rdflib import BNode, Graph, Literal, URIRef
 
-        from .sparql import QueryOutput
+        from .sparql import QueryOutput, query_form
 
-        kind = {
-            "SelectQuery": "SELECT",
-            "AskQuery": "ASK",
-            "ConstructQuery": "CONSTRUCT",
-            "DescribeQuery": "DESCRIBE",
-        }[prepared.algebra.name]
+        kind = query_form(prepared)
         payload = self._post(bind_in_text(text, prepared.algebra.name, bindings), _ACCEPT[kind])
         if kind in ("CONSTRUCT", "DESCRIBE"):
             graph = Graph().parse(data=payload.decode("utf-8"), format="nt")
