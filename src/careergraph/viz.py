@@ -377,9 +377,11 @@ def _options(node_count: int) -> dict[str, Any]:
         "physics": {
             "solver": "forceAtlas2Based",
             "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110, "avoidOverlap": 0.4},
+            # Each iteration costs time in proportion to the nodes: bound the total work,
+            # so an archive-sized page settles in seconds (and stops: see settle() in the page).
             "stabilization": {
                 "enabled": True,
-                "iterations": 400 if not big else 200,
+                "iterations": max(40, min(400, 300_000 // max(node_count, 1))),
                 "updateInterval": 25,
                 "fit": True,
             },
