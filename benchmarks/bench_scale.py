@@ -185,8 +185,7 @@ def _queries(label: str, data: Path, store_path: Path, runs: int) -> list[str]:
         ours = median_time(lambda q=query, p=params: run_query(oxigraph, q, params=p, index=index), runs)
         cases.append((query, params, ours, median_time(floor, runs)))
 
-    memory = MemoryStore("", [])
-    memory._graph = load_graph([data])
+    memory = MemoryStore.of(load_graph([data]))
     rows = []
     for query, params, ours, bare in cases:
 

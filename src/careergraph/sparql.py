@@ -394,8 +394,7 @@ def run_query(
     if not isinstance(store, Store):
         from .stores import MemoryStore
 
-        graph, store = store, MemoryStore("", [])
-        store._graph = graph
+        store = MemoryStore.of(store)
     prepared = check_query(query.text)
     bindings = bind_params(query, params or {}, index)
     store.prepare()  # once, here: each query's child then shares it

@@ -128,9 +128,21 @@ class MemoryStore(Store):
         self._graph: Graph | None = None
         self._fingerprint: str | None = None
 
+    @classmethod
+    def of(cls, graph: Graph) -> MemoryStore:
+        """A memory store holding an rdflib graph already in hand (never cached: it has no files)."""
+        store = cls("", [])
+        store._graph = graph
+        return store
+
     @property
     def is_local(self) -> bool:
         return True
+
+    def fingerprint(self) -> str | None:
+        if self._fingerprint is None and self.files:
+            self._fingerprint = self._digest()
+        return self._fingerprint
 
     @property
     def graph(self) -> Graph:
@@ -153,11 +165,6 @@ class MemoryStore(Store):
         from .sparql import execute_rdflib
 
         return execute_rdflib(self.graph, prepared, bindings, limit)
-
-    def fingerprint(self) -> str:
-        if self._fingerprint is None:
-            self._fingerprint = self._digest()
-        return self._fingerprint
 
     def _digest(self) -> str:
         digest = hashlib.sha256(b"memory\n")
