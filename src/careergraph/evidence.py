@@ -10,7 +10,33 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Evidence", "sort_evidence"]
+__all__ = ["Evidence", "clock", "sort_evidence", "span_text"]
+
+
+def clock(seconds: int | None) -> str:
+    """Seconds as the archive writes times: ``M:SS`` or ``H:MM:SS``.
+
+    >>> clock(529), clock(3747), clock(None)
+    ('8:49', '1:02:27', '')
+    """
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def span_text(start: int | None, end: int | None) -> str:
+    """``8:49–13:19``, ``8:49`` for a single time, ``whole episode`` with no time.
+
+    >>> span_text(529, 799), span_text(529, None), span_text(None, None)
+    ('8:49–13:19', '8:49', 'whole episode')
+    """
+    if start is None:
+        return "whole episode"
+    if end is None:
+        return clock(start)
+    return f"{clock(start)}–{clock(end)}"
 
 
 @dataclass(frozen=True)

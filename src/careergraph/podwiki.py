@@ -34,6 +34,7 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 
+from .evidence import clock
 from .names import LabelIndex, normalise
 from .vocab import (
     CG,
@@ -66,6 +67,8 @@ __all__ = ["ImportResult", "Problem", "import_podwiki"]
 FOLDERS = ("_wiki", "_people", "_podcast_summaries")
 _ROLE_TITLE = re.compile(r"^(.*\S)\s+Role$")
 _TRANSITION_TITLE = re.compile(r"^(.+?)\s+to\s+(.+?)(?:\s+Roadmap)?$")
+#: How a page's subject takes the skills its paragraphs name: a transition adds them, a role needs them.
+_SKILLS_OF = {"transition": CG.addsSkill, "role": CG.requiresSkill}
 _PROFILE_LINKS = {
     "github": "https://github.com/{}",
     "linkedin": "https://www.linkedin.com/in/{}",
@@ -418,34 +421,44 @@ class _Importer:
         skills, tools, roles = self._matcher.find(block.text)
         for link in wiki_links(block.text):
             target = self.find_page(link.target)
-            line = block.line + block.text.count("\n", 0, link.offset)
             if target is None:
-                self.warn(page.path, line, f"link to a page that does not exist: [[{link.target}]]")
+                self.warn(
+                    page.path,
+                    block.line_at(link.offset),
+                    f"link to a page that does not exist: [[{link.target}]]",
+                )
                 continue
             self.add(node, DCTERMS.references, ID[f"page/{target}"])
             self._relate_roles(page, target)
             for subject in self.pages[target].subjects:
                 kind = self.index.kinds.get(str(subject), "")
                 {"skill": skills, "tool": tools, "role": roles}.get(kind, set()).add(subject)
-        for subject in page.subjects:
-            if page.kind == "transition":
-                for skill in skills:
-                    self.add(subject, CG.addsSkill, skill)
-                for tool in tools:
-                    self.add(subject, CG.usesTool, tool)
-            elif page.kind == "role":
-                for skill in skills:
-                    self.add(subject, CG.requiresSkill, skill)
-                for tool in tools:
-                    self.add(subject, CG.usesTool, tool)
+        skill_property = _SKILLS_OF.get(page.kind)
+        for subject in page.subjects if skill_property is not None else ():
+            for skill in skills:
+                self.add(subject, skill_property, skill)
+            for tool in tools:
+                self.add(subject, CG.usesTool, tool)
         people = person_links(block.text)
         for person in people:
             if person.target not in self.guests:
-                line = block.line + block.text.count("\n", 0, person.offset)
-                self.warn(page.path, line, f"unknown person {person.target!r}: no _people/{person.target}.md")
+                self.warn(
+                    page.path,
+                    block.line_at(person.offset),
+                    f"unknown person {person.target!r}: no _people/{person.target}.md",
+                )
         for citation in citations(block.text):
-            line = block.line + block.text.count("\n", 0, citation.offset)
-            self.claim(page, node, block, citation, line, [p.target for p in people], skills, tools, roles)
+            self.claim(
+                page,
+                node,
+                block,
+                citation,
+                block.line_at(citation.offset),
+                [p.target for p in people],
+                skills,
+                tools,
+                roles,
+            )
 
     def claim(
         self,
@@ -473,7 +486,7 @@ class _Importer:
                 self.warn(
                     page.path,
                     line,
-                    f"time range {_clock(start)}-{_clock(end)} ends before it starts; skipped",
+                    f"time range {clock(start)}-{clock(end)} ends before it starts; skipped",
                 )
                 continue
             sources.append(self.segment(citation.episode, start, end))
@@ -601,12 +614,6 @@ def _alternation(labels: Iterable[str], flags: int) -> re.Pattern[str] | None:
 
 def _last(node: URIRef) -> str:
     return str(node).rsplit("/", 1)[-1]
-
-
-def _clock(seconds: int) -> str:
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _span_key(start: int, end: int | None) -> str:

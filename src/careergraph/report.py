@@ -8,11 +8,10 @@ from typing import Any
 
 import networkx as nx
 
-from .evidence import Evidence
+from .evidence import Evidence, span_text
 from .paths import NextRole, Route
 
 __all__ = [
-    "clock",
     "next_json",
     "next_markdown",
     "next_text",
@@ -22,26 +21,9 @@ __all__ = [
 ]
 
 
-def clock(seconds: int | None) -> str:
-    """Seconds as the archive writes times: ``M:SS`` or ``H:MM:SS``.
-
-    >>> clock(529), clock(3747), clock(None)
-    ('8:49', '1:02:27', '')
-    """
-    if seconds is None:
-        return ""
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
 def span(evidence: Evidence) -> str:
-    """``8:49–13:19``, ``8:49`` for a single time, ``whole episode`` with no time."""
-    if evidence.start is None:
-        return "whole episode"
-    if evidence.end is None:
-        return clock(evidence.start)
-    return f"{clock(evidence.start)}–{clock(evidence.end)}"
+    """When in the episode ``evidence`` is: ``8:49–13:19``, ``8:49``, or ``whole episode``."""
+    return span_text(evidence.start, evidence.end)
 
 
 def _label(G: nx.DiGraph, node: Any) -> str:

@@ -25,6 +25,7 @@ from rdflib import Graph, Literal, URIRef
 
 from .data import write_atomically
 from .errors import UsageError
+from .evidence import span_text
 from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
 
 __all__ = [
@@ -128,12 +129,6 @@ class View:
 # --- reading the RDF graph ---------------------------------------------------------
 
 
-def _clock(seconds: Any) -> str:
-    from .report import clock
-
-    return clock(None if seconds is None else int(seconds))
-
-
 def node_type(graph: Graph, iri: URIRef) -> str:
     """The page type of ``iri``: role, skill, tool, guest, episode, segment, …"""
     for rdf_type in graph.objects(iri, RDF.type):
@@ -161,7 +156,7 @@ def _node(graph: Graph, iri: URIRef) -> Node:
     if kind == "segment":
         episode = graph.value(iri, SCHEMA.partOfEpisode)
         start, end = graph.value(iri, SCHEMA.startOffset), graph.value(iri, SCHEMA.endOffset)
-        span = _clock(start) + (f"–{_clock(end)}" if end is not None else "")
+        span = span_text(None if start is None else int(start), None if end is None else int(end))
         label = span
         episode_label = _label(graph, episode) if episode is not None else "an episode"
         summary = [f"Segment {span} of {episode_label}"]
@@ -267,8 +262,6 @@ def focus_view(graph: Graph, node: URIRef, *, depth: int = 1, types: Collection[
 
 def path_view(graph: Graph, roles: Any, route: Any, *, types: Collection[str] = DEFAULT_TYPES) -> View:
     """The whole graph with ``route`` highlighted (its roles, transitions, skills, tools, evidence)."""
-    from .report import span
-
     view = whole_view(graph, types=DEFAULT_TYPES)
     lit: set[str] = set()
     steps = []
@@ -294,7 +287,12 @@ def path_view(graph: Graph, roles: Any, route: Any, *, types: Collection[str] = 
             for guest in graph.objects(URIRef(item.episode), CG.guest):
                 lit.add(str(guest))
             evidence.append(
-                {"guest": item.guest, "episode": item.episode_title, "span": span(item), "url": item.url}
+                {
+                    "guest": item.guest,
+                    "episode": item.episode_title,
+                    "span": span_text(item.start, item.end),
+                    "url": item.url,
+                }
             )
         labels = roles.graph.get("labels", {})
         steps.append(

@@ -155,6 +155,14 @@ class Block:
     line: int
     section: str = ""
 
+    def line_at(self, offset: int) -> int:
+        """The file line of the character at ``offset`` in the block's text.
+
+        >>> Block("one\\ntwo [[x]]", line=7).line_at(8)
+        8
+        """
+        return self.line + self.text.count("\n", 0, offset)
+
 
 def blocks(body: str, *, first_line: int = 1) -> list[Block]:
     """Split a Markdown body into blocks at blank lines, remembering each one's section.
