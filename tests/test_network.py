@@ -107,10 +107,11 @@ def _edges(G: nx.DiGraph) -> dict:
 
 def test_the_construct_pull_gives_the_same_projection(seed_graph: Graph) -> None:
     """What a remote endpoint would answer to the one CONSTRUCT is enough to project from."""
-    from careergraph.network import build_projection, projection_subgraph
+    from careergraph.network import PROJECTION_QUERY
+    from careergraph.stores import MemoryStore
 
     direct = project_roles(seed_graph)
-    pulled = build_projection(projection_subgraph(seed_graph))
+    pulled = project_roles(MemoryStore.of(seed_graph).construct(PROJECTION_QUERY))
     assert dict(direct.nodes(data=True)) == dict(pulled.nodes(data=True))
     assert _edges(direct) == _edges(pulled)
     assert direct.graph["labels"] == pulled.graph["labels"]

@@ -106,22 +106,18 @@ class Context:
             from .names import LabelIndex
 
             def build() -> dict[str, Any]:
-                if self.store.kind == "memory":
-                    return LabelIndex.from_graph(self.graph).pack()
                 from .stores import LABELS_QUERY
 
-                return LabelIndex.from_graph(self.store.construct(LABELS_QUERY)).pack()
+                return LabelIndex.from_graph(self.store.pull(LABELS_QUERY)).pack()
 
             self._index = LabelIndex.unpack(self._cached("index", build))
         return self._index
 
     def _packed_roles(self) -> dict[str, Any]:
         def build() -> dict[str, Any]:
-            from .network import PROJECTION_QUERY, build_projection, pack, project_roles
+            from .network import PROJECTION_QUERY, pack, project_roles
 
-            if self.store.kind == "memory":
-                return pack(project_roles(self.graph))
-            return pack(build_projection(self.store.construct(PROJECTION_QUERY)))
+            return pack(project_roles(self.store.pull(PROJECTION_QUERY)))
 
         return self._cached("roles", build)  # type: ignore[no-any-return]
 
@@ -556,16 +552,16 @@ def load_command(context: Context) -> None:
     Later commands given the same --store open it in milliseconds instead of
     parsing Turtle, and run their queries in Oxigraph.
     """
+    from .data import turtle_files
     from .errors import UsageError
+    from .stores import OxigraphStore
 
     store = context.store
-    if store.kind != "oxigraph":
+    if not isinstance(store, OxigraphStore):
         raise UsageError("load fills an on-disk store: give --store oxigraph:PATH")
-    from .data import turtle_files
-
     files = turtle_files(context.paths)
-    size = store.load(files)  # type: ignore[attr-defined]
-    click.echo(f"loaded {len(files)} file{'s' if len(files) != 1 else ''} into {store.path}: {size} triples")  # type: ignore[attr-defined]
+    size = store.load(files)
+    click.echo(f"loaded {len(files)} file{'s' if len(files) != 1 else ''} into {store.path}: {size} triples")
 
 
 # --- serve ------------------------------------------------------------------------------
@@ -601,8 +597,7 @@ def serve_command(
     from .server import ServerSettings, create_app
 
     store = context.store
-    if store.kind == "memory":
-        store.as_graph()  # parse once, before serving; each query's child shares it
+    store.prepare()  # parse or open once, before serving; each query's child shares it
     settings = ServerSettings(timeout=timeout, max_rows=max_rows)
     settings.allowed_hosts += list(allow_host)
     if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):

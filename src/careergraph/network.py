@@ -1,8 +1,9 @@
 """The role projection: a networkx ``DiGraph`` of roles and the moves between them.
 
-:func:`project_roles` reads an in-memory graph directly and pulls what it
-needs from a remote SPARQL endpoint with one CONSTRUCT query
-(:data:`PROJECTION_QUERY`); both give the same projection. It builds:
+:func:`project_roles` builds from a graph that holds (at least) what
+:data:`PROJECTION_QUERY` constructs: an in-memory graph as it is, or that one
+CONSTRUCT's answer from a store or remote endpoint (see
+:meth:`careergraph.stores.Store.pull`); both give the same projection. It builds:
 
 - a node per role (its IRI), with ``label`` and ``skills`` (the skills its work needs);
 - an edge per recorded transition, with ``transition`` (its IRI), ``skills``
@@ -36,11 +37,8 @@ __all__ = [
     "Evidence",
     "OVERLAP_THRESHOLD",
     "PROJECTION_QUERY",
-    "build_projection",
-    "is_remote",
     "pack",
     "project_roles",
-    "projection_subgraph",
     "unpack",
 ]
 
@@ -74,40 +72,6 @@ WHERE {
   }
 }
 """
-
-
-def projection_subgraph(graph: Graph) -> Graph:
-    """The part of ``graph`` the projection reads, pulled with one CONSTRUCT."""
-    result = graph.query(PROJECTION_QUERY)
-    assert result.graph is not None
-    return result.graph
-
-
-def project_roles(graph: Graph) -> nx.DiGraph:
-    """Project the roles and transitions of ``graph`` into a networkx ``DiGraph``.
-
-    Examples
-    --------
-    >>> from careergraph.data import load_graph, shipped_dir
-    >>> G = project_roles(load_graph([shipped_dir("graph_data")]))
-    >>> ds = "https://w3id.org/careergraph/id/role/data-scientist"
-    >>> mle = "https://w3id.org/careergraph/id/role/machine-learning-engineer"
-    >>> G.edges[ds, mle]["inferred"], G.edges[ds, mle]["transition"].rsplit("/", 1)[-1]
-    (False, 'data-scientist--machine-learning-engineer')
-    """
-    return build_projection(projection_subgraph(graph) if is_remote(graph) else graph)
-
-
-def is_remote(graph: Graph) -> bool:
-    """Whether ``graph`` is answered by a SPARQL endpoint rather than held in this process.
-
-    A local graph is read directly (copying it through CONSTRUCT would only cost
-    time); a remote one is pulled once with :data:`PROJECTION_QUERY`, never a
-    query per node.
-    """
-    from rdflib.plugins.stores.sparqlstore import SPARQLStore
-
-    return isinstance(graph.store, SPARQLStore)
 
 
 def _objects(graph: Graph, subject: Any, predicate: URIRef) -> frozenset[str]:
@@ -153,8 +117,20 @@ def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
     return sort_evidence(found)
 
 
-def build_projection(sub: Graph) -> nx.DiGraph:
-    """The projection of a graph that holds (at least) what :data:`PROJECTION_QUERY` pulls."""
+def project_roles(sub: Graph) -> nx.DiGraph:
+    """Project the roles and transitions of a graph into a networkx ``DiGraph``.
+
+    ``sub`` holds (at least) what :data:`PROJECTION_QUERY` constructs.
+
+    Examples
+    --------
+    >>> from careergraph.data import load_graph, shipped_dir
+    >>> G = project_roles(load_graph([shipped_dir("graph_data")]))
+    >>> ds = "https://w3id.org/careergraph/id/role/data-scientist"
+    >>> mle = "https://w3id.org/careergraph/id/role/machine-learning-engineer"
+    >>> G.edges[ds, mle]["inferred"], G.edges[ds, mle]["transition"].rsplit("/", 1)[-1]
+    (False, 'data-scientist--machine-learning-engineer')
+    """
     G = nx.DiGraph()
     labels: dict[str, str] = {}
     for concept, label in sub.subject_objects(SKOS.prefLabel):

@@ -84,6 +84,10 @@ class Store:
         """Every triple, as an rdflib graph (for views and validation of the whole data)."""
         return self.construct("CONSTRUCT WHERE { ?s ?p ?o }")
 
+    def pull(self, query: str) -> Graph:
+        """A graph holding at least what the CONSTRUCT ``query`` answers: one query, never one per node."""
+        return self.construct(query)
+
     def fingerprint(self) -> str | None:
         """A key that changes whenever the data does (None: do not cache)."""
         return None
@@ -155,6 +159,10 @@ class MemoryStore(Store):
     def as_graph(self) -> Graph:
         return self.graph
 
+    def pull(self, query: str) -> Graph:
+        # Already in memory: reading it directly beats copying part of it through CONSTRUCT.
+        return self.graph
+
     def prepare(self) -> None:
         self.graph  # noqa: B018 (parsing is the point)
 
@@ -178,10 +186,21 @@ class MemoryStore(Store):
 # --- oxigraph ------------------------------------------------------------------------
 
 
+def _literal(value: str, language: str | None, datatype: str | None) -> Any:
+    """An rdflib literal; ``xsd:string`` becomes a plain literal, as rdflib's own answers have it."""
+    from rdflib import Literal, URIRef
+
+    if language:
+        return Literal(value, lang=language)
+    if datatype in (None, "http://www.w3.org/2001/XMLSchema#string"):
+        return Literal(value)
+    return Literal(value, datatype=URIRef(datatype))
+
+
 def _to_rdflib(term: Any) -> Any:
     """A pyoxigraph term as the rdflib term careergraph's formatters expect."""
     from pyoxigraph import BlankNode, NamedNode
-    from rdflib import BNode, Literal, URIRef
+    from rdflib import BNode, URIRef
 
     if term is None:
         return None
@@ -189,12 +208,7 @@ def _to_rdflib(term: Any) -> Any:
         return URIRef(term.value)
     if isinstance(term, BlankNode):
         return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = term.datatype.value
-    if datatype == "http://www.w3.org/2001/XMLSchema#string":
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(datatype))
+    return _literal(term.value, term.language, term.datatype.value)
 
 
 class OxigraphStore(Store):
@@ -386,7 +400,7 @@ class SparqlStore(Store):
             raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
 
     def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        from rdflib import BNode, Graph, Literal, URIRef
+        from rdflib import BNode, Graph, URIRef
 
         from .sparql import QueryOutput, query_form
 
@@ -408,10 +422,7 @@ class SparqlStore(Store):
                 return URIRef(value["value"])
             if value["type"] == "bnode":
                 return BNode(value["value"])
-            datatype = value.get("datatype")
-            if datatype == "http://www.w3.org/2001/XMLSchema#string":
-                datatype = None
-            return Literal(value["value"], lang=value.get("xml:lang"), datatype=datatype and URIRef(datatype))
+            return _literal(value["value"], value.get("xml:lang"), value.get("datatype"))
 
         variables = list(document["head"]["vars"])
         bindings_list = document["results"]["bindings"]
