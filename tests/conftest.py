@@ -148,3 +148,54 @@ def open_page(browser):
     yield opener
     for visit in visits:
         visit.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def free_port():
+    """A function that returns a TCP port on 127.0.0.1 nobody listens on."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def listening():
+    """A context manager that runs ``command(port)`` on a free port until it listens, then stops it.
+
+    The test fails with the server's own error output if it exits or never listens.
+    """
+    import socket
+    import subprocess
+    import time
+    from contextlib import contextmanager
+
+    @contextmanager
+    def run(command):
+        port = _free_port()
+        process = subprocess.Popen(command(port), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            for _ in range(200):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                    break
+                except OSError:
+                    if process.poll() is not None:
+                        break
+                    time.sleep(0.05)
+            else:
+                process.kill()
+            if process.poll() is not None:
+                pytest.fail(f"{command(port)[0]} did not start: {process.stderr.read().decode()}")
+            yield port
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+            process.stderr.close()
+
+    return run

@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,27 +25,15 @@ SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?
 
 
 @pytest.fixture(scope="module")
-def server():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "careergraph", "--data", str(shipped_dir("graph_data")), "serve"]
-    command += ["--port", str(port), "--timeout", "1", "--max-rows", "5"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                if process.poll() is not None:
-                    pytest.fail(process.stderr.read().decode())
-                time.sleep(0.05)
+def server(listening):
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "careergraph", "--data", str(shipped_dir("graph_data")), "serve",
+            "--port", str(port), "--timeout", "1", "--max-rows", "5",
+        ]  # fmt: skip
+
+    with listening(command) as port:
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
 
 
 def request(url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None):

@@ -6,10 +6,8 @@ import csv
 import io
 import json
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -59,14 +57,8 @@ def oxigraph_store(tmp_path_factory: pytest.TempPathFactory) -> str:
     return f"oxigraph:{location}"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def sparql_endpoint(tmp_path_factory: pytest.TempPathFactory):
+def sparql_endpoint(tmp_path_factory: pytest.TempPathFactory, listening):
     """The Oxigraph server (pip install oxigraph) on 127.0.0.1, holding the shipped data."""
     beside = Path(sys.executable).parent / "oxigraph"  # a virtualenv's bin/ may not be on PATH
     binary = str(beside) if beside.exists() else shutil.which("oxigraph")
@@ -78,25 +70,12 @@ def sparql_endpoint(tmp_path_factory: pytest.TempPathFactory):
         subprocess.run(
             [binary, "load", "--location", str(location), "--file", file], check=True, capture_output=True
         )
-    port = _free_port()
-    server = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        else:
-            pytest.fail("the oxigraph server did not start")
+
+    def command(port: int) -> list[str]:
+        return [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+
+    with listening(command) as port:
         yield f"sparql:http://127.0.0.1:{port}/query"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(params=["oxigraph", "sparql"])
@@ -142,8 +121,8 @@ def test_refused_queries_are_refused_on_every_store(store: str) -> None:
     assert result.exit_code == 2 and "query refused" in result.output
 
 
-def test_unreachable_endpoint_names_the_url() -> None:
-    url = f"http://127.0.0.1:{_free_port()}/query"
+def test_unreachable_endpoint_names_the_url(free_port) -> None:
+    url = f"http://127.0.0.1:{free_port()}/query"
     result = run("query", "roles", store=f"sparql:{url}")
     assert result.exit_code == 1
     assert f"cannot reach the SPARQL endpoint {url}" in result.output
