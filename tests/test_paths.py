@@ -172,3 +172,30 @@ def test_next_roles_rank_by_overlap_then_cost() -> None:
     with_go = next_roles(G, "me", have={"go", "k8s"})
     assert with_go[0].role == "far" and with_go[0].overlap == 1.0 and with_go[0].missing == ()
     assert len(next_roles(G, "me", limit=1)) == 1
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_simple_paths_come_cheapest_first_as_networkx_enumerates_them(seed: int) -> None:
+    """Our Yen's search against networkx's: every simple path, in the same order of cost."""
+    import random
+
+    from careergraph.paths import _simple_paths
+
+    rng = random.Random(seed)
+    G = nx.gnp_random_graph(9, 0.35, seed=seed, directed=True)
+    for u, v in G.edges:
+        G.edges[u, v]["w"] = float(rng.randint(1, 4))
+    if not nx.has_path(G, 0, 8):
+        G.add_edge(0, 8, w=9.0)
+
+    def weight(u: int, v: int) -> float:
+        return G.edges[u, v]["w"]
+
+    ours = list(_simple_paths(G, 0, 8, weight, set(G)))
+    theirs = list(nx.shortest_simple_paths(G, 0, 8, weight="w"))
+
+    def cost(path: list[int]) -> float:
+        return sum(weight(u, v) for u, v in zip(path, path[1:], strict=False))
+
+    assert sorted(map(tuple, ours)) == sorted(map(tuple, theirs))  # every simple path, each once
+    assert [cost(p) for p in ours] == [cost(p) for p in theirs]  # cheapest first

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -169,7 +171,7 @@ def test_path_reads_the_cache_and_the_cache_follows_the_data(
     shutil.copytree(shipped_dir("graph_data"), data)
     first = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE", "-f", "json"])
     assert first.exit_code == 0
-    assert len(list((tmp_path / "cache").glob("*.marshal"))) == 2  # the label index and the projection
+    assert len(list((tmp_path / "cache").glob("*.sqlite"))) == 2  # the label index and the projection
 
     import careergraph.network
 
@@ -189,3 +191,59 @@ def test_path_reads_the_cache_and_the_cache_follows_the_data(
     )
     assert changed.exit_code == 0, changed.output
     assert json.loads(changed.stdout)["to"]["label"] == "ML Engineer Renamed"
+
+
+def test_a_cold_path_reads_the_cache_without_rdflib_or_networkx(tmp_path: Path) -> None:
+    """What the cold-start budget rests on: with the cache warm, `path` imports neither."""
+    data = tmp_path / "data"
+    shutil.copytree(shipped_dir("graph_data"), data)
+    env = {**os.environ, "CAREERGRAPH_CACHE": str(tmp_path / "cache")}
+    show = (
+        "import sys; from careergraph.cli import main\n"
+        "try: main(sys.argv[1:])\n"
+        "except SystemExit: pass\n"
+        "print('heavy:', sorted(m for m in ('rdflib', 'networkx', 'pyoxigraph') if m in sys.modules))"
+    )
+    command = [sys.executable, "-c", show, "--data", str(data), "path", "DS", "MLE"]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert "heavy: ['networkx', 'rdflib']" in first.stdout  # the first run builds the cache
+    again = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert "heavy: []" in again.stdout
+    assert again.stdout.replace("heavy: []", "") == first.stdout.replace("heavy: ['networkx', 'rdflib']", "")
+
+
+def test_file_digests_are_remembered_until_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    from careergraph import cache
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    file = tmp_path / "data.ttl"
+    file.write_text("<a:x> <a:y> <a:z> .\n")
+    old = time.time() - 60
+    os.utime(file, (old, old))  # settled: its digest may be remembered
+    assert cache.file_digests([file]) == [hashlib.sha256(file.read_bytes()).digest()]
+    hashed = []
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda *a: hashed.append(a) or real(*a))
+    assert cache.file_digests([file]) == [hashlib.sha256(file.read_bytes()).digest()]
+    assert hashed == []  # remembered, not hashed again
+    file.write_text("<a:x> <a:y> <a:w> .\n")  # same size, new content, new modification time
+    assert cache.file_digests([file]) == [hashlib.sha256(file.read_bytes()).digest()]
+    assert len(hashed) == 1
+    fresh = hashlib.sha256(file.read_bytes()).digest()
+    assert cache.file_digests([file]) == [fresh] and len(hashed) == 2  # just written: not yet trusted
+
+
+def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    shutil.copytree(shipped_dir("graph_data"), data)
+    first = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE"])
+    for file in (tmp_path / "cache").glob("*.sqlite"):
+        file.write_bytes(b"not a database" * 100)
+    again = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE"])
+    assert again.exit_code == 0, again.output
+    assert again.stdout == first.stdout

@@ -1,32 +1,42 @@
 """A cache of what is slow to rebuild: the label index and the role projection.
 
-Keyed by the content of the loaded data (see :meth:`careergraph.stores.Store.fingerprint`),
-careergraph's version and the Python version, kept in the user's cache folder
-(``CAREERGRAPH_CACHE``, else ``$XDG_CACHE_HOME/careergraph``, else
-``~/.cache/careergraph``), written atomically. Values are plain lists, tuples,
-dicts, strings and numbers written with :mod:`marshal`, the fastest reader
-Python has for them (its format is the Python version's, hence the key). A cold
-``careergraph path`` on unchanged data reads two such files instead of parsing
-the data: it never imports rdflib.
+Each is a small SQLite database keyed by the content of the loaded data (see
+:meth:`careergraph.stores.Store.fingerprint`), careergraph's version and the
+Python version, kept in the user's cache folder (``CAREERGRAPH_CACHE``, else
+``$XDG_CACHE_HOME/careergraph``, else ``~/.cache/careergraph``). A database is
+built in a temporary file and renamed into place, so a reader never sees half
+of one, and opened read-only afterwards. Lookups read by index: a cold
+``careergraph path`` on unchanged data reads a few pages of each database
+instead of parsing the data, however large the data is, and never imports
+rdflib or networkx.
+
+Hashing a large Turtle file costs tens of milliseconds, so :func:`file_digests`
+remembers each file's digest beside its size, inode and modification time (as
+git's index does) and hashes again when any of them changes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
+import sqlite3
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 
-__all__ = ["CACHE_ENV", "cache_dir", "cached"]
+__all__ = ["CACHE_ENV", "cache_dir", "cached_database", "file_digests"]
 
 CACHE_ENV = "CAREERGRAPH_CACHE"
-#: Bump when the cached values change shape.
-FORMAT = 2
+#: Bump when what the databases hold changes shape.
+FORMAT = 3
+#: A file modified this recently may change again within its timestamp's resolution: hash it every time.
+_SETTLED_NS = 2_000_000_000
+_DIGESTS = "digests.marshal"
 
 
 def cache_dir() -> Path:
@@ -37,27 +47,91 @@ def cache_dir() -> Path:
     return Path(base) / "careergraph"
 
 
-def cached(fingerprint: str | None, build: Callable[[], Any]) -> Any:
-    """What ``build`` returns for data with this ``fingerprint``: from the cache, or built and kept.
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
 
-    ``build`` must return plain data (what :mod:`marshal` writes). With no
-    fingerprint (data that cannot be keyed, such as a remote endpoint) it builds
-    every time. A cache file that cannot be read is rebuilt.
+
+def cached_database(
+    fingerprint: str | None, build: Callable[[sqlite3.Connection], None]
+) -> sqlite3.Connection:
+    """A read-only connection to the database ``build`` fills for data with this ``fingerprint``.
+
+    From the cache when it holds one; else ``build`` fills a new one, which is
+    kept. With no fingerprint (data that cannot be keyed, such as a remote
+    endpoint) the database is built in memory every time, and so it is when the
+    cache folder cannot be written: a read-only or full cache only costs speed.
     """
     if fingerprint is None:
-        return build()
+        return _in_memory(build)
     key = f"{fingerprint}\n{__version__}\n{FORMAT}\n{sys.version_info[:2]}"
-    path = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.marshal"
-    try:
-        return marshal.loads(path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    value = build()
+    path = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.sqlite"
+    if path.is_file():
+        with contextlib.suppress(sqlite3.Error):
+            return _open(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(marshal.dumps(value))
+        temporary.unlink(missing_ok=True)
+        db = sqlite3.connect(temporary)
+        try:
+            db.execute("PRAGMA journal_mode = OFF")  # a half-built file is thrown away, never read
+            build(db)
+            db.commit()
+        finally:
+            db.close()
         os.replace(temporary, path)
-    except OSError:
-        pass  # a read-only or full cache folder only costs speed
-    return value
+        return _open(path)
+    except (OSError, sqlite3.Error):
+        temporary.unlink(missing_ok=True)
+        return _in_memory(build)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    # immutable: a finished cache file is never written again (a new one replaces it), so no locks.
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    db.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # fails now, not later, on a damaged file
+    return db
+
+
+def _in_memory(build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    build(db)
+    db.commit()
+    return db
+
+
+def file_digests(paths: Sequence[Path]) -> list[bytes]:
+    """The SHA-256 of each file in ``paths``, hashed only when a file has changed since last time.
+
+    A file's digest is remembered with its size, inode and modification time,
+    once the file has been left alone for two seconds (so that a change within
+    the resolution of the file system's clock cannot go unseen).
+    """
+    memo_path = cache_dir() / _DIGESTS
+    try:
+        memo = marshal.loads(memo_path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        memo = {}
+    digests, learned = [], False
+    for path in paths:
+        path = path.resolve()
+        stat = path.stat()
+        key = (stat.st_size, stat.st_ino, stat.st_mtime_ns)
+        known = memo.get(str(path))
+        if known is not None and tuple(known[:3]) == key:
+            digests.append(known[3])
+            continue
+        with path.open("rb") as handle:
+            digests.append(hashlib.file_digest(handle, "sha256").digest())
+        if time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
+            memo[str(path)] = (*key, digests[-1])
+            learned = True
+    if learned:
+        memo = {name: value for name, value in memo.items() if os.path.exists(name)}
+        with contextlib.suppress(OSError):
+            _replace(memo_path, marshal.dumps(memo))
+    return digests

@@ -22,10 +22,12 @@ import click
 from .errors import CareergraphError
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import sqlite3
+
     from rdflib import Graph
 
-    from .names import LabelIndex
+    from .names import Names
+    from .rolegraph import RoleGraph
     from .stores import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,8 +72,7 @@ class Context:
         self.store_spec = store
         self._store: Store | None = None
         self._graph: Graph | None = None
-        self._index: LabelIndex | None = None
-        self._roles: nx.DiGraph | None = None
+        self._index: Names | None = None
 
     @property
     def paths(self) -> list[Path]:
@@ -94,47 +95,39 @@ class Context:
             self._graph = self.store.as_graph()
         return self._graph
 
-    def _cached(self, what: str, build: Callable[[], Any]) -> Any:
-        from .cache import cached
+    def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
+        from .cache import cached_database
 
         fingerprint = self.store.fingerprint()
-        return cached(fingerprint and f"{fingerprint}-{what}", build)
+        return cached_database(fingerprint and f"{fingerprint}-{what}", build)
 
     @property
-    def index(self) -> LabelIndex:
+    def index(self) -> Names:
         if self._index is None:
-            from .names import LabelIndex
+            from .names import LabelIndex, StoredLabelIndex
 
-            def build() -> dict[str, Any]:
+            def build(db: sqlite3.Connection) -> None:
                 from .stores import LABELS_QUERY
 
-                return LabelIndex.from_graph(self.store.pull(LABELS_QUERY)).pack()
+                LabelIndex.from_graph(self.store.pull(LABELS_QUERY)).save(db)
 
-            self._index = LabelIndex.unpack(self._cached("index", build))
+            self._index = StoredLabelIndex(self._database("index", build))
         return self._index
 
-    def _packed_roles(self) -> dict[str, Any]:
-        def build() -> dict[str, Any]:
-            from .network import PROJECTION_QUERY, pack, project_roles
+    def _roles_database(self) -> sqlite3.Connection:
+        def build(db: sqlite3.Connection) -> None:
+            from .network import PROJECTION_QUERY, project_roles
+            from .rolegraph import save_roles
 
-            return pack(project_roles(self.store.pull(PROJECTION_QUERY)))
+            save_roles(db, project_roles(self.store.pull(PROJECTION_QUERY)))
 
-        return self._cached("roles", build)  # type: ignore[no-any-return]
+        return self._database("roles", build)
 
-    @property
-    def roles(self) -> nx.DiGraph:
-        """The role projection of the loaded data."""
-        if self._roles is None:
-            from .network import unpack
-
-            self._roles = unpack(self._packed_roles())
-        return self._roles
-
-    def roles_near(self, names: list[str], hops: int) -> nx.DiGraph:
+    def roles_near(self, names: list[str], hops: int) -> RoleGraph:
         """The part of the role projection a search of at most ``hops`` steps around ``names`` can use."""
-        from .network import unpack
+        from .rolegraph import load_roles
 
-        return unpack(self._packed_roles(), near=names, hops=hops)
+        return load_roles(self._roles_database(), near=names, hops=hops)
 
     def role(self, name: str) -> str:
         """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
@@ -501,13 +494,14 @@ def viz_command(
         raise UsageError("choose one of --focus, --path and --query")
     shown = types or DEFAULT_TYPES
     if route:
-        from .paths import cheapest_path
+        from .paths import MAX_HOPS, cheapest_path
 
         u, v = context.role(route[0]), context.role(route[1])
         if u == v:
             raise UsageError(f"{route[0]!r} and {route[1]!r} are the same role; name two different roles")
-        best = cheapest_path(context.roles, u, v, have=context.skills(have))
-        view = path_view(context.graph, context.roles, best, types=shown)
+        roles = context.roles_near([u, v], MAX_HOPS)
+        best = cheapest_path(roles, u, v, have=context.skills(have))
+        view = path_view(context.graph, roles, best, types=shown)
     elif focus:
         view = focus_view(context.graph, _any_node(context, focus), depth=depth, types=shown)
     elif query_file:

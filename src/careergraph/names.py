@@ -3,7 +3,9 @@
 A :class:`LabelIndex` maps the normalised preferred and alternative labels of
 roles, skills, tools, topics, guests and episodes to their IRIs, and suggests
 the closest known names when a name is unknown. It holds IRIs as plain
-strings and imports rdflib only to read a graph, so a cached index loads fast.
+strings and imports rdflib only to read a graph. Saved to a SQLite database,
+it is read back as a :class:`StoredLabelIndex`, whose lookups read a few rows
+by index: the cache answers a name without loading every name there is.
 
 Examples
 --------
@@ -28,15 +30,18 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownNameError
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from rdflib import Graph
 
-__all__ = ["KINDS", "LabelIndex", "normalise"]
+__all__ = ["KINDS", "LabelIndex", "Names", "StoredLabelIndex", "normalise"]
 
 #: The kinds of named thing kept in SKOS concept schemes, by the scheme's local name.
 KINDS = {"role": "Roles", "skill": "Skills", "tool": "Tools", "topic": "Topics"}
@@ -67,9 +72,81 @@ def _variants(key: str) -> list[str]:
     return keys
 
 
+class Names:
+    """Lookups and suggestions over an index of names; subclasses say where the names are kept.
+
+    A subclass answers four questions: which IRIs of a kind have a normalised
+    name (:meth:`iris`), every name of a kind (:meth:`names`), an IRI's kind
+    (:meth:`kind`) and its display label (:meth:`display`).
+    """
+
+    def iris(self, kind: str, key: str) -> Collection[str]:
+        """The IRIs of the ``kind`` s known by the normalised name ``key``."""
+        raise NotImplementedError
+
+    def names(self, kind: str) -> Iterable[tuple[str, str]]:
+        """Every (normalised name, IRI) of ``kind``."""
+        raise NotImplementedError
+
+    def kind(self, iri: str) -> str | None:
+        """The kind of ``iri``, or None when it is not in the index."""
+        raise NotImplementedError
+
+    def display(self, iri: str) -> str | None:
+        """The display label of ``iri``, or None."""
+        raise NotImplementedError
+
+    def label(self, iri: Any) -> str:
+        """The display label of ``iri`` (its last path segment if it has none)."""
+        return self.display(str(iri)) or str(iri).rsplit("/", 1)[-1]
+
+    def known(self, kind: str) -> list[str]:
+        """The display labels of every ``kind`` in the index, sorted."""
+        iris = {iri for _key, iri in self.names(kind)}
+        return sorted({self.label(iri) for iri in iris}, key=str.casefold)
+
+    def lookup(self, kind: str, name: str) -> str | None:
+        """The IRI of the ``kind`` called ``name``, or None (also when ``name`` is ambiguous)."""
+        if name.startswith(("http://", "https://")):
+            return name if self.kind(name) == kind else None
+        for key in _variants(normalise(name)):
+            iris = self.iris(kind, key)
+            if len(iris) == 1:
+                return next(iter(iris))
+        return None
+
+    def resolve(self, kind: str, name: str) -> str:
+        """The IRI of the ``kind`` called ``name``.
+
+        Raises
+        ------
+        UnknownNameError
+            with up to five of the closest known names.
+        """
+        iri = self.lookup(kind, name)
+        if iri is None:
+            raise UnknownNameError(kind, name, self.suggest(kind, name))
+        return iri
+
+    def suggest(self, kind: str, name: str, *, limit: int = 5) -> list[str]:
+        """Display labels of the ``kind`` s whose names are closest to ``name``."""
+        key = normalise(name)
+        scores: dict[str, float] = defaultdict(float)
+        for candidate, iri in self.names(kind):
+            ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
+            if key and (key in candidate or candidate in key):
+                ratio = max(ratio, 0.75)
+            scores[iri] = max(scores[iri], ratio)
+        ranked = sorted(
+            (iri for iri, score in scores.items() if score >= 0.6),
+            key=lambda iri: (-scores[iri], self.label(iri)),
+        )
+        return [self.label(iri) for iri in ranked[:limit]]
+
+
 @dataclass
-class LabelIndex:
-    """Labels of named things, by kind, for case-insensitive lookup and suggestions."""
+class LabelIndex(Names):
+    """Labels of named things, by kind, in memory: built from a graph, saved to a database."""
 
     #: kind -> normalised label -> IRIs with that label
     keys: dict[str, dict[str, set[str]]] = field(default_factory=dict)
@@ -103,21 +180,6 @@ class LabelIndex:
                     index.add(kind, thing, names)
         return index
 
-    def pack(self) -> dict[str, Any]:
-        """The index as plain dicts and tuples (for the cache)."""
-        return {
-            "keys": {
-                kind: {k: tuple(sorted(v)) for k, v in keys.items()} for kind, keys in self.keys.items()
-            },
-            "labels": self.labels,
-            "kinds": self.kinds,
-        }
-
-    @classmethod
-    def unpack(cls, packed: dict[str, Any]) -> LabelIndex:
-        """An index :meth:`pack` packed; for lookups only (its label sets are tuples)."""
-        return cls(packed["keys"], packed["labels"], packed["kinds"])
-
     def add(self, kind: str, iri: Any, names: list[str]) -> None:
         """Add ``iri`` as a ``kind`` known by ``names`` (the first is its display label)."""
         iri = str(iri)
@@ -130,52 +192,71 @@ class LabelIndex:
         for name in [*names, iri.rsplit("/", 1)[-1]]:
             by_key.setdefault(normalise(name), set()).add(iri)
 
-    def label(self, iri: Any) -> str:
-        """The display label of ``iri`` (its last path segment if it has none)."""
-        return self.labels.get(str(iri)) or str(iri).rsplit("/", 1)[-1]
+    def iris(self, kind: str, key: str) -> Collection[str]:
+        return self.keys.get(kind, {}).get(key, ())
 
-    def known(self, kind: str) -> list[str]:
-        """The display labels of every ``kind`` in the index, sorted."""
-        iris = {iri for iris in self.keys.get(kind, {}).values() for iri in iris}
-        return sorted({self.label(iri) for iri in iris}, key=str.casefold)
+    def names(self, kind: str) -> Iterable[tuple[str, str]]:
+        return ((key, iri) for key, iris in self.keys.get(kind, {}).items() for iri in iris)
 
-    def lookup(self, kind: str, name: str) -> str | None:
-        """The IRI of the ``kind`` called ``name``, or None (also when ``name`` is ambiguous)."""
-        if name.startswith(("http://", "https://")):
-            return name if self.kinds.get(name) == kind else None
-        by_key = self.keys.get(kind, {})
-        for key in _variants(normalise(name)):
-            iris = by_key.get(key)
-            if iris and len(iris) == 1:
-                return next(iter(iris))
-        return None
+    def kind(self, iri: str) -> str | None:
+        return self.kinds.get(iri)
 
-    def resolve(self, kind: str, name: str) -> str:
-        """The IRI of the ``kind`` called ``name``.
+    def display(self, iri: str) -> str | None:
+        return self.labels.get(iri)
 
-        Raises
-        ------
-        UnknownNameError
-            with up to five of the closest known names.
-        """
-        iri = self.lookup(kind, name)
-        if iri is None:
-            raise UnknownNameError(kind, name, self.suggest(kind, name))
-        return iri
-
-    def suggest(self, kind: str, name: str, *, limit: int = 5) -> list[str]:
-        """Display labels of the ``kind`` s whose names are closest to ``name``."""
-        by_key = self.keys.get(kind, {})
-        key = normalise(name)
-        scores: dict[str, float] = defaultdict(float)
-        for candidate, iris in by_key.items():
-            ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
-            if key and (key in candidate or candidate in key):
-                ratio = max(ratio, 0.75)
-            for iri in iris:
-                scores[iri] = max(scores[iri], ratio)
-        ranked = sorted(
-            (iri for iri, score in scores.items() if score >= 0.6),
-            key=lambda iri: (-scores[iri], self.label(iri)),
+    def save(self, db: sqlite3.Connection) -> None:
+        """Write the index to ``db``, which :class:`StoredLabelIndex` reads."""
+        db.executescript(_SCHEMA)
+        db.executemany(
+            "INSERT INTO name VALUES (?, ?, ?)",
+            sorted(
+                (kind, key, iri)
+                for kind, keys in self.keys.items()
+                for key, iris in keys.items()
+                for iri in iris
+            ),
         )
-        return [self.label(iri) for iri in ranked[:limit]]
+        db.executemany(
+            "INSERT INTO thing VALUES (?, ?, ?)",
+            sorted((iri, self.kinds[iri], label) for iri, label in self.labels.items()),
+        )
+        db.commit()
+
+
+_SCHEMA = """
+CREATE TABLE name (kind TEXT NOT NULL, key TEXT NOT NULL, iri TEXT NOT NULL,
+                   PRIMARY KEY (kind, key, iri)) WITHOUT ROWID;
+CREATE TABLE thing (iri TEXT PRIMARY KEY, kind TEXT NOT NULL, label TEXT NOT NULL) WITHOUT ROWID;
+"""
+
+
+class StoredLabelIndex(Names):
+    """A :class:`LabelIndex` saved to a database: each lookup reads a few rows by index.
+
+    >>> import sqlite3
+    >>> index = LabelIndex()
+    >>> index.add("role", "https://example.org/role/ds", ["Data Scientist", "DS"])
+    >>> db = sqlite3.connect(":memory:")
+    >>> index.save(db)
+    >>> stored = StoredLabelIndex(db)
+    >>> stored.resolve("role", "ds"), stored.suggest("role", "data scientis")
+    ('https://example.org/role/ds', ['Data Scientist'])
+    """
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def iris(self, kind: str, key: str) -> Collection[str]:
+        rows = self.db.execute("SELECT iri FROM name WHERE kind = ? AND key = ?", (kind, key))
+        return [iri for (iri,) in rows]
+
+    def names(self, kind: str) -> Iterable[tuple[str, str]]:
+        return self.db.execute("SELECT key, iri FROM name WHERE kind = ?", (kind,))
+
+    def kind(self, iri: str) -> str | None:
+        row = self.db.execute("SELECT kind FROM thing WHERE iri = ?", (iri,)).fetchone()
+        return None if row is None else row[0]
+
+    def display(self, iri: str) -> str | None:
+        row = self.db.execute("SELECT label FROM thing WHERE iri = ?", (iri,)).fetchone()
+        return None if row is None else row[0]

@@ -19,6 +19,8 @@ CONSTRUCT's answer from a store or remote endpoint (see
   (:data:`OVERLAP_THRESHOLD`) from another's (``kind="overlap"``).
 
 The graph's ``labels`` attribute maps every skill and tool IRI to its label.
+:func:`careergraph.rolegraph.save_roles` keeps the projection in the cache,
+from which a route search reads back only the part it needs.
 """
 
 from __future__ import annotations
@@ -37,9 +39,7 @@ __all__ = [
     "Evidence",
     "OVERLAP_THRESHOLD",
     "PROJECTION_QUERY",
-    "pack",
     "project_roles",
-    "unpack",
 ]
 
 #: The share of a role's skills another role must already need for an inferred "overlap" step.
@@ -285,135 +285,3 @@ def _add_inferred(
         tools=(tools | target["tools"]) - source["tools"],
         evidence=evidence,
     )
-
-
-# --- a compact form for the cache ---------------------------------------------------------
-
-_EDGE_FIELDS = ("transition", "kind", "via", "via_label")
-
-
-def pack(G: nx.DiGraph) -> dict[str, Any]:
-    """The projection as plain lists, tuples, numbers and one table of strings.
-
-    This is what the cache keeps (with :mod:`marshal`): it loads several times
-    faster than the graph itself, and :func:`unpack` can rebuild just the part
-    of it a route search needs.
-    """
-    strings: dict[str, int] = {}
-
-    def s(value: str | None) -> int:
-        return -1 if value is None else strings.setdefault(value, len(strings))
-
-    evidence: dict[Evidence, int] = {}
-    table: list[tuple[Any, ...]] = []
-
-    def e(item: Evidence) -> int:
-        if item not in evidence:
-            evidence[item] = len(table)
-            table.append(
-                (s(item.episode_title), item.start, item.end, s(item.guest), s(item.episode), s(item.url),
-                 s(item.claim), s(item.source))
-            )  # fmt: skip
-        return evidence[item]
-
-    order = {node: number for number, node in enumerate(G.nodes)}
-    nodes = [
-        (
-            s(n),
-            s(d["label"]),
-            tuple(s(x) for x in sorted(d["skills"])),
-            tuple(s(x) for x in sorted(d["tools"])),
-        )
-        for n, d in G.nodes(data=True)
-    ]
-    edges = []
-    out: list[list[int]] = [[] for _ in nodes]
-    into: list[list[int]] = [[] for _ in nodes]
-    for u, v, d in G.edges(data=True):
-        out[order[u]].append(len(edges))
-        into[order[v]].append(len(edges))
-        edges.append(
-            (
-                order[u], order[v], bool(d["inferred"]), tuple(s(d.get(f)) for f in _EDGE_FIELDS),
-                tuple(s(x) for x in sorted(d["skills"])), tuple(s(x) for x in sorted(d["tools"])),
-                tuple(e(x) for x in d["evidence"]),
-            )
-        )  # fmt: skip
-    labels = {s(k): s(v) for k, v in G.graph.get("labels", {}).items()}
-    # Every string is numbered by now; the table of them goes last.
-    return {
-        "strings": list(strings),
-        "nodes": nodes,
-        "edges": edges,
-        "out": [tuple(x) for x in out],
-        "in": [tuple(x) for x in into],
-        "evidence": table,
-        "labels": labels,
-    }
-
-
-def _ball(adjacency: list[tuple[int, ...]], edges: list[Any], end: int, start: int, hops: int) -> set[int]:
-    """The nodes at most ``hops`` steps from ``start`` along ``adjacency`` (``end``: the far side)."""
-    seen = {start}
-    frontier = [start]
-    for _ in range(hops):
-        frontier = [edges[i][end] for n in frontier for i in adjacency[n] if edges[i][end] not in seen]
-        seen.update(frontier)
-    return seen
-
-
-def unpack(packed: dict[str, Any], *, near: Iterable[str] = (), hops: int | None = None) -> nx.DiGraph:
-    """The projection :func:`pack` packed; with ``hops``, only the roles within reach of ``near``.
-
-    With ``hops``, the graph holds every role a route of at most ``hops`` steps
-    leads to from a role in ``near``, and every role from which one leads to it,
-    with the edges between them: all a bounded route search between those roles
-    (or the roles they reach) can use.
-    """
-    strings = packed["strings"]
-
-    def s(index: int) -> Any:
-        return None if index < 0 else strings[index]
-
-    nodes, edges = packed["nodes"], packed["edges"]
-    if hops is None:
-        keep = set(range(len(nodes)))
-    else:
-        number = {strings[n[0]]: i for i, n in enumerate(nodes)}
-        keep = set()
-        for name in near:
-            if name in number:
-                keep |= _ball(packed["out"], edges, 1, number[name], hops)
-                keep |= _ball(packed["in"], edges, 0, number[name], hops)
-    chosen = [i for n in sorted(keep) for i in packed["out"][n] if edges[i][1] in keep]
-    table = packed["evidence"]
-    made: dict[int, Evidence] = {}
-
-    def evidence(i: int) -> Evidence:
-        if i not in made:
-            title, start, end, guest, episode, url, claim, source = table[i]
-            made[i] = Evidence(s(title), start, end, s(guest), s(episode), s(url), s(claim), s(source))
-        return made[i]
-
-    labels = packed["labels"]
-    if hops is None:
-        named = labels.keys()
-    else:  # only the skills and tools of what is kept need a label
-        named = {x for n in keep for x in (*nodes[n][2], *nodes[n][3])}
-        named.update(x for i in chosen for x in (*edges[i][4], *edges[i][5]))
-    G = nx.DiGraph()
-    G.graph["labels"] = {s(k): s(labels[k]) for k in named if k in labels}
-    G.add_nodes_from(
-        (s(nodes[i][0]), {"label": s(nodes[i][1]), "skills": frozenset(map(s, nodes[i][2])),
-                          "tools": frozenset(map(s, nodes[i][3]))})
-        for i in sorted(keep)
-    )  # fmt: skip
-    for i in chosen:
-        u, v, inferred, fields_, skills, tools, items = edges[i]
-        G.add_edge(
-            s(nodes[u][0]), s(nodes[v][0]), inferred=inferred,
-            **{f: s(x) for f, x in zip(_EDGE_FIELDS, fields_, strict=True)},
-            skills=frozenset(map(s, skills)), tools=frozenset(map(s, tools)),
-            evidence=tuple(evidence(x) for x in items),
-        )  # fmt: skip
-    return G

@@ -4,6 +4,11 @@ The graph is a networkx ``DiGraph`` whose nodes carry ``skills`` (a set of
 skill ids the role needs) and whose edges carry ``skills`` (what the step asks
 you to gain), ``inferred`` (no recorded transition) and ``evidence`` (a
 sequence of citations); :func:`careergraph.network.project_roles` builds one.
+The functions read a graph only through ``node in G``, ``G.nodes[n]``,
+``G.edges[u, v]``, ``G.successors`` and ``G.predecessors``, so they take a
+:class:`careergraph.rolegraph.RoleGraph` read from the cache as well, and this
+module does not import networkx: the search is Yen's k shortest simple paths
+on Dijkstra, written here in a few dozen lines.
 
 The cost of a step (:func:`step_cost`) is::
 
@@ -32,12 +37,11 @@ Examples
 
 from __future__ import annotations
 
+import heapq
 import itertools
-from collections.abc import Collection, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
-
-import networkx as nx
+from typing import Any, Protocol
 
 from .errors import NoPathError, UnknownNameError, UsageError
 
@@ -55,6 +59,19 @@ __all__ = [
     "reaching",
     "step_cost",
 ]
+
+
+class RouteGraph(Protocol):
+    """What the route search reads of a graph: a networkx ``DiGraph`` or a ``RoleGraph``."""
+
+    nodes: Any
+    edges: Any
+    graph: Any
+
+    def __contains__(self, node: object) -> bool: ...
+    def successors(self, node: Any) -> Iterator[Any]: ...
+    def predecessors(self, node: Any) -> Iterator[Any]: ...
+
 
 STEP_COST = 1.0
 INFERRED_PENALTY = 5.0
@@ -99,7 +116,7 @@ class NextRole:
     data: dict[str, Any] = field(compare=False, repr=False, default_factory=dict)
 
 
-def _check_nodes(G: nx.DiGraph, *nodes: Hashable) -> None:
+def _check_nodes(G: RouteGraph, *nodes: Hashable) -> None:
     for node in nodes:
         if node not in G:
             raise UnknownNameError("role", str(node))
@@ -111,8 +128,10 @@ def _evidence_penalty(evidence: Collection[Any]) -> float:
     return ONE_CITATION_PENALTY if len(evidence) == 1 else 0.0
 
 
-def step_cost(G: nx.DiGraph, u: Hashable, v: Hashable, have: Collection[Any] = frozenset()) -> float:
+def step_cost(G: RouteGraph, u: Hashable, v: Hashable, have: Collection[Any] = frozenset()) -> float:
     """The cost of the step ``u`` → ``v`` for someone who has the skills ``have``.
+
+    >>> import networkx as nx
 
     >>> G = nx.DiGraph()
     >>> G.add_edge("a", "b", skills={"x", "y"}, inferred=True, evidence=["one"])
@@ -125,7 +144,7 @@ def step_cost(G: nx.DiGraph, u: Hashable, v: Hashable, have: Collection[Any] = f
     return STEP_COST + to_gain + penalty + _evidence_penalty(data.get("evidence", ()))
 
 
-def _route(G: nx.DiGraph, nodes: list[Hashable], have: Collection[Any]) -> Route:
+def _route(G: RouteGraph, nodes: list[Hashable], have: Collection[Any]) -> Route:
     """Cost a route, counting each skill once: what earlier steps teach is not gained again."""
     held = set(have)
     hops = []
@@ -138,8 +157,110 @@ def _route(G: nx.DiGraph, nodes: list[Hashable], have: Collection[Any]) -> Route
     return Route(sum(hop.cost for hop in hops), tuple(hops))
 
 
+def _hops(G: RouteGraph, start: Hashable, cutoff: int, *, forward: bool = True) -> dict[Hashable, int]:
+    """The fewest steps from ``start`` to each role within ``cutoff`` steps (``forward``), or to ``start``.
+
+    >>> import networkx as nx
+
+    >>> G = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d")])
+    >>> _hops(G, "a", 2), _hops(G, "d", 1, forward=False)
+    ({'a': 0, 'b': 1, 'c': 2}, {'d': 0, 'c': 1})
+    """
+    neighbours = G.successors if forward else G.predecessors
+    lengths = {start: 0}
+    frontier = [start]
+    for depth in range(1, cutoff + 1):
+        frontier = [m for n in frontier for m in neighbours(n) if m not in lengths]
+        for m in frontier:
+            lengths.setdefault(m, depth)
+        if not frontier:
+            break
+    return lengths
+
+
+Weight = Callable[[Hashable, Hashable], float]
+
+
+def _dijkstra(
+    G: RouteGraph,
+    source: Hashable,
+    target: Hashable,
+    weight: Weight,
+    allowed: Collection[Hashable],
+    banned_nodes: Collection[Hashable] = (),
+    banned_edges: Collection[tuple[Hashable, Hashable]] = (),
+) -> list[Hashable] | None:
+    """The cheapest path from ``source`` to ``target`` through ``allowed`` roles, or None.
+
+    Among equally cheap paths the one with fewer steps wins, then the one
+    found first (successors are taken in the graph's order).
+    """
+    order = itertools.count()
+    queue: list[tuple[float, int, int, Hashable]] = [(0.0, 0, next(order), source)]
+    best: dict[Hashable, tuple[float, int]] = {source: (0.0, 0)}
+    previous: dict[Hashable, Hashable] = {}
+    done = set()
+    while queue:
+        cost, steps, _, node = heapq.heappop(queue)
+        if node in done:
+            continue
+        if node == target:
+            path = [node]
+            while path[-1] != source:
+                path.append(previous[path[-1]])
+            return path[::-1]
+        done.add(node)
+        for nxt in G.successors(node):
+            if nxt in done or nxt not in allowed or nxt in banned_nodes or (node, nxt) in banned_edges:
+                continue
+            candidate = (cost + weight(node, nxt), steps + 1)
+            if candidate < best.get(nxt, (float("inf"), 0)):
+                best[nxt] = candidate
+                previous[nxt] = node
+                heapq.heappush(queue, (*candidate, next(order), nxt))
+    return None
+
+
+def _simple_paths(
+    G: RouteGraph, source: Hashable, target: Hashable, weight: Weight, allowed: Collection[Hashable]
+) -> Iterator[list[Hashable]]:
+    """Simple paths from ``source`` to ``target``, cheapest first (Yen's algorithm).
+
+    >>> import networkx as nx
+
+    >>> G = nx.DiGraph([("a", "b"), ("b", "d"), ("a", "c"), ("c", "d"), ("a", "d")])
+    >>> list(_simple_paths(G, "a", "d", lambda u, v: 3.0 if (u, v) == ("a", "d") else 1.0, set(G)))
+    [['a', 'b', 'd'], ['a', 'c', 'd'], ['a', 'd']]
+    """
+    first = _dijkstra(G, source, target, weight, allowed)
+    if first is None:
+        return
+    found = [first]
+    seen = {tuple(first)}
+    order = itertools.count()
+    waiting: list[tuple[float, int, int, list[Hashable]]] = []
+    while True:
+        yield found[-1]
+        last = found[-1]
+        for i in range(len(last) - 1):
+            root = last[: i + 1]
+            # Branch off at last[i]: not along a step a path found so far takes from this root.
+            banned = {(p[i], p[i + 1]) for p in found if p[: i + 1] == root}
+            spur = _dijkstra(G, last[i], target, weight, allowed, set(root[:-1]), banned)
+            if spur is None:
+                continue
+            path = root[:-1] + spur
+            if tuple(path) not in seen:
+                seen.add(tuple(path))
+                cost = sum(weight(u, v) for u, v in itertools.pairwise(path))
+                heapq.heappush(waiting, (cost, len(path), next(order), path))
+        if not waiting:
+            return
+        found.append(heapq.heappop(waiting)[-1])
+
+
 def _candidates(
-    G: nx.DiGraph, source: Hashable, target: Hashable, have: Collection[Any], max_hops: int
+    G: RouteGraph, source: Hashable, target: Hashable, have: Collection[Any], max_hops: int
 ) -> Iterable[list[Hashable]]:
     """Simple paths from ``source`` to ``target`` within ``max_hops``, cheapest per step first."""
     _check_nodes(G, source, target)
@@ -148,23 +269,26 @@ def _candidates(
     if max_hops < 1:
         raise UsageError(f"max_hops must be at least 1, not {max_hops}")
     held = frozenset(have)
+    costs: dict[tuple[Hashable, Hashable], float] = {}
 
-    def weight(u: Hashable, v: Hashable, _data: dict[str, Any]) -> float:
-        return step_cost(G, u, v, held)
+    def weight(u: Hashable, v: Hashable) -> float:
+        if (u, v) not in costs:
+            costs[u, v] = step_cost(G, u, v, held)
+        return costs[u, v]
 
     # Only nodes within max_hops of both ends can lie on a bounded route: prune first,
     # so the enumeration below never wanders into the rest of a dense graph.
-    near_source = nx.single_source_shortest_path_length(G, source, cutoff=max_hops)
-    near_target = nx.single_source_shortest_path_length(G.reverse(copy=False), target, cutoff=max_hops)
-    keep = [n for n in near_source if n in near_target and near_source[n] + near_target[n] <= max_hops]
+    near_source = _hops(G, source, max_hops)
+    near_target = _hops(G, target, max_hops, forward=False)
+    keep = {n for n in near_source if n in near_target and near_source[n] + near_target[n] <= max_hops}
     if target not in keep:
         return iter(())
-    paths = nx.shortest_simple_paths(G.subgraph(keep), source, target, weight=weight)
+    paths = _simple_paths(G, source, target, weight, keep)
     return (path for path in paths if len(path) - 1 <= max_hops)
 
 
 def alternative_paths(
-    G: nx.DiGraph,
+    G: RouteGraph,
     source: Hashable,
     target: Hashable,
     *,
@@ -184,6 +308,7 @@ def alternative_paths(
 
     Examples
     --------
+    >>> import networkx as nx
     >>> G = nx.DiGraph()
     >>> for u, v in [("a", "b"), ("b", "d"), ("a", "c"), ("c", "d")]:
     ...     G.add_edge(u, v, skills={v}, inferred=False, evidence=["x", "y"])
@@ -201,7 +326,7 @@ def alternative_paths(
 
 
 def cheapest_path(
-    G: nx.DiGraph,
+    G: RouteGraph,
     source: Hashable,
     target: Hashable,
     *,
@@ -209,6 +334,8 @@ def cheapest_path(
     max_hops: int = MAX_HOPS,
 ) -> Route:
     """The cheapest route from ``source`` to ``target`` of at most ``max_hops`` steps.
+
+    >>> import networkx as nx
 
     >>> G = nx.DiGraph([("a", "b"), ("b", "a")])
     >>> cheapest_path(G, "a", "b").nodes
@@ -221,32 +348,34 @@ def cheapest_path(
     return alternative_paths(G, source, target, k=1, have=have, max_hops=max_hops)[0]
 
 
-def reachable_from(G: nx.DiGraph, source: Hashable, *, max_hops: int = MAX_HOPS) -> list[Hashable]:
+def reachable_from(G: RouteGraph, source: Hashable, *, max_hops: int = MAX_HOPS) -> list[Hashable]:
     """The roles a route of at most ``max_hops`` steps leads to from ``source``.
+
+    >>> import networkx as nx
 
     >>> G = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d")])
     >>> reachable_from(G, "a", max_hops=2)
     ['b', 'c']
     """
     _check_nodes(G, source)
-    lengths = nx.single_source_shortest_path_length(G, source, cutoff=max_hops)
-    return sorted((n for n in lengths if n != source), key=str)
+    return sorted((n for n in _hops(G, source, max_hops) if n != source), key=str)
 
 
-def reaching(G: nx.DiGraph, target: Hashable, *, max_hops: int = MAX_HOPS) -> list[Hashable]:
+def reaching(G: RouteGraph, target: Hashable, *, max_hops: int = MAX_HOPS) -> list[Hashable]:
     """The roles from which a route of at most ``max_hops`` steps leads to ``target``.
+
+    >>> import networkx as nx
 
     >>> G = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d")])
     >>> reaching(G, "d", max_hops=2)
     ['b', 'c']
     """
     _check_nodes(G, target)
-    lengths = nx.single_source_shortest_path_length(G.reverse(copy=False), target, cutoff=max_hops)
-    return sorted((n for n in lengths if n != target), key=str)
+    return sorted((n for n in _hops(G, target, max_hops, forward=False) if n != target), key=str)
 
 
 def next_roles(
-    G: nx.DiGraph,
+    G: RouteGraph,
     source: Hashable,
     *,
     have: Collection[Any] = frozenset(),
@@ -256,6 +385,8 @@ def next_roles(
 
     Ranked by overlap (the share of the next role's skills that ``source``'s
     skills and ``have`` already cover), then by the step's cost.
+
+    >>> import networkx as nx
 
     >>> G = nx.DiGraph()
     >>> G.add_node("a", skills={"sql"})

@@ -6,10 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import networkx as nx
-
 from .evidence import Evidence, span_text
-from .paths import NextRole, Route
+from .paths import NextRole, Route, RouteGraph
 
 __all__ = [
     "next_json",
@@ -26,17 +24,17 @@ def span(evidence: Evidence) -> str:
     return span_text(evidence.start, evidence.end)
 
 
-def _label(G: nx.DiGraph, node: Any) -> str:
+def _label(G: RouteGraph, node: Any) -> str:
     if node in G:
         return str(G.nodes[node].get("label", node))
     return str(G.graph.get("labels", {}).get(node, str(node).rsplit("/", 1)[-1]))
 
 
-def _ref(G: nx.DiGraph, node: Any) -> dict[str, str]:
+def _ref(G: RouteGraph, node: Any) -> dict[str, str]:
     return {"id": str(node), "label": _label(G, node)}
 
 
-def _refs(G: nx.DiGraph, nodes: Sequence[Any]) -> list[dict[str, str]]:
+def _refs(G: RouteGraph, nodes: Sequence[Any]) -> list[dict[str, str]]:
     return sorted((_ref(G, n) for n in nodes), key=lambda r: r["label"].casefold())
 
 
@@ -56,7 +54,7 @@ def _kind(data: dict[str, Any]) -> str:
 # --- routes --------------------------------------------------------------------
 
 
-def routes_json(G: nx.DiGraph, source: Any, target: Any, routes: Sequence[Route]) -> str:
+def routes_json(G: RouteGraph, source: Any, target: Any, routes: Sequence[Route]) -> str:
     """The documented JSON shape: ``{"from", "to", "paths": [{"cost", "hops": […]}]}``."""
     document = {
         "from": _ref(G, source),
@@ -96,7 +94,7 @@ def _cost(value: float) -> str:
     return f"{value:g}"
 
 
-def routes_text(G: nx.DiGraph, routes: Sequence[Route]) -> str:
+def routes_text(G: RouteGraph, routes: Sequence[Route]) -> str:
     """Routes for a person: the route on one line, then each step's skills, tools and evidence."""
     blocks = []
     for number, route in enumerate(routes, start=1):
@@ -132,7 +130,7 @@ def _md(text: str) -> str:
     return text
 
 
-def routes_markdown(G: nx.DiGraph, routes: Sequence[Route]) -> str:
+def routes_markdown(G: RouteGraph, routes: Sequence[Route]) -> str:
     """Routes as Markdown: a heading per route, a section per step, evidence as links."""
     lines: list[str] = []
     for number, route in enumerate(routes, start=1):
@@ -159,7 +157,7 @@ def routes_markdown(G: nx.DiGraph, routes: Sequence[Route]) -> str:
 # --- next roles ------------------------------------------------------------------
 
 
-def next_json(G: nx.DiGraph, source: Any, ranked: Sequence[NextRole]) -> str:
+def next_json(G: RouteGraph, source: Any, ranked: Sequence[NextRole]) -> str:
     document = {
         "from": _ref(G, source),
         "next": [
@@ -178,7 +176,7 @@ def next_json(G: nx.DiGraph, source: Any, ranked: Sequence[NextRole]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def next_text(G: nx.DiGraph, source: Any, ranked: Sequence[NextRole]) -> str:
+def next_text(G: RouteGraph, source: Any, ranked: Sequence[NextRole]) -> str:
     if not ranked:
         return f"No role is one step from {_label(G, source)}.\n"
     lines = [f"One step from {_label(G, source)}:"]
@@ -193,7 +191,7 @@ def next_text(G: nx.DiGraph, source: Any, ranked: Sequence[NextRole]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def next_markdown(G: nx.DiGraph, source: Any, ranked: Sequence[NextRole]) -> str:
+def next_markdown(G: RouteGraph, source: Any, ranked: Sequence[NextRole]) -> str:
     lines = [
         f"## One step from {_md(_label(G, source))}",
         "",

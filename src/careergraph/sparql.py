@@ -42,7 +42,7 @@ from .errors import (
     UnknownNameError,
     UnsafeQueryError,
 )
-from .names import LabelIndex
+from .names import Names
 from .vocab import PREFIXES
 
 if TYPE_CHECKING:
@@ -223,9 +223,7 @@ def query_form(prepared: Any) -> str:
 # --- parameters --------------------------------------------------------------
 
 
-def bind_params(
-    query: NamedQuery, values: Mapping[str, str], index: LabelIndex | None
-) -> dict[Variable, Any]:
+def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | None) -> dict[Variable, Any]:
     """Turn ``NAME=VALUE`` strings into rdflib bindings of the query's parameters.
 
     Raises
@@ -374,7 +372,7 @@ def run_query(
     query: NamedQuery,
     *,
     params: Mapping[str, str] | None = None,
-    index: LabelIndex | None = None,
+    index: Names | None = None,
     limit: int | None = None,
     timeout: float | None = 30.0,
 ) -> QueryOutput:

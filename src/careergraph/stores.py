@@ -175,11 +175,12 @@ class MemoryStore(Store):
         return execute_rdflib(self.graph, prepared, bindings, limit)
 
     def _digest(self) -> str:
+        from .cache import file_digests
+
+        # A file's path is part of its content here: relative IRIs resolve against it.
         digest = hashlib.sha256(b"memory\n")
-        for file in self.files:
-            digest.update(str(file.resolve()).encode() + b"\n")
-            with file.open("rb") as handle:
-                digest.update(hashlib.file_digest(handle, "sha256").digest())
+        for file, content in zip(self.files, file_digests(self.files), strict=True):
+            digest.update(str(file.resolve()).encode() + b"\n" + content)
         return digest.hexdigest()
 
 

@@ -1,0 +1,182 @@
+"""The role projection as a small SQLite database, and the read-only graph a route search reads from it.
+
+:func:`careergraph.network.project_roles` builds the projection as a networkx
+``DiGraph``; :func:`save_roles` writes it to a database (the cache keeps one
+per version of the data) and :func:`load_roles` reads back a :class:`RoleGraph`:
+the whole projection, or only the roles within a number of steps of some
+roles — all a bounded route search between them can use. The database is
+read by index, so a search touches only the rows around its roles however
+large the data is, and this module imports neither networkx nor rdflib: a
+cold ``careergraph path`` answers in about the time Python takes to start.
+
+A :class:`RoleGraph` answers what :mod:`careergraph.paths` and
+:mod:`careergraph.report` ask of a graph, the way a networkx ``DiGraph`` does:
+``node in G``, ``G.nodes[node]``, ``G.edges[u, v]``, ``G.successors(node)``,
+``G.predecessors(node)`` and ``G.graph["labels"]``.
+
+Examples
+--------
+>>> import sqlite3, networkx as nx
+>>> G = nx.DiGraph(labels={"sql": "SQL"})
+>>> G.add_node("analyst", label="Analyst", skills=frozenset({"sql"}), tools=frozenset())
+>>> G.add_node("engineer", label="Engineer", skills=frozenset(), tools=frozenset())
+>>> G.add_edge("analyst", "engineer", inferred=False, transition="t", kind="transition", via=None,
+...            via_label="", skills=frozenset({"sql"}), tools=frozenset(), evidence=())
+>>> db = sqlite3.connect(":memory:")
+>>> save_roles(db, G)
+>>> R = load_roles(db, near=["engineer"], hops=1)
+>>> sorted(R), R.edges["analyst", "engineer"]["skills"], R.graph["labels"]
+(['analyst', 'engineer'], frozenset({'sql'}), {'sql': 'SQL'})
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator
+from typing import Any
+
+from .evidence import Evidence
+
+__all__ = ["RoleGraph", "load_roles", "save_roles"]
+
+SCHEMA = """
+CREATE TABLE role (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
+CREATE TABLE step (id INTEGER PRIMARY KEY, source INTEGER NOT NULL, target INTEGER NOT NULL,
+                   data BLOB NOT NULL);
+CREATE INDEX step_source ON step (source);
+CREATE INDEX step_target ON step (target);
+CREATE TABLE label (iri TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
+"""
+#: The edge attributes kept as they are (the rest are sets of IRIs and the evidence).
+_EDGE_FIELDS = ("inferred", "transition", "kind", "via", "via_label")
+_IN = "(SELECT value FROM json_each(?))"
+
+
+class RoleGraph:
+    """Roles and the steps between them: a read-only, networkx-like directed graph."""
+
+    def __init__(self, labels: dict[str, str] | None = None) -> None:
+        self.nodes: dict[str, dict[str, Any]] = {}
+        self.edges: dict[tuple[str, str], dict[str, Any]] = {}
+        self.graph: dict[str, Any] = {"labels": labels or {}}
+        self._succ: dict[str, list[str]] = {}
+        self._pred: dict[str, list[str]] = {}
+
+    def add_node(self, node: str, **data: Any) -> None:
+        self.nodes[node] = data
+        self._succ.setdefault(node, [])
+        self._pred.setdefault(node, [])
+
+    def add_edge(self, u: str, v: str, **data: Any) -> None:
+        self.edges[u, v] = data
+        self._succ[u].append(v)
+        self._pred[v].append(u)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self.nodes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.nodes)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def has_edge(self, u: str, v: str) -> bool:
+        return (u, v) in self.edges
+
+    def successors(self, node: str) -> Iterator[str]:
+        return iter(self._succ[node])
+
+    def predecessors(self, node: str) -> Iterator[str]:
+        return iter(self._pred[node])
+
+
+def save_roles(db: sqlite3.Connection, G: Any) -> None:
+    """Write the projection ``G`` (a networkx ``DiGraph`` from ``project_roles``) to ``db``."""
+    db.executescript(SCHEMA)
+    number = {node: i for i, node in enumerate(G.nodes)}
+    db.executemany(
+        "INSERT INTO role VALUES (?, ?, ?)",
+        (
+            (number[node], node, marshal.dumps((d["label"], sorted(d["skills"]), sorted(d["tools"]))))
+            for node, d in G.nodes(data=True)
+        ),
+    )
+
+    def step(d: dict[str, Any]) -> bytes:
+        evidence = [
+            (e.episode_title, e.start, e.end, e.guest, e.episode, e.url, e.claim, e.source)
+            for e in d["evidence"]
+        ]
+        fields = tuple(d.get(f) for f in _EDGE_FIELDS)
+        return marshal.dumps((fields, sorted(d["skills"]), sorted(d["tools"]), evidence))
+
+    db.executemany(
+        "INSERT INTO step (source, target, data) VALUES (?, ?, ?)",
+        ((number[u], number[v], step(d)) for u, v, d in G.edges(data=True)),
+    )
+    db.executemany("INSERT INTO label VALUES (?, ?)", sorted(G.graph.get("labels", {}).items()))
+    db.commit()
+
+
+def _ball(db: sqlite3.Connection, start: int, hops: int, *, forward: bool) -> set[int]:
+    """The roles at most ``hops`` steps from ``start`` (``forward``) or to it."""
+    near, far = ("source", "target") if forward else ("target", "source")
+    seen = {start}
+    frontier = [start]
+    for _ in range(hops):
+        if not frontier:
+            break
+        rows = db.execute(f"SELECT DISTINCT {far} FROM step WHERE {near} IN {_IN}", (json.dumps(frontier),))
+        frontier = [n for (n,) in rows if n not in seen]
+        seen.update(frontier)
+    return seen
+
+
+def load_roles(db: sqlite3.Connection, *, near: Iterable[str] | None = None, hops: int = 0) -> RoleGraph:
+    """The projection in ``db``; with ``near``, only the roles within ``hops`` steps of them.
+
+    With ``near``, the graph holds every role a route of at most ``hops``
+    steps leads to from a role in ``near``, and every role from which one
+    leads to it, with the steps between them. Unknown names are left out.
+    """
+    if near is None:
+        keep: Collection[int] | None = None
+    else:
+        found: set[int] = set()
+        for iri in near:
+            row = db.execute("SELECT id FROM role WHERE iri = ?", (iri,)).fetchone()
+            if row is not None:
+                found |= _ball(db, row[0], hops, forward=True) | _ball(db, row[0], hops, forward=False)
+        keep = sorted(found)
+    where, args = ("", ()) if keep is None else (f" WHERE id IN {_IN}", (json.dumps(keep),))
+    iris: dict[int, str] = {}
+    G = RoleGraph()
+    named: set[str] = set()
+    for number, iri, blob in db.execute(f"SELECT id, iri, data FROM role{where} ORDER BY id", args):
+        label, skills, tools = marshal.loads(blob)
+        iris[number] = iri
+        named.update(skills, tools)
+        G.add_node(iri, label=label, skills=frozenset(skills), tools=frozenset(tools))
+    where = "" if keep is None else f" WHERE source IN {_IN} AND target IN {_IN}"
+    for source, target, blob in db.execute(
+        f"SELECT source, target, data FROM step{where} ORDER BY id", args * 2
+    ):
+        fields, skills, tools, evidence = marshal.loads(blob)
+        named.update(skills, tools)
+        G.add_edge(
+            iris[source],
+            iris[target],
+            **dict(zip(_EDGE_FIELDS, fields, strict=True)),
+            skills=frozenset(skills),
+            tools=frozenset(tools),
+            evidence=tuple(Evidence(*item) for item in evidence),
+        )
+    if keep is None:
+        G.graph["labels"] = dict(db.execute("SELECT iri, label FROM label"))
+    else:  # only the skills and tools of what is kept need a label
+        rows = db.execute(f"SELECT iri, label FROM label WHERE iri IN {_IN}", (json.dumps(sorted(named)),))
+        G.graph["labels"] = dict(rows)
+    return G
