@@ -175,8 +175,7 @@ def _queries(label: str, data: Path, store_path: Path, runs: int) -> list[str]:
     cases = []
     for query in list_queries(shipped_dir("queries")):
         params = {"skill": skill} if query.name == "guests-for-skill" else PARAMS.get(query.name, {})
-        prepared = check_query(query.text)
-        text = bind_in_text(query.text, prepared.algebra.name, bind_params(query, params, index))
+        text = bind_in_text(query.text, check_query(query.text).form, bind_params(query, params, index))
 
         def floor(text: str = text) -> object:
             answer = direct.query(text)

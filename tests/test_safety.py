@@ -95,3 +95,40 @@ def test_a_word_service_in_a_string_is_not_refused(runner: CliRunner) -> None:
     )
     assert result.exit_code == 0
     assert result.output.splitlines() == ["x", "SERVICE <http://x> FROM"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { \\u0053ERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",  # undone before parsing
+        "SELECT * WHERE { service <http://127.0.0.1:1/> { ?s ?p ?o } }",  # keywords ignore case
+        "SELECT * WHERE {SERVICE<http://127.0.0.1:1/>{?s ?p ?o}}",  # no spaces to lean on
+        "SELECT * WHERE { FILTER(?a<?b&&EXISTS{SERVICE<http://127.0.0.1:1/>{?s ?p ?o}}&&?c>?d) }",
+        'SELECT * WHERE { ?s ?p "a\nb" . SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }',  # not a string
+        "SELECT * WHERE { ?s ex:a.SERVICE ?o }",  # a dotted name's part: refused, to be safe
+        "SELECT * FROM<http://127.0.0.1:1/> WHERE { ?s ?p ?o }",
+    ],
+)
+def test_keywords_are_seen_however_they_are_written(text: str) -> None:
+    from careergraph.errors import UnsafeQueryError
+    from careergraph.sparql import check_query
+
+    with pytest.raises(UnsafeQueryError):
+        check_query(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?from ?service WHERE { ?from ?load ?insert }",  # variables named like keywords
+        "SELECT * WHERE { ?s <http://example.org/SERVICE/FROM> ?o }",
+        "SELECT * WHERE { ?s ?p ?o } # no SERVICE here, nor FROM",
+        "SELECT * WHERE { ?s ?p '''SERVICE\n<http://x> { }''' }",
+        'SELECT * WHERE { ?s ?p "FROM"@from }',
+        "PREFIX service: <http://example.org/> SELECT * WHERE { ?s service:from ?o }",
+    ],
+)
+def test_keywords_inside_strings_iris_names_and_comments_are_not_keywords(text: str) -> None:
+    from careergraph.sparql import check_query
+
+    assert check_query(text).form == "SELECT"

@@ -591,7 +591,6 @@ def serve_command(
     from .server import ServerSettings, create_app
 
     store = context.store
-    store.prepare()  # parse or open once, before serving; each query's child shares it
     settings = ServerSettings(timeout=timeout, max_rows=max_rows)
     settings.allowed_hosts += list(allow_host)
     if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from .errors import CareergraphError, QuerySyntaxError, QueryTimeoutError, UnsafeQueryError
-from .sparql import NamedQuery, check_query, collect, query_form, start
+from .sparql import check_query
 
 __all__ = ["ServerSettings", "choose_type", "create_app"]
 
@@ -48,6 +48,8 @@ class ServerSettings:
     allowed_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"])
     timeout: float = 10.0
     max_rows: int = 10_000
+    #: worker processes running queries side by side
+    workers: int = 4
 
 
 def choose_type(accept: str | None, offered: list[str]) -> str | None:
@@ -104,6 +106,8 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     from starlette.routing import Route
 
     settings = settings or ServerSettings()
+    pool = store.workers(settings.workers)
+    pool.start()  # fork the workers now, before the server starts threads
 
     def problem(status: int, message: str) -> Response:
         return PlainTextResponse(message + "\n", status_code=status)
@@ -113,20 +117,20 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
         if refusal is not None:
             return refusal
         try:
-            prepared = check_query(text)
+            checked = check_query(text)
         except UnsafeQueryError as error:
             return problem(403, str(error))
         except QuerySyntaxError as error:
             return problem(400, str(error))
-        kind = query_form(prepared)
+        kind = checked.form
         offered = list(RESULT_TYPES if kind in ("SELECT", "ASK") else GRAPH_TYPES)
         media_type = choose_type(request.headers.get("accept"), offered)
         if media_type is None:
             return problem(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
-        query = NamedQuery("request", text)
-        running = start(store, query, prepared, {}, settings.max_rows)
         try:
-            output = await anyio.to_thread.run_sync(collect, running, query, settings.timeout)
+            output = await anyio.to_thread.run_sync(
+                pool.run, checked, {}, settings.max_rows, settings.timeout, "request"
+            )
         except QueryTimeoutError:
             return problem(503, f"the query was stopped after {settings.timeout:g} s")
         except CareergraphError as error:

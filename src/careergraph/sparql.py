@@ -15,17 +15,21 @@ kind says how a value is read: ``role``, ``skill``, ``tool``, ``topic``,
 
 Before a query runs, :func:`check_query` refuses updates, ``LOAD``,
 ``SERVICE`` (anywhere, nested too) and ``FROM``/``FROM NAMED``: nothing a
-query does can write or reach outside the loaded graph. rdflib cannot stop a
-running query, so :func:`run_query` runs it in a forked child process that is
-killed when the time limit passes.
+query does can write or reach outside the loaded graph. Neither rdflib nor
+pyoxigraph can stop a running query, so :func:`run_query` runs it in a forked
+child process that is killed when the time limit passes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-import multiprocessing
+import marshal
+import queue
 import re
 import sys
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,7 +60,8 @@ __all__ = [
     "find_query",
     "list_queries",
     "parse_query_text",
-    "query_form",
+    "CheckedQuery",
+    "prepare_rdflib",
     "run_query",
 ]
 
@@ -145,79 +150,120 @@ def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> Nam
 
 # --- safety ------------------------------------------------------------------
 
-_FORBIDDEN = {
-    "ServiceGraphPattern": "SERVICE calls out to other endpoints",
-    "DatasetClause": "FROM and FROM NAMED load graphs from outside the loaded data",
-}
+#: Words only an update holds: a query never does.
+_UPDATE_WORDS = frozenset(
+    {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH", "USING"}
+)
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+#: SPARQL's tokens, as far as telling a keyword from a string, an IRI, a name or a comment needs.
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
+             | \"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+             | '(?:[^'\\\n\r]|\\.)*'
+             | "(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<variable>[?$]\w+)
+  | (?P<language>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
+  | (?P<name>(?:[^\W\d][\w.-]*)?:(?:[\w:%.-]|\\\S)*)
+  | (?P<word>[^\W\d]\w*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
-def _walk(node: Any) -> Any:
-    """Yield every node of a pyparsing/rdflib parse tree."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        if isinstance(current, dict):
-            stack.extend(current.values())
-        elif isinstance(current, list | tuple) or type(current).__name__ == "ParseResults":
-            stack.extend(list(current))
+@dataclass(frozen=True)
+class CheckedQuery:
+    """A query :func:`check_query` found read-only, and its form: SELECT, ASK, CONSTRUCT or DESCRIBE."""
+
+    text: str
+    form: str
 
 
-def check_query(text: str) -> Any:
-    """Parse ``text`` as a read-only SPARQL 1.1 query and return rdflib's prepared query.
+def _words(text: str) -> list[str]:
+    """The bare words of ``text`` (keywords, function names), upper-cased, in order.
+
+    Strings, IRIs, variables, language tags and comments are passed over, so a
+    keyword inside them is not one. A prefixed name's dotted parts count as
+    words, which errs on the side of seeing a keyword.
+
+    >>> _words('SELECT ?from WHERE { ?s rdfs:label "SERVICE" . # FROM here\\n ?s <urn:load> ?o }')
+    ['SELECT', 'WHERE']
+    """
+    words = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word":
+            words.append(match.group().upper())
+        elif kind == "name":
+            words += [part.upper() for part in match.group().partition(":")[2].split(".")[1:]]
+    return words
+
+
+def check_query(text: str) -> CheckedQuery:
+    """Check that ``text`` is a read-only SPARQL query, before anything parses or runs it.
+
+    The check reads the query's tokens as the SPARQL grammar splits them: an
+    update keyword (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, …), ``SERVICE``
+    or ``FROM`` anywhere outside a string, an IRI or a comment refuses the
+    query; no query needs them. ``\\u`` escapes, which SPARQL undoes before
+    parsing, are read both undone and as written. A query that passes is
+    parsed by the engine that runs it, which reports its syntax errors.
 
     Raises
     ------
     UnsafeQueryError
-        for updates (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, …), ``SERVICE``
-        anywhere in the query, and ``FROM`` / ``FROM NAMED``.
+        for updates, ``SERVICE`` anywhere in the query, and ``FROM`` / ``FROM NAMED``.
     QuerySyntaxError
-        when the text is not SPARQL.
+        when the text has no query form (SELECT, ASK, CONSTRUCT, DESCRIBE).
 
     >>> check_query("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
     Traceback (most recent call last):
     ...
     careergraph.errors.UnsafeQueryError: query refused: SERVICE calls out to other endpoints
+    >>> check_query("PREFIX s: <https://schema.org/> ASK { ?x s:name 'SERVICE' }").form
+    'ASK'
+    """
+    words = set(_words(text))
+    unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    if unescaped != text:
+        words.update(_words(unescaped))
+    if words & _UPDATE_WORDS:
+        raise UnsafeQueryError(
+            "query refused: updates (INSERT, DELETE, LOAD, CLEAR, …) are not allowed; careergraph only reads"
+        )
+    if "SERVICE" in words:
+        raise UnsafeQueryError("query refused: SERVICE calls out to other endpoints")
+    if "FROM" in words:
+        raise UnsafeQueryError("query refused: FROM and FROM NAMED load graphs from outside the loaded data")
+    form = next((word for word in _words(text) if word in _FORMS), None)
+    if form is None:
+        raise QuerySyntaxError("not a SPARQL query: it has no SELECT, ASK, CONSTRUCT or DESCRIBE")
+    return CheckedQuery(text, form)
+
+
+def prepare_rdflib(text: str) -> Any:
+    """rdflib's parsed and translated form of a checked query (what the memory store runs).
+
+    Raises
+    ------
+    QuerySyntaxError
+        with rdflib's message when the text is not SPARQL.
     """
     from pyparsing import ParseException
     from rdflib.plugins.sparql import parser
     from rdflib.plugins.sparql.algebra import translateQuery
 
     try:
-        tree = parser.parseQuery(text)
+        return translateQuery(parser.parseQuery(text), initNs=PREFIXES)
     except ParseException as error:
-        try:
-            parser.parseUpdate(text)
-        except ParseException:
-            raise QuerySyntaxError(f"not a SPARQL query: {error}") from None
-        raise UnsafeQueryError(
-            "query refused: updates (INSERT, DELETE, LOAD, CLEAR, …) are not allowed; careergraph only reads"
-        ) from None
-    for node in _walk(tree):
-        reason = _FORBIDDEN.get(getattr(node, "name", ""))
-        if reason:
-            raise UnsafeQueryError(f"query refused: {reason}")
-    try:
-        return translateQuery(tree, initNs=PREFIXES)
+        raise QuerySyntaxError(f"not a SPARQL query: {error}") from None
     except Exception as error:  # rdflib raises plain Exceptions for unknown prefixes etc.
         raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
-
-
-_FORMS = {
-    "SelectQuery": "SELECT",
-    "AskQuery": "ASK",
-    "ConstructQuery": "CONSTRUCT",
-    "DescribeQuery": "DESCRIBE",
-}
-
-
-def query_form(prepared: Any) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a query :func:`check_query` prepared.
-
-    >>> query_form(check_query("ASK { ?s ?p ?o }"))
-    'ASK'
-    """
-    return _FORMS[prepared.algebra.name]
 
 
 # --- parameters --------------------------------------------------------------
@@ -324,14 +370,14 @@ class QueryOutput:
 
 
 def execute_rdflib(
-    graph: Graph, prepared: Any, bindings: dict[Variable, Any], limit: int | None
+    graph: Graph, query: CheckedQuery, bindings: dict[Variable, Any], limit: int | None
 ) -> QueryOutput:
     """Run a checked query on an rdflib graph (the memory store's way of answering)."""
     import rdflib.plugins.sparql as rdflib_sparql
 
     # Belt and braces: even if a FROM slipped past check_query, rdflib must not fetch it.
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-    result = graph.query(prepared, initBindings=bindings)
+    result = graph.query(prepare_rdflib(query.text), initBindings=bindings)
     if result.type == "ASK":
         return QueryOutput("ASK", boolean=bool(result.askAnswer))
     if result.type == "SELECT":
@@ -349,22 +395,206 @@ def execute_rdflib(
     return QueryOutput(result.type, triples=sorted(triples)[:limit], truncated=truncated)
 
 
-def _child(
-    conn: Any,
-    store: Store,
-    query: NamedQuery,
-    prepared: Any,
-    bindings: dict[Variable, Any],
-    limit: int | None,
-) -> None:
-    try:
-        conn.send(("ok", store.execute(prepared, query.text, bindings, limit)))
-    except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
-        conn.send(("careergraph", (str(error), error.exit_code)))
-    except BaseException as error:  # report anything to the parent, which raises it
-        conn.send(("error", f"{type(error).__name__}: {error}"))
-    finally:
-        conn.close()
+# An answer crosses from the child to the parent as plain tuples written by marshal:
+# ("u", iri), ("b", id) or ("l", text, language, datatype) a term (datatype None for
+# plain strings). Pickling rdflib's terms instead would build each one twice and
+# cost several times as much; Oxigraph's answers are made plain without ever
+# becoming rdflib terms in the child.
+
+
+def _plain(term: Any) -> tuple[str | None, ...] | None:
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return ("u", str(term))
+    if isinstance(term, Literal):
+        return ("l", str(term), term.language, None if term.datatype is None else str(term.datatype))
+    return ("b", str(term))
+
+
+def _terms() -> Any:
+    """A function from plain tuples back to rdflib terms, building each distinct term once."""
+    from rdflib import BNode
+
+    made: dict[tuple[str | None, ...], Any] = {}
+
+    def term(plain: tuple[str | None, ...] | None) -> Any:
+        if plain is None:
+            return None
+        found = made.get(plain)
+        if found is None:
+            if plain[0] == "u":
+                found = URIRef(plain[1])
+            elif plain[0] == "b":
+                found = BNode(plain[1])
+            else:
+                _, text, language, datatype = plain
+                found = Literal(text, lang=language, datatype=None if datatype is None else URIRef(datatype))
+            made[plain] = found
+        return found
+
+    return term
+
+
+def plain_output(output: QueryOutput) -> tuple[Any, ...]:
+    """``output`` as plain tuples (see :func:`output_from_plain`)."""
+    rows = [tuple(map(_plain, row)) for row in output.rows]
+    triples = [tuple(map(_plain, triple)) for triple in output.triples]
+    return (output.kind, output.variables, rows, output.boolean, triples, output.truncated)
+
+
+def output_from_plain(payload: Any) -> QueryOutput:
+    """The :class:`QueryOutput` whose :func:`plain_output` is ``payload``."""
+    kind, variables, rows, boolean, triples, truncated = payload
+    term = _terms()
+    return QueryOutput(
+        kind,
+        variables=variables,
+        rows=[tuple(map(term, row)) for row in rows],
+        boolean=boolean,
+        triples=[tuple(map(term, triple)) for triple in triples],  # type: ignore[misc]
+        truncated=truncated,
+    )
+
+
+def _serve(conn: Any, store: Store) -> None:
+    """The worker's loop: answer each checked query sent down ``conn`` until the parent hangs up."""
+    import pickle
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        try:
+            query, bindings, limit = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        try:
+            answer = marshal.dumps(("ok", store.answer(query, bindings, limit)))
+        except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
+            answer = marshal.dumps(("careergraph", (str(error), error.exit_code)))
+        except Exception as error:  # report anything to the parent, which raises it
+            answer = marshal.dumps(("error", f"{type(error).__name__}: {error}"))
+        conn.send_bytes(answer)
+
+
+def _end_child(pid: int, conn: Any) -> None:
+    import os
+    import signal
+
+    conn.close()
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+class QueryWorker:
+    """A child process, forked from this one, that runs checked queries on a store one at a time.
+
+    Neither rdflib nor pyoxigraph can stop a running query, so queries run in
+    the child, which is killed (and forked again for the next query) when one
+    overruns its time limit. Forking once and reusing the child keeps what a
+    query costs close to what the engine takes: forking for every query would
+    cost milliseconds for a small process and tens of them for one holding a
+    large graph.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._pid: int | None = None
+        self._conn: Any = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Fork the child now (else the first query does)."""
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._pid is not None:
+            return
+        import os
+        from multiprocessing import Pipe
+
+        self.store.prepare()  # parse or open once, before forking: the child shares it
+        ours, theirs = Pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child never returns to the caller's code
+            try:
+                ours.close()
+                _serve(theirs, self.store)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self._pid, self._conn = pid, ours
+        # Killed and reaped when this worker is dropped, or when this process exits.
+        self._end = weakref.finalize(self, _end_child, pid, ours)
+
+    def stop(self) -> None:
+        """Kill the child; the next query forks a new one."""
+        if self._pid is not None:
+            self._end()
+            self._pid = self._conn = None
+
+    def run(
+        self, query: CheckedQuery, bindings: dict[Variable, Any], limit: int | None, timeout: float, name: str
+    ) -> QueryOutput:
+        """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds."""
+        import pickle
+
+        with self._lock:
+            self._start()
+            try:
+                self._conn.send_bytes(pickle.dumps((query, bindings, limit)))
+                if not self._conn.poll(timeout):
+                    self.stop()
+                    raise QueryTimeoutError(
+                        f"query {name!r} was stopped after {timeout:g} s; "
+                        "narrow it, add a LIMIT, or raise --timeout"
+                    )
+                status, payload = marshal.loads(self._conn.recv_bytes())
+            except (EOFError, OSError):
+                self.stop()
+                raise CareergraphError(f"query {name!r} ended without an answer") from None
+        if status == "careergraph":
+            message, exit_code = payload
+            error = CareergraphError(message)
+            error.exit_code = exit_code
+            raise error
+        if status == "error":
+            raise CareergraphError(f"query {name!r} failed: {payload}")
+        return output_from_plain(payload)
+
+
+class WorkerPool:
+    """Several :class:`QueryWorker` s for one store, so that queries from many threads run side by side."""
+
+    def __init__(self, store: Store, size: int = 1) -> None:
+        self.idle: queue.SimpleQueue[QueryWorker] = queue.SimpleQueue()
+        self.workers = [QueryWorker(store) for _ in range(max(1, size))]
+        for worker in self.workers:
+            self.idle.put(worker)
+
+    def start(self) -> None:
+        """Fork every worker now, before this process starts threads of its own."""
+        for worker in self.workers:
+            worker.start()
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+    def run(
+        self, query: CheckedQuery, bindings: dict[Variable, Any], limit: int | None, timeout: float, name: str
+    ) -> QueryOutput:
+        """Run ``query`` on the first worker free (see :meth:`QueryWorker.run`)."""
+        worker = self.idle.get()
+        try:
+            return worker.run(query, bindings, limit, timeout, name)
+        finally:
+            self.idle.put(worker)
 
 
 def run_query(
@@ -378,12 +608,16 @@ def run_query(
 ) -> QueryOutput:
     """Check, bind and run ``query`` on ``store``; stop it after ``timeout`` seconds.
 
-    ``store`` is a :class:`careergraph.stores.Store`, or an rdflib graph (run in memory).
+    ``store`` is a :class:`careergraph.stores.Store`, or an rdflib graph (run in
+    memory). With a timeout the query runs in the store's worker process
+    (:meth:`careergraph.stores.Store.workers`).
 
     Raises
     ------
-    UnsafeQueryError, QuerySyntaxError, QueryParameterError, UnknownNameError
+    UnsafeQueryError, QueryParameterError, UnknownNameError
         before anything runs.
+    QuerySyntaxError
+        when the store's engine cannot parse the query.
     QueryTimeoutError
         when the query is still running after ``timeout`` seconds.
     """
@@ -393,57 +627,8 @@ def run_query(
         from .stores import MemoryStore
 
         store = MemoryStore.of(store)
-    prepared = check_query(query.text)
+    checked = check_query(query.text)
     bindings = bind_params(query, params or {}, index)
-    store.prepare()  # once, here: each query's child then shares it
     if timeout is None or sys.platform == "win32":
-        return store.execute(prepared, query.text, bindings, limit)
-    return collect(start(store, query, prepared, bindings, limit), query, timeout)
-
-
-@dataclass
-class Running:
-    """A query running in a forked child process, and the pipe its answer comes through."""
-
-    child: Any
-    receiver: Any
-
-
-def start(
-    store: Store, query: NamedQuery, prepared: Any, bindings: dict[Variable, Any], limit: int | None
-) -> Running:
-    """Fork a child that runs a checked query; :func:`collect` waits for its answer."""
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(sender, store, query, prepared, bindings, limit))
-    child.start()
-    sender.close()
-    return Running(child, receiver)
-
-
-def collect(running: Running, query: NamedQuery, timeout: float) -> QueryOutput:
-    """The answer of a :func:`start` ed query, or :class:`QueryTimeoutError` after ``timeout`` s."""
-    child, receiver = running.child, running.receiver
-    try:
-        if not receiver.poll(timeout):
-            raise QueryTimeoutError(
-                f"query {query.name!r} was stopped after {timeout:g} s; "
-                "narrow it, add a LIMIT, or raise --timeout"
-            )
-        try:
-            status, payload = receiver.recv()
-        except EOFError:
-            raise QueryTimeoutError(f"query {query.name!r} ended without an answer") from None
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receiver.close()
-    if status == "careergraph":
-        message, exit_code = payload
-        error = CareergraphError(message)
-        error.exit_code = exit_code
-        raise error
-    if status == "error":
-        raise CareergraphError(f"query {query.name!r} failed: {payload}")
-    return payload  # type: ignore[no-any-return]
+        return store.execute(checked, bindings, limit)
+    return store.workers().run(checked, bindings, limit, timeout, query.name)

@@ -30,7 +30,7 @@ from .errors import CareergraphError, DataFileError, UsageError
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .sparql import QueryOutput
+    from .sparql import CheckedQuery, QueryOutput, WorkerPool
 
 __all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "open_store"]
 
@@ -66,18 +66,33 @@ class Store:
 
     kind = "store"
 
-    def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        """Run a checked query (``prepared`` by rdflib, ``text`` as written) with ``bindings``."""
+    def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        """Run a checked query with ``bindings`` (rdflib terms by variable)."""
         raise NotImplementedError
+
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
+        """:meth:`execute` 's answer as plain tuples (:func:`careergraph.sparql.plain_output`)."""
+        from .sparql import plain_output
+
+        return plain_output(self.execute(query, bindings, limit))
 
     def prepare(self) -> None:
         """Do the slow part of opening (parse, open files) now, before queries fork from this process."""
+
+    def workers(self, size: int = 1) -> WorkerPool:
+        """The worker processes that run this store's queries within a time limit (made on first use)."""
+        pool = self.__dict__.get("_workers")
+        if pool is None:
+            from .sparql import WorkerPool
+
+            pool = self.__dict__["_workers"] = WorkerPool(self, size)
+        return pool  # type: ignore[no-any-return]
 
     def construct(self, text: str) -> Graph:
         """The graph a CONSTRUCT query returns."""
         from .sparql import check_query
 
-        output = self.execute(check_query(text), text, {}, None)
+        output = self.execute(check_query(text), {}, None)
         return output.to_result().graph  # type: ignore[return-value]
 
     def as_graph(self) -> Graph:
@@ -169,10 +184,10 @@ class MemoryStore(Store):
     def construct(self, text: str) -> Graph:
         return self.graph.query(text).graph  # type: ignore[return-value]
 
-    def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+    def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
         from .sparql import execute_rdflib
 
-        return execute_rdflib(self.graph, prepared, bindings, limit)
+        return execute_rdflib(self.graph, query, bindings, limit)
 
     def _digest(self) -> str:
         from .cache import file_digests
@@ -187,29 +202,41 @@ class MemoryStore(Store):
 # --- oxigraph ------------------------------------------------------------------------
 
 
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def _literal(value: str, language: str | None, datatype: str | None) -> Any:
     """An rdflib literal; ``xsd:string`` becomes a plain literal, as rdflib's own answers have it."""
     from rdflib import Literal, URIRef
 
     if language:
         return Literal(value, lang=language)
-    if datatype in (None, "http://www.w3.org/2001/XMLSchema#string"):
+    if datatype in (None, _XSD_STRING):
         return Literal(value)
     return Literal(value, datatype=URIRef(datatype))
 
 
-def _to_rdflib(term: Any) -> Any:
-    """A pyoxigraph term as the rdflib term careergraph's formatters expect."""
+def _plain_terms() -> Any:
+    """A function from pyoxigraph terms to the plain tuples answers travel as, each made once."""
     from pyoxigraph import BlankNode, NamedNode
-    from rdflib import BNode, URIRef
 
-    if term is None:
-        return None
-    if isinstance(term, NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, BlankNode):
-        return BNode(term.value)
-    return _literal(term.value, term.language, term.datatype.value)
+    made: dict[Any, tuple[str | None, ...] | None] = {None: None}
+
+    def plain(term: Any) -> tuple[str | None, ...] | None:
+        found = made.get(term, False)
+        if found is False:
+            if isinstance(term, NamedNode):
+                found = ("u", term.value)
+            elif isinstance(term, BlankNode):
+                found = ("b", term.value)
+            else:
+                datatype = term.datatype.value
+                plain_string = term.language or datatype == _XSD_STRING
+                found = ("l", term.value, term.language, None if plain_string else datatype)
+            made[term] = found
+        return found  # type: ignore[return-value]
+
+    return plain
 
 
 class OxigraphStore(Store):
@@ -262,36 +289,37 @@ class OxigraphStore(Store):
         del store
         return size
 
-    def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        import pyoxigraph
+    def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        from .sparql import output_from_plain
 
-        from .sparql import QueryOutput
+        return output_from_plain(self.answer(query, bindings, limit))
+
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
+        import pyoxigraph
 
         # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
         try:
-            answer = self.store.query(bind_in_text(text, prepared.algebra.name, bindings))
+            answer = self.store.query(bind_in_text(query.text, query.form, bindings))
         except SyntaxError as error:
             from .errors import QuerySyntaxError
 
             raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
         if isinstance(answer, pyoxigraph.QueryBoolean):
-            return QueryOutput("ASK", boolean=bool(answer))
+            return ("ASK", [], [], bool(answer), [], False)
+        plain = _plain_terms()
         if isinstance(answer, pyoxigraph.QuerySolutions):
-            variables = [v.value for v in answer.variables]
+            variables = answer.variables
             rows = []
             truncated = False
             for solution in answer:
                 if limit is not None and len(rows) >= limit:
                     truncated = True
                     break
-                rows.append(tuple(_to_rdflib(solution[v]) for v in variables))
-            return QueryOutput("SELECT", variables=variables, rows=rows, truncated=truncated)
-        triples = [(_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)) for t in answer]
-        from .sparql import query_form
-
-        kind = query_form(prepared)
+                rows.append(tuple(plain(solution[v]) for v in variables))
+            return ("SELECT", [v.value for v in variables], rows, None, [], truncated)
+        triples = sorted((plain(t.subject), plain(t.predicate), plain(t.object)) for t in answer)
         truncated = limit is not None and len(triples) > limit
-        return QueryOutput(kind, triples=sorted(triples)[:limit], truncated=truncated)
+        return (query.form, [], [], None, triples[:limit], truncated)
 
     def fingerprint(self) -> str:
         # The store's files change whenever its content does.
@@ -355,13 +383,13 @@ def bind_in_text(text: str, form: str, bindings: dict[Any, Any]) -> str:
     value cannot break out of its place.
 
     >>> from rdflib import Literal, Variable
-    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SelectQuery", {Variable("l"): Literal('a" }')})
+    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {Variable("l"): Literal('a" }')})
     'SELECT ?x WHERE { VALUES (?l) { ("a\\\\" }") }  ?x ?p ?l }'
     """
     if not bindings:
         return text
-    short_construct = form == "ConstructQuery" and bool(re.search(r"(?i)\bCONSTRUCT\s+WHERE\b", text))
-    skip = 1 if form == "ConstructQuery" and not short_construct else 0
+    short_construct = form == "CONSTRUCT" and bool(re.search(r"(?i)\bCONSTRUCT\s+WHERE\b", text))
+    skip = 1 if form == "CONSTRUCT" and not short_construct else 0
     brace = _opening_brace(text, skip)
     names = " ".join(f"?{k}" for k in bindings)
     values = " ".join(term.n3() for term in bindings.values())
@@ -400,13 +428,13 @@ class SparqlStore(Store):
             reason = getattr(error, "reason", error)
             raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
 
-    def execute(self, prepared: Any, text: str, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+    def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
         from rdflib import BNode, Graph, URIRef
 
-        from .sparql import QueryOutput, query_form
+        from .sparql import QueryOutput
 
-        kind = query_form(prepared)
-        payload = self._post(bind_in_text(text, prepared.algebra.name, bindings), _ACCEPT[kind])
+        kind = query.form
+        payload = self._post(bind_in_text(query.text, kind, bindings), _ACCEPT[kind])
         if kind in ("CONSTRUCT", "DESCRIBE"):
             graph = Graph().parse(data=payload.decode("utf-8"), format="nt")
             triples = sorted(graph)
