@@ -2,9 +2,10 @@
 
 Built on Starlette (routing, requests, the trusted-host check) served by
 uvicorn: both small, typed and well kept, and the ASGI pair most Python web
-services run on. Each query runs in a forked child process, as on the command
-line, so a runaway query is killed at the time limit and the server keeps
-serving.
+services run on. Queries run in a pool of worker processes forked before the
+server starts (:class:`careergraph.sparql.WorkerPool`), as on the command line,
+so a runaway query is killed at the time limit, its worker replaced, and the
+server keeps serving.
 
 - ``GET /sparql?query=…``, ``POST /sparql`` with a form field ``query`` or an
   ``application/sparql-query`` body;

@@ -16,8 +16,8 @@ kind says how a value is read: ``role``, ``skill``, ``tool``, ``topic``,
 Before a query runs, :func:`check_query` refuses updates, ``LOAD``,
 ``SERVICE`` (anywhere, nested too) and ``FROM``/``FROM NAMED``: nothing a
 query does can write or reach outside the loaded graph. Neither rdflib nor
-pyoxigraph can stop a running query, so :func:`run_query` runs it in a forked
-child process that is killed when the time limit passes.
+pyoxigraph can stop a running query, so :func:`run_query` runs it in a worker
+process (:class:`QueryWorker`) that is killed when the time limit passes.
 """
 
 from __future__ import annotations
