@@ -30,6 +30,23 @@ def median_time(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
+def interleaved_medians(commands: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """The median wall-clock seconds of each command, run in turn ``rounds`` times.
+
+    Taking turns spreads the machine's drift (other work, frequency changes)
+    over every command alike, which matters when their ratios are the result.
+    """
+    import subprocess
+
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def report(name: str, text: str) -> None:
     """Print a report and keep it in benchmarks/results/NAME.md (git-ignored)."""
     print(text)
