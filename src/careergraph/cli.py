@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -23,6 +22,7 @@ from .errors import CareergraphError
 
 if TYPE_CHECKING:
     import sqlite3
+    from pathlib import Path
 
     from rdflib import Graph
 
@@ -163,7 +163,18 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+class PathType(click.Path):
+    """``click.Path`` giving a ``pathlib.Path``, imported when an option is used, not when --help is."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from pathlib import Path
+
+        return Path(super().convert(value, param, ctx))
+
+
 def _split_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Path, ...]:
+    from pathlib import Path
+
     # click reads CAREERGRAPH_DATA as one string; split it on os.pathsep like PATH.
     paths: list[Path] = []
     for item in value:
@@ -281,7 +292,7 @@ def query_command(
 @main.command("validate")
 @click.option(
     "--shapes",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=PathType(exists=True, dir_okay=False),
     help="SHACL shapes to check against (default: the shipped graph_data/shapes.ttl).",
 )
 @pass_context
@@ -431,8 +442,8 @@ def _types(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("graph.html"),
+    type=PathType(dir_okay=False),
+    default="graph.html",
     show_default=True,
     help="The HTML file to write (written whole or not at all).",
 )
@@ -452,7 +463,7 @@ def _types(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 @click.option(
     "--query",
     "query_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=PathType(exists=True, dir_okay=False),
     help="Show what an .rq file returns: a CONSTRUCT, or a SELECT with ?s ?p ?o.",
 )
 @click.option(
@@ -608,11 +619,11 @@ def import_group() -> None:
 
 
 @import_group.command("podwiki")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("folder", type=PathType(exists=True, file_okay=False))
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=PathType(dir_okay=False),
     help="The Turtle file to write (default: generated/podwiki.ttl in a checkout, which "
     "query, path and viz load with the shipped data).",
 )
