@@ -30,7 +30,7 @@ import re
 import sys
 import threading
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -184,6 +184,15 @@ class CheckedQuery:
     form: str
 
 
+def tokens(text: str) -> Iterator[tuple[str, str, int]]:
+    """The tokens of ``text`` as (kind, text, offset): what the safety check and parameter binding read.
+
+    >>> [t for t in tokens('{ "}" }') if t[0] != "space"]
+    [('other', '{', 0), ('string', '"}"', 2), ('other', '}', 6)]
+    """
+    return ((m.lastgroup or "", m.group(), m.start()) for m in _TOKEN.finditer(text))
+
+
 def _words(text: str) -> list[str]:
     """The bare words of ``text`` (keywords, function names), upper-cased, in order.
 
@@ -195,12 +204,11 @@ def _words(text: str) -> list[str]:
     ['SELECT', 'WHERE']
     """
     words = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup
+    for kind, token, _ in tokens(text):
         if kind == "word":
-            words.append(match.group().upper())
+            words.append(token.upper())
         elif kind == "name":
-            words += [part.upper() for part in match.group().partition(":")[2].split(".")[1:]]
+            words += [part.upper() for part in token.partition(":")[2].split(".")[1:]]
     return words
 
 
@@ -228,7 +236,8 @@ def check_query(text: str) -> CheckedQuery:
     >>> check_query("PREFIX s: <https://schema.org/> ASK { ?x s:name 'SERVICE' }").form
     'ASK'
     """
-    words = set(_words(text))
+    written = _words(text)
+    words = set(written)
     unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
     if unescaped != text:
         words.update(_words(unescaped))
@@ -240,7 +249,7 @@ def check_query(text: str) -> CheckedQuery:
         raise UnsafeQueryError("query refused: SERVICE calls out to other endpoints")
     if "FROM" in words:
         raise UnsafeQueryError("query refused: FROM and FROM NAMED load graphs from outside the loaded data")
-    form = next((word for word in _words(text) if word in _FORMS), None)
+    form = next((word for word in written if word in _FORMS), None)
     if form is None:
         raise QuerySyntaxError("not a SPARQL query: it has no SELECT, ASK, CONSTRUCT or DESCRIBE")
     return CheckedQuery(text, form)
@@ -416,6 +425,8 @@ def _terms() -> Any:
     """A function from plain tuples back to rdflib terms, building each distinct term once."""
     from rdflib import BNode
 
+    from .stores import _literal
+
     made: dict[tuple[str | None, ...], Any] = {}
 
     def term(plain: tuple[str | None, ...] | None) -> Any:
@@ -428,8 +439,7 @@ def _terms() -> Any:
             elif plain[0] == "b":
                 found = BNode(plain[1])
             else:
-                _, text, language, datatype = plain
-                found = Literal(text, lang=language, datatype=None if datatype is None else URIRef(datatype))
+                found = _literal(*plain[1:])
             made[plain] = found
         return found
 

@@ -343,35 +343,22 @@ _ACCEPT = {
 def _opening_brace(text: str, skip_groups: int) -> int:
     """The offset of the ``{`` that opens the query pattern, after ``skip_groups`` whole groups.
 
-    Comments, strings and IRIs are passed over, so a ``{`` inside them does not count.
+    Read from the query's tokens, so a ``{`` inside a comment, string or IRI does not count.
     """
+    from .sparql import tokens
+
     depth = 0
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "#":
-            i = text.find("\n", i)
-            if i < 0:
-                break
-        elif char in "\"'":
-            quote = text[i : i + 3] if text[i : i + 3] in ('"""', "'''") else char
-            i += len(quote)
-            while i < len(text) and not text.startswith(quote, i):
-                i += 2 if text[i] == "\\" else 1
-            i += len(quote) - 1
-        elif char == "<" and depth == 0:
-            i = text.find(">", i)
-            if i < 0:
-                break
-        elif char == "{":
+    for kind, token, offset in tokens(text):
+        if kind != "other":
+            continue
+        if token == "{":
             if depth == 0 and skip_groups == 0:
-                return i
+                return offset
             depth += 1
-        elif char == "}":
+        elif token == "}":
             depth -= 1
             if depth == 0:
                 skip_groups -= 1
-        i += 1
     raise UsageError("cannot find the query pattern's opening brace to bind parameters")
 
 
