@@ -2,8 +2,9 @@
 
 Roles need skills and use tools; skills and tools have labels and alternative
 labels; guests appear in episodes of about ten segments each; transitions
-between roles add skills, have ranked skill gaps, and are backed by claims that
-guests make in segments. Everything is drawn from a seeded generator, so the
+between roles add skills, have ranked skill gaps, a route variant and a
+portfolio project, and are backed by claims that guests make in segments (one
+from a whole episode), which mention a skill and a tool. Everything is drawn from a seeded generator, so the
 same arguments give the same file.
 
 Usage: python benchmarks/synthetic.py --roles 3000 --skills 14000 -o synth.ttl
@@ -25,8 +26,8 @@ PREFIXES = """@prefix cg: <https://w3id.org/careergraph/ontology#> .
 
 
 def sizes_for_triples(triples: int) -> dict[str, int]:
-    """Counts of each kind that give about ``triples`` triples (about 95 per role)."""
-    roles = max(10, triples // 95)
+    """Counts of each kind that give about ``triples`` triples (about 123 per role)."""
+    roles = max(10, triples // 123)
     return {"roles": roles, "skills": max(20, roles * 14 // 3)}
 
 
@@ -113,6 +114,9 @@ def generate(path: Path, *, roles: int, skills: int, seed: int = 7) -> int:
                 t = f"<transition/r{r}--r{target}>"
                 gap = f"<gap/r{r}--r{target}/1>"
                 adds = rng.sample(role_skills[target], 6)
+                variant = f"<variant/r{r}--r{target}/1>"
+                project = f"<project/r{r}--r{target}/1>"
+                via = rng.randrange(roles)
                 emit(
                     t,
                     [
@@ -122,6 +126,8 @@ def generate(path: Path, *, roles: int, skills: int, seed: int = 7) -> int:
                         *[("cg:addsSkill", f"<skill/s{s}>") for s in adds],
                         ("cg:usesTool", f"<tool/t{rng.randrange(tools)}>"),
                         ("cg:hasSkillGap", gap),
+                        ("cg:hasRouteVariant", variant),
+                        ("cg:hasPortfolioProject", project),
                     ],
                 )
                 emit(
@@ -133,17 +139,38 @@ def generate(path: Path, *, roles: int, skills: int, seed: int = 7) -> int:
                         *[("cg:gapSkill", f"<skill/s{s}>") for s in adds[:3]],
                     ],
                 )
-                for _ in range(2):
+                emit(
+                    variant,
+                    [
+                        ("a", "cg:RouteVariant"),
+                        ("rdfs:label", f'"Route by way of Role {via}"@en'),
+                        ("cg:leadsTo", f"<role/r{via}>"),
+                    ],
+                )
+                emit(
+                    project,
+                    [
+                        ("a", "cg:PortfolioProject"),
+                        ("schema:name", f'"Project for Role {target}"@en'),
+                        ("cg:rank", "1"),
+                        *[("cg:provesSkill", f"<skill/s{s}>") for s in adds[3:5]],
+                    ],
+                )
+                for n in range(2):
                     e, segment = segments[rng.randrange(len(segments))]
+                    # The first claim of every tenth transition cites the whole episode.
+                    source = f"<episode/e{e}>" if n == 0 and r % 10 == 0 else segment
                     emit(
                         f"<claim/c{claim}>",
                         [
                             ("a", "cg:Claim"),
                             ("rdfs:label", f'"Claim {claim}"@en'),
                             ("prov:wasAttributedTo", f"<guest/g{e % guests}>"),
-                            ("prov:wasDerivedFrom", segment),
+                            ("prov:wasDerivedFrom", source),
                             ("cg:supports", t),
+                            ("cg:supports", variant if n == 0 else project),
                             ("cg:mentionsSkill", f"<skill/s{adds[0]}>"),
+                            ("cg:mentionsTool", f"<tool/t{rng.randrange(tools)}>"),
                         ],
                     )
                     claim += 1
