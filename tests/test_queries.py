@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -320,11 +323,52 @@ def test_query_syntax_error(runner: CliRunner) -> None:
     assert "not a SPARQL query" in result.output
 
 
-def test_timeout_stops_a_runaway_query(runner: CliRunner) -> None:
-    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-    result = run(runner, "query", "-", "--timeout", "0.5", input=cross)
-    assert result.exit_code == 1
-    assert "was stopped after 0.5 s" in result.output
+CROSS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def test_timeout_ends_the_command_with_an_error() -> None:
+    # The command runs its query in its own process and a watchdog ends that process,
+    # so this runs the CLI as a process of its own.
+    command = [sys.executable, "-m", "careergraph", "query", "-", "--timeout", "0.5", "-f", "csv"]
+    started = time.monotonic()
+    result = subprocess.run(command, input=CROSS, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert (
+        result.stderr
+        == "Error: query '-' was stopped after 0.5 s; narrow it, add a LIMIT, or raise --timeout\n"
+    )
+    assert result.stdout == ""
+    assert time.monotonic() - started < 30  # stopped, not run to its end (which takes hours)
+
+
+def test_watchdog_keeps_the_nearest_deadline() -> None:
+    # A long deadline first (the thread sleeps till then), then a short one that must still fire.
+    script = """if True:
+        import time
+        from careergraph.errors import QueryTimeoutError
+        from careergraph.sparql import Watchdog
+        watchdog = Watchdog()
+        with watchdog.guard(60, QueryTimeoutError("first")):
+            pass
+        with watchdog.guard(0.3, QueryTimeoutError("second")):
+            time.sleep(30)
+        """
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stderr) == (1, "Error: second\n")
+    assert time.monotonic() - started < 20
+
+
+def test_timeout_in_a_worker_leaves_the_caller_running() -> None:
+    from careergraph.errors import QueryTimeoutError
+    from careergraph.sparql import parse_query_text, run_query
+    from careergraph.stores import open_store
+
+    store = open_store("memory", [shipped_dir("graph_data")])
+    with pytest.raises(QueryTimeoutError, match="was stopped after 0.5 s"):
+        run_query(store, parse_query_text(CROSS, name="cross"), timeout=0.5)
+    quick = parse_query_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type }", name="quick")
+    assert run_query(store, quick).rows[0][0].toPython() > 100  # a new worker answers
 
 
 def test_literal_binding_is_typed() -> None:

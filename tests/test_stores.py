@@ -94,6 +94,27 @@ def test_named_queries_give_the_same_rows_on_every_store(name: str, store: str) 
     assert rows(memory.output)
 
 
+def test_a_runaway_query_on_oxigraph_ends_the_command(oxigraph_store: str) -> None:
+    # pyoxigraph lets go of the GIL while it evaluates: the watchdog thread wakes on time.
+    cross = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+    command = [
+        sys.executable,
+        "-m",
+        "careergraph",
+        "--store",
+        oxigraph_store,
+        "query",
+        "-",
+        "--timeout",
+        "0.5",
+    ]
+    started = time.monotonic()
+    result = subprocess.run(command, input=cross, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert "Error: query '-' was stopped after 0.5 s" in result.stderr
+    assert time.monotonic() - started < 30
+
+
 def test_path_is_the_same_on_every_store(store: str) -> None:
     for route in (
         ["Data Scientist", "Machine Learning Engineer"],

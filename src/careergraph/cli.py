@@ -282,6 +282,7 @@ def query_command(
         index=context.index if needs_labels else None,
         limit=limit,
         timeout=timeout,
+        isolate=False,  # this process is the one the time limit ends
     )
     click.echo(format_output(output, fmt), nl=fmt == "table")
 
@@ -519,7 +520,8 @@ def viz_command(
         from .sparql import find_query, run_query
 
         query = find_query(str(query_file), query_file.parent)
-        view = query_view(context.graph, run_query(context.store, query, index=context.index), types=shown)
+        answer = run_query(context.store, query, index=context.index, isolate=False)
+        view = query_view(context.graph, answer, types=shown)
     else:
         view = whole_view(context.graph, types=shown)
     write_atomically(output, render_html(view))

@@ -16,6 +16,7 @@ opened, as rdflib's plugin registry does.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
@@ -216,27 +217,40 @@ def _literal(value: str, language: str | None, datatype: str | None) -> Any:
     return Literal(value, datatype=URIRef(datatype))
 
 
-def _plain_terms() -> Any:
-    """A function from pyoxigraph terms to the plain tuples answers travel as, each made once."""
+def _terms_made_once(named: Any, blank: Any, literal: Any) -> Any:
+    """A function from pyoxigraph terms to ``named(iri)``, ``blank(id)`` or ``literal(value,
+    language, datatype)`` (datatype None for plain strings), making each distinct term once."""
     from pyoxigraph import BlankNode, NamedNode
 
-    made: dict[Any, tuple[str | None, ...] | None] = {None: None}
+    made: dict[Any, Any] = {None: None}
 
-    def plain(term: Any) -> tuple[str | None, ...] | None:
-        found = made.get(term, False)
-        if found is False:
+    def convert(term: Any) -> Any:
+        found = made.get(term, made)
+        if found is made:
             if isinstance(term, NamedNode):
-                found = ("u", term.value)
+                found = named(term.value)
             elif isinstance(term, BlankNode):
-                found = ("b", term.value)
+                found = blank(term.value)
             else:
                 datatype = term.datatype.value
                 plain_string = term.language or datatype == _XSD_STRING
-                found = ("l", term.value, term.language, None if plain_string else datatype)
+                found = literal(term.value, term.language, None if plain_string else datatype)
             made[term] = found
-        return found  # type: ignore[return-value]
+        return found
 
-    return plain
+    return convert
+
+
+def _plain_terms() -> Any:
+    """pyoxigraph terms to the plain tuples answers travel between processes as."""
+    return _terms_made_once(lambda iri: ("u", iri), lambda id_: ("b", id_), lambda *parts: ("l", *parts))
+
+
+def _rdflib_terms() -> Any:
+    """pyoxigraph terms to rdflib's, for answers that stay in this process."""
+    from rdflib import BNode, URIRef
+
+    return _terms_made_once(URIRef, BNode, _literal)
 
 
 class OxigraphStore(Store):
@@ -290,11 +304,20 @@ class OxigraphStore(Store):
         return size
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        from .sparql import output_from_plain
+        from .sparql import QueryOutput
 
-        return output_from_plain(self.answer(query, bindings, limit))
+        kind, variables, rows, boolean, triples, truncated = self._read(
+            query, bindings, limit, _rdflib_terms()
+        )
+        return QueryOutput(kind, variables, rows, boolean, triples, truncated)
 
     def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
+        return self._read(query, bindings, limit, _plain_terms())
+
+    def _read(
+        self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None, convert: Any
+    ) -> tuple[Any, ...]:
+        """The answer as (kind, variables, rows, boolean, triples, truncated), terms made by ``convert``."""
         import pyoxigraph
 
         # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
@@ -306,7 +329,6 @@ class OxigraphStore(Store):
             raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return ("ASK", [], [], bool(answer), [], False)
-        plain = _plain_terms()
         if isinstance(answer, pyoxigraph.QuerySolutions):
             variables = answer.variables
             rows = []
@@ -315,9 +337,9 @@ class OxigraphStore(Store):
                 if limit is not None and len(rows) >= limit:
                     truncated = True
                     break
-                rows.append(tuple(plain(solution[v]) for v in variables))
+                rows.append(tuple([convert(solution[v]) for v in variables]))
             return ("SELECT", [v.value for v in variables], rows, None, [], truncated)
-        triples = sorted((plain(t.subject), plain(t.predicate), plain(t.object)) for t in answer)
+        triples = sorted((convert(t.subject), convert(t.predicate), convert(t.object)) for t in answer)
         truncated = limit is not None and len(triples) > limit
         return (query.form, [], [], None, triples[:limit], truncated)
 
@@ -340,6 +362,7 @@ _ACCEPT = {
 }
 
 
+@functools.lru_cache(maxsize=256)  # named queries come back again and again
 def _opening_brace(text: str, skip_groups: int) -> int:
     """The offset of the ``{`` that opens the query pattern, after ``skip_groups`` whole groups.
 
