@@ -30,21 +30,32 @@ def median_time(action: Callable[[], object], runs: int) -> float:
     return statistics.median(times)
 
 
-def interleaved_medians(commands: dict[str, list[str]], rounds: int) -> dict[str, float]:
-    """The median wall-clock seconds of each command, run in turn ``rounds`` times.
+def interleaved_calls(actions: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """The median wall-clock seconds of each action, called in turn ``rounds`` times.
 
     Taking turns spreads the machine's drift (other work, frequency changes)
-    over every command alike, which matters when their ratios are the result.
+    over every action alike, which matters when their ratios are the result.
     """
-    import subprocess
-
-    times: dict[str, list[float]] = {name: [] for name in commands}
+    times: dict[str, list[float]] = {name: [] for name in actions}
     for _ in range(rounds):
-        for name, command in commands.items():
+        for name, action in actions.items():
             start = time.perf_counter()
-            subprocess.run(command, check=True, capture_output=True)
+            action()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
+
+
+def interleaved_medians(commands: dict[str, list[str]], rounds: int) -> dict[str, float]:
+    """The median wall-clock seconds of each command, run in turn ``rounds`` times."""
+    import subprocess
+
+    return interleaved_calls(
+        {
+            name: lambda c=command: subprocess.run(c, check=True, capture_output=True)
+            for name, command in commands.items()
+        },
+        rounds,
+    )
 
 
 def report(name: str, text: str) -> None:
