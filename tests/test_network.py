@@ -154,3 +154,52 @@ def test_reading_near_keeps_every_route_within_the_bound(G: nx.DiGraph) -> None:
     near = alternative_paths(load_roles(db, near=[DS, PLATFORM], hops=2), DS, PLATFORM, k=5, max_hops=2)
     assert [r.nodes for r in near] == [r.nodes for r in full]
     assert [r.cost for r in near] == [r.cost for r in full]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_reading_between_keeps_every_route_and_little_else(seed: int) -> None:
+    """Only the roles on some route of at most `hops` steps, and the same routes as the whole graph."""
+    import random
+
+    from careergraph.paths import alternative_paths
+    from careergraph.rolegraph import load_roles
+
+    rng = random.Random(seed)
+    G = nx.gnp_random_graph(30, 0.12, seed=seed, directed=True)
+    G = nx.relabel_nodes(G, {n: f"urn:role:{n}" for n in G})
+    skills = [f"urn:skill:{i}" for i in range(12)]
+    for node in G:
+        G.nodes[node].update(label=node, skills=frozenset(rng.sample(skills, 3)), tools=frozenset())
+    for u, v in G.edges:
+        G.edges[u, v].update(
+            kind="transition", inferred=rng.random() < 0.3, skills=frozenset(rng.sample(skills, 2)),
+            tools=frozenset(), evidence=(),
+        )  # fmt: skip
+    G.graph["labels"] = {s: s for s in skills}
+    db = _saved(G)
+    u, v = "urn:role:0", "urn:role:29"
+    for hops in (2, 3, 4):
+        part = load_roles(db, between=(u, v), hops=hops)
+        on_routes = {u, v} | {
+            n for path in nx.all_simple_paths(G, u, v, cutoff=hops) for n in path
+        }  # fmt: skip
+        assert set(part) <= {n for n in G if _within(G, u, n, v, hops)} | {u, v}
+        assert on_routes <= set(part)
+        full = [r.nodes for r in _routes(alternative_paths, G, u, v, hops)]
+        assert [r.nodes for r in _routes(alternative_paths, part, u, v, hops)] == full
+
+
+def _within(G: nx.DiGraph, u: str, n: str, v: str, hops: int) -> bool:
+    try:
+        return nx.shortest_path_length(G, u, n) + nx.shortest_path_length(G, n, v) <= hops
+    except nx.NetworkXNoPath:
+        return False
+
+
+def _routes(search, G, u: str, v: str, hops: int) -> list:
+    from careergraph.errors import NoPathError
+
+    try:
+        return search(G, u, v, k=5, max_hops=hops)
+    except NoPathError:
+        return []

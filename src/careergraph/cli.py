@@ -129,6 +129,12 @@ class Context:
 
         return load_roles(self._roles_database(), near=names, hops=hops)
 
+    def roles_between(self, source: str, target: str, hops: int) -> RoleGraph:
+        """The roles on the routes of at most ``hops`` steps from ``source`` to ``target``."""
+        from .rolegraph import load_roles
+
+        return load_roles(self._roles_database(), between=(source, target), hops=hops)
+
     def role(self, name: str) -> str:
         """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
         return self.index.resolve("role", name)
@@ -377,10 +383,11 @@ def path_command(
     if u == v:
         raise UsageError(f"{source!r} and {target!r} are the same role; name two different roles")
     held = context.skills(have)
-    G = context.roles_near([u, v], max_hops)
+    G = context.roles_between(u, v, max_hops)
     try:
         routes = alternative_paths(G, u, v, k=alternatives, have=held, max_hops=max_hops)
     except NoPathError:
+        G = context.roles_near([u, v], max_hops)  # to say where each end does lead
         label = G.nodes
         forward = _some([label[n]["label"] for n in reachable_from(G, u, max_hops=max_hops)])
         backward = _some([label[n]["label"] for n in reaching(G, v, max_hops=max_hops)])
@@ -511,7 +518,7 @@ def viz_command(
         u, v = context.role(route[0]), context.role(route[1])
         if u == v:
             raise UsageError(f"{route[0]!r} and {route[1]!r} are the same role; name two different roles")
-        roles = context.roles_near([u, v], MAX_HOPS)
+        roles = context.roles_between(u, v, MAX_HOPS)
         best = cheapest_path(roles, u, v, have=context.skills(have))
         view = path_view(context.graph, roles, best, types=shown)
     elif focus:

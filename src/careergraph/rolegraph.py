@@ -121,36 +121,60 @@ def save_roles(db: sqlite3.Connection, G: Any) -> None:
     db.commit()
 
 
-def _ball(db: sqlite3.Connection, start: int, hops: int, *, forward: bool) -> set[int]:
-    """The roles at most ``hops`` steps from ``start`` (``forward``) or to it."""
+def _distances(db: sqlite3.Connection, start: int, hops: int, *, forward: bool) -> dict[int, int]:
+    """The roles at most ``hops`` steps from ``start`` (``forward``) or to it, with their distance."""
     near, far = ("source", "target") if forward else ("target", "source")
-    seen = {start}
+    distance = {start: 0}
     frontier = [start]
-    for _ in range(hops):
+    for step in range(1, hops + 1):
         if not frontier:
             break
         rows = db.execute(f"SELECT DISTINCT {far} FROM step WHERE {near} IN {_IN}", (json.dumps(frontier),))
-        frontier = [n for (n,) in rows if n not in seen]
-        seen.update(frontier)
-    return seen
+        frontier = [n for (n,) in rows if n not in distance]
+        distance.update(dict.fromkeys(frontier, step))
+    return distance
 
 
-def load_roles(db: sqlite3.Connection, *, near: Iterable[str] | None = None, hops: int = 0) -> RoleGraph:
-    """The projection in ``db``; with ``near``, only the roles within ``hops`` steps of them.
+def _role_id(db: sqlite3.Connection, iri: str) -> int | None:
+    row = db.execute("SELECT id FROM role WHERE iri = ?", (iri,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def load_roles(
+    db: sqlite3.Connection,
+    *,
+    near: Iterable[str] | None = None,
+    hops: int = 0,
+    between: tuple[str, str] | None = None,
+) -> RoleGraph:
+    """The projection in ``db``, or the part of it a search of at most ``hops`` steps can use.
 
     With ``near``, the graph holds every role a route of at most ``hops``
     steps leads to from a role in ``near``, and every role from which one
-    leads to it, with the steps between them. Unknown names are left out.
+    leads to it, with the steps between them. With ``between=(u, v)``, only
+    the roles on some route of at most ``hops`` steps from ``u`` to ``v`` (and
+    ``u`` and ``v``): each route of that length lies inside, and reading them
+    costs what the routes do, not what the neighbourhood of both ends does.
+    Unknown names are left out.
     """
-    if near is None:
-        keep: Collection[int] | None = None
-    else:
-        found: set[int] = set()
+    if between is not None:
+        u, v = (_role_id(db, iri) for iri in between)
+        found = {n for n in (u, v) if n is not None}
+        if u is not None and v is not None:
+            from_u = _distances(db, u, hops, forward=True)
+            to_v = _distances(db, v, hops, forward=False)
+            found.update(n for n, d in from_u.items() if d + to_v.get(n, hops + 1) <= hops)
+        keep: Collection[int] | None = sorted(found)
+    elif near is not None:
+        found = set()
         for iri in near:
-            row = db.execute("SELECT id FROM role WHERE iri = ?", (iri,)).fetchone()
-            if row is not None:
-                found |= _ball(db, row[0], hops, forward=True) | _ball(db, row[0], hops, forward=False)
+            number = _role_id(db, iri)
+            if number is not None:
+                found |= set(_distances(db, number, hops, forward=True))
+                found |= set(_distances(db, number, hops, forward=False))
         keep = sorted(found)
+    else:
+        keep = None
     where, args = ("", ()) if keep is None else (f" WHERE id IN {_IN}", (json.dumps(keep),))
     iris: dict[int, str] = {}
     G = RoleGraph()
