@@ -617,8 +617,9 @@ class Watchdog:
     For one-shot commands, which run their query in their own process: no
     fork, no copy of the answer between processes. One daemon thread waits for
     the deadline of the query running now; pyoxigraph lets go of the GIL while
-    it evaluates and rdflib gives it up between bytecodes, so the thread wakes
-    on time. It writes the error as the CLI does and exits with its status.
+    it evaluates, and rdflib, being Python, hands it over every few
+    milliseconds, so the thread wakes on time. It writes the error as the CLI
+    does and exits with the error's status.
     """
 
     def __init__(self) -> None:
