@@ -359,6 +359,29 @@ def test_watchdog_keeps_the_nearest_deadline() -> None:
     assert time.monotonic() - started < 20
 
 
+def test_the_time_limit_starts_after_the_data_is_loaded() -> None:
+    # Parsing a large --data takes its own time: only the query is held to --timeout.
+    script = """if True:
+        import time
+        from careergraph.data import shipped_dir
+        from careergraph.sparql import parse_query_text, run_query
+        from careergraph.stores import MemoryStore
+
+        class SlowToLoad(MemoryStore):
+            @property
+            def graph(self):
+                if self._graph is None:
+                    time.sleep(1.0)
+                return MemoryStore.graph.fget(self)
+
+        store = SlowToLoad("", [shipped_dir("graph_data")])
+        query = parse_query_text("ASK { ?s ?p ?o }", name="ask")
+        print(run_query(store, query, timeout=0.5, isolate=False).boolean)
+        """
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "True\n", "")
+
+
 def test_timeout_in_a_worker_leaves_the_caller_running() -> None:
     from careergraph.errors import QueryTimeoutError
     from careergraph.sparql import parse_query_text, run_query
