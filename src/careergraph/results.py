@@ -1,56 +1,74 @@
 """Writing query answers: the W3C SPARQL 1.1 results formats and a table for people.
 
-SELECT and ASK answers are written as SPARQL JSON, XML, CSV and TSV by rdflib's
-own serialisers. CONSTRUCT and DESCRIBE answers are graphs: ``json`` gives
-JSON-LD, ``xml`` RDF/XML, ``csv``/``tsv`` one ``s,p,o`` row a triple and
-``table`` Turtle.
+SELECT and ASK answers are written as SPARQL JSON, XML, CSV and TSV from the
+plain terms the stores read (:attr:`careergraph.sparql.QueryOutput.plain_rows`),
+so writing an answer builds no rdflib terms. CONSTRUCT and DESCRIBE answers are
+graphs, written by rdflib: ``json`` gives JSON-LD, ``xml`` RDF/XML,
+``csv``/``tsv`` one ``s,p,o`` row a triple and ``table`` Turtle.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
+import re
+from typing import TYPE_CHECKING, Any
+from xml.sax.saxutils import escape, quoteattr
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import NamespaceManager
-
-from .sparql import QueryOutput
+from .sparql import QueryOutput, plain_term
 from .vocab import ID, PREFIXES
 
-__all__ = ["FORMATS", "format_output", "format_table", "term_text"]
+if TYPE_CHECKING:
+    from rdflib.namespace import NamespaceManager
+
+__all__ = ["FORMATS", "format_output", "format_table", "format_tsv", "term_text"]
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
+Plain = tuple[Any, ...] | None
+_NAMESPACES = {namespace: prefix for prefix, namespace in PREFIXES.items() if prefix != "id"}
+_LOCAL_NAME = re.compile(r"[^\W\d][\w.-]*(?<!\.)")
+_RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 
 
 def term_text(term: object, namespaces: NamespaceManager | None = None) -> str:
-    """A short, readable form of an RDF term for a table cell.
+    """A short, readable form of an RDF term (rdflib's, or plain) for a table cell.
 
+    IRIs are shortened with careergraph's prefixes, or with ``namespaces`` when given.
+
+    >>> from rdflib import Literal, URIRef
     >>> term_text(URIRef("https://w3id.org/careergraph/id/role/data-scientist"))
     'role/data-scientist'
-    >>> term_text(Literal(529))
-    '529'
+    >>> term_text(URIRef("https://schema.org/name")), term_text(Literal(529))
+    ('schema:name', '529')
     """
-    if term is None:
+    plain = term if isinstance(term, tuple) else plain_term(term)
+    if plain is None:
         return ""
-    if isinstance(term, URIRef):
-        if term.startswith(str(ID)):
-            return term[len(ID) :]
-        if namespaces is not None:
-            try:
-                prefix, namespace, local = namespaces.compute_qname(term, generate=False)
-                if local:
-                    return f"{prefix}:{local}"
-            except (ValueError, KeyError):
-                pass
-        return str(term)
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(term)
+    if plain[0] == "b":
+        return f"_:{plain[1]}"
+    if plain[0] == "l":
+        return str(plain[1])
+    iri = plain[1]
+    if iri.startswith(ID):
+        return iri[len(ID) :]
+    if namespaces is not None:
+        try:
+            prefix, _namespace, local = namespaces.compute_qname(iri, generate=False)
+            return f"{prefix}:{local}" if local else str(iri)
+        except (ValueError, KeyError):
+            return str(iri)
+    cut = max(iri.rfind("#"), iri.rfind("/")) + 1
+    prefix = _NAMESPACES.get(iri[:cut])
+    if prefix is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
+        return f"{prefix}:{iri[cut:]}"
+    return str(iri)
 
 
 def format_table(output: QueryOutput) -> str:
     """Align a SELECT answer in columns; say ``(n rows)`` under it.
 
+    >>> from rdflib import Literal
     >>> out = QueryOutput("SELECT", variables=["a", "b"], rows=[(Literal("x"), Literal(10))])
     >>> print(format_table(out))
     a  b
@@ -60,9 +78,8 @@ def format_table(output: QueryOutput) -> str:
     """
     if output.kind == "ASK":
         return "yes" if output.boolean else "no"
-    namespaces = _namespaces()
     header = list(output.variables)
-    body = [[term_text(value, namespaces) for value in row] for row in output.rows]
+    body = [[term_text(value) for value in row] for row in output.plain_rows]
     widths = [max([len(h), *(len(r[i]) for r in body)]) for i, h in enumerate(header)]
     lines = [
         "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
@@ -75,16 +92,6 @@ def format_table(output: QueryOutput) -> str:
     return "\n".join([*lines, footer])
 
 
-def _namespaces() -> NamespaceManager:
-    from rdflib import Graph
-
-    graph = Graph(bind_namespaces="none")
-    for prefix, namespace in PREFIXES.items():
-        if prefix != "id":
-            graph.bind(prefix, namespace)
-    return graph.namespace_manager
-
-
 def format_output(output: QueryOutput, fmt: str) -> str:
     """``output`` in format ``fmt`` (one of :data:`FORMATS`)."""
     if fmt not in FORMATS:
@@ -93,16 +100,33 @@ def format_output(output: QueryOutput, fmt: str) -> str:
         return _format_graph(output, fmt)
     if fmt == "table":
         return format_table(output)
-    if fmt == "tsv":
-        return format_tsv(output)
-    data = output.to_result().serialize(format=fmt)
-    text = data.decode("utf-8") if isinstance(data, bytes) else str(data)
+    text = {"csv": format_csv, "tsv": format_tsv, "json": format_json, "xml": format_xml}[fmt](output)
     return text if text.endswith("\n") else text + "\n"
 
 
-def format_tsv(output: QueryOutput) -> str:
-    """SPARQL 1.1 TSV: a ``?var`` header, then terms in Turtle syntax (rdflib has no writer).
+def format_csv(output: QueryOutput) -> str:
+    """SPARQL 1.1 CSV: the variables, then each value as plain text (``_:id`` for blank nodes).
 
+    >>> from rdflib import Literal, URIRef
+    >>> out = QueryOutput("SELECT", variables=["s", "n"], rows=[(URIRef("urn:x"), Literal("a, b"))])
+    >>> format_csv(out)
+    's,n\\r\\nurn:x,"a, b"\\r\\n'
+    """
+    buffer = io.StringIO()
+    if output.kind == "ASK":  # as TSV has it, SPARQL 1.1 leaving ASK to JSON and XML
+        csv.writer(buffer).writerows([["_askResult"], ["true" if output.boolean else "false"]])
+        return buffer.getvalue()
+    writer = csv.writer(buffer)
+    writer.writerow(output.variables)
+    for row in output.plain_rows:
+        writer.writerow(["" if t is None else f"_:{t[1]}" if t[0] == "b" else t[1] for t in row])
+    return buffer.getvalue()
+
+
+def format_tsv(output: QueryOutput) -> str:
+    """SPARQL 1.1 TSV: a ``?var`` header, then terms in Turtle syntax.
+
+    >>> from rdflib import Literal, URIRef
     >>> out = QueryOutput("SELECT", variables=["s", "n"], rows=[(URIRef("urn:x"), Literal(5))])
     >>> format_tsv(out).splitlines()
     ['?s\\t?n', '<urn:x>\\t"5"^^<http://www.w3.org/2001/XMLSchema#integer>']
@@ -110,9 +134,106 @@ def format_tsv(output: QueryOutput) -> str:
     if output.kind == "ASK":
         return f"?_askResult\n{'true' if output.boolean else 'false'}\n"
     lines = ["\t".join(f"?{v}" for v in output.variables)]
-    for row in output.rows:
-        lines.append("\t".join("" if value is None else _n3(value) for value in row))
+    for row in output.plain_rows:
+        lines.append("\t".join("" if value is None else _turtle(value) for value in row))
     return "\n".join(lines) + "\n"
+
+
+def format_json(output: QueryOutput) -> str:
+    """SPARQL 1.1 Query Results JSON.
+
+    >>> from rdflib import Literal
+    >>> document = format_json(QueryOutput("SELECT", variables=["n"], rows=[(Literal("x", lang="en"),)]))
+    >>> json.loads(document)["results"]["bindings"]
+    [{'n': {'type': 'literal', 'value': 'x', 'xml:lang': 'en'}}]
+    """
+    if output.kind == "ASK":
+        return json.dumps({"head": {}, "boolean": bool(output.boolean)})
+    bindings = [
+        {v: _json_term(t) for v, t in zip(output.variables, row, strict=True) if t is not None}
+        for row in output.plain_rows
+    ]
+    return json.dumps(
+        {"head": {"vars": output.variables}, "results": {"bindings": bindings}}, ensure_ascii=False
+    )
+
+
+def format_xml(output: QueryOutput) -> str:
+    """SPARQL Query Results XML.
+
+    >>> from rdflib import URIRef
+    >>> print(format_xml(QueryOutput("SELECT", variables=["s"], rows=[(URIRef("urn:a&b"),)])), end="")
+    <?xml version="1.0" encoding="utf-8"?>
+    <sparql xmlns="http://www.w3.org/2005/sparql-results#">
+    <head><variable name="s"/></head>
+    <results>
+    <result><binding name="s"><uri>urn:a&amp;b</uri></binding></result>
+    </results>
+    </sparql>
+    """
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', f'<sparql xmlns="{_RESULTS_NS}">']
+    if output.kind == "ASK":
+        lines += ["<head/>", f"<boolean>{'true' if output.boolean else 'false'}</boolean>"]
+    else:
+        lines.append(
+            "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in output.variables) + "</head>"
+        )
+        lines.append("<results>")
+        for row in output.plain_rows:
+            cells = "".join(
+                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                for v, t in zip(output.variables, row, strict=True)
+                if t is not None
+            )
+            lines.append(f"<result>{cells}</result>")
+        lines.append("</results>")
+    lines.append("</sparql>")
+    return "\n".join(lines) + "\n"
+
+
+def _json_term(term: tuple[Any, ...]) -> dict[str, str]:
+    if term[0] == "u":
+        return {"type": "uri", "value": term[1]}
+    if term[0] == "b":
+        return {"type": "bnode", "value": term[1]}
+    _, value, language, datatype = term
+    found = {"type": "literal", "value": value}
+    if language:
+        found["xml:lang"] = language
+    elif datatype:
+        found["datatype"] = datatype
+    return found
+
+
+def _xml_term(term: tuple[Any, ...]) -> str:
+    if term[0] == "u":
+        return f"<uri>{escape(term[1])}</uri>"
+    if term[0] == "b":
+        return f"<bnode>{escape(term[1])}</bnode>"
+    _, value, language, datatype = term
+    attribute = (
+        f" xml:lang={quoteattr(language)}"
+        if language
+        else f" datatype={quoteattr(datatype)}"
+        if datatype
+        else ""
+    )
+    return f"<literal{attribute}>{escape(value)}</literal>"
+
+
+_TURTLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def _turtle(term: Plain) -> str:
+    """A plain term in Turtle syntax, on one line (so that it fits one TSV cell)."""
+    assert term is not None
+    if term[0] == "u":
+        return f"<{term[1]}>"
+    if term[0] == "b":
+        return f"_:{term[1]}"
+    _, value, language, datatype = term
+    quoted = '"' + value.translate(_TURTLE_ESCAPES) + '"'
+    return f"{quoted}@{language}" if language else f"{quoted}^^<{datatype}>" if datatype else quoted
 
 
 def _format_graph(output: QueryOutput, fmt: str) -> str:
@@ -123,13 +244,8 @@ def _format_graph(output: QueryOutput, fmt: str) -> str:
         writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         writer.writerow(["s", "p", "o"])
         for s, p, o in sorted(graph):
-            writer.writerow([_n3(s), _n3(p), _n3(o)] if fmt == "tsv" else [s, p, o])
+            terms = (plain_term(s), plain_term(p), plain_term(o))
+            writer.writerow([_turtle(t) for t in terms] if fmt == "tsv" else [s, p, o])
         return buffer.getvalue()
     rdf_format = {"table": "turtle", "json": "json-ld", "xml": "xml"}[fmt]
     return graph.serialize(format=rdf_format)
-
-
-def _n3(term: object) -> str:
-    """A term in Turtle syntax, with tabs and newlines escaped so it fits one TSV cell."""
-    text = term.n3() if isinstance(term, URIRef | Literal | BNode) else str(term)
-    return text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")

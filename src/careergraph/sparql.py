@@ -37,7 +37,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -349,16 +349,55 @@ def parse_param_options(options: Sequence[str]) -> dict[str, str]:
 # --- running -----------------------------------------------------------------
 
 
-@dataclass
 class QueryOutput:
-    """What a query returned: rows of a SELECT, a boolean of an ASK, or a graph."""
+    """What a query returned: rows of a SELECT, a boolean of an ASK, or a graph.
 
-    kind: str  # "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE"
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    boolean: bool | None = None
-    triples: list[tuple[Any, Any, Any]] = field(default_factory=list)
-    truncated: bool = False
+    A SELECT's rows come as rdflib terms (``rows``) or as the plain tuples the
+    stores read them as (``plain_rows``: ``("u", iri)``, ``("b", id)`` or
+    ``("l", text, language, datatype)``, datatype None for a plain string).
+    Each is made from the other when first asked for, so writing an answer in
+    a results format never builds the rdflib terms it does not need.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        variables: list[str] | None = None,
+        rows: list[tuple[Any, ...]] | None = None,
+        boolean: bool | None = None,
+        triples: list[tuple[Any, Any, Any]] | None = None,
+        truncated: bool = False,
+        *,
+        plain_rows: list[tuple[Any, ...]] | None = None,
+    ) -> None:
+        self.kind = kind  # "SELECT", "ASK", "CONSTRUCT" or "DESCRIBE"
+        self.variables = variables or []
+        self._rows = rows if rows is not None or plain_rows is not None else []
+        self._plain_rows = plain_rows
+        self.boolean = boolean
+        self.triples = triples or []
+        self.truncated = truncated
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        """The rows as rdflib terms (None where a variable is unbound)."""
+        if self._rows is None:
+            term = _terms()
+            self._rows = [tuple([term(value) for value in row]) for row in self._plain_rows or []]
+        return self._rows
+
+    @property
+    def plain_rows(self) -> list[tuple[Any, ...]]:
+        """The rows as plain tuples (None where a variable is unbound)."""
+        if self._plain_rows is None:
+            self._plain_rows = [tuple([plain_term(value) for value in row]) for row in self.rows]
+        return self._plain_rows
+
+    def __repr__(self) -> str:
+        return (
+            f"QueryOutput({self.kind!r}, variables={self.variables!r}, rows={len(self.plain_rows)}, "
+            f"boolean={self.boolean!r}, triples={len(self.triples)}, truncated={self.truncated!r})"
+        )
 
     def to_result(self) -> Result:
         """The same answer as an rdflib ``Result``, for rdflib's W3C serialisers."""
@@ -411,14 +450,19 @@ def execute_rdflib(
     return QueryOutput(result.type, triples=sorted(triples)[:limit], truncated=truncated)
 
 
-# An answer crosses from the child to the parent as plain tuples written by marshal:
-# ("u", iri), ("b", id) or ("l", text, language, datatype) a term (datatype None for
-# plain strings). Pickling rdflib's terms instead would build each one twice and
-# cost several times as much; Oxigraph's answers are made plain without ever
-# becoming rdflib terms in the child.
+# Answers are held, written and sent from a worker to its parent (by marshal) as plain
+# tuples: ("u", iri), ("b", id) or ("l", text, language, datatype) a term (datatype
+# None for plain strings). Pickling rdflib's terms instead would build each one twice
+# and cost several times as much; Oxigraph's answers never become rdflib terms unless
+# a caller asks for QueryOutput.rows.
 
 
-def _plain(term: Any) -> tuple[str | None, ...] | None:
+def plain_term(term: Any) -> tuple[str | None, ...] | None:
+    """An rdflib term as a plain tuple (None stays None).
+
+    >>> plain_term(Literal("Testing", lang="en")), plain_term(URIRef("urn:x"))
+    (('l', 'Testing', 'en', None), ('u', 'urn:x'))
+    """
     if term is None:
         return None
     if isinstance(term, URIRef):
@@ -455,19 +499,18 @@ def _terms() -> Any:
 
 def plain_output(output: QueryOutput) -> tuple[Any, ...]:
     """``output`` as plain tuples (see :func:`output_from_plain`)."""
-    rows = [tuple(map(_plain, row)) for row in output.rows]
-    triples = [tuple(map(_plain, triple)) for triple in output.triples]
-    return (output.kind, output.variables, rows, output.boolean, triples, output.truncated)
+    triples = [tuple(map(plain_term, triple)) for triple in output.triples]
+    return (output.kind, output.variables, output.plain_rows, output.boolean, triples, output.truncated)
 
 
 def output_from_plain(payload: Any) -> QueryOutput:
-    """The :class:`QueryOutput` whose :func:`plain_output` is ``payload``."""
+    """The :class:`QueryOutput` whose :func:`plain_output` is ``payload`` (rows stay plain till asked for)."""
     kind, variables, rows, boolean, triples, truncated = payload
     term = _terms()
     return QueryOutput(
         kind,
         variables=variables,
-        rows=[tuple(map(term, row)) for row in rows],
+        plain_rows=rows,
         boolean=boolean,
         triples=[tuple(map(term, triple)) for triple in triples],  # type: ignore[misc]
         truncated=truncated,

@@ -217,40 +217,27 @@ def _literal(value: str, language: str | None, datatype: str | None) -> Any:
     return Literal(value, datatype=URIRef(datatype))
 
 
-def _terms_made_once(named: Any, blank: Any, literal: Any) -> Any:
-    """A function from pyoxigraph terms to ``named(iri)``, ``blank(id)`` or ``literal(value,
-    language, datatype)`` (datatype None for plain strings), making each distinct term once."""
+def _plain_terms() -> Any:
+    """A function from pyoxigraph terms to the plain tuples answers are held as, each made once."""
     from pyoxigraph import BlankNode, NamedNode
 
-    made: dict[Any, Any] = {None: None}
+    made: dict[Any, tuple[str | None, ...] | None] = {None: None}
 
-    def convert(term: Any) -> Any:
-        found = made.get(term, made)
-        if found is made:
+    def plain(term: Any) -> tuple[str | None, ...] | None:
+        found = made.get(term, False)
+        if found is False:
             if isinstance(term, NamedNode):
-                found = named(term.value)
+                found = ("u", term.value)
             elif isinstance(term, BlankNode):
-                found = blank(term.value)
+                found = ("b", term.value)
             else:
                 datatype = term.datatype.value
                 plain_string = term.language or datatype == _XSD_STRING
-                found = literal(term.value, term.language, None if plain_string else datatype)
+                found = ("l", term.value, term.language, None if plain_string else datatype)
             made[term] = found
-        return found
+        return found  # type: ignore[return-value]
 
-    return convert
-
-
-def _plain_terms() -> Any:
-    """pyoxigraph terms to the plain tuples answers travel between processes as."""
-    return _terms_made_once(lambda iri: ("u", iri), lambda id_: ("b", id_), lambda *parts: ("l", *parts))
-
-
-def _rdflib_terms() -> Any:
-    """pyoxigraph terms to rdflib's, for answers that stay in this process."""
-    from rdflib import BNode, URIRef
-
-    return _terms_made_once(URIRef, BNode, _literal)
+    return plain
 
 
 class OxigraphStore(Store):
@@ -304,20 +291,11 @@ class OxigraphStore(Store):
         return size
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        from .sparql import QueryOutput
+        from .sparql import output_from_plain
 
-        kind, variables, rows, boolean, triples, truncated = self._read(
-            query, bindings, limit, _rdflib_terms()
-        )
-        return QueryOutput(kind, variables, rows, boolean, triples, truncated)
+        return output_from_plain(self.answer(query, bindings, limit))
 
     def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
-        return self._read(query, bindings, limit, _plain_terms())
-
-    def _read(
-        self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None, convert: Any
-    ) -> tuple[Any, ...]:
-        """The answer as (kind, variables, rows, boolean, triples, truncated), terms made by ``convert``."""
         import pyoxigraph
 
         # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
@@ -329,6 +307,7 @@ class OxigraphStore(Store):
             raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return ("ASK", [], [], bool(answer), [], False)
+        plain = _plain_terms()
         if isinstance(answer, pyoxigraph.QuerySolutions):
             variables = answer.variables
             rows = []
@@ -337,9 +316,12 @@ class OxigraphStore(Store):
                 if limit is not None and len(rows) >= limit:
                     truncated = True
                     break
-                rows.append(tuple([convert(solution[v]) for v in variables]))
+                rows.append(tuple([plain(solution[v]) for v in variables]))
             return ("SELECT", [v.value for v in variables], rows, None, [], truncated)
-        triples = sorted((convert(t.subject), convert(t.predicate), convert(t.object)) for t in answer)
+        triples = sorted(
+            ((plain(t.subject), plain(t.predicate), plain(t.object)) for t in answer),
+            key=lambda triple: [[part or "" for part in term] for term in triple],  # None beside text
+        )
         truncated = limit is not None and len(triples) > limit
         return (query.form, [], [], None, triples[:limit], truncated)
 
@@ -439,13 +421,13 @@ class SparqlStore(Store):
             raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        from rdflib import BNode, Graph, URIRef
-
         from .sparql import QueryOutput
 
         kind = query.form
         payload = self._post(bind_in_text(query.text, kind, bindings), _ACCEPT[kind])
         if kind in ("CONSTRUCT", "DESCRIBE"):
+            from rdflib import Graph
+
             graph = Graph().parse(data=payload.decode("utf-8"), format="nt")
             triples = sorted(graph)
             truncated = limit is not None and len(triples) > limit
@@ -454,17 +436,20 @@ class SparqlStore(Store):
         if kind == "ASK":
             return QueryOutput("ASK", boolean=bool(document["boolean"]))
 
-        def term(value: dict[str, str] | None) -> Any:
+        def plain(value: dict[str, str] | None) -> tuple[str | None, ...] | None:
             if value is None:
                 return None
             if value["type"] == "uri":
-                return URIRef(value["value"])
+                return ("u", value["value"])
             if value["type"] == "bnode":
-                return BNode(value["value"])
-            return _literal(value["value"], value.get("xml:lang"), value.get("datatype"))
+                return ("b", value["value"])
+            datatype = value.get("datatype")
+            language = value.get("xml:lang")
+            plain_string = language or datatype in (None, _XSD_STRING)
+            return ("l", value["value"], language, None if plain_string else datatype)
 
         variables = list(document["head"]["vars"])
         bindings_list = document["results"]["bindings"]
         truncated = limit is not None and len(bindings_list) > limit
-        rows = [tuple(term(b.get(v)) for v in variables) for b in bindings_list[:limit]]
-        return QueryOutput("SELECT", variables=variables, rows=rows, truncated=truncated)
+        rows = [tuple([plain(b.get(v)) for v in variables]) for b in bindings_list[:limit]]
+        return QueryOutput("SELECT", variables=variables, plain_rows=rows, truncated=truncated)
