@@ -173,8 +173,9 @@ def _queries(label: str, data: Path, store_path: Path, runs: int) -> list[str]:
     """Each named query on Oxigraph (through careergraph, in a worker, and directly), then on rdflib.
 
     Through careergraph means as `careergraph query` runs it: checked, bound and
-    run in this process under the time limit's watchdog, the answer made into
-    rdflib terms. In a worker means as `serve` runs it: in the store's worker
+    run in this process under the time limit's watchdog, every value of every
+    row read into the answer (plain terms, as the results formats are written
+    from). In a worker means as `serve` runs it: in the store's worker
     process, the answer sent back through a pipe.
     """
     import pyoxigraph

@@ -66,6 +66,7 @@ __all__ = [
     "find_query",
     "list_queries",
     "parse_query_text",
+    "plain_term",
     "CheckedQuery",
     "prepare_rdflib",
     "run_query",
@@ -400,7 +401,7 @@ class QueryOutput:
         )
 
     def to_result(self) -> Result:
-        """The same answer as an rdflib ``Result``, for rdflib's W3C serialisers."""
+        """The same answer as an rdflib ``Result`` (what rdflib writes graphs and parses results from)."""
         result = Result(self.kind)
         if self.kind == "SELECT":
             result.vars = [Variable(v) for v in self.variables]
