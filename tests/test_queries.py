@@ -395,10 +395,12 @@ def test_timeout_in_a_worker_leaves_the_caller_running() -> None:
 
 
 def test_literal_binding_is_typed() -> None:
-    from rdflib import Variable
-
-    from careergraph.sparql import bind_params, parse_query_text
+    from careergraph.sparql import _terms, bind_params, parse_query_text
 
     query = parse_query_text("# n.\n# @param n integer  A number.\n# @param i iri  An IRI.\nSELECT * {}")
     bound = bind_params(query, {"n": "3", "i": "https://example.org/x"}, None)
-    assert bound == {Variable("n"): Literal(3), Variable("i"): URIRef("https://example.org/x")}
+    term = _terms()
+    assert {name: term(value) for name, value in bound.items()} == {
+        "n": Literal(3),
+        "i": URIRef("https://example.org/x"),
+    }

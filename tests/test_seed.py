@@ -245,3 +245,14 @@ def test_guests_match_the_archive(name: str, slug: str, seed_graph: Graph, podwi
     for episode_slug in meta["podcast_episodes"]:
         if episode_slug in EPISODES.values():
             assert (ID[f"episode/{episode_slug}"], CG.guest, guest) in seed_graph
+
+
+def test_the_plain_prefixes_are_rdflibs_namespaces() -> None:
+    from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+
+    from careergraph.prefixes import PREFIXES
+    from careergraph.vocab import CG, ID, SCHEMA
+
+    namespaces = {"cg": CG._NS, "id": ID, "schema": SCHEMA, "skos": SKOS, "prov": PROV, "dcterms": DCTERMS}
+    namespaces |= {"rdfs": RDFS, "rdf": RDF, "xsd": XSD}
+    assert {name: str(namespace) for name, namespace in namespaces.items()} == PREFIXES

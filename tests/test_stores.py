@@ -233,6 +233,37 @@ def test_a_cold_path_reads_the_cache_without_rdflib_or_networkx(tmp_path: Path) 
     assert again.stdout.replace("heavy: []", "") == first.stdout.replace("heavy: ['networkx', 'rdflib']", "")
 
 
+def test_a_query_on_oxigraph_answers_without_rdflib(oxigraph_store: str, tmp_path: Path) -> None:
+    """Answers are read and written as plain terms: a cold query on Oxigraph never imports rdflib."""
+    env = {**os.environ, "CAREERGRAPH_CACHE": str(tmp_path / "cache")}
+    show = (
+        "import sys; from careergraph.cli import main\n"
+        "try: main(sys.argv[1:])\n"
+        "except SystemExit: pass\n"
+        "print('heavy:', sorted(m for m in ('rdflib', 'networkx') if m in sys.modules))"
+    )
+    expected = run("query", "role-skills", "-p", "role=MLE", "-f", "json", store=oxigraph_store).stdout
+    for fmt in ("json", "table", "csv", "tsv", "xml"):
+        command = [
+            sys.executable,
+            "-c",
+            show,
+            "--store",
+            oxigraph_store,
+            "query",
+            "role-skills",
+            "-p",
+            "role=MLE",
+        ]
+        subprocess.run(
+            [*command, "-f", fmt], env=env, capture_output=True, text=True, check=True
+        )  # the labels
+        again = subprocess.run([*command, "-f", fmt], env=env, capture_output=True, text=True, check=True)
+        assert again.stdout.endswith("heavy: []\n"), (fmt, again.stdout[-200:])
+        if fmt == "json":
+            assert again.stdout.removesuffix("heavy: []\n") == expected
+
+
 def test_file_digests_are_remembered_until_the_file_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,10 +14,9 @@ import io
 import json
 import re
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape, quoteattr
 
-from .sparql import QueryOutput, plain_term
-from .vocab import ID, PREFIXES
+from .prefixes import ID, PREFIXES
+from .sparql import QueryOutput, plain_term, turtle_term
 
 if TYPE_CHECKING:
     from rdflib.namespace import NamespaceManager
@@ -25,10 +24,10 @@ if TYPE_CHECKING:
 __all__ = ["FORMATS", "format_output", "format_table", "format_tsv", "term_text"]
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
-Plain = tuple[Any, ...] | None
 _NAMESPACES = {namespace: prefix for prefix, namespace in PREFIXES.items() if prefix != "id"}
 _LOCAL_NAME = re.compile(r"[^\W\d][\w.-]*(?<!\.)")
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
 def term_text(term: object, namespaces: NamespaceManager | None = None) -> str:
@@ -135,7 +134,7 @@ def format_tsv(output: QueryOutput) -> str:
         return f"?_askResult\n{'true' if output.boolean else 'false'}\n"
     lines = ["\t".join(f"?{v}" for v in output.variables)]
     for row in output.plain_rows:
-        lines.append("\t".join("" if value is None else _turtle(value) for value in row))
+        lines.append("\t".join("" if value is None else turtle_term(value) for value in row))
     return "\n".join(lines) + "\n"
 
 
@@ -176,12 +175,12 @@ def format_xml(output: QueryOutput) -> str:
         lines += ["<head/>", f"<boolean>{'true' if output.boolean else 'false'}</boolean>"]
     else:
         lines.append(
-            "<head>" + "".join(f"<variable name={quoteattr(v)}/>" for v in output.variables) + "</head>"
+            "<head>" + "".join(f"<variable name={_attribute(v)}/>" for v in output.variables) + "</head>"
         )
         lines.append("<results>")
         for row in output.plain_rows:
             cells = "".join(
-                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                f"<binding name={_attribute(v)}>{_xml_term(t)}</binding>"
                 for v, t in zip(output.variables, row, strict=True)
                 if t is not None
             )
@@ -189,6 +188,14 @@ def format_xml(output: QueryOutput) -> str:
         lines.append("</results>")
     lines.append("</sparql>")
     return "\n".join(lines) + "\n"
+
+
+def _text(text: str) -> str:
+    return text.translate(_XML_ESCAPES)
+
+
+def _attribute(text: str) -> str:
+    return '"' + text.translate(_XML_ESCAPES) + '"'
 
 
 def _json_term(term: tuple[Any, ...]) -> dict[str, str]:
@@ -207,33 +214,18 @@ def _json_term(term: tuple[Any, ...]) -> dict[str, str]:
 
 def _xml_term(term: tuple[Any, ...]) -> str:
     if term[0] == "u":
-        return f"<uri>{escape(term[1])}</uri>"
+        return f"<uri>{_text(term[1])}</uri>"
     if term[0] == "b":
-        return f"<bnode>{escape(term[1])}</bnode>"
+        return f"<bnode>{_text(term[1])}</bnode>"
     _, value, language, datatype = term
     attribute = (
-        f" xml:lang={quoteattr(language)}"
+        f" xml:lang={_attribute(language)}"
         if language
-        else f" datatype={quoteattr(datatype)}"
+        else f" datatype={_attribute(datatype)}"
         if datatype
         else ""
     )
-    return f"<literal{attribute}>{escape(value)}</literal>"
-
-
-_TURTLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def _turtle(term: Plain) -> str:
-    """A plain term in Turtle syntax, on one line (so that it fits one TSV cell)."""
-    assert term is not None
-    if term[0] == "u":
-        return f"<{term[1]}>"
-    if term[0] == "b":
-        return f"_:{term[1]}"
-    _, value, language, datatype = term
-    quoted = '"' + value.translate(_TURTLE_ESCAPES) + '"'
-    return f"{quoted}@{language}" if language else f"{quoted}^^<{datatype}>" if datatype else quoted
+    return f"<literal{attribute}>{_text(value)}</literal>"
 
 
 def _format_graph(output: QueryOutput, fmt: str) -> str:
@@ -245,7 +237,7 @@ def _format_graph(output: QueryOutput, fmt: str) -> str:
         writer.writerow(["s", "p", "o"])
         for s, p, o in sorted(graph):
             terms = (plain_term(s), plain_term(p), plain_term(o))
-            writer.writerow([_turtle(t) for t in terms] if fmt == "tsv" else [s, p, o])
+            writer.writerow([turtle_term(t) for t in terms] if fmt == "tsv" else [s, p, o])
         return buffer.getvalue()
     rdf_format = {"table": "turtle", "json": "json-ld", "xml": "xml"}[fmt]
     return graph.serialize(format=rdf_format)

@@ -41,9 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import Graph, Literal, URIRef, Variable
-from rdflib.query import Result
-
 from .errors import (
     CareergraphError,
     QueryParameterError,
@@ -53,10 +50,18 @@ from .errors import (
     UnsafeQueryError,
 )
 from .names import Names
-from .vocab import PREFIXES
+from .prefixes import PREFIXES
 
 if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.query import Result
+
     from .stores import Store
+
+#: A term as answers and bindings hold it: ("u", iri), ("b", id) or ("l", text, language,
+#: datatype), datatype None for a plain string (see :func:`plain_term`).
+Plain = tuple[Any, ...]
+XSD_INTEGER = PREFIXES["xsd"] + "integer"
 
 __all__ = [
     "NamedQuery",
@@ -286,8 +291,8 @@ def prepare_rdflib(text: str) -> Any:
 # --- parameters --------------------------------------------------------------
 
 
-def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | None) -> dict[Variable, Any]:
-    """Turn ``NAME=VALUE`` strings into rdflib bindings of the query's parameters.
+def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | None) -> dict[str, Plain]:
+    """Turn ``NAME=VALUE`` strings into bindings of the query's parameters (plain terms by name).
 
     Raises
     ------
@@ -295,6 +300,10 @@ def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | Non
         for a parameter the query does not take, or one it needs and lacks.
     UnknownNameError
         for a role, skill, tool, topic, guest or episode label not in the graph.
+
+    >>> query = parse_query_text("# n.\\n# @param n integer  A number.\\nSELECT * {}")
+    >>> bind_params(query, {"n": "5"}, None)
+    {'n': ('l', '5', None, 'http://www.w3.org/2001/XMLSchema#integer')}
     """
     declared = {p.name: p for p in query.params}
     takes = ", ".join(p.name for p in query.params) or "none"
@@ -309,25 +318,43 @@ def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | Non
             f"query {query.name!r} needs parameter {missing[0]!r} (it takes: {takes}); "
             f"give it as --param {missing[0]}=VALUE"
         )
-    bindings: dict[Variable, Any] = {}
+    bindings: dict[str, Plain] = {}
     for name, raw in values.items():
         param = declared[name]
         if param.kind == "string":
-            bindings[Variable(name)] = Literal(raw)
+            bindings[name] = ("l", raw, None, None)
         elif param.kind == "integer":
             try:
-                bindings[Variable(name)] = Literal(int(raw))
+                bindings[name] = ("l", str(int(raw)), None, XSD_INTEGER)
             except ValueError:
                 raise QueryParameterError(f"parameter {name!r} must be a whole number, not {raw!r}") from None
         elif param.kind == "iri":
             if not re.match(r"^[a-zA-Z][\w+.-]*:[^\s<>\"{}|^`\\]*$", raw):
                 raise QueryParameterError(f"parameter {name!r} must be an IRI, not {raw!r}")
-            bindings[Variable(name)] = URIRef(raw)
+            bindings[name] = ("u", raw)
         else:
             if index is None:
                 raise QueryParameterError(f"parameter {name!r} needs the loaded graph's labels")
-            bindings[Variable(name)] = URIRef(index.resolve(param.kind, raw))
+            bindings[name] = ("u", index.resolve(param.kind, raw))
     return bindings
+
+
+_TURTLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def turtle_term(term: Plain) -> str:
+    """A plain term in Turtle (and SPARQL) syntax, on one line; a string cannot break out of its quotes.
+
+    >>> print(turtle_term(("l", 'say "hi"\\n', "en", None)), turtle_term(("u", "urn:x")))
+    "say \\"hi\\"\\n"@en <urn:x>
+    """
+    if term[0] == "u":
+        return f"<{term[1]}>"
+    if term[0] == "b":
+        return f"_:{term[1]}"
+    _, value, language, datatype = term
+    quoted = '"' + value.translate(_TURTLE_ESCAPES) + '"'
+    return f"{quoted}@{language}" if language else f"{quoted}^^<{datatype}>" if datatype else quoted
 
 
 def parse_param_options(options: Sequence[str]) -> dict[str, str]:
@@ -402,6 +429,9 @@ class QueryOutput:
 
     def to_result(self) -> Result:
         """The same answer as an rdflib ``Result`` (what rdflib writes graphs and parses results from)."""
+        from rdflib import Graph, Variable
+        from rdflib.query import Result
+
         result = Result(self.kind)
         if self.kind == "SELECT":
             result.vars = [Variable(v) for v in self.variables]
@@ -426,14 +456,17 @@ class QueryOutput:
 
 
 def execute_rdflib(
-    graph: Graph, query: CheckedQuery, bindings: dict[Variable, Any], limit: int | None
+    graph: Graph, query: CheckedQuery, bindings: dict[str, Plain], limit: int | None
 ) -> QueryOutput:
     """Run a checked query on an rdflib graph (the memory store's way of answering)."""
     import rdflib.plugins.sparql as rdflib_sparql
+    from rdflib import Variable
 
     # Belt and braces: even if a FROM slipped past check_query, rdflib must not fetch it.
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-    result = graph.query(prepare_rdflib(query.text), initBindings=bindings)
+    term = _terms()
+    initial = {Variable(name): term(value) for name, value in bindings.items()}
+    result = graph.query(prepare_rdflib(query.text), initBindings=initial)
     if result.type == "ASK":
         return QueryOutput("ASK", boolean=bool(result.askAnswer))
     if result.type == "SELECT":
@@ -461,9 +494,12 @@ def execute_rdflib(
 def plain_term(term: Any) -> tuple[str | None, ...] | None:
     """An rdflib term as a plain tuple (None stays None).
 
+    >>> from rdflib import Literal, URIRef
     >>> plain_term(Literal("Testing", lang="en")), plain_term(URIRef("urn:x"))
     (('l', 'Testing', 'en', None), ('u', 'urn:x'))
     """
+    from rdflib import Literal, URIRef
+
     if term is None:
         return None
     if isinstance(term, URIRef):
@@ -475,7 +511,7 @@ def plain_term(term: Any) -> tuple[str | None, ...] | None:
 
 def _terms() -> Any:
     """A function from plain tuples back to rdflib terms, building each distinct term once."""
-    from rdflib import BNode
+    from rdflib import BNode, URIRef
 
     from .stores import _literal
 
@@ -507,15 +543,10 @@ def plain_output(output: QueryOutput) -> tuple[Any, ...]:
 def output_from_plain(payload: Any) -> QueryOutput:
     """The :class:`QueryOutput` whose :func:`plain_output` is ``payload`` (rows stay plain till asked for)."""
     kind, variables, rows, boolean, triples, truncated = payload
-    term = _terms()
-    return QueryOutput(
-        kind,
-        variables=variables,
-        plain_rows=rows,
-        boolean=boolean,
-        triples=[tuple(map(term, triple)) for triple in triples],  # type: ignore[misc]
-        truncated=truncated,
-    )
+    if triples:  # a graph: rdflib writes those
+        term = _terms()
+        triples = [tuple(map(term, triple)) for triple in triples]
+    return QueryOutput(kind, variables, None, boolean, triples, truncated, plain_rows=rows)
 
 
 def _serve(conn: Any, store: Store) -> None:
@@ -600,7 +631,7 @@ class QueryWorker:
             self._pid = self._conn = None
 
     def run(
-        self, query: CheckedQuery, bindings: dict[Variable, Any], limit: int | None, timeout: float, name: str
+        self, query: CheckedQuery, bindings: dict[str, Plain], limit: int | None, timeout: float, name: str
     ) -> QueryOutput:
         """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds."""
         import pickle
@@ -645,7 +676,7 @@ class WorkerPool:
             worker.stop()
 
     def run(
-        self, query: CheckedQuery, bindings: dict[Variable, Any], limit: int | None, timeout: float, name: str
+        self, query: CheckedQuery, bindings: dict[str, Plain], limit: int | None, timeout: float, name: str
     ) -> QueryOutput:
         """Run ``query`` on the first worker free (see :meth:`QueryWorker.run`)."""
         worker = self.idle.get()

@@ -68,7 +68,7 @@ class Store:
     kind = "store"
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        """Run a checked query with ``bindings`` (rdflib terms by variable)."""
+        """Run a checked query with ``bindings`` (plain terms by variable name)."""
         raise NotImplementedError
 
     def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
@@ -367,24 +367,25 @@ def _opening_brace(text: str, skip_groups: int) -> int:
     raise UsageError("cannot find the query pattern's opening brace to bind parameters")
 
 
-def bind_in_text(text: str, form: str, bindings: dict[Any, Any]) -> str:
-    """``text`` with ``bindings`` as a VALUES block at the start of its pattern.
+def bind_in_text(text: str, form: str, bindings: dict[str, Any]) -> str:
+    """``text`` with ``bindings`` (plain terms by name) as a VALUES block at the start of its pattern.
 
     A VALUES block first in the WHERE group joins with everything after it, as
-    rdflib's initBindings do; the terms are written by rdflib (``n3()``), so a
-    value cannot break out of its place.
+    rdflib's initBindings do; the terms are written in SPARQL syntax by
+    :func:`careergraph.sparql.turtle_term`, so a value cannot break out of its place.
 
-    >>> from rdflib import Literal, Variable
-    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {Variable("l"): Literal('a" }')})
+    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {"l": ("l", 'a" }', None, None)})
     'SELECT ?x WHERE { VALUES (?l) { ("a\\\\" }") }  ?x ?p ?l }'
     """
+    from .sparql import turtle_term
+
     if not bindings:
         return text
     short_construct = form == "CONSTRUCT" and bool(re.search(r"(?i)\bCONSTRUCT\s+WHERE\b", text))
     skip = 1 if form == "CONSTRUCT" and not short_construct else 0
     brace = _opening_brace(text, skip)
-    names = " ".join(f"?{k}" for k in bindings)
-    values = " ".join(term.n3() for term in bindings.values())
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(turtle_term(term) for term in bindings.values())
     return f"{text[: brace + 1]} VALUES ({names}) {{ ({values}) }} {text[brace + 1 :]}"
 
 

@@ -23,6 +23,8 @@ import unicodedata
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
+from .prefixes import PREFIXES
+
 __all__ = [
     "CG",
     "DCTERMS",
@@ -41,16 +43,15 @@ __all__ = [
     "slugify",
 ]
 
-BASE = "https://w3id.org/careergraph/"
-SCHEMA = Namespace("https://schema.org/")
-ID = Namespace(BASE + "id/")
+SCHEMA = Namespace(PREFIXES["schema"])
+ID = Namespace(PREFIXES["id"])
 
 
 class CG(DefinedNamespace):
     """careergraph's own terms, defined with labels in ``graph_data/ontology.ttl``."""
 
     _fail = True
-    _NS = Namespace(BASE + "ontology#")
+    _NS = Namespace(PREFIXES["cg"])
 
     # classes
     Role: URIRef
@@ -95,18 +96,6 @@ class CG(DefinedNamespace):
     tag: URIRef
     relatedPage: URIRef
 
-
-PREFIXES = {
-    "cg": str(CG._NS),
-    "id": str(ID),
-    "schema": str(SCHEMA),
-    "skos": str(SKOS),
-    "prov": str(PROV),
-    "dcterms": str(DCTERMS),
-    "rdfs": str(RDFS),
-    "rdf": str(RDF),
-    "xsd": str(XSD),
-}
 
 _ROLE_SUFFIX = re.compile(r"\s+role$", re.IGNORECASE)
 
