@@ -21,7 +21,16 @@ from .sparql import QueryOutput, plain_term, turtle_term
 if TYPE_CHECKING:
     from rdflib.namespace import NamespaceManager
 
-__all__ = ["FORMATS", "format_output", "format_table", "format_tsv", "term_text"]
+__all__ = [
+    "FORMATS",
+    "format_csv",
+    "format_json",
+    "format_output",
+    "format_table",
+    "format_tsv",
+    "format_xml",
+    "term_text",
+]
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
 _NAMESPACES = {namespace: prefix for prefix, namespace in PREFIXES.items() if prefix != "id"}
