@@ -404,3 +404,14 @@ def test_literal_binding_is_typed() -> None:
         "n": Literal(3),
         "i": URIRef("https://example.org/x"),
     }
+
+
+def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
+    from rdflib.namespace import XSD
+
+    from careergraph.sparql import plain_literal, plain_term
+
+    # rdflib keeps an explicit xsd:string; Oxigraph and endpoints always name it: one form for all.
+    assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == ("l", "x", None, None)
+    assert plain_literal("x", None, str(XSD.string)) == plain_literal("x", None, None)
+    assert plain_term(Literal("x", lang="en")) == plain_literal("x", "en", None) == ("l", "x", "en", None)

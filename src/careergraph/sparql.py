@@ -62,6 +62,7 @@ if TYPE_CHECKING:
 #: datatype), datatype None for a plain string (see :func:`plain_term`).
 Plain = tuple[Any, ...]
 XSD_INTEGER = PREFIXES["xsd"] + "integer"
+XSD_STRING = PREFIXES["xsd"] + "string"
 
 __all__ = [
     "NamedQuery",
@@ -505,15 +506,24 @@ def plain_term(term: Any) -> tuple[str | None, ...] | None:
     if isinstance(term, URIRef):
         return ("u", str(term))
     if isinstance(term, Literal):
-        return ("l", str(term), term.language, None if term.datatype is None else str(term.datatype))
+        return plain_literal(str(term), term.language, term.datatype and str(term.datatype))
     return ("b", str(term))
+
+
+def plain_literal(value: str, language: str | None, datatype: str | None) -> Plain:
+    """A literal as a plain tuple, the same from every store: ``xsd:string``, which RDF 1.1
+    makes the same term as a plain string, becomes no datatype.
+
+    >>> plain_literal("x", None, XSD_STRING), plain_literal("5", None, XSD_INTEGER)[3][-7:]
+    (('l', 'x', None, None), 'integer')
+    """
+    language = language or None
+    return ("l", value, language, None if language or datatype == XSD_STRING else datatype)
 
 
 def _terms() -> Any:
     """A function from plain tuples back to rdflib terms, building each distinct term once."""
-    from rdflib import BNode, URIRef
-
-    from .stores import _literal
+    from rdflib import BNode, Literal, URIRef
 
     made: dict[tuple[str | None, ...], Any] = {}
 
@@ -527,7 +537,8 @@ def _terms() -> Any:
             elif plain[0] == "b":
                 found = BNode(plain[1])
             else:
-                found = _literal(*plain[1:])
+                _, value, language, datatype = plain
+                found = Literal(value, lang=language, datatype=datatype and URIRef(datatype))
             made[plain] = found
         return found
 

@@ -203,23 +203,11 @@ class MemoryStore(Store):
 # --- oxigraph ------------------------------------------------------------------------
 
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-
-
-def _literal(value: str, language: str | None, datatype: str | None) -> Any:
-    """An rdflib literal; ``xsd:string`` becomes a plain literal, as rdflib's own answers have it."""
-    from rdflib import Literal, URIRef
-
-    if language:
-        return Literal(value, lang=language)
-    if datatype in (None, _XSD_STRING):
-        return Literal(value)
-    return Literal(value, datatype=URIRef(datatype))
-
-
 def _plain_terms() -> Any:
     """A function from pyoxigraph terms to the plain tuples answers are held as, each made once."""
     from pyoxigraph import BlankNode, NamedNode
+
+    from .sparql import plain_literal
 
     made: dict[Any, tuple[str | None, ...] | None] = {None: None}
 
@@ -231,9 +219,7 @@ def _plain_terms() -> Any:
             elif isinstance(term, BlankNode):
                 found = ("b", term.value)
             else:
-                datatype = term.datatype.value
-                plain_string = term.language or datatype == _XSD_STRING
-                found = ("l", term.value, term.language, None if plain_string else datatype)
+                found = plain_literal(term.value, term.language, term.datatype.value)
             made[term] = found
         return found  # type: ignore[return-value]
 
@@ -422,7 +408,7 @@ class SparqlStore(Store):
             raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        from .sparql import QueryOutput
+        from .sparql import QueryOutput, plain_literal
 
         kind = query.form
         payload = self._post(bind_in_text(query.text, kind, bindings), _ACCEPT[kind])
@@ -444,10 +430,7 @@ class SparqlStore(Store):
                 return ("u", value["value"])
             if value["type"] == "bnode":
                 return ("b", value["value"])
-            datatype = value.get("datatype")
-            language = value.get("xml:lang")
-            plain_string = language or datatype in (None, _XSD_STRING)
-            return ("l", value["value"], language, None if plain_string else datatype)
+            return plain_literal(value["value"], value.get("xml:lang"), value.get("datatype"))
 
         variables = list(document["head"]["vars"])
         bindings_list = document["results"]["bindings"]
