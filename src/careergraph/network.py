@@ -5,11 +5,18 @@
 CONSTRUCT's answer from a store or remote endpoint (see
 :meth:`careergraph.stores.Store.pull`); both give the same projection. It builds:
 
-- a node per role (its IRI), with ``label`` and ``skills`` (the skills its work needs);
+- a node per role (its IRI), with ``label``, ``skills`` (the skills its work
+  needs) and ``weights`` (see below);
 - an edge per recorded transition, with ``transition`` (its IRI), ``skills``
   (what it adds and its skill gaps name, less what it keeps and what the source
-  role already needs), ``tools`` and ``evidence`` (every segment a claim for the
-  transition, its gaps, variants or projects cites);
+  role already needs), ``tools``, ``evidence`` (every segment a claim for the
+  transition, its gaps, variants or projects cites), and who stands behind it:
+  ``movers`` (the guests whose own move it is: ``cg:CareerMove`` claims),
+  ``backers`` (guests with a timed citation) and ``cited_by`` (every citing
+  guest), each a sorted tuple of names;
+- an edge per transition known only from guests' moves (``cg:ObservedTransition``
+  with no skills of its own, ``kind="observed"``, not inferred), whose skills
+  are what the target role needs that the source does not;
 - where no transition is recorded, ``inferred`` edges from what the data
   supports: a route variant that leads elsewhere (``kind="variant"``, with the
   variant's evidence), a role that claims about another role name (``kind="mentioned"``,
@@ -18,7 +25,11 @@ CONSTRUCT's answer from a store or remote endpoint (see
   and a role whose needed skills you would already have at least half of
   (:data:`OVERLAP_THRESHOLD`) from another's (``kind="overlap"``).
 
-The graph's ``labels`` attribute maps every skill and tool IRI to its label.
+``weights`` map each skill of a role or step to ``(guests, claims)``: how many
+distinct guests and claims that support the role or step name it
+(``cg:mentionsSkill``). The graph's ``labels`` attribute maps every skill and
+tool IRI to its label, and ``skills`` every skill of the vocabulary to
+``(guests, claims)`` naming it anywhere.
 :func:`careergraph.rolegraph.save_roles` keeps the projection in the cache,
 from which a route search reads back only the part it needs.
 """
@@ -333,11 +344,11 @@ def _skill_totals(sub: Graph) -> dict[str, tuple[int, int]]:
     """Every skill of the vocabulary with ``(guests, claims)`` naming it anywhere."""
     totals = {str(skill): (0, 0) for skill in sub.subjects(SKOS.inScheme, CG.Skills)}
     claims: defaultdict[str, set[Any]] = defaultdict(set)
-    for claim, skill in sub.subject_objects(CG.mentionsSkill):
-        claims[str(skill)].add(claim)
-    for skill, named in claims.items():
-        guests = {g for claim in named for g in sub.objects(claim, PROV.wasAttributedTo)}
-        totals[skill] = (len(guests), len(named))
+    for claim, mentioned in sub.subject_objects(CG.mentionsSkill):
+        claims[str(mentioned)].add(claim)
+    for iri, named in claims.items():
+        guests = {g for c in named for g in sub.objects(c, PROV.wasAttributedTo)}
+        totals[iri] = (len(guests), len(named))
     return totals
 
 

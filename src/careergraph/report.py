@@ -68,7 +68,7 @@ def _weighted(
     G: RouteGraph, skills: Collection[Any], weights: dict[Any, tuple[int, int]]
 ) -> list[dict[str, Any]]:
     """Skills as ``{"id", "label", "weight", "claims"}``, most named first (by guests, claims, then label)."""
-    refs = []
+    refs: list[dict[str, Any]] = []
     for skill in skills:
         guests, claims = weights.get(skill, (0, 0))
         refs.append({**_ref(G, skill), "weight": guests, "claims": claims})
@@ -419,7 +419,7 @@ def roles_listing(G: RouteGraph) -> list[dict[str, Any]]:
     >>> [(r["label"], r["skills"], r["moves_out"], r["moves_in"], r["guests_out"]) for r in roles_listing(G)]
     [('Analyst', 1, 1, 0, 1), ('Engineer', 0, 0, 1, 0)]
     """
-    listing = []
+    listing: list[dict[str, Any]] = []
     for node in G:
         out = [G.edges[node, v] for v in G.successors(node) if not G.edges[node, v].get("inferred")]
         into = [G.edges[u, node] for u in G.predecessors(node) if not G.edges[u, node].get("inferred")]
@@ -463,7 +463,7 @@ def skills_listing(
             if not data.get("inferred"):
                 for skill in data.get("skills", ()):
                     steps[skill] = steps.get(skill, 0) + 1
-    listing = [
+    listing: list[dict[str, Any]] = [
         {
             "id": iri,
             "label": label,
