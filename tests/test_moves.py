@@ -169,3 +169,17 @@ def test_roles_and_skills_commands_list_names_with_counts(tmp_path, monkeypatch)
     path = runner.invoke(main, ["path", "Analyst", "Lead", "--have", "Testng"])
     assert path.exit_code == 0
     assert "Warning: unknown skill 'Testng'; did you mean: Testing" in path.stderr
+
+
+def test_text_names_at_most_eight_movers() -> None:
+    G = nx.DiGraph()
+    G.add_node("a", label="A")
+    G.add_node("b", label="B")
+    movers = tuple(f"Guest {i:02d}" for i in range(11))
+    G.add_edge("a", "b", inferred=False, skills=frozenset(), tools=frozenset(), evidence=(), movers=movers)
+    text = routes_text(G, alternative_paths(G, "a", "b", k=1))
+    assert (
+        "   Made by: Guest 00, Guest 01, Guest 02, Guest 03, Guest 04, Guest 05, Guest 06, Guest 07, " in text
+    )
+    assert text.splitlines()[1] == "Why: made by 11 guests, no citation"
+    assert "Guest 08" not in text and ", and 3 more (-f json)\n" in text

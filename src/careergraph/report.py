@@ -279,7 +279,8 @@ def routes_text(
             )
             movers = hop.data.get("movers", ())
             if movers:
-                lines.append(f"   Made by: {', '.join(movers)}")
+                more = f", and {len(movers) - TOP_SKILLS} more (-f json)" if len(movers) > TOP_SKILLS else ""
+                lines.append(f"   Made by: {', '.join(movers[:TOP_SKILLS])}{more}")
             lines.append(_skills_text(G, hop, all_skills=all_skills))
             tools = [r["label"] for r in _refs(G, sorted(hop.data.get("tools", ())))]
             if tools:
