@@ -121,7 +121,9 @@ class Context:
 
             save_roles(db, project_roles(self.store.pull(PROJECTION_QUERY)))
 
-        return self._database("roles", build)
+        from .rolegraph import FORMAT
+
+        return self._database(f"roles-{FORMAT}", build)
 
     def roles_near(self, names: list[str], hops: int) -> RoleGraph:
         """The part of the role projection a search of at most ``hops`` steps around ``names`` can use."""
@@ -134,6 +136,18 @@ class Context:
         from .rolegraph import load_roles
 
         return load_roles(self._roles_database(), between=(source, target), hops=hops)
+
+    def all_roles(self) -> RoleGraph:
+        """The whole role projection."""
+        from .rolegraph import load_roles
+
+        return load_roles(self._roles_database())
+
+    def skill_totals(self) -> dict[str, tuple[int, int]]:
+        """Every skill with the guests and claims that name it anywhere."""
+        from .rolegraph import skill_totals
+
+        return skill_totals(self._roles_database())
 
     def role(self, name: str) -> str:
         """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
@@ -337,6 +351,17 @@ _TEXT_FORMAT = click.option(
 )
 
 
+_INFERRED = click.option(
+    "--inferred",
+    "include_inferred",
+    is_flag=True,
+    help="Also take steps inferred with no evidence at all (left out by default).",
+)
+_ALL_SKILLS = click.option(
+    "--all-skills", is_flag=True, help="List every skill in text, not only the 8 most named."
+)
+
+
 @main.command("path")
 @click.argument("source", metavar="FROM")
 @click.argument("target", metavar="TO")
@@ -356,6 +381,17 @@ _TEXT_FORMAT = click.option(
     show_default=True,
     help="The most steps a route may take.",
 )
+@_INFERRED
+@_ALL_SKILLS
+@click.option(
+    "--evidence",
+    "evidence_lines",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    metavar="N",
+    help="Show at most N lines of evidence per step in text.",
+)
 @_TEXT_FORMAT
 @pass_context
 @reports_errors
@@ -366,14 +402,17 @@ def path_command(
     have: tuple[str, ...],
     alternatives: int,
     max_hops: int,
+    include_inferred: bool,
+    all_skills: bool,
+    evidence_lines: int,
     fmt: str,
 ) -> None:
     """The cheapest route from role FROM to role TO: the skills each step adds and who says so.
 
     Roles are matched by label or alternative label, case-insensitively
-    ("MLE", "ml engineer", "data scientists"). The cost of a step is the
-    number of skills still to gain plus penalties for inferred steps and thin
-    evidence (see the README).
+    ("MLE", "ml engineer", "data scientists"). A step costs less the more
+    guests made the move themselves or back it with timed citations, and
+    more when it is inferred (see "How routes are costed" in the README).
     """
     from .errors import NoPathError, UsageError
     from .paths import alternative_paths, reachable_from, reaching
@@ -385,14 +424,20 @@ def path_command(
     held = context.skills(have)
     G = context.roles_between(u, v, max_hops)
     try:
-        routes = alternative_paths(G, u, v, k=alternatives, have=held, max_hops=max_hops)
+        routes = alternative_paths(
+            G, u, v, k=alternatives, have=held, max_hops=max_hops, include_inferred=include_inferred
+        )
     except NoPathError:
         G = context.roles_near([u, v], max_hops)  # to say where each end does lead
         label = G.nodes
-        forward = _some([label[n]["label"] for n in reachable_from(G, u, max_hops=max_hops)])
-        backward = _some([label[n]["label"] for n in reaching(G, v, max_hops=max_hops)])
+        ahead = reachable_from(G, u, max_hops=max_hops, include_inferred=include_inferred)
+        behind = reaching(G, v, max_hops=max_hops, include_inferred=include_inferred)
+        forward = _some([label[n]["label"] for n in ahead])
+        backward = _some([label[n]["label"] for n in behind])
+        left_out = "" if include_inferred else " (--inferred also takes steps inferred with no evidence)"
         raise NoPathError(
-            f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps. "
+            f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps"
+            f"{left_out}. "
             f"Reachable from {label[u]['label']}: {forward}. "
             f"Roles that lead to {label[v]['label']}: {backward}."
         ) from None
@@ -401,7 +446,7 @@ def path_command(
     elif fmt == "markdown":
         click.echo(routes_markdown(G, routes), nl=False)
     else:
-        click.echo(routes_text(G, routes), nl=False)
+        click.echo(routes_text(G, routes, all_skills=all_skills, evidence=evidence_lines), nl=False)
 
 
 def _some(names: list[str], *, limit: int = 12) -> str:
@@ -415,20 +460,92 @@ def _some(names: list[str], *, limit: int = 12) -> str:
 @main.command("next")
 @click.argument("role", metavar="ROLE")
 @_HAVE
-@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many roles.")
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many roles (moves made: all).")
+@_INFERRED
+@_ALL_SKILLS
 @_TEXT_FORMAT
 @pass_context
 @reports_errors
-def next_command(context: Context, role: str, have: tuple[str, ...], limit: int | None, fmt: str) -> None:
-    """The roles one step from ROLE, ranked by how many of their skills you already have."""
+def next_command(
+    context: Context,
+    role: str,
+    have: tuple[str, ...],
+    limit: int | None,
+    include_inferred: bool,
+    all_skills: bool,
+    fmt: str,
+) -> None:
+    """The roles one step from ROLE: moves guests made first, then by how many of their skills you have."""
     from .paths import next_roles
     from .report import next_json, next_markdown, next_text
 
     u = context.role(role)
     G = context.roles_near([u], 1)
-    ranked = next_roles(G, u, have=context.skills(have), limit=limit)
-    render = {"json": next_json, "markdown": next_markdown, "text": next_text}[fmt]
-    click.echo(render(G, u, ranked), nl=False)
+    ranked = next_roles(G, u, have=context.skills(have), limit=limit, include_inferred=include_inferred)
+    if fmt == "json":
+        click.echo(next_json(G, u, ranked), nl=False)
+    elif fmt == "markdown":
+        click.echo(next_markdown(G, u, ranked), nl=False)
+    else:
+        click.echo(next_text(G, u, ranked, all_skills=all_skills), nl=False)
+
+
+_LIST_FORMAT = click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+@main.command("roles")
+@_LIST_FORMAT
+@pass_context
+@reports_errors
+def roles_command(context: Context, fmt: str) -> None:
+    """List the roles, with the skills each needs, its moves out and in, and the guests who made them."""
+    import json
+
+    from .report import listing_text, roles_listing
+
+    rows = roles_listing(context.all_roles())
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    columns = [
+        ("skills", "skills"),
+        ("moves_out", "moves out"),
+        ("moves_in", "moves in"),
+        ("guests_out", "guests out"),
+        ("guests_in", "guests in"),
+    ]
+    click.echo(listing_text(rows, columns), nl=False)
+
+
+@main.command("skills")
+@click.option(
+    "--sort",
+    type=click.Choice(["guests", "name"]),
+    default="guests",
+    show_default=True,
+    help="Most named first, or by name.",
+)
+@_LIST_FORMAT
+@pass_context
+@reports_errors
+def skills_command(context: Context, sort: str, fmt: str) -> None:
+    """List the skills: how many guests and claims name them, roles need them, steps add them."""
+    import json
+
+    from .report import listing_text, skills_listing
+
+    index = context.index
+    labels = {iri: index.label(iri) for _key, iri in index.names("skill")}
+    rows = skills_listing(context.all_roles(), labels, context.skill_totals())
+    if sort == "name":
+        rows.sort(key=lambda r: r["label"].casefold())
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    columns = [("guests", "guests"), ("claims", "claims"), ("roles", "roles"), ("steps", "steps")]
+    click.echo(listing_text(rows, columns), nl=False)
 
 
 # --- viz ------------------------------------------------------------------------------
