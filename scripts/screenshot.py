@@ -67,7 +67,7 @@ def main(argv: list[str]) -> None:
         viz_page(ROOT / "docs" / "career-map.png", *data, "viz", "--map")
     elif argv[:1] == ["explorer"]:
         output = Path(argv[2]) if len(argv) > 2 else ROOT / "docs" / "explorer-route.png"
-        shoot(argv[1], output, ready="body")
+        shoot(argv[1], output, ready="body[data-drawn=true]" if "/route?" in argv[1] else "body")
     else:
         output = Path(argv[0]) if argv else ROOT / "docs" / "route.png"
         viz_page(output, "viz", "--path", "Data Scientist", "Machine Learning Engineer")

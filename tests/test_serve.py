@@ -147,7 +147,7 @@ def test_timeout_and_the_server_keeps_serving(server: str) -> None:
 
 
 def test_the_query_page_is_self_contained(server: str) -> None:
-    status, headers, body = request(f"{server}/")
+    status, headers, body = request(f"{server}/sparql", headers={"Accept": "text/html"})
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert '<form id="form">' in body
     assert "src=" not in body and "href=" not in body

@@ -200,13 +200,13 @@ def _node(graph: Graph, iri: URIRef) -> Node:
             summary.append("Guests: " + ", ".join(guests))
         url = _str(graph.value(iri, SCHEMA.video)) or _str(graph.value(iri, SCHEMA.url))
         details.append(section("Guests", ((g, None) for g in guests)))
-        details.append(section("Chapters", _chapters(graph, iri)))
+        details.append(section("Chapters", episode_chapters(graph, iri)))
     elif kind == "guest":
         episodes = sorted(
             (_label(graph, e), _str(graph.value(e, SCHEMA.video))) for e in graph.subjects(CG.guest, iri)
         )
         summary.append(f"{len(episodes)} episode{'s' if len(episodes) != 1 else ''}")
-        moves, claims = _claims_of(graph, iri)
+        moves, claims = guest_claims(graph, iri)
         details += [section("Episodes", episodes), section("Career moves", moves)]
         details.append(section("Cited for", claims))
     elif kind in ("skill", "tool", "role", "topic"):
@@ -226,7 +226,7 @@ def _node(graph: Graph, iri: URIRef) -> Node:
     return Node(str(iri), label, kind, "\n".join(summary), _web(url), details=details)
 
 
-def _chapters(graph: Graph, episode: URIRef) -> list[tuple[str, str | None]]:
+def episode_chapters(graph: Graph, episode: URIRef) -> list[tuple[str, str | None]]:
     """The episode's segments in time order: ``8:49–13:19 Chapter title`` with the deep link."""
     found = []
     for segment in graph.subjects(SCHEMA.partOfEpisode, episode):
@@ -241,7 +241,7 @@ def _chapters(graph: Graph, episode: URIRef) -> list[tuple[str, str | None]]:
 Lines = list[tuple[str, str | None]]
 
 
-def _claims_of(graph: Graph, guest: URIRef) -> tuple[Lines, Lines]:
+def guest_claims(graph: Graph, guest: URIRef) -> tuple[Lines, Lines]:
     """A guest's career moves and the other claims they are cited for, each at its minute."""
     moves, claims = set(), set()
     for claim in graph.subjects(PROV.wasAttributedTo, guest):
@@ -253,12 +253,12 @@ def _claims_of(graph: Graph, guest: URIRef) -> tuple[Lines, Lines]:
                 name = " → ".join(_label(graph, end) for end in ends if end is not None)
             sources = list(graph.objects(claim, PROV.wasDerivedFrom)) or [None]
             for source in sources:
-                where, url = _where(graph, source)
+                where, url = cited_at(graph, source)
                 (moves if is_move else claims).add((f"{name} · {where}" if where else name, url))
     return sorted(moves), sorted(claims)
 
 
-def _where(graph: Graph, source: Any) -> tuple[str, str | None]:
+def cited_at(graph: Graph, source: Any) -> tuple[str, str | None]:
     """``Episode title 8:49–13:19`` and the deep link, for a segment or an episode a claim comes from."""
     if source is None:
         return "", None
@@ -543,7 +543,7 @@ def _speakers(graph: Graph, role: URIRef) -> list[tuple[str, str | None]]:
     """Who is cited about ``role``, each with the first minute they are cited at."""
     found: dict[str, tuple[str, str | None]] = {}
     for claim in graph.subjects(CG.supports, role):
-        where = [_where(graph, s) for s in graph.objects(claim, PROV.wasDerivedFrom)] or [("", None)]
+        where = [cited_at(graph, s) for s in graph.objects(claim, PROV.wasDerivedFrom)] or [("", None)]
         for guest in graph.objects(claim, PROV.wasAttributedTo):
             name = _label(graph, guest)
             text, url = min(where)
