@@ -228,3 +228,26 @@ def test_static_files_and_the_sparql_endpoint(server: str) -> None:
     # a browser asking for /sparql gets the query page
     status, headers, body = fetch(server, "/sparql", "text/html,application/xhtml+xml,*/*;q=0.8")
     assert status == 200 and headers["content-type"].startswith("text/html")
+
+
+def test_named_queries_for_the_editor(server: str) -> None:
+    _, listed = as_json(server, "/queries")
+    names = {q["name"]: q for q in listed["queries"]}
+    assert {"roles", "role-skills", "transition-evidence"} <= names.keys()
+    evidence = names["transition-evidence"]
+    assert [(p["name"], p["example"]) for p in evidence["params"]] == [
+        ("from", "Data Scientist"),
+        ("to", "Machine Learning Engineer"),
+    ]
+    assert evidence["editor"].startswith("/sparql#query=")
+    status, headers, text = fetch(server, "/queries/role-skills?role=data+scientists", None)
+    assert status == 200 and headers["content-type"].startswith("application/sparql-query")
+    assert "VALUES (?role) { (<https://w3id.org/careergraph/id/role/data-scientist>) }" in text
+    status, _, text = fetch(server, "/queries/role-skils", None)
+    assert status == 404 and "did you mean: role-skills" in text
+    status, _, text = fetch(server, "/queries/role-skills", None)
+    assert status == 400 and "needs parameter 'role'" in text
+    status, _, text = fetch(server, "/queries/role-skills?role=Data+Sceintist", None)
+    assert status == 400 and "did you mean: Data Scientist" in text
+    _, _, html = fetch(server, "/queries")
+    assert 'href="/sparql#query=' in html

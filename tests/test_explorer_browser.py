@@ -133,3 +133,45 @@ def test_hostile_labels_stay_text(visit, path: str) -> None:
     text = page.page.text_content("body")
     assert "<img src=x onerror=alert(1)>" in text or "<b onmouseover" in text or "</script>" in text
     assert page.console_errors == [] and page.outside == []
+
+
+def editor(visit) -> Visit:
+    page = visit("/sparql")
+    page.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    return page
+
+
+def test_the_sparql_editor_runs_a_named_query_and_shows_its_table(visit) -> None:
+    page = editor(visit)
+    page.page.select_option("#example-name", "role-skills")
+    assert page.page.input_value("#example-params input[name=role]") == "Data Scientist"
+    page.page.click("#examples button")
+    page.page.wait_for_function(
+        "() => window.careergraphYasgui.getTab().getYasqe().getValue().includes('VALUES')"
+    )
+    page.page.click(".CodeMirror")
+    page.page.keyboard.press("Control+Enter")
+    page.page.wait_for_selector(".yasr table tbody tr", timeout=30_000)
+    rows = page.page.locator(".yasr table tbody tr")
+    assert rows.count() == 10
+    assert "Data cleaning" in page.page.text_content(".yasr table tbody")
+    assert page.console_errors == [] and page.outside == []
+
+
+def test_the_sparql_editor_asks_no_one_else_and_shares_by_fragment(visit) -> None:
+    page = editor(visit)
+    yasqe = "window.careergraphYasgui.getTab().getYasqe()"
+    page.page.click(".CodeMirror")
+    page.page.keyboard.press("Control+A")
+    page.page.keyboard.type("PREFIX dc: <http://purl.org/dc/terms/>\nPREFIX foaf")
+    page.page.wait_for_timeout(500)  # where a prefix look-up would go out
+    query = "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\nSELECT ?s WHERE { ?s a foaf:Nobody }"
+    page.page.evaluate(f"(text) => {yasqe}.setValue(text)", query)
+    link = page.page.evaluate(f"() => {yasqe}.config.createShareableLink({yasqe})")
+    assert link.startswith(page.server + "/sparql#") and "query=PREFIX" in link
+    shared = visit(link.removeprefix(page.server))
+    shared.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
+    assert shared.page.evaluate(f"() => {yasqe}.getValue()") == query
+    shared.page.wait_for_selector(".yasr_results", timeout=30_000)  # a shared link runs its query
+    assert page.outside == [] and shared.outside == []
+    assert page.console_errors == [] and shared.console_errors == []

@@ -509,6 +509,71 @@ class Explorer:
                 )
         return {"q": text, "results": shown, "total": len(results)}
 
+    # --- named queries, for the SPARQL page ------------------------------------------
+
+    def _example(self, kind: str, name: str) -> str:
+        """A value to show for a parameter: one that answers something on most data."""
+        preferred = {
+            "role": ["Machine Learning Engineer"] if name == "to" else ["Data Scientist"],
+            "skill": ["Python", "Software engineering"],
+            "tool": ["Docker", "Kubernetes"],
+            "guest": ["Ben Wilson"],
+            "integer": ["10"],
+        }
+        if kind in ("string", "integer", "iri"):
+            return preferred.get(kind, [""])[0]
+        for label in preferred.get(kind, []):
+            if self.state.index.lookup(kind, label):
+                return label
+        known = self.state.index.known(kind)
+        return known[0] if known else ""
+
+    def queries(self) -> dict[str, Any]:
+        """The named queries: name, what they answer, parameters with an example, and a link to run them."""
+        from .data import shipped_dir
+        from .sparql import list_queries
+
+        listed = []
+        for query in list_queries(shipped_dir("queries")):
+            examples = {p.name: self._example(p.kind, p.name) for p in query.params}
+            try:
+                text = self.bound_query(query.name, examples)
+            except CareergraphError:
+                text = query.text
+            listed.append(
+                {
+                    "name": query.name,
+                    "description": query.description,
+                    "params": [
+                        {
+                            "name": p.name,
+                            "kind": p.kind,
+                            "description": p.description,
+                            "example": examples[p.name],
+                        }
+                        for p in query.params
+                    ],
+                    "editor": "/sparql#" + urlencode({"query": text}),
+                }
+            )
+        return {"queries": listed}
+
+    def bound_query(self, name: str, values: dict[str, str]) -> str:
+        """The named query ``name`` with ``values`` bound as careergraph binds them (a VALUES block)."""
+        from .data import shipped_dir
+        from .sparql import bind_params, check_query, list_queries
+        from .stores import bind_in_text
+
+        found = {q.name: q for q in list_queries(shipped_dir("queries"))}
+        if name not in found:
+            import difflib
+
+            close = difflib.get_close_matches(name, list(found), n=3, cutoff=0.5)
+            raise NotFound("query", name, [(q, f"/queries/{q}") for q in close])
+        query = found[name]
+        bindings = bind_params(query, values, self.state.index)
+        return bind_in_text(query.text, check_query(query.text).form, bindings)
+
 
 def _score(key: str, name: str) -> int | None:
     """How well a normalised ``name`` matches the search ``key`` (lower is better), None for no match.
@@ -547,11 +612,15 @@ def _static_files() -> dict[str, tuple[Path, str]]:
 
     here = Path(__file__).parent / "templates" / "explorer"
     vis = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
+    yasgui = Path(__file__).parent / "static" / "yasgui"
     return {
         "explorer.css": (here / "explorer.css", "text/css"),
         "explorer.js": (here / "explorer.js", "text/javascript"),
         "vis-network.min.js": (vis / "vis-network.min.js", "text/javascript"),
         "vis-network.css": (vis / "vis-network.css", "text/css"),
+        "sparql-editor.js": (here / "sparql-editor.js", "text/javascript"),
+        "yasgui.min.js": (yasgui / "yasgui.min.js", "text/javascript"),
+        "yasgui.min.css": (yasgui / "yasgui.min.css", "text/css"),
     }
 
 
@@ -631,6 +700,20 @@ def explorer_routes(store: Any) -> list[Any]:
     def search_page(request: Request) -> dict[str, Any]:
         return explorer.search(request.query_params.get("q", ""))
 
+    def query_text(request: Request) -> Response:
+        try:
+            text = explorer.bound_query(request.path_params["name"], dict(request.query_params))
+        except NotFound as error:
+            names = ", ".join(label for label, _url in error.suggestions)
+            message = f"{error}" + (f"; did you mean: {names}?" if names else "")
+            return Response(message + "\n", status_code=404, media_type="text/plain", headers=headers)
+        except CareergraphError as error:
+            return Response(f"{error}\n", status_code=400, media_type="text/plain", headers=headers)
+        return Response(text, media_type="application/sparql-query", headers=headers)
+
+    async def query_route(request: Request) -> Response:
+        return await run_in_threadpool(query_text, request)
+
     async def asset(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in static:
@@ -647,5 +730,7 @@ def explorer_routes(store: Any) -> list[Any]:
         Route(
             "/episodes/{slug}", endpoint("episode.html", lambda r: explorer.episode(r.path_params["slug"]))
         ),
+        Route("/queries", endpoint("queries.html", lambda _r: explorer.queries())),
+        Route("/queries/{name}", query_route),
         Route("/static/{name}", asset),
     ]
