@@ -630,7 +630,7 @@ def load_command(context: Context) -> None:
 def serve_command(
     context: Context, host: str, port: int, allow_host: tuple[str, ...], timeout: float, max_rows: int
 ) -> None:
-    """Serve the data as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
+    """Serve the career explorer at / and a read-only SPARQL 1.1 endpoint at /sparql."""
     import uvicorn
 
     from .server import ServerSettings, create_app

@@ -276,7 +276,7 @@ class Explorer:
         graph, G = self.state.graph, self.state.roles
         node = URIRef(iri)
         mentions = self.state.mentions
-        skills = sorted(
+        skills: list[dict[str, Any]] = sorted(
             (
                 {"id": str(s), "label": self.label(s), "citations": mentions.get(str(s), 0)}
                 for s in G.nodes[iri]["skills"]

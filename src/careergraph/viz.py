@@ -169,7 +169,7 @@ def node_type(graph: Graph, iri: URIRef) -> str:
     return "other"
 
 
-def _label(graph: Graph, iri: URIRef) -> str:
+def _label(graph: Graph, iri: Any) -> str:
     for prop in (SKOS.prefLabel, SCHEMA.name, RDFS.label):
         value = graph.value(iri, prop)
         if value is not None:
@@ -206,9 +206,9 @@ def _node(graph: Graph, iri: URIRef) -> Node:
             (_label(graph, e), _str(graph.value(e, SCHEMA.video))) for e in graph.subjects(CG.guest, iri)
         )
         summary.append(f"{len(episodes)} episode{'s' if len(episodes) != 1 else ''}")
-        moves, claims = guest_claims(graph, iri)
+        moves, cited = guest_claims(graph, iri)
         details += [section("Episodes", episodes), section("Career moves", moves)]
-        details.append(section("Cited for", claims))
+        details.append(section("Cited for", cited))
     elif kind in ("skill", "tool", "role", "topic"):
         alternatives = sorted(str(a) for a in graph.objects(iri, SKOS.altLabel))
         if alternatives:
@@ -243,7 +243,8 @@ Lines = list[tuple[str, str | None]]
 
 def guest_claims(graph: Graph, guest: URIRef) -> tuple[Lines, Lines]:
     """A guest's career moves and the other claims they are cited for, each at its minute."""
-    moves, claims = set(), set()
+    moves: set[tuple[str, str | None]] = set()
+    claims: set[tuple[str, str | None]] = set()
     for claim in graph.subjects(PROV.wasAttributedTo, guest):
         is_move = (claim, RDF.type, CAREER_MOVE) in graph
         for target in graph.objects(claim, CG.supports):
@@ -251,7 +252,7 @@ def guest_claims(graph: Graph, guest: URIRef) -> tuple[Lines, Lines]:
             if (target, RDF.type, CG.Transition) in graph:
                 ends = (graph.value(target, CG.fromRole), graph.value(target, CG.toRole))
                 name = " → ".join(_label(graph, end) for end in ends if end is not None)
-            sources = list(graph.objects(claim, PROV.wasDerivedFrom)) or [None]
+            sources: list[Any] = list(graph.objects(claim, PROV.wasDerivedFrom)) or [None]
             for source in sources:
                 where, url = cited_at(graph, source)
                 (moves if is_move else claims).add((f"{name} · {where}" if where else name, url))
