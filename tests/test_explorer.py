@@ -40,7 +40,13 @@ def data(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]
         "<episode/hostile> cg:guest <guest/hostile> .\n",
         encoding="utf-8",
     )
-    return [shipped_dir("graph_data"), data_dir / "hostile.ttl", data_dir / "chapters.ttl", extra]
+    return [
+        shipped_dir("graph_data"),
+        data_dir / "hostile.ttl",
+        data_dir / "chapters.ttl",
+        data_dir / "moves.ttl",
+        extra,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +98,10 @@ def test_the_route_is_the_cli_route(server: str, data: list[Path]) -> None:
     )
     assert cli.exit_code == 0, cli.output
     expected = json.loads(cli.output)
+    if not any("movers" in hop for path in expected["paths"] for hop in path["hops"]):
+        for path in page["paths"]:  # the page adds who made each move where the path JSON does not say
+            for hop in path["hops"]:
+                hop.pop("movers")
     assert {k: page[k] for k in expected} == expected
     assert page["drawing"]["nodes"] and any(e["route"] for e in page["drawing"]["edges"])
 
@@ -102,6 +112,17 @@ def test_the_route_page_opens_the_video_at_the_minute(server: str) -> None:
     assert ">8:49</a>" in html
     assert 'href="/episodes/machine-learning-engineering-production-best-practices"' in html
     assert "Skills to gain (36)" in html
+    movers = html.index("Who made this move:")
+    assert html.index('<a href="/guests/benwilson">Ben Wilson</a>', movers) - movers < 80
+
+
+def test_a_guest_page_lists_their_career_moves(server: str) -> None:
+    _, guest = as_json(server, "/guests/benwilson")
+    (move,) = guest["moves"]
+    assert move["supports"][0]["label"] == "Data Scientist → Machine Learning Engineer"
+    assert move["supports"][0]["url"] == ROUTE
+    assert move["cited"][0]["url"] == BEN and move["cited"][0]["span"] == "8:49–13:19"
+    assert move["id"] not in {c["id"] for c in guest["claims"]}
 
 
 def test_have_and_k_change_the_route(server: str) -> None:

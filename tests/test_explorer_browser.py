@@ -19,6 +19,7 @@ PAGES = [
     "/guests/benwilson",
     "/episodes/machine-learning-engineering-production-best-practices",
     "/search?q=docker",
+    "/queries",
     "/roles/no-such-role",
     "/route?from=Data+Scientist",
 ]

@@ -214,3 +214,18 @@ def test_query_view_draws_untyped_nodes_with_the_labels_it_returns(runner: CliRu
     assert nodes["a"]["color"] == "#94a3b8"
     assert {"role", "other"} == {n["group"] for n in data["nodes"]}
     assert {e["label"] for e in data["edges"]} == {"knows", "near"}
+
+
+def test_focus_on_a_guest_shows_their_career_moves(runner: CliRunner, tmp_path: Path, data_dir: Path) -> None:
+    _, _, data = viz(
+        runner, tmp_path, "--focus", "Ben Wilson", data=[shipped_dir("graph_data"), data_dir / "moves.ttl"]
+    )
+    ben = "https://w3id.org/careergraph/id/guest/benwilson"
+    transition = "https://w3id.org/careergraph/id/transition/data-scientist--machine-learning-engineer"
+    assert {(e["from"], e["to"], e["label"]) for e in data["edges"] if e["from"] == ben} >= {
+        (ben, transition, "made the move")
+    }
+    node = next(n for n in data["nodes"] if n["id"] == ben)
+    (move,) = next(s["lines"] for s in node["details"] if s["title"] == "Career moves")
+    assert move["text"].startswith("Data Scientist → Machine Learning Engineer · Practical Machine Learning")
+    assert move["text"].endswith(" 8:49–13:19") and move["url"].endswith("&t=529")

@@ -204,8 +204,9 @@ class Explorer:
         """The routes ``careergraph path --format json`` gives, and what is drawn around them.
 
         Returns the CLI's document (``from``, ``to``, ``paths``) with ``have``
-        (skills understood, and names that are not skills) and ``drawing``
-        (the route's roles and their neighbours, for the picture).
+        (skills understood, and names that are not skills), ``drawing`` (the
+        route's roles and their neighbours, for the picture) and, on each step
+        that lacks them, ``movers``: the guests whose own career move it was.
         """
         from .paths import MAX_HOPS, alternative_paths
         from .report import routes_json
@@ -224,7 +225,27 @@ class Explorer:
             "unknown": unknown,
         }
         document["drawing"] = self._drawing([r.nodes for r in routes])
+        for path in document["paths"]:
+            for hop in path["hops"]:
+                if "movers" not in hop and hop.get("transition"):  # the path JSON may carry them already
+                    hop["movers"] = self._movers(hop["transition"])
         return document
+
+    def _movers(self, transition: str) -> list[dict[str, Any]]:
+        """The guests whose own career move (a ``cg:CareerMove`` claim) supports ``transition``."""
+        from rdflib import URIRef
+
+        from .viz import CAREER_MOVE
+        from .vocab import CG, PROV, RDF
+
+        graph = self.state.graph
+        guests = {
+            guest
+            for claim in graph.subjects(CG.supports, URIRef(transition))
+            if (claim, RDF.type, CAREER_MOVE) in graph
+            for guest in graph.objects(claim, PROV.wasAttributedTo)
+        }
+        return sorted((self.ref("guest", g) for g in guests), key=lambda g: g["label"].casefold())
 
     def _drawing(self, routes: list[list[Any]]) -> dict[str, Any]:
         """The routes' roles, the roles one move from them, and the moves between these.
