@@ -211,7 +211,7 @@ def test_query_view_draws_untyped_nodes_with_the_labels_it_returns(runner: CliRu
     nodes = {n["id"].rsplit("/", 1)[-1]: n for n in data["nodes"]}
     assert {nodes[k]["fullLabel"] for k in ("a", "b", "c")} == {"Alpha", "Beta", "C"}
     assert {nodes[k]["group"] for k in ("a", "b", "c")} == {"other"}
-    assert nodes["a"]["color"] == "#94a3b8"
+    assert nodes["a"]["color"] == "#94a3b8" and nodes["a"]["title"] == "Other: Alpha"
     assert {"role", "other"} == {n["group"] for n in data["nodes"]}
     assert {e["label"] for e in data["edges"]} == {"knows", "near"}
 

@@ -596,7 +596,9 @@ def query_view(graph: Graph, output: Any, *, types: Collection[str] | None = Non
                 if value is not None:
                     node.label = str(value)
                     break
-            node.summary = node.summary or f"{NODE_TYPES[node.type][2]}: {node.label}"
+            # The summary's first line names the node: with its type and the query's label.
+            rest = node.summary.split("\n")[1:] if node.summary else []
+            node.summary = "\n".join([f"{NODE_TYPES[node.type][2]}: {node.label}", *rest])
             view.nodes[key] = node
         return key
 
