@@ -199,3 +199,41 @@ def listening():
             process.stderr.close()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def big_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A made-up graph of 473 nodes: 12 roles in a chain of moves, each move cited by
+    more guests than the one before, and skills, tools, guests, episodes and segments."""
+    lines = [
+        "@prefix cg: <https://w3id.org/careergraph/ontology#> .",
+        "@prefix prov: <http://www.w3.org/ns/prov#> .",
+        "@prefix schema: <https://schema.org/> .",
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+        "@base <https://example.org/> .",
+    ]
+    for r in range(12):
+        skills = ", ".join(f"<skill/{r * 20 + k}>" for k in range(20))
+        lines.append(f'<role/{r}> a cg:Role ; skos:inScheme cg:Roles ; skos:prefLabel "Role {r}" ;')
+        lines.append(f"    cg:requiresSkill {skills} ; cg:usesTool <tool/{r}> .")
+        lines.append(f'<tool/{r}> skos:inScheme cg:Tools ; skos:prefLabel "Tool {r}" .')
+    for s in range(240):
+        lines.append(f'<skill/{s}> skos:inScheme cg:Skills ; skos:prefLabel "Skill {s}" .')
+    for r in range(11):
+        lines.append(f"<move/{r}> a cg:Transition ; cg:fromRole <role/{r}> ; cg:toRole <role/{r + 1}> ;")
+        lines.append(f"    cg:addsSkill <skill/{(r + 1) * 20}> .")
+        for g in range(r + 1):  # the move out of role r is told by r + 1 guests
+            guest, episode, segment = f"<guest/{r}-{g}>", f"<episode/{r}-{g}>", f"<segment/{r}-{g}>"
+            lines += [
+                f'{guest} a schema:Person ; schema:name "Guest {r}-{g}" .',
+                f'{episode} a schema:PodcastEpisode ; schema:name "Episode {r}-{g}" ; cg:guest {guest} ;',
+                f"    schema:video <https://video.example/{r}-{g}> .",
+                f"{segment} a schema:Clip ; schema:partOfEpisode {episode} ;",
+                f'    schema:startOffset {60 + g} ; schema:name "Chapter {r}-{g}" ;',
+                f"    schema:url <https://video.example/{r}-{g}&t={60 + g}> .",
+                f"<claim/{r}-{g}> a cg:Claim ; prov:wasAttributedTo {guest} ;",
+                f"    prov:wasDerivedFrom {segment} ; cg:supports <move/{r}> .",
+            ]
+    path = tmp_path_factory.mktemp("big") / "big.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -592,6 +592,21 @@ def _types(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     help="Show what an .rq file returns: a CONSTRUCT, or a SELECT with ?s ?p ?o.",
 )
 @click.option(
+    "--context",
+    "context_hops",
+    type=click.IntRange(min=0, max=6),
+    default=1,
+    show_default=True,
+    help="With --path: how many edges around the route's roles and transitions to show.",
+)
+@click.option(
+    "--map/--all",
+    "career_map",
+    default=None,
+    help="The career map (roles and the moves between them) or every node; "
+    "by default the map when the graph has more than 300 nodes.",
+)
+@click.option(
     "--types", callback=_types, help="Which kinds of node to show, e.g. role,skill,tool (default: all)."
 )
 @_HAVE
@@ -605,6 +620,8 @@ def viz_command(
     depth: int,
     route: tuple[str, str] | None,
     query_file: Path | None,
+    context_hops: int,
+    career_map: bool | None,
     types: tuple[str, ...] | None,
     have: tuple[str, ...],
     open_browser: bool,
@@ -613,11 +630,14 @@ def viz_command(
 
     Nodes are coloured and shaped by type, with a legend that filters them, a
     search box that centres a node, and deep links from episodes and segments
-    to the video at that minute.
+    to the video at that minute. A graph of more than 300 nodes is drawn as the
+    career map: roles and the moves between them, with skills, guests and
+    evidence in the sidebar.
     """
     from .errors import UsageError
     from .viz import (
         DEFAULT_TYPES,
+        default_view,
         focus_view,
         path_view,
         query_view,
@@ -625,9 +645,10 @@ def viz_command(
         whole_view,
         write_atomically,
     )
+    from .viz import career_map as career_map_view
 
-    if sum(x is not None for x in (focus, route, query_file)) > 1:
-        raise UsageError("choose one of --focus, --path and --query")
+    if sum(x is not None for x in (focus, route, query_file, career_map or None)) > 1:
+        raise UsageError("choose one of --focus, --path, --query and --map")
     shown = types or DEFAULT_TYPES
     if route:
         from .paths import MAX_HOPS, cheapest_path
@@ -637,7 +658,7 @@ def viz_command(
             raise UsageError(f"{route[0]!r} and {route[1]!r} are the same role; name two different roles")
         roles = context.roles_between(u, v, MAX_HOPS)
         best = cheapest_path(roles, u, v, have=context.skills(have))
-        view = path_view(context.graph, roles, best, types=shown)
+        view = path_view(context.graph, roles, best, types=shown, context=context_hops)
     elif focus:
         view = focus_view(context.graph, _any_node(context, focus), depth=depth, types=shown)
     elif query_file:
@@ -645,9 +666,13 @@ def viz_command(
 
         query = find_query(str(query_file), query_file.parent)
         answer = run_query(context.store, query, index=context.index, isolate=False)
-        view = query_view(context.graph, answer, types=shown)
-    else:
+        view = query_view(context.graph, answer, types=types)
+    elif career_map:
+        view = career_map_view(context.graph)
+    elif types or career_map is False:
         view = whole_view(context.graph, types=shown)
+    else:
+        view = default_view(context.graph)
     write_atomically(output, render_html(view))
     click.echo(f"wrote {output}: {len(view.nodes)} nodes, {len(view.edges)} edges")
     if open_browser:
@@ -722,7 +747,7 @@ def load_command(context: Context) -> None:
 def serve_command(
     context: Context, host: str, port: int, allow_host: tuple[str, ...], timeout: float, max_rows: int
 ) -> None:
-    """Serve the data as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
+    """Serve the career explorer at / and a read-only SPARQL 1.1 endpoint at /sparql."""
     import uvicorn
 
     from .server import ServerSettings, create_app

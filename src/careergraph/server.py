@@ -16,7 +16,9 @@ server keeps serving.
   that does not parse 400 with the parser's message, one past the time limit
   503; at most ``max_rows`` rows, and a cut answer says so in the
   ``X-Careergraph-Truncated`` header;
-- ``GET /`` is a page to type a query and see the answer (no CDN).
+- ``GET /sparql`` with no query, from a browser (``Accept: text/html``), is a
+  page to type a query and see the answer (no CDN);
+- every other page is the career explorer (:mod:`careergraph.explorer`).
 """
 
 from __future__ import annotations
@@ -114,6 +116,8 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
         return PlainTextResponse(message + "\n", status_code=status)
 
     async def sparql(request: Request) -> Response:
+        if _wants_page(request):
+            return await page(request)
         text, refusal = await _query_text(request)
         if refusal is not None:
             return refusal
@@ -169,10 +173,20 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     async def page(_request: Request) -> Response:
         return HTMLResponse(page_html)
 
+    from .explorer import explorer_routes
+
     return Starlette(
-        routes=[Route("/", page), Route("/sparql", sparql, methods=["GET", "POST"])],
+        routes=[*explorer_routes(store), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)],
     )
+
+
+def _wants_page(request: Any) -> bool:
+    """A browser opening ``/sparql`` with no query gets the query page; protocol requests are unchanged."""
+    if request.method != "GET" or "query" in request.query_params or "update" in request.query_params:
+        return False
+    offered = ["application/sparql-results+json", "text/html"]
+    return choose_type(request.headers.get("accept"), offered) == "text/html"
 
 
 def _serialise(output: Any, media_type: str) -> bytes:
