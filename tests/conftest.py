@@ -199,3 +199,18 @@ def listening():
             process.stderr.close()
 
     return run
+
+
+@pytest.fixture(scope="session")
+def capped_endpoint(listening):
+    """careergraph's own `serve` on the shipped data, cutting every answer at 100 rows."""
+    import sys
+
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "careergraph", "--data", str(shipped_dir("graph_data")), "serve",
+            "--port", str(port), "--max-rows", "100", "--timeout", "30",
+        ]  # fmt: skip
+
+    with listening(command) as port:
+        yield f"sparql:http://127.0.0.1:{port}/sparql"

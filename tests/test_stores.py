@@ -288,3 +288,68 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Mon
     again = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE"])
     assert again.exit_code == 0, again.output
     assert again.stdout == first.stdout
+
+
+# --- a capped endpoint: the whole answer, or an error ----------------------------------
+
+
+@pytest.mark.parametrize("name", ["roles", "transition-evidence", "guest"])
+def test_named_queries_on_a_capped_endpoint(name: str, capped_endpoint: str) -> None:
+    """The label index behind the parameters is pulled in pages of the server's 100 rows."""
+    other = run("query", name, *NAMED[name], "-f", "csv", store=capped_endpoint)
+    assert other.exit_code == 0, other.output
+    assert other.output == run("query", name, *NAMED[name], "-f", "csv").output
+
+
+def test_path_next_viz_and_validate_page_through_a_capped_endpoint(capped_endpoint: str, tmp_path) -> None:
+    for command in (
+        ["path", "DS", "MLE", "-f", "json", "-k", "3"],
+        ["next", "Software Engineer", "-f", "json"],
+        ["validate"],
+    ):
+        other = run(*command, store=capped_endpoint)
+        assert other.exit_code == 0, other.output
+        assert other.output == run(*command).output
+    memory = run("viz", "-o", str(tmp_path / "a.html"))
+    other = run("viz", "-o", str(tmp_path / "b.html"), store=capped_endpoint)
+    assert other.exit_code == 0, other.output
+    assert other.output.replace("b.html", "a.html") == memory.output
+    assert "1342" in run("validate", store=capped_endpoint).output
+
+
+def test_a_query_the_endpoint_cuts_is_an_error_not_an_answer(capped_endpoint: str) -> None:
+    everything = "SELECT ?s ?p ?o WHERE { ?s ?p ?o }"
+    result = CliRunner().invoke(main, ["--store", capped_endpoint, "query", "-"], input=everything)
+    assert result.exit_code == 1
+    assert "cut its answer at 100 rows" in result.output and "does not answer from part" in result.output
+    limited = CliRunner().invoke(
+        main, ["--store", capped_endpoint, "query", "-", "--limit", "7", "-f", "csv"], input=everything
+    )
+    assert limited.exit_code == 0, limited.output
+    assert len(limited.output.splitlines()) == 8
+
+
+def test_a_pull_that_comes_up_short_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from careergraph.stores import LABELS_QUERY, IncompletePullError, SparqlStore
+
+    store = SparqlStore("http://127.0.0.1:9/sparql", [])
+    answers = {"COUNT": (["n"], [(("l", "3", None, "http://www.w3.org/2001/XMLSchema#integer"),)], False)}
+    row = (("u", "urn:a"), ("u", "urn:p"), ("l", "x", None, None))
+
+    def select(text: str):
+        if "COUNT(*)" in text:
+            return answers["COUNT"]
+        return ["s", "p", "o"], ([row, row] if "OFFSET 0" in text else []), False
+
+    monkeypatch.setattr(store, "_select", select)
+    with pytest.raises(IncompletePullError, match="read 1 of the 3 triples"):
+        store.pull(LABELS_QUERY)
+
+
+def test_a_graph_in_the_store_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from careergraph.stores import SparqlStore
+
+    store = SparqlStore("http://127.0.0.1:9/sparql#graph=urn:g", [])
+    assert (store.url, store.graph) == ("http://127.0.0.1:9/sparql", "urn:g")
+    bad = run("query", "roles", store="sparql:http://127.0.0.1:9/sparql#graf=urn:g")
+    assert bad.exit_code == 2 and "#graph=IRI" in bad.output
