@@ -539,6 +539,12 @@ class SparqlStore(Store):
         variables, rows, cut = self._select(push_limit(text, limit))
         if cut and (limit is None or len(rows) <= limit):
             raise self._cut_error(len(rows))
+        # Engines differ on DISTINCT and ORDER BY over expressions: careergraph settles both.
+        from .portable import is_distinct, sort_rows
+
+        if is_distinct(query.text):
+            rows = list(dict.fromkeys(rows))
+        rows = sort_rows(variables, rows, query.text)
         truncated = limit is not None and len(rows) > limit
         return QueryOutput("SELECT", variables=variables, plain_rows=rows[:limit], truncated=truncated)
 
