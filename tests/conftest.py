@@ -317,3 +317,18 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def protocol_server(listening):
+    """`careergraph serve` on the shipped data with its defaults, and CORS for one origin."""
+    import sys
+
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "careergraph", "--data", str(shipped_dir("graph_data")), "serve",
+            "--port", str(port), "--cors", "https://app.example",
+        ]  # fmt: skip
+
+    with listening(command) as port:
+        yield f"http://127.0.0.1:{port}/sparql"
