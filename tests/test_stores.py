@@ -343,3 +343,25 @@ def test_a_graph_in_the_store_url(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (store.url, store.graph) == ("http://127.0.0.1:9/sparql", "urn:g")
     bad = run("query", "roles", store="sparql:http://127.0.0.1:9/sparql#graf=urn:g")
     assert bad.exit_code == 2 and "#graph=IRI" in bad.output
+
+
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        (
+            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+            "Error: GRAPH needs named graphs: the memory store holds the data as one default graph",
+        ),
+        (
+            "SELECT (LANG(?o) AS ?l) (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY (LANG(?o))",
+            "Error: the query cannot be evaluated: Cannot eval thing",
+        ),
+    ],
+)
+def test_a_query_rdflib_cannot_evaluate_is_one_line(query: str, message: str) -> None:
+    result = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "query", "-"], input=query)
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and len(result.output.splitlines()) == 1
+    named = "SELECT ?l (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY (LANG(?o) AS ?l) ORDER BY ?l"
+    fixed = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "query", "-"], input=named)
+    assert fixed.exit_code == 0 and "(3 rows)" in fixed.output

@@ -186,9 +186,26 @@ class MemoryStore(Store):
         return self.graph.query(text).graph  # type: ignore[return-value]
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        from .errors import QuerySyntaxError
         from .sparql import execute_rdflib
 
-        return execute_rdflib(self.graph, query, bindings, limit)
+        try:
+            return execute_rdflib(self.graph, query, bindings, limit)
+        except CareergraphError:
+            raise
+        except Exception as error:  # rdflib raises plain Exceptions while it evaluates
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if "requiring a dataset" in message:
+                raise QuerySyntaxError(
+                    "GRAPH needs named graphs: the memory store holds the data as one default graph "
+                    "(query it without GRAPH)"
+                ) from None
+            if message.startswith("Cannot eval thing") and re.search(r"(?i)\bGROUP\s+BY\b", query.text):
+                message += (
+                    "; a grouped query may select only its GROUP BY variables and aggregates: "
+                    "name the group with GROUP BY (expression AS ?name)"
+                )
+            raise QuerySyntaxError(f"the query cannot be evaluated: {message}") from None
 
     def _digest(self) -> str:
         from .cache import file_digests
