@@ -8,9 +8,10 @@
 
 Every backend answers :meth:`Store.execute` with the same
 :class:`~careergraph.sparql.QueryOutput` (rdflib terms), so the named queries
-give the same rows on each, and :meth:`Store.construct` with an rdflib graph,
-from which the label index and the role projection are built with one query
-each. Heavy libraries are imported by the backend that needs them, when it is
+give the same rows on each, and :meth:`Store.pull` with an rdflib graph, from
+which the label index and the role projection are built: one query each on the
+memory and Oxigraph stores, pages checked against a count on an endpoint
+(:meth:`SparqlStore.pull`), never a query per node. Heavy libraries are imported by the backend that needs them, when it is
 opened, as rdflib's plugin registry does.
 """
 
