@@ -99,10 +99,16 @@ def test_the_whole_archive_on_virtuoso(virtuoso, shared_dir: Path, tmp_path_fact
         ["validate"],
         ["path", "Data Analyst", "Machine Learning Engineer", "-f", "json"],
         ["query", "guests-for-skill", "-p", "skill=Testing", "-f", "csv"],
+        ["next", "Data Analyst", "-f", "json"],
     ):
         other = run([], *command, store=store)
         assert other.exit_code == 0, other.output
         assert other.output == run(files, *command).output
+    shown = ["--types", "role,transition,skill,tool,guest,episode"]
+    memory = run(files, "viz", "-o", str(tmp_path_factory.mktemp("viz") / "a.html"), *shown)
+    other = run([], "viz", "-o", str(tmp_path_factory.mktemp("viz") / "a.html"), *shown, store=store)
+    assert other.exit_code == 0, other.output
+    assert other.output.split(":", 1)[1] == memory.output.split(":", 1)[1]  # the same nodes and edges
     route = json.loads(
         run([], "path", "Data Analyst", "Machine Learning Engineer", "-f", "json", store=store).stdout
     )
