@@ -365,3 +365,42 @@ def test_a_query_rdflib_cannot_evaluate_is_one_line(query: str, message: str) ->
     named = "SELECT ?l (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY (LANG(?o) AS ?l) ORDER BY ?l"
     fixed = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "query", "-"], input=named)
     assert fixed.exit_code == 0 and "(3 rows)" in fixed.output
+
+
+def test_a_refused_sort_falls_back_to_the_engines_order_and_is_still_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As Virtuoso refuses to sort past MaxSortedTopRows: the pages are read unsorted, then counted."""
+    from careergraph.stores import LABELS_QUERY, SparqlStore, StoreError
+
+    store = SparqlStore("http://127.0.0.1:9/sparql", [])
+    store.page_rows = 2
+    triples = [(("u", f"urn:s{i}"), ("u", "urn:p"), ("l", str(i), None, None)) for i in range(5)]
+    asked: list[str] = []
+
+    def select(text: str):
+        asked.append(text)
+        if "COUNT(*)" in text:
+            return ["n"], [(("l", "5", None, "http://www.w3.org/2001/XMLSchema#integer"),)], False
+        if "ORDER BY" in text and "OFFSET 0" not in text:
+            raise StoreError("SR353: Sorted TOP clause specifies more then 2 rows to sort")
+        offset = int(text.rsplit("OFFSET", 1)[1])
+        return ["s", "p", "o"], triples[offset : offset + 2], False
+
+    monkeypatch.setattr(store, "_select", select)
+    graph = store.pull(LABELS_QUERY)
+    assert len(graph) == 5
+    assert sum("ORDER BY" not in t and "COUNT" not in t for t in asked) == 3  # three unsorted pages
+
+
+def test_limit_is_sent_to_the_endpoint(capped_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from careergraph.sparql import check_query
+    from careergraph.stores import SparqlStore
+
+    store = SparqlStore(capped_endpoint.removeprefix("sparql:"), [])
+    sent: list[str] = []
+    post = store._post
+    monkeypatch.setattr(store, "_post", lambda text, accept: sent.append(text) or post(text, accept))
+    output = store.execute(check_query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"), {}, 7)
+    assert sent[-1].endswith("ORDER BY ?s LIMIT 8")
+    assert (len(output.plain_rows), output.truncated) == (7, True)
