@@ -404,3 +404,10 @@ def test_limit_is_sent_to_the_endpoint(capped_endpoint: str, monkeypatch: pytest
     output = store.execute(check_query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"), {}, 7)
     assert sent[-1].endswith("ORDER BY ?s LIMIT 8")
     assert (len(output.plain_rows), output.truncated) == (7, True)
+
+
+def test_next_is_the_same_on_every_store(store: str) -> None:
+    memory = run("next", "Software Engineer", "-f", "json")
+    other = run("next", "Software Engineer", "-f", "json", store=store)
+    assert other.exit_code == 0, other.output
+    assert other.output == memory.output and json.loads(memory.output)
