@@ -9,9 +9,12 @@ server keeps serving.
 
 - ``GET /sparql?query=…``, ``POST /sparql`` with a form field ``query`` or an
   ``application/sparql-query`` body;
-- answers in SPARQL JSON, XML, CSV or TSV (SELECT, ASK) and Turtle or
-  N-Triples (CONSTRUCT, DESCRIBE), chosen from the ``Accept`` header with its
-  q-values (406 when nothing offered is acceptable);
+- answers in SPARQL JSON, XML, CSV or TSV (SELECT, ASK; ``text/plain`` is CSV,
+  as Oxigraph has it) and Turtle, N-Triples, RDF/XML or JSON-LD (CONSTRUCT,
+  DESCRIBE), chosen from the ``Accept`` header with its q-values (406 when
+  nothing offered is acceptable); one ``query`` parameter; ``default-graph-uri``
+  and ``named-graph-uri`` are a 400 (one default graph is served); ``GET``
+  without a query gets the service description; ``--cors ORIGIN`` opt-in;
 - updates are 403, ``SERVICE``/``LOAD``/``FROM`` 403 with the reason, a query
   that does not parse 400 with the parser's message, one past the time limit
   503; at most ``max_rows`` rows, and a cut answer says so in the

@@ -11,8 +11,9 @@ Every backend answers :meth:`Store.execute` with the same
 give the same rows on each, and :meth:`Store.pull` with an rdflib graph, from
 which the label index and the role projection are built: one query each on the
 memory and Oxigraph stores, pages checked against a count on an endpoint
-(:meth:`SparqlStore.pull`), never a query per node. Heavy libraries are imported by the backend that needs them, when it is
-opened, as rdflib's plugin registry does.
+(:meth:`SparqlStore.pull`), never a query per node. Heavy libraries are
+imported by the backend that needs them, when it is opened, as rdflib's plugin
+registry does.
 """
 
 from __future__ import annotations
