@@ -742,10 +742,21 @@ def load_command(context: Context) -> None:
 @click.option(
     "--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True, help="Cut answers here."
 )
+@click.option(
+    "--cors",
+    metavar="ORIGIN",
+    help="Let pages from this origin (https://host:port) read answers (CORS); off by default.",
+)
 @pass_context
 @reports_errors
 def serve_command(
-    context: Context, host: str, port: int, allow_host: tuple[str, ...], timeout: float, max_rows: int
+    context: Context,
+    host: str,
+    port: int,
+    allow_host: tuple[str, ...],
+    timeout: float,
+    max_rows: int,
+    cors: str | None,
 ) -> None:
     """Serve the career explorer at / and a read-only SPARQL 1.1 endpoint at /sparql."""
     import uvicorn
@@ -753,7 +764,7 @@ def serve_command(
     from .server import ServerSettings, create_app
 
     store = context.store
-    settings = ServerSettings(timeout=timeout, max_rows=max_rows)
+    settings = ServerSettings(timeout=timeout, max_rows=max_rows, cors=cors)
     settings.allowed_hosts += list(allow_host)
     if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
         settings.allowed_hosts.append(host)
