@@ -16,7 +16,7 @@ from common import machine, median_time, report
 
 from careergraph.cli import canonical_turtle
 from careergraph.data import load_graph, shipped_dir
-from careergraph.podwiki import import_podwiki
+from careergraph.ingest import import_podwiki
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 
 from careergraph.cli import main
 from careergraph.data import load_graph, shipped_dir
-from careergraph.podwiki import import_podwiki
+from careergraph.ingest import import_podwiki
 from careergraph.validate import validate_graph
 from careergraph.vocab import CG, ID, PROV, RDF, SCHEMA, SKOS
 

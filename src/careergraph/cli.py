@@ -648,7 +648,7 @@ def import_podwiki_command(context: Context, folder: Path, output: Path | None, 
     """
     from .data import generated_dir, load_graph, shipped_dir, write_atomically
     from .errors import DataFileError
-    from .podwiki import count_files, import_podwiki
+    from .ingest import count_files, import_podwiki
 
     vocabulary = load_graph(context.data or [shipped_dir("graph_data")])
     output = output or generated_dir() / "podwiki.ttl"
