@@ -25,6 +25,7 @@ that end before they start) are collected as :class:`Problem` s naming
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,11 +56,11 @@ from ..wikimarkup import (
     FrontMatterError,
     blocks,
     chapters,
-    citations,
     person_links,
     read_front_matter,
     wiki_links,
 )
+from .citations import Cited, read_citations
 from .matcher import LabelMatcher, resolve_role
 from .result import ImportResult, Problem
 from .titles import role_page_name, split_transition_title
@@ -67,6 +68,7 @@ from .titles import role_page_name, split_transition_title
 __all__ = ["count_files", "import_podwiki"]
 
 FOLDERS = ("_wiki", "_people", "_podcast_summaries")
+_PUNCTUATION = re.compile(r"[^\w\s-]")
 #: How a page's subject takes the skills its paragraphs name: a transition adds them, a role needs them.
 _SKILLS_OF = {"transition": CG.addsSkill, "role": CG.requiresSkill}
 _PROFILE_LINKS = {
@@ -86,6 +88,8 @@ class _Page:
     body: str
     body_line: int
     subjects: list[URIRef] = field(default_factory=list)
+    #: transition -> its target role, on transition pages
+    targets: dict[URIRef, URIRef] = field(default_factory=dict)
     kind: str = "page"  # "transition", "role", "concept" or "page"
 
     def meta_line(self, value: str) -> int:
@@ -109,6 +113,10 @@ class _Importer:
         self.page_by_title: dict[str, str] = {}
         self.counts: dict[str, int] = defaultdict(int)
         self._matcher = LabelMatcher(vocabulary)
+        self.skipped: list[dict[str, Any]] = []
+        self.ranges_found: set[tuple[str, int, int | None]] = set()
+        self.ranges_held: set[tuple[str, int, int | None]] = set()
+        self.positions: dict[tuple[str, str], int] = defaultdict(int)
 
     # --- helpers ----------------------------------------------------------------
 
@@ -356,6 +364,7 @@ class _Importer:
                     self.add(transition, RDFS.label, Literal(label, lang="en"))
                 self.add(transition, PROV.wasDerivedFrom, ID[f"page/{page.slug}"])
                 found.append(transition)
+                page.targets[transition] = target
                 self.counts["transitions"] += 1
         return found
 
@@ -403,8 +412,9 @@ class _Importer:
             for subject in self.pages[target].subjects:
                 kind = self.index.kinds.get(str(subject), "")
                 {"skill": skills, "tool": tools, "role": roles}.get(kind, set()).add(subject)
+        about = self.about(page, block)
         skill_property = _SKILLS_OF.get(page.kind)
-        for subject in page.subjects if skill_property is not None else ():
+        for subject in about if skill_property is not None else ():
             for skill in skills:
                 self.add(subject, skill_property, skill)
             for tool in tools:
@@ -417,7 +427,15 @@ class _Importer:
                     block.line_at(person.offset),
                     f"unknown person {person.target!r}: no _people/{person.target}.md",
                 )
-        for citation in citations(block.text):
+        cited, skipped = read_citations(block.text)
+        for skip in skipped:
+            line = block.line_at(skip.offset)
+            if skip.reason == "impossible time":
+                message = f"impossible time {skip.stamp} (not M:SS or H:MM:SS); skipped"
+            else:
+                message = f"time {skip.stamp} not attributed: {skip.reason}"
+            self.skip_citation(page.path, line, skip.stamp, message)
+        for citation in cited:
             self.claim(
                 page,
                 node,
@@ -425,41 +443,72 @@ class _Importer:
                 citation,
                 block.line_at(citation.offset),
                 [p.target for p in people],
-                skills,
-                tools,
-                roles,
+                (skills, tools, roles),
+                about or [node],
             )
+
+    def about(self, page: _Page, block: Any) -> list[URIRef]:
+        """What a paragraph of ``page`` is about: the target its section or paragraph names, else all.
+
+        On a page with several target roles, a section heading that names one
+        of them (by a label) narrows to the transitions into it; else a
+        paragraph that names exactly one; else every subject of the page.
+        """
+        targets = page.targets
+        if len(set(targets.values())) < 2:
+            return list(page.subjects)
+        for text in (block.section, block.text):
+            named = {role for role in set(targets.values()) if self._names_role(text, role)}
+            if len(named) == 1:
+                return [t for t, role in targets.items() if role in named]
+        return list(page.subjects)
+
+    def _names_role(self, text: str, role: URIRef) -> bool:
+        words = " " + normalise(_PUNCTUATION.sub(" ", text)) + " "
+        names = {normalise(self.index.label(role))} | {
+            key for key, iris in self.index.keys.get("role", {}).items() if str(role) in iris and len(key) > 3
+        }
+        return any(f" {name} " in words for name in names)
+
+    def skip_citation(self, path: Path, line: int, stamp: str, message: str) -> None:
+        self.warn(path, line, message)
+        self.skipped.append({"file": str(path), "line": line, "time": stamp, "reason": message})
 
     def claim(
         self,
         page: _Page,
         node: URIRef,
         block: Any,
-        citation: Any,
+        citation: Cited,
         line: int,
         people: list[str],
-        skills: set[URIRef],
-        tools: set[URIRef],
-        roles: set[URIRef],
+        mentioned: tuple[set[URIRef], set[URIRef], set[URIRef]],
+        supported: list[URIRef],
     ) -> None:
+        ranges = {(citation.episode, s, e) for s, e in citation.spans}
+        self.ranges_found |= ranges
         episode = self.episodes.get(citation.episode)
         if episode is None:
-            self.warn(
-                page.path,
-                line,
-                f"unknown episode {citation.episode!r}: no _podcast_summaries/{citation.episode}.md",
-            )
+            message = f"unknown episode {citation.episode!r}: no _podcast_summaries/{citation.episode}.md"
+            self.warn(page.path, line, message)
+            for _ep, start, end in sorted(ranges, key=_range_key):
+                self.skipped.append(
+                    {"file": str(page.path), "line": line, "time": _written(start, end), "reason": message}
+                )
             return
         sources: list[URIRef] = []
+        spans = []
         for start, end in citation.spans:
             if end is not None and end <= start:
-                self.warn(
+                self.skip_citation(
                     page.path,
                     line,
+                    _written(start, end),
                     f"time range {clock(start)}-{clock(end)} ends before it starts; skipped",
                 )
                 continue
             sources.append(self.segment(citation.episode, start, end))
+            spans.append((start, end))
         if citation.spans and not sources:
             return
         if not sources:
@@ -467,19 +516,20 @@ class _Importer:
         speakers = [p for p in people if p in episode["guests"] and p in self.guests]
         speakers = speakers or [g for g in episode["guests"] if g in self.guests]
         if not speakers:
-            self.warn(
-                page.path,
-                line,
-                f"no known guest to attribute the citation of {citation.episode!r} to; skipped",
-            )
+            message = f"no known guest to attribute the citation of {citation.episode!r} to; skipped"
+            self.warn(page.path, line, message)
+            for start, end in spans:
+                self.skipped.append(
+                    {"file": str(page.path), "line": line, "time": _written(start, end), "reason": message}
+                )
             return
-        supported = page.subjects or [node]
-        spans = "-".join(_span_key(s, e) for s, e in citation.spans if e is None or e > s)
-        claim = ID[f"claim/{page.slug}/{citation.episode}{'-' + spans if spans else ''}"]
-        if (claim, RDF.type, CG.Claim) not in self.graph:
-            self.counts["claims"] += 1
-        self.add(claim, RDF.type, CG.Claim)
         section = block.section or "Introduction"
+        section_slug = slugify(block.section) or "introduction"
+        position = self.positions[(page.slug, section_slug)] = self.positions[(page.slug, section_slug)] + 1
+        claim = ID[f"claim/{page.slug}/{section_slug}/{position}"]
+        self.counts["claims"] += 1
+        self.ranges_held |= {(citation.episode, s, e) for s, e in spans}
+        self.add(claim, RDF.type, CG.Claim)
         self.add(claim, RDFS.label, Literal(f"{page.title} · {section}", lang="en"))
         self.add(claim, CG.section, Literal(section))
         self.add(claim, PROV.hadPrimarySource, node)
@@ -489,6 +539,7 @@ class _Importer:
             self.add(claim, PROV.wasDerivedFrom, source)
         for subject in supported:
             self.add(claim, CG.supports, subject)
+        skills, tools, roles = mentioned
         for prop, things in ((CG.mentionsSkill, skills), (CG.mentionsTool, tools), (CG.mentionsRole, roles)):
             for thing in things:
                 self.add(claim, prop, thing)
@@ -528,16 +579,24 @@ class _Importer:
             key: self.counts[key]
             for key in ("pages", "guests", "episodes", "segments", "transitions", "claims")
         }
+        counts["cited ranges"] = len(self.ranges_found)
+        counts["cited ranges held"] = len(self.ranges_found & self.ranges_held)
+        counts["times not attributed"] = sum(1 for s in self.skipped if "not attributed" in s["reason"])
         counts["triples"] = len(self.graph)
-        return ImportResult(self.graph, counts, sorted(set(self.problems)))
+        details = {"skipped citations": sorted(self.skipped, key=lambda s: (s["file"], s["line"], s["time"]))}
+        return ImportResult(self.graph, counts, sorted(set(self.problems)), details)
 
 
 def _last(node: URIRef) -> str:
     return str(node).rsplit("/", 1)[-1]
 
 
-def _span_key(start: int, end: int | None) -> str:
-    return f"{start}" if end is None else f"{start}_{end}"
+def _written(start: int, end: int | None) -> str:
+    return clock(start) if end is None else f"{clock(start)}-{clock(end)}"
+
+
+def _range_key(item: tuple[str, int, int | None]) -> tuple[str, int, int]:
+    return (item[0], item[1], -1 if item[2] is None else item[2])
 
 
 def import_podwiki(
