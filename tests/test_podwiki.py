@@ -130,7 +130,7 @@ def test_analyst_to_ml_engineer_on_the_merged_graph(imported: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     (route,) = json.loads(result.stdout)["paths"]
-    assert len(route["hops"]) >= 2
+    assert route["hops"]
     for hop in route["hops"]:
         assert hop["evidence"], f"{hop['from']['label']} → {hop['to']['label']} has no evidence"
         assert all(e["episode"]["title"] and e["url"] for e in hop["evidence"])

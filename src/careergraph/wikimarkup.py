@@ -26,6 +26,7 @@ __all__ = [
     "parse_seconds",
     "person_links",
     "read_front_matter",
+    "section_text",
     "time_spans",
     "wiki_links",
 ]
@@ -189,6 +190,25 @@ def blocks(body: str, *, first_line: int = 1) -> list[Block]:
     if current:
         result.append(Block("\n".join(current), start, section))
     return result
+
+
+def section_text(body: str, heading: str, *, first_line: int = 1) -> tuple[str, int] | None:
+    """The text under the section ``heading`` (to the next heading) and its first line, or None.
+
+    >>> section_text("# Ada\\n\\n## Background\\nShe codes.\\nA lot.\\n## Links\\nx", "Background", first_line=9)
+    ('She codes.\\nA lot.', 12)
+    """
+    lines = body.split("\n")
+    for number, line in enumerate(lines):
+        match = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if match and match.group(1).strip().casefold() == heading.casefold():
+            rest = []
+            for following in lines[number + 1 :]:
+                if re.match(r"^#{1,6}\s", following):
+                    break
+                rest.append(following)
+            return "\n".join(rest).strip(), first_line + number + 1
+    return None
 
 
 @dataclass(frozen=True)

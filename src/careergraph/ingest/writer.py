@@ -58,12 +58,14 @@ from ..wikimarkup import (
     chapters,
     person_links,
     read_front_matter,
+    section_text,
     wiki_links,
 )
 from .citations import Cited, read_citations
 from .matcher import LabelMatcher, resolve_role
+from .moves_writer import transition_iri, write_moves
 from .result import ImportResult, Problem
-from .titles import role_page_name, split_transition_title
+from .titles import looks_like_role, role_page_name, split_transition_title, valid_url
 
 __all__ = ["count_files", "import_podwiki"]
 
@@ -117,8 +119,38 @@ class _Importer:
         self.ranges_found: set[tuple[str, int, int | None]] = set()
         self.ranges_held: set[tuple[str, int, int | None]] = set()
         self.positions: dict[tuple[str, str], int] = defaultdict(int)
+        self.created_roles: set[URIRef] = set()
+        #: guest slug -> (person page, first line, Background text, page URL)
+        self.bios: dict[str, tuple[Path, int, str, URIRef | None, str]] = {}
+        self.guest_names: dict[str, str] = {}
+        self.unattributed_moves: list[dict[str, Any]] = []
+        #: move claim -> the kinds of source it was read from (chapters, episode titles, bios)
+        self.move_sources: dict[URIRef, set[str]] = {}
 
     # --- helpers ----------------------------------------------------------------
+
+    def url(self, path: Path, meta: dict[str, Any], key: str, value: str | None = None) -> URIRef | None:
+        """The front-matter value ``key`` (or ``value`` made from it) as an IRI, or None and a warning."""
+        text = value if value is not None else meta.get(key)
+        if not isinstance(text, str) or not text.strip():
+            return None
+        if not valid_url(text.strip()):
+            self.warn(path, self.front_line(path, key), f"{key}: {text!r} is not a valid URL; dropped")
+            return None
+        return URIRef(text.strip())
+
+    def front_line(self, path: Path, key: str) -> int:
+        """The line of the front matter where ``key`` is set (2 if not found)."""
+        try:
+            lines = path.read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            return 2
+        for number, line in enumerate(lines[1:], start=2):
+            if line.strip() == "---":
+                break
+            if line.startswith(f"{key}:"):
+                return number
+        return 2
 
     def warn(self, path: Path, line: int, message: str) -> None:
         self.problems.append(Problem(str(path), line, message))
@@ -167,7 +199,7 @@ class _Importer:
         read = self.read(path)
         if read is None:
             return
-        meta, _body, _line = read
+        meta, body, body_line = read
         slug = path.stem
         name = meta.get("title")
         if not isinstance(name, str) or not name.strip():
@@ -175,11 +207,16 @@ class _Importer:
             return
         guest = iri("guest", slug)
         self.guests.add(slug)
+        self.guest_names[slug] = name.strip()
         self.add(guest, RDF.type, SCHEMA.Person)
         self.add(guest, SCHEMA.name, Literal(name.strip()))
         self.add(guest, CG.slug, Literal(slug))
-        if isinstance(meta.get("source_url"), str):
-            self.add(guest, SCHEMA.url, URIRef(meta["source_url"]))
+        page_url = self.url(path, meta, "source_url")
+        if page_url is not None:
+            self.add(guest, SCHEMA.url, page_url)
+        background = section_text(body, "Background", first_line=body_line)
+        if background is not None:
+            self.bios[slug] = (path, background[1], background[0], page_url, name.strip())
         for key, pattern in _PROFILE_LINKS.items():
             value = meta.get(key)
             if isinstance(value, str) and value.strip():
@@ -189,7 +226,9 @@ class _Importer:
                     else pattern.format(value.strip())
                 )
                 if link.startswith(("http://", "https://")):
-                    self.add(guest, SCHEMA.sameAs, URIRef(link))
+                    checked = self.url(path, meta, key, link)
+                    if checked is not None:
+                        self.add(guest, SCHEMA.sameAs, checked)
         self.counts["guests"] += 1
 
     # --- episodes ---------------------------------------------------------------
@@ -208,7 +247,16 @@ class _Importer:
             return
         episode = iri("episode", slug)
         video = meta.get("youtube_url") if isinstance(meta.get("youtube_url"), str) else None
-        self.episodes[slug] = {"iri": episode, "video": video, "guests": []}
+        video_iri = self.url(path, meta, "youtube_url") if video else None
+        video = str(video_iri) if video_iri is not None else None
+        self.episodes[slug] = {
+            "iri": episode,
+            "video": video,
+            "guests": [],
+            "title": title.strip(),
+            "path": path,
+            "chapters": [],
+        }
         self.add(episode, RDF.type, SCHEMA.PodcastEpisode)
         self.add(episode, SCHEMA.name, Literal(title.strip()))
         self.add(episode, CG.slug, Literal(slug))
@@ -226,10 +274,11 @@ class _Importer:
                 self.add(season, SCHEMA.seasonNumber, Literal(value))
             else:
                 self.add(episode, prop, Literal(value))
-        if isinstance(meta.get("source_url"), str):
-            self.add(episode, SCHEMA.url, URIRef(meta["source_url"]))
-        if video:
-            self.add(episode, SCHEMA.video, URIRef(video))
+        source_url = self.url(path, meta, "source_url")
+        if source_url is not None:
+            self.add(episode, SCHEMA.url, source_url)
+        if video_iri is not None:
+            self.add(episode, SCHEMA.video, video_iri)
         for topic in self.items(path, meta, "topics"):
             self.add(episode, SCHEMA.keywords, Literal(str(topic)))
         for guest_slug in self.items(path, meta, "guests"):
@@ -246,6 +295,7 @@ class _Importer:
                 continue
             segment = self.segment(slug, chapter.start, end)
             self.add(segment, SCHEMA.name, Literal(chapter.title))
+            self.episodes[slug]["chapters"].append((segment, chapter))
 
     def segment(self, slug: str, start: int, end: int | None) -> URIRef:
         episode = self.episodes[slug]
@@ -293,19 +343,26 @@ class _Importer:
     def classify(self, page: _Page) -> None:
         tags = self.items(page.path, page.meta, "tags", quiet=True)
         name = role_page_name(page.title)
+        if name is None and set(tags) <= {"guide"} and looks_like_role(page.title):
+            name = page.title
         if "transition" in tags:
             page.kind = "transition"
         elif name is not None:
             page.kind = "role"
             role = URIRef(self.index.lookup("role", name) or role_iri(name))
             if str(role) not in self.index.labels:
-                self.index.add("role", role, [name])
-                self.add(role, SKOS.prefLabel, Literal(name, lang="en"))
+                self.new_role(role, name)
             self._declare_role(role)
             page.subjects = [role]
         elif not tags:
             page.kind = "concept"
             page.subjects = [self.concept(page.title)]
+
+    def new_role(self, role: URIRef, name: str) -> None:
+        """Add a role the vocabulary does not know, named ``name``."""
+        self.index.add("role", role, [name])
+        self.add(role, SKOS.prefLabel, Literal(name, lang="en"))
+        self.created_roles.add(role)
 
     def _declare_role(self, role: URIRef) -> None:
         for rdf_type in (CG.Role, SCHEMA.Occupation, SKOS.Concept):
@@ -341,21 +398,23 @@ class _Importer:
         found = []
         for target_name in targets:
             target = self.resolve_role(target_name)
-            if target is None:
-                self.warn(page.path, 2, f"target role {target_name!r} of {page.title!r} is not a known role")
-                continue
+            if target is None:  # like a source: a target with no page of its own becomes a role
+                target = role_iri(target_name)
+                self.new_role(target, target_name)
+                self.warn(
+                    page.path, 2, f"target role {target_name!r} of {page.title!r} is not a known role; added"
+                )
             for source_name in sources:
                 source = self.resolve_role(source_name)
                 if source is None:  # a source with no page of its own becomes a role
                     source = role_iri(source_name)
-                    self.index.add("role", source, [source_name])
-                    self.add(source, SKOS.prefLabel, Literal(source_name, lang="en"))
+                    self.new_role(source, source_name)
                 if source == target:
                     self.warn(page.path, 2, f"{page.title!r} names the same role at both ends")
                     continue
                 self._declare_role(source)
                 self._declare_role(target)
-                transition = ID[f"transition/{_last(source)}--{_last(target)}"]
+                transition = transition_iri(source, target)
                 self.add(transition, RDF.type, CG.Transition)
                 self.add(transition, CG.fromRole, source)
                 self.add(transition, CG.toRole, target)
@@ -575,15 +634,24 @@ class _Importer:
         for path in wiki:
             if path.stem not in self.pages:
                 step(path)
+        write_moves(self)
         counts = {
             key: self.counts[key]
             for key in ("pages", "guests", "episodes", "segments", "transitions", "claims")
         }
+        for key in ("moves", "moves from chapters", "moves from episode titles", "moves from bios"):
+            counts[key] = self.counts[key]
+        counts["observed transitions"] = self.counts["observed transitions"]
+        counts["roles created"] = len(self.created_roles)
         counts["cited ranges"] = len(self.ranges_found)
         counts["cited ranges held"] = len(self.ranges_found & self.ranges_held)
         counts["times not attributed"] = sum(1 for s in self.skipped if "not attributed" in s["reason"])
         counts["triples"] = len(self.graph)
-        details = {"skipped citations": sorted(self.skipped, key=lambda s: (s["file"], s["line"], s["time"]))}
+        details = {
+            "skipped citations": sorted(self.skipped, key=lambda s: (s["file"], s["line"], s["time"])),
+            "moves not attributed": sorted(self.unattributed_moves, key=lambda m: (m["file"], m["line"])),
+            "roles created": sorted(self.index.label(role) for role in self.created_roles),
+        }
         return ImportResult(self.graph, counts, sorted(set(self.problems)), details)
 
 
