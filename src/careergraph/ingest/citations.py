@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Cited", "Skipped", "read_citations"]
+__all__ = ["Cited", "Skipped", "read_citations", "seconds"]
 
 #: Anything that looks like a clock time: digits joined by colons.
 _STAMP = re.compile(r"(?<![\w:.])\d{1,2}(?::\d{2})+(?![\w:])")
@@ -56,9 +56,11 @@ class Skipped:
 def seconds(stamp: str) -> int | None:
     """``M:SS``, ``MM:SS`` or ``H:MM:SS`` as seconds; None for an impossible time.
 
-    >>> seconds("8:49"), seconds("1:02:27"), seconds("99:99"), seconds("1:02:03:04"), seconds("1:75:00")
-    (529, 3747, None, None, None)
+    >>> seconds("8:49"), seconds("1:02:27"), seconds("99:99"), seconds("1:02:03:04"), seconds("1:75:00"), seconds("5:3")
+    (529, 3747, None, None, None, None)
     """
+    if not re.fullmatch(r"\d{1,2}(?::\d\d)+", stamp):
+        return None
     parts = [int(p) for p in stamp.split(":")]
     if len(parts) not in (2, 3) or parts[-1] >= 60 or (len(parts) == 3 and parts[1] >= 60):
         return None

@@ -26,6 +26,7 @@ that end before they start) are collected as :class:`Problem` s naming
 from __future__ import annotations
 
 import re
+import stat
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ from ..wikimarkup import (
     section_text,
     wiki_links,
 )
-from .citations import Cited, read_citations
+from .citations import Cited, read_citations, seconds
 from .matcher import LabelMatcher, resolve_role
 from .moves_writer import transition_iri, write_moves
 from .result import ImportResult, Problem
@@ -70,6 +71,9 @@ from .titles import looks_like_role, role_page_name, split_transition_title, val
 __all__ = ["count_files", "import_podwiki"]
 
 FOLDERS = ("_wiki", "_people", "_podcast_summaries")
+#: A wiki page is tens of kilobytes; a file far beyond that is not one, and is skipped.
+MAX_FILE_BYTES = 2_000_000
+_CHAPTER_LIKE = re.compile(r"^\s*[-*]\s+(\d{1,2}(?::\d{1,2})+)\s+[-–—]\s+\[")
 _PUNCTUATION = re.compile(r"[^\w\s-]")
 #: How a page's subject takes the skills its paragraphs name: a transition adds them, a role needs them.
 _SKILLS_OF = {"transition": CG.addsSkill, "role": CG.requiresSkill}
@@ -188,10 +192,24 @@ class _Importer:
         return []
 
     def _files(self, folder: str) -> list[Path]:
+        """The folder's Markdown files; anything else named ``*.md`` (a FIFO, a device) is skipped."""
         directory = self.root / folder
         if not directory.is_dir():
             return []
-        return sorted(p for p in directory.glob("*.md") if p.name.lower() != "readme.md")
+        found = []
+        for path in sorted(_markdown(directory)):
+            try:
+                mode = path.stat().st_mode
+            except OSError as error:
+                self.warn(path, 1, f"cannot read the file: {error.strerror or error}; skipped")
+                continue
+            if not stat.S_ISREG(mode):
+                self.warn(path, 1, "not a regular file; skipped")
+            elif path.stat().st_size > MAX_FILE_BYTES:
+                self.warn(path, 1, f"file is over {MAX_FILE_BYTES // 1_000_000} MB; skipped")
+            else:
+                found.append(path)
+        return found
 
     # --- people -----------------------------------------------------------------
 
@@ -285,6 +303,10 @@ class _Importer:
             self.episodes[slug]["guests"].append(guest_slug)
             self.add(episode, CG.guest, iri("guest", guest_slug))
         self.counts["episodes"] += 1
+        for number, line in enumerate(body.split("\n"), start=body_line):
+            bad = _CHAPTER_LIKE.match(line)
+            if bad and seconds(bad.group(1)) is None:
+                self.warn(path, number, f"impossible chapter time {bad.group(1)} (not M:SS or H:MM:SS); skipped")
         found = chapters(body, first_line=body_line)
         for number, chapter in enumerate(found):
             end = found[number + 1].start if number + 1 < len(found) else None
@@ -685,12 +707,10 @@ def import_podwiki(
     return _Importer(Path(root), vocabulary).run(progress)
 
 
+def _markdown(directory: Path) -> list[Path]:
+    return [p for p in directory.glob("*.md") if p.name.lower() != "readme.md"]
+
+
 def count_files(root: Path) -> int:
     """How many Markdown files an import of ``root`` reads (for a progress bar)."""
-    return sum(
-        1
-        for folder in FOLDERS
-        if (Path(root) / folder).is_dir()
-        for p in (Path(root) / folder).glob("*.md")
-        if p.name.lower() != "readme.md"
-    )
+    return sum(len(_markdown(Path(root) / f)) for f in FOLDERS if (Path(root) / f).is_dir())
