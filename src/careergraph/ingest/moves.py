@@ -16,7 +16,9 @@ A chapter or episode title is read when it tells a career story:
   arrow chain ``X → Y → Z`` (each consecutive pair that names roles), or a
   segment that is just ``X to Y``;
 - never a title that gives advice (``advice``, ``tips``, ``how to``,
-  ``lessons``, ``should``) rather than a story.
+  ``lessons``, ``should``, ``transition path``: the path for anyone) rather
+  than a story, nor one whose first part is about schooling (``Early
+  Education: From Economics to Statistics``).
 
 Each side may list alternatives (``Analyst/Data Scientist``, ``Data Science and
 ML``); each alternative that names a role counts.
@@ -32,7 +34,7 @@ _CAREER_WORDS = re.compile(
     r"(?i)\b(career|background|journey|bio|story|origins?|pivot|path|trajectory|transition\w*|"
     r"shift\w*|switch\w*|progression|overview|introduction|narrative|arc|snapshot)\b"
 )
-_ADVICE = re.compile(r"(?i)\b(advice|tips|how to|lessons|should|paths|pathway|guide)\b")
+_ADVICE = re.compile(r"(?i)\b(advice|tips|how to|lessons|should|paths|pathway|guide|transition path)\b")
 #: A title whose first segment is about schooling tells what someone studied, not a job they held.
 _SCHOOLING = re.compile(r"(?i)\b(education|studies|study|school|university|degree|undergrad\w*)\b")
 _FROM_TO = re.compile(r"(?i)\bfrom\s+(.+?)\s+(?:in)?to\s+(.+)$")
@@ -110,6 +112,8 @@ def title_chain(title: str) -> list[str] | None:
     True
     >>> title_chain("Early Education: From Economics to Statistics") is None
     True
+    >>> title_chain("Transition Path: Data Analyst → Data Engineer (backend focus)") is None
+    True
     """
     if _ADVICE.search(title):
         return None
@@ -156,8 +160,9 @@ def bio_moves(text: str) -> list[tuple[str, str]]:
     """The (from, to) phrases a guest's Background section gives for their own moves.
 
     Forms: ``X turned Y``; ``began/started … career as X, transitioning into Y``;
-    a first sentence ``… is a Y`` with a later ``Previously / Before that, … was
-    a X`` (X → Y).
+    a first sentence ``… is a Y`` with one later ``Previously / Before that, … was
+    a X`` that names one role (X → Y; with several earlier roles, which came
+    right before Y is unknown, so none is read).
 
     >>> bio_moves("Gus is a former real estate agent turned Senior AI Engineer. He builds search.")
     [('is a former real estate agent', 'Senior AI Engineer')]
@@ -165,6 +170,8 @@ def bio_moves(text: str) -> list[tuple[str, str]]:
     [('Software Engineer in 2015', 'Data Science in 2017')]
     >>> bio_moves("Ana is Machine Learning Engineer at X. Previously, Ana was a product manager at Y.")
     [('product manager at Y', 'Machine Learning Engineer')]
+    >>> bio_moves("Bo is a founder. Previously, Bo worked as a researcher at X and as a consultant at Y.")
+    []
     """
     moves: list[tuple[str, str]] = []
     for match in _TURNED.finditer(text):
@@ -172,8 +179,8 @@ def bio_moves(text: str) -> list[tuple[str, str]]:
     for match in _CAREER_AS.finditer(text):
         moves.append((match.group(1).strip(), match.group(2).strip()))
     current = _CURRENT.match(text.strip())
-    if current:
-        for match in _PREVIOUS.finditer(text):
-            for earlier in re.split(r"\s+and\s+(?:the\s+|an?\s+)?", match.group(1)):
-                moves.append((earlier.strip(), current.group(1).strip()))
+    previous = list(_PREVIOUS.finditer(text))
+    # Only one earlier role: with several, which came right before the current one is unknown.
+    if current and len(previous) == 1 and not re.search(r"\s(?:and|as well as)\s|,", previous[0].group(1)):
+        moves.append((previous[0].group(1).strip(), current.group(1).strip()))
     return list(dict.fromkeys(moves))

@@ -46,8 +46,12 @@ def resolve_side(importer: _Importer, phrase: str) -> list[URIRef]:
 
 
 def chain_pairs(importer: _Importer, phrases: list[str]) -> list[tuple[URIRef, URIRef]]:
-    """Consecutive (from, to) role pairs of a chain; steps that name no role are passed over."""
-    steps = [roles for roles in (resolve_side(importer, p) for p in phrases) if roles]
+    """Consecutive (from, to) role pairs of a chain; a step that names no role breaks the chain there.
+
+    ``physics → healthcare → machine learning`` gives no move: the step between
+    is not a role, and passing over it would claim a move the guest did not make.
+    """
+    steps = [resolve_side(importer, p) for p in phrases]
     pairs = []
     for before, after in zip(steps, steps[1:], strict=False):
         pairs += [(a, b) for a in before for b in after if a != b]
