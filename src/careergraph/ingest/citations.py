@@ -10,7 +10,12 @@ time outside a link to an episode:
    counts as a sentence), by characters between them;
 3. otherwise, to the nearest podcast link **before** it in the same paragraph,
    or when there is none before it, the nearest one after it;
-4. otherwise (no podcast link in the paragraph, or two links to different
+4. a paragraph with no podcast link at all continues the episode of the
+   nearest paragraph before it in the same section that cites one, when that
+   paragraph cites exactly one episode and this one names no guest of another
+   episode (the wiki's ``At 50:15-51:24, she …`` after the paragraph that
+   links her episode); the caller decides this and passes ``carried``;
+5. otherwise (no podcast link to tie it to, or two links to different
    episodes equally near) it is not attributed: the caller warns with
    ``file:line`` and nothing is guessed.
 
@@ -109,7 +114,7 @@ def _sentences(text: str) -> list[int]:
     return [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
 
 
-def read_citations(text: str) -> tuple[list[Cited], list[Skipped]]:
+def read_citations(text: str, *, carried: str | None = None) -> tuple[list[Cited], list[Skipped]]:
     """The podcast links of a paragraph with the spans each cites, and the times left unattributed.
 
     >>> cited, skipped = read_citations(
@@ -119,6 +124,8 @@ def read_citations(text: str) -> tuple[list[Cited], list[Skipped]]:
     [('ep-a', ((156, 328), (3459, 3484))), ('ep-b', ((3600, None), (2501, None), (2661, None)))]
     >>> read_citations("At 6:33 she talks about it.")[1]
     [Skipped(offset=3, stamp='6:33', reason='no podcast link in its paragraph')]
+    >>> read_citations("At 6:33-7:00 she talks about it.", carried="ep-a")[0]
+    [Cited(episode='ep-a', text='', offset=3, spans=((393, 420),))]
     """
     links = [
         (m.start(), m.end(), m.group(1).strip(), (m.group(2) or m.group(1)).strip(), m)
@@ -136,6 +143,9 @@ def read_citations(text: str) -> tuple[list[Cited], list[Skipped]]:
     masked = _OTHER_LINK.sub(lambda m: m.group(0) if "|" not in m.group(0) else " " * len(m.group(0)), masked)
     outside, bad = _spans_in(masked)
     skipped += bad
+    if not links and carried is not None and outside:
+        spans_carried = tuple(dict.fromkeys((start, end) for _o, start, end, _w in outside))
+        return [Cited(carried, "", outside[0][0], spans_carried)], sorted(skipped, key=lambda s: s.offset)
     starts = _sentences(masked)
     for offset, start, end, written in outside:
         owner = _owner(links, starts, offset, offset + len(written))

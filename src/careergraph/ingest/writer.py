@@ -94,6 +94,8 @@ class _Page:
     body: str
     body_line: int
     subjects: list[URIRef] = field(default_factory=list)
+    #: the guests of every episode the page links, whose names may appear in its prose
+    cited_guests: set[str] = field(default_factory=set)
     #: transition -> its target role, on transition pages
     targets: dict[URIRef, URIRef] = field(default_factory=dict)
     kind: str = "page"  # "transition", "role", "concept" or "page"
@@ -469,15 +471,24 @@ class _Importer:
                 self.add(node, CG.relatedPage, ID[f"page/{target}"])
                 self._relate_roles(page, target)
         self.counts["pages"] += 1
+        for match in re.finditer(r"\[\[podcast:([^\]|]+)", page.body):
+            page.cited_guests.update(self.episodes.get(match.group(1).strip(), {}).get("guests", []))
+        # The episode a section is discussing, for paragraphs that go on about it without a link.
+        section, episode = "", None
         for block in blocks(page.body, first_line=page.body_line):
-            self.block(page, node, block)
+            if block.section != section:
+                section, episode = block.section, None
+            cited = self.block(page, node, block, episode)
+            if cited:
+                episode = next(iter(cited)) if len(cited) == 1 else None
 
     def _relate_roles(self, page: _Page, target_slug: str) -> None:
         other = self.pages[target_slug]
         if page.kind == "role" and other.kind == "role" and page.subjects and other.subjects:
             self.add(page.subjects[0], SKOS.related, other.subjects[0])
 
-    def block(self, page: _Page, node: URIRef, block: Any) -> None:
+    def block(self, page: _Page, node: URIRef, block: Any, carried: str | None = None) -> set[str]:
+        """Import one paragraph; return the episodes its podcast links cite."""
         skills, tools, roles = self._matcher.find(block.text)
         for link in wiki_links(block.text):
             target = self.find_page(link.target)
@@ -508,7 +519,10 @@ class _Importer:
                     block.line_at(person.offset),
                     f"unknown person {person.target!r}: no _people/{person.target}.md",
                 )
-        cited, skipped = read_citations(block.text)
+        episode = self.episodes.get(carried or "")
+        if episode is not None and self._names_someone_else(page, block.text, people, episode["guests"]):
+            carried = None  # the paragraph names someone else: do not guess that it goes on about the episode
+        cited, skipped = read_citations(block.text, carried=carried)
         for skip in skipped:
             line = block.line_at(skip.offset)
             if skip.reason == "impossible time":
@@ -527,6 +541,19 @@ class _Importer:
                 (skills, tools, roles),
                 about or [node],
             )
+        return {c.episode for c in cited if c.text or c.episode != carried}
+
+    def _names_someone_else(self, page: _Page, text: str, people: list[Any], guests: list[str]) -> bool:
+        """Whether ``text`` names a guest (a person link, or the name of a guest the page cites) not in ``guests``."""
+        if any(p.target not in guests for p in people):
+            return True
+        words = set(re.findall(r"[A-Z][\w-]+", text))
+        own = {part for g in guests for part in self.guest_names.get(g, "").split()}
+        for other in page.cited_guests - set(guests):
+            parts = [p for p in self.guest_names.get(other, "").split() if len(p) >= 3]
+            if any(part in words and part not in own for part in parts):
+                return True
+        return False
 
     def about(self, page: _Page, block: Any) -> list[URIRef]:
         """What a paragraph of ``page`` is about: the target its section or paragraph names, else all.
