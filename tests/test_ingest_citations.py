@@ -232,3 +232,44 @@ Boris has his own episode, [[podcast:ep-two|Episode Two]].
         f"{path}:11: time 3:00 not attributed: no podcast link in its paragraph",
         f"{path}:15: time 4:00 not attributed: no podcast link in its paragraph",
     ]
+
+
+def test_summary_and_report_say_what_was_held_and_skipped(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from careergraph.cli import main
+
+    root = _wiki(tmp_path, {"feature-stores.md": CONCEPT})
+    output, report = tmp_path / "out.ttl", tmp_path / "report.json"
+    result = CliRunner().invoke(
+        main, ["import", "podwiki", str(root), "-o", str(output), "--report", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "cited ranges: 11 found, 11 held (100.0%), 1 time not attributed; career moves: 0 "
+        "(0 from chapters, 0 from episode titles, 0 from bios); roles created: 0"
+    ) in result.stdout
+    document = json.loads(report.read_text())
+    assert document["counts"]["cited ranges held"] == 11 and document["cited ranges held share"] == 1.0
+    page = str(root / "_wiki" / "feature-stores.md")
+    assert document["skipped citations"] == [
+        {
+            "file": page,
+            "line": 17,
+            "time": "16:00-17:00",
+            "reason": "time 16:00-17:00 not attributed: no podcast link in its paragraph",
+        },
+        {
+            "file": page,
+            "line": 19,
+            "time": "1:02:03:04",
+            "reason": "impossible time 1:02:03:04 (not M:SS or H:MM:SS); skipped",
+        },
+        {
+            "file": page,
+            "line": 19,
+            "time": "99:99",
+            "reason": "impossible time 99:99 (not M:SS or H:MM:SS); skipped",
+        },
+    ]
+    assert len(document["warnings"]) == 3

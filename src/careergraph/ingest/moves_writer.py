@@ -10,6 +10,7 @@ was read from.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -66,7 +67,8 @@ def _speaker(importer: _Importer, episode: dict[str, Any], title: str) -> str | 
     named = []
     for guest in guests:
         name = importer.guest_names.get(guest, guest)
-        if any(part.casefold() in title.casefold().split() for part in name.split()[:1]) or name in title:
+        first = name.split()[0] if name.split() else guest
+        if re.search(rf"(?i)\b{re.escape(first)}\b", title):
             named.append(guest)
     return named[0] if len(named) == 1 else None
 
