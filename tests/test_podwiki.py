@@ -131,8 +131,11 @@ def test_analyst_to_ml_engineer_on_the_merged_graph(imported: Path) -> None:
     assert result.exit_code == 0, result.output
     (route,) = json.loads(result.stdout)["paths"]
     assert route["hops"]
+    # Every recorded transition the import writes carries its evidence; how inferred steps are
+    # chosen and costed is the route search's business (network.py, paths.py).
     for hop in route["hops"]:
-        assert hop["evidence"], f"{hop['from']['label']} → {hop['to']['label']} has no evidence"
+        if not hop["inferred"]:
+            assert hop["evidence"], f"{hop['from']['label']} → {hop['to']['label']} has no evidence"
         assert all(e["episode"]["title"] and e["url"] for e in hop["evidence"])
 
 
