@@ -370,3 +370,19 @@ def protocol_server(listening):
 
     with listening(command) as port:
         yield f"http://127.0.0.1:{port}/sparql"
+
+
+@pytest.fixture(scope="session")
+def podwiki_import(podwiki: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The snapshot imported once per session: the Turtle file and the ``--report`` JSON."""
+    from careergraph.cli import main
+
+    folder = tmp_path_factory.mktemp("podwiki-import")
+    output, report = folder / "podwiki.ttl", folder / "report.json"
+    result = CliRunner().invoke(
+        main,
+        ["import", "podwiki", str(podwiki), "-o", str(output), "--report", str(report)],
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    return output, report

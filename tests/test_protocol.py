@@ -143,8 +143,9 @@ def test_rdflib_sparqlstore_every_form(protocol_server: str, data: Graph, return
 def test_text_plain_as_oxigraph_answers(protocol_server: str) -> None:
     status, headers, body = get(protocol_server, "text/plain", query=ROLES)
     assert status == 200 and body.splitlines()[0] == "role,label"  # CSV
+    roles = len(body.splitlines()) - 1
     status, headers, body = get(protocol_server, "text/plain", query=CONSTRUCT)
-    assert status == 200 and len(Graph().parse(data=body, format="nt")) == 14
+    assert status == 200 and len(Graph().parse(data=body, format="nt")) == roles > 14
 
 
 def test_one_query_parameter(protocol_server: str) -> None:

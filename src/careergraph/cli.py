@@ -790,9 +790,17 @@ def import_group() -> None:
     "query, path and viz load with the shipped data).",
 )
 @click.option("--strict", is_flag=True, help="Fail, writing nothing, if anything had to be skipped.")
+@click.option(
+    "--report",
+    "report_file",
+    type=PathType(dir_okay=False),
+    help="Also write the summary as JSON, with every skipped citation and why.",
+)
 @pass_context
 @reports_errors
-def import_podwiki_command(context: Context, folder: Path, output: Path | None, strict: bool) -> None:
+def import_podwiki_command(
+    context: Context, folder: Path, output: Path | None, strict: bool, report_file: Path | None
+) -> None:
     """Import a DataTalks.Club podcast wiki folder (_wiki/, _people/, _podcast_summaries/).
 
     Names resolve against the curated vocabulary in graph_data/, so the result
@@ -801,7 +809,7 @@ def import_podwiki_command(context: Context, folder: Path, output: Path | None, 
     """
     from .data import generated_dir, load_graph, shipped_dir, write_atomically
     from .errors import DataFileError
-    from .podwiki import count_files, import_podwiki
+    from .ingest import count_files, coverage_line, import_podwiki, report_json, summary_text
 
     vocabulary = load_graph(context.data or [shipped_dir("graph_data")])
     output = output or generated_dir() / "podwiki.ttl"
@@ -816,15 +824,18 @@ def import_podwiki_command(context: Context, folder: Path, output: Path | None, 
     for problem in result.problems:
         click.echo(f"Warning: {problem}", err=True)
     counts = result.counts
-    summary = (
-        f"{counts['pages']} pages, {counts['guests']} guests, {counts['episodes']} episodes, "
-        f"{counts['segments']} segments, {counts['transitions']} transitions, {counts['claims']} claims, "
-        f"{len(result.problems)} warning{'s' if len(result.problems) != 1 else ''}"
-    )
+    summary = summary_text(result)
     if strict and result.problems:
         raise Failure(f"--strict: {len(result.problems)} warnings, nothing written ({summary})")
-    write_atomically(output, canonical_turtle(result.graph))
+    for target, text in ((output, canonical_turtle(result.graph)), (report_file, None)):
+        if target is None:
+            continue
+        try:
+            write_atomically(target, text if text is not None else report_json(result, output=str(output)))
+        except OSError as error:  # disk full, no permission: nothing half-written, no traceback
+            raise DataFileError(str(target), f"cannot write: {error.strerror or error}") from error
     click.echo(f"wrote {output}: {summary}; {counts['triples']} triples")
+    click.echo(coverage_line(result))
 
 
 def canonical_turtle(graph: Graph) -> str:

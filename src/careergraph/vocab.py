@@ -57,6 +57,8 @@ class CG(DefinedNamespace):
     Role: URIRef
     Transition: URIRef
     Claim: URIRef
+    CareerMove: URIRef
+    ObservedTransition: URIRef
     SkillGap: URIRef
     RouteVariant: URIRef
     PortfolioProject: URIRef

@@ -26,6 +26,7 @@ __all__ = [
     "parse_seconds",
     "person_links",
     "read_front_matter",
+    "section_text",
     "time_spans",
     "wiki_links",
 ]
@@ -40,6 +41,11 @@ class FrontMatterError(ValueError):
 
 
 _CLOCK = re.compile(r"^\d{1,2}:[0-5]\d(?::[0-5]\d)?$")
+#: Bounds on one file's front matter: nothing in the archive comes near them, and a
+#: hostile file (a billion-laughs alias bomb, 20,000 nested lists) stops at them.
+MAX_FRONT_MATTER = 64 * 1024
+MAX_DEPTH = 32
+MAX_VALUES = 10_000
 
 
 class _Loader(yaml.SafeLoader):
@@ -50,6 +56,18 @@ class _Loader(yaml.SafeLoader):
     """
 
     notes: list[tuple[int, str]]
+    depth: int = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Nesting is refused as it is read, before it can exhaust the stack.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise FrontMatterError(f"front matter nests deeper than {MAX_DEPTH} levels; skipped", 2 + mark.line)
+            return super().compose_node(parent, index)  # type: ignore[misc]
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
@@ -75,6 +93,22 @@ class _Loader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+def _expanded_size(node: yaml.Node, seen: dict[int, int]) -> int:
+    """How many values ``node`` stands for once every alias is expanded (each node counted once per use)."""
+    key = id(node)
+    if key in seen:
+        return seen[key]
+    seen[key] = 1  # a node that contains itself counts once
+    if isinstance(node, yaml.MappingNode):
+        size = 1 + sum(_expanded_size(k, seen) + _expanded_size(v, seen) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size = 1 + sum(_expanded_size(item, seen) for item in node.value)
+    else:
+        size = 1
+    seen[key] = min(size, MAX_VALUES + 1)
+    return seen[key]
+
+
 def read_front_matter(text: str) -> tuple[dict[str, Any], int, list[tuple[int, str]]]:
     """The YAML front matter of a page, the line its body starts on, and notes by line.
 
@@ -94,10 +128,19 @@ def read_front_matter(text: str) -> tuple[dict[str, Any], int, list[tuple[int, s
     except StopIteration:
         raise FrontMatterError("front matter is not closed with ---", 1) from None
     source = "\n".join(lines[1:end])
+    if len(source) > MAX_FRONT_MATTER:
+        raise FrontMatterError(f"front matter is over {MAX_FRONT_MATTER // 1024} KB; skipped", 2)
     loader = _Loader(source)
     loader.notes = []
     try:
-        meta = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is not None:
+            values = _expanded_size(node, {})
+            if values > MAX_VALUES:
+                raise FrontMatterError(
+                    f"front matter expands to over {MAX_VALUES} values through YAML aliases; skipped", 2
+                )
+        meta = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = 2 + (mark.line if mark is not None else 0)
@@ -189,6 +232,25 @@ def blocks(body: str, *, first_line: int = 1) -> list[Block]:
     if current:
         result.append(Block("\n".join(current), start, section))
     return result
+
+
+def section_text(body: str, heading: str, *, first_line: int = 1) -> tuple[str, int] | None:
+    """The text under the section ``heading`` (to the next heading) and its first line, or None.
+
+    >>> section_text("# Ada\\n\\n## Background\\nShe codes.\\nA lot.\\n## Links\\nx", "Background", first_line=9)
+    ('She codes.\\nA lot.', 12)
+    """
+    lines = body.split("\n")
+    for number, line in enumerate(lines):
+        match = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        if match and match.group(1).strip().casefold() == heading.casefold():
+            rest = []
+            for following in lines[number + 1 :]:
+                if re.match(r"^#{1,6}\s", following):
+                    break
+                rest.append(following)
+            return "\n".join(rest).strip(), first_line + number + 1
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,160 @@
+"""Writing guests' career moves (the shared model, see the README's model table).
+
+A move is a claim ``claim/move/<guest>/<from>--<to>``, typed ``cg:Claim`` and
+``cg:CareerMove``, attributed to the guest, supporting the transition
+``transition/<from>--<to>`` (created, and typed ``cg:ObservedTransition`` too,
+when no page records it), derived from the chapter's segment, the episode (an
+episode title), or the guest's page (a bio), and labelled with the title it
+was read from.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Literal, URIRef
+
+from ..vocab import CG, ID, PROV, RDF, RDFS, SCHEMA, iri
+from .moves import bio_moves, role_candidates, title_chain
+
+if TYPE_CHECKING:
+    from .writer import _Importer
+
+__all__ = ["transition_iri", "write_moves"]
+
+
+def _last(node: URIRef) -> str:
+    return str(node).rsplit("/", 1)[-1]
+
+
+def transition_iri(source: URIRef, target: URIRef) -> URIRef:
+    """The transition between two roles: ``transition/<from>--<to>``."""
+    return ID[f"transition/{_last(source)}--{_last(target)}"]
+
+
+def resolve_side(importer: _Importer, phrase: str) -> list[URIRef]:
+    """The roles a side of a move names: for each alternative, its longest name that is a role."""
+    found: list[URIRef] = []
+    for names in role_candidates(phrase):
+        for name in names:
+            role = importer.index.lookup("role", name)
+            if role is not None:
+                found.append(URIRef(role))
+                break
+    return list(dict.fromkeys(found))
+
+
+def chain_pairs(importer: _Importer, phrases: list[str]) -> list[tuple[URIRef, URIRef]]:
+    """Consecutive (from, to) role pairs of a chain; a step that names no role breaks the chain there.
+
+    ``physics → healthcare → machine learning`` gives no move: the step between
+    is not a role, and passing over it would claim a move the guest did not make.
+    """
+    steps = [resolve_side(importer, p) for p in phrases]
+    pairs = []
+    for before, after in zip(steps, steps[1:], strict=False):
+        pairs += [(a, b) for a in before for b in after if a != b]
+    return list(dict.fromkeys(pairs))
+
+
+def _speaker(importer: _Importer, episode: dict[str, Any], title: str) -> str | None:
+    """The guest a title is about: the only guest, or the one the title names."""
+    guests = [g for g in episode["guests"] if g in importer.guests]
+    if len(guests) == 1:
+        return guests[0]
+    named = []
+    for guest in guests:
+        name = importer.guest_names.get(guest, guest)
+        first = name.split()[0] if name.split() else guest
+        if re.search(rf"(?i)\b{re.escape(first)}\b", title):
+            named.append(guest)
+    return named[0] if len(named) == 1 else None
+
+
+def write_moves(importer: _Importer) -> None:
+    """Read every chapter title, episode title and guest bio, and write the moves they tell."""
+    for slug in sorted(importer.episodes):
+        episode = importer.episodes[slug]
+        for segment, chapter in episode["chapters"]:
+            phrases = title_chain(chapter.title)
+            if phrases is None:
+                continue
+            pairs = chain_pairs(importer, phrases)
+            if pairs:
+                _attribute(importer, episode, chapter.title, chapter.line, pairs, segment, "chapters")
+        phrases = title_chain(episode["title"])
+        if phrases is not None:
+            pairs = chain_pairs(importer, phrases)
+            if pairs:
+                _attribute(importer, episode, episode["title"], 2, pairs, episode["iri"], "episode titles")
+    for guest in sorted(importer.bios):
+        path, line, text, page_url, name = importer.bios[guest]
+        source = page_url or iri("guest", guest)
+        if page_url is not None:
+            importer.add(page_url, RDF.type, SCHEMA.ProfilePage)
+            importer.add(page_url, SCHEMA.about, iri("guest", guest))
+        for before, after in bio_moves(text):
+            for pair in chain_pairs(importer, [before, after]):
+                label = f"{name} · Background"
+                _move(importer, guest, pair, source, label, "bios")
+    importer.counts["moves"] = len(importer.move_sources)
+    for kind in ("chapters", "episode titles", "bios"):
+        importer.counts[f"moves from {kind}"] = sum(1 for k in importer.move_sources.values() if kind in k)
+
+
+def _attribute(
+    importer: _Importer,
+    episode: dict[str, Any],
+    title: str,
+    line: int,
+    pairs: list[tuple[URIRef, URIRef]],
+    source: URIRef,
+    kind: str,
+) -> None:
+    guest = _speaker(importer, episode, title)
+    if guest is None:
+        path: Path = episode["path"]
+        for before, after in pairs:
+            importer.unattributed_moves.append(
+                {
+                    "file": str(path),
+                    "line": line,
+                    "title": title,
+                    "move": f"{importer.index.label(before)} → {importer.index.label(after)}",
+                    "reason": "several guests and the title names none of them",
+                }
+            )
+        return
+    for pair in pairs:
+        _move(importer, guest, pair, source, title, kind)
+
+
+def _move(
+    importer: _Importer, guest: str, pair: tuple[URIRef, URIRef], source: URIRef, label: str, kind: str
+) -> None:
+    before, after = pair
+    transition = transition_iri(before, after)
+    if (transition, RDF.type, CG.Transition) not in importer.graph and (
+        transition,
+        RDF.type,
+        CG.Transition,
+    ) not in importer.vocabulary:
+        for rdf_type in (CG.Transition, CG.ObservedTransition):
+            importer.add(transition, RDF.type, rdf_type)
+        importer.add(transition, CG.fromRole, before)
+        importer.add(transition, CG.toRole, after)
+        text = f"{importer.index.label(before)} to {importer.index.label(after)}"
+        importer.add(transition, RDFS.label, Literal(text, lang="en"))
+        importer.counts["observed transitions"] += 1
+    for role in pair:
+        importer._declare_role(role)
+    claim = ID[f"claim/move/{guest}/{_last(before)}--{_last(after)}"]
+    importer.add(claim, RDF.type, CG.Claim)
+    importer.add(claim, RDF.type, CG.CareerMove)
+    importer.add(claim, PROV.wasAttributedTo, iri("guest", guest))
+    importer.add(claim, CG.supports, transition)
+    importer.add(claim, PROV.wasDerivedFrom, source)
+    importer.add(claim, RDFS.label, Literal(label, lang="en"))
+    importer.move_sources.setdefault(claim, set()).add(kind)

@@ -1,0 +1,743 @@
+"""The step that writes triples: a wiki folder in, careergraph's model out.
+
+:func:`import_podwiki` reads a wiki folder and returns the triples it holds,
+in careergraph's model and with its identities, so they merge with the seed
+graph: the same episode, guest, role, skill or tool gets the same IRI.
+
+- episodes: title, season, number, guests, topics, video; each chapter a segment
+  from its start to the next chapter's start (the last one open-ended);
+- guests: name, links (GitHub, LinkedIn, Twitter, web);
+- pages: title, tags, related pages, links; "… Role" pages become roles,
+  transition pages ("X to Y", "X to Y Roadmap", "X or Z to Y and W")
+  transitions, concept pages skills, tools or topics by the curated
+  vocabulary in ``graph_data/`` (a title it does not know becomes a topic);
+- every ``[[podcast:…]]`` citation a claim: derived from the segment of each
+  time span it gives (or the episode), attributed to the guests named in the
+  paragraph (or the episode's guests), supporting what the page is about;
+- the skills and tools a paragraph names (curated labels, links to their
+  pages) are attached to the page's transition or role, and mentioned by the
+  paragraph's claims.
+
+Problems (bad front matter, unknown slugs, links to missing pages, time ranges
+that end before they start) are collected as :class:`Problem` s naming
+``file:line``; the import goes on past each one.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+
+from ..evidence import clock
+from ..names import LabelIndex, normalise
+from ..vocab import (
+    CG,
+    DCTERMS,
+    ID,
+    PREFIXES,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    deep_link,
+    iri,
+    role_iri,
+    segment_iri,
+    slugify,
+)
+from ..wikimarkup import (
+    FrontMatterError,
+    blocks,
+    chapters,
+    person_links,
+    read_front_matter,
+    section_text,
+    wiki_links,
+)
+from .citations import Cited, read_citations, seconds
+from .matcher import LabelMatcher, resolve_role
+from .moves_writer import transition_iri, write_moves
+from .result import ImportResult, Problem
+from .titles import looks_like_role, role_page_name, split_transition_title, valid_url
+
+__all__ = ["count_files", "import_podwiki"]
+
+FOLDERS = ("_wiki", "_people", "_podcast_summaries")
+#: A wiki page is tens of kilobytes; a file far beyond that is not one, and is skipped.
+MAX_FILE_BYTES = 2_000_000
+_CHAPTER_LIKE = re.compile(r"^\s*[-*]\s+(\d{1,2}(?::\d{1,2})+)\s+[-–—]\s+\[")
+_PUNCTUATION = re.compile(r"[^\w\s-]")
+#: How a page's subject takes the skills its paragraphs name: a transition adds them, a role needs them.
+_SKILLS_OF = {"transition": CG.addsSkill, "role": CG.requiresSkill}
+_PROFILE_LINKS = {
+    "github": "https://github.com/{}",
+    "linkedin": "https://www.linkedin.com/in/{}",
+    "twitter": "https://twitter.com/{}",
+    "web": "{}",
+}
+
+
+@dataclass
+class _Page:
+    path: Path
+    slug: str
+    title: str
+    meta: dict[str, Any]
+    body: str
+    body_line: int
+    subjects: list[URIRef] = field(default_factory=list)
+    #: the guests of every episode the page links, whose names may appear in its prose
+    cited_guests: set[str] = field(default_factory=set)
+    #: transition -> its target role, on transition pages
+    targets: dict[URIRef, URIRef] = field(default_factory=dict)
+    kind: str = "page"  # "transition", "role", "concept" or "page"
+
+    def meta_line(self, value: str) -> int:
+        """The line of the front matter that holds ``value`` (2, its first line, if none does)."""
+        lines = self.path.read_text(encoding="utf-8").split("\n")[1 : self.body_line - 2]
+        return next((number for number, line in enumerate(lines, start=2) if value in line), 2)
+
+
+class _Importer:
+    def __init__(self, root: Path, vocabulary: Graph) -> None:
+        self.root = root
+        self.graph = Graph(bind_namespaces="core")
+        for prefix, namespace in PREFIXES.items():
+            self.graph.bind(prefix, namespace, override=True)
+        self.index = LabelIndex.from_graph(vocabulary)
+        self.vocabulary = vocabulary
+        self.problems: list[Problem] = []
+        self.episodes: dict[str, dict[str, Any]] = {}
+        self.guests: set[str] = set()
+        self.pages: dict[str, _Page] = {}
+        self.page_by_title: dict[str, str] = {}
+        self.counts: dict[str, int] = defaultdict(int)
+        self._matcher = LabelMatcher(vocabulary)
+        self.skipped: list[dict[str, Any]] = []
+        self.ranges_found: set[tuple[str, int, int | None]] = set()
+        self.ranges_held: set[tuple[str, int, int | None]] = set()
+        self.positions: dict[tuple[str, str], int] = defaultdict(int)
+        self.created_roles: set[URIRef] = set()
+        #: guest slug -> (person page, first line, Background text, page URL)
+        self.bios: dict[str, tuple[Path, int, str, URIRef | None, str]] = {}
+        self.guest_names: dict[str, str] = {}
+        self.unattributed_moves: list[dict[str, Any]] = []
+        #: move claim -> the kinds of source it was read from (chapters, episode titles, bios)
+        self.move_sources: dict[URIRef, set[str]] = {}
+
+    # --- helpers ----------------------------------------------------------------
+
+    def url(self, path: Path, meta: dict[str, Any], key: str, value: str | None = None) -> URIRef | None:
+        """The front-matter value ``key`` (or ``value`` made from it) as an IRI, or None and a warning."""
+        text = value if value is not None else meta.get(key)
+        if not isinstance(text, str) or not text.strip():
+            return None
+        if not valid_url(text.strip()):
+            self.warn(path, self.front_line(path, key), f"{key}: {text!r} is not a valid URL; dropped")
+            return None
+        return URIRef(text.strip())
+
+    def front_line(self, path: Path, key: str) -> int:
+        """The line of the front matter where ``key`` is set (2 if not found)."""
+        try:
+            lines = path.read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            return 2
+        for number, line in enumerate(lines[1:], start=2):
+            if line.strip() == "---":
+                break
+            if line.startswith(f"{key}:"):
+                return number
+        return 2
+
+    def warn(self, path: Path, line: int, message: str) -> None:
+        self.problems.append(Problem(str(path), line, message))
+
+    def add(self, s: Any, p: Any, o: Any) -> None:
+        self.graph.add((s, p, o))
+
+    def read(self, path: Path) -> tuple[dict[str, Any], str, int] | None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            self.warn(path, 1, f"cannot read the file: {error}")
+            return None
+        try:
+            meta, body_line, notes = read_front_matter(text)
+        except FrontMatterError as error:
+            self.warn(path, error.line, str(error))
+            return None
+        for line, note in notes:
+            self.warn(path, line, note)
+        body = "\n".join(text.split("\n")[body_line - 1 :])
+        return meta, body, body_line
+
+    def items(self, path: Path, meta: dict[str, Any], key: str, *, quiet: bool = False) -> list[str]:
+        """A front-matter list as strings; a lone string counts as a list of one."""
+        value = meta.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, list):
+            return [str(item) for item in value if item is not None]
+        if not quiet:
+            self.warn(path, 2, f"{key} should be a list, not {value!r}; ignored")
+        return []
+
+    def _files(self, folder: str) -> list[Path]:
+        """The folder's Markdown files; anything else named ``*.md`` (a FIFO, a device) is skipped."""
+        directory = self.root / folder
+        if not directory.is_dir():
+            return []
+        found = []
+        for path in sorted(_markdown(directory)):
+            try:
+                mode = path.stat().st_mode
+            except OSError as error:
+                self.warn(path, 1, f"cannot read the file: {error.strerror or error}; skipped")
+                continue
+            if not stat.S_ISREG(mode):
+                self.warn(path, 1, "not a regular file; skipped")
+            elif path.stat().st_size > MAX_FILE_BYTES:
+                self.warn(path, 1, f"file is over {MAX_FILE_BYTES // 1_000_000} MB; skipped")
+            else:
+                found.append(path)
+        return found
+
+    # --- people -----------------------------------------------------------------
+
+    def person(self, path: Path) -> None:
+        read = self.read(path)
+        if read is None:
+            return
+        meta, body, body_line = read
+        slug = path.stem
+        name = meta.get("title")
+        if not isinstance(name, str) or not name.strip():
+            self.warn(path, 2, "a person page needs a title (the person's name)")
+            return
+        guest = iri("guest", slug)
+        self.guests.add(slug)
+        self.guest_names[slug] = name.strip()
+        self.add(guest, RDF.type, SCHEMA.Person)
+        self.add(guest, SCHEMA.name, Literal(name.strip()))
+        self.add(guest, CG.slug, Literal(slug))
+        page_url = self.url(path, meta, "source_url")
+        if page_url is not None:
+            self.add(guest, SCHEMA.url, page_url)
+        background = section_text(body, "Background", first_line=body_line)
+        if background is not None:
+            self.bios[slug] = (path, background[1], background[0], page_url, name.strip())
+        for key, pattern in _PROFILE_LINKS.items():
+            value = meta.get(key)
+            if isinstance(value, str) and value.strip():
+                link = (
+                    value.strip()
+                    if value.startswith(("http://", "https://"))
+                    else pattern.format(value.strip())
+                )
+                if link.startswith(("http://", "https://")):
+                    checked = self.url(path, meta, key, link)
+                    if checked is not None:
+                        self.add(guest, SCHEMA.sameAs, checked)
+        self.counts["guests"] += 1
+
+    # --- episodes ---------------------------------------------------------------
+
+    def episode(self, path: Path) -> None:
+        read = self.read(path)
+        if read is None:
+            return
+        meta, body, body_line = read
+        slug = path.stem
+        if meta.get("redirect_to"):
+            return  # a moved page: the episode is imported under its new slug
+        title = meta.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.warn(path, 2, "an episode page needs a title")
+            return
+        episode = iri("episode", slug)
+        video = meta.get("youtube_url") if isinstance(meta.get("youtube_url"), str) else None
+        video_iri = self.url(path, meta, "youtube_url") if video else None
+        video = str(video_iri) if video_iri is not None else None
+        self.episodes[slug] = {
+            "iri": episode,
+            "video": video,
+            "guests": [],
+            "title": title.strip(),
+            "path": path,
+            "chapters": [],
+        }
+        self.add(episode, RDF.type, SCHEMA.PodcastEpisode)
+        self.add(episode, SCHEMA.name, Literal(title.strip()))
+        self.add(episode, CG.slug, Literal(slug))
+        for key, prop in (("season", None), ("episode", SCHEMA.episodeNumber)):
+            value = meta.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool):
+                self.warn(path, 2, f"{key} should be a whole number, not {value!r}")
+                continue
+            if prop is None:
+                season = ID[f"season/{value}"]
+                self.add(episode, SCHEMA.partOfSeason, season)
+                self.add(season, RDF.type, SCHEMA.PodcastSeason)
+                self.add(season, SCHEMA.seasonNumber, Literal(value))
+            else:
+                self.add(episode, prop, Literal(value))
+        source_url = self.url(path, meta, "source_url")
+        if source_url is not None:
+            self.add(episode, SCHEMA.url, source_url)
+        if video_iri is not None:
+            self.add(episode, SCHEMA.video, video_iri)
+        for topic in self.items(path, meta, "topics"):
+            self.add(episode, SCHEMA.keywords, Literal(str(topic)))
+        for guest_slug in self.items(path, meta, "guests"):
+            self.episodes[slug]["guests"].append(guest_slug)
+            self.add(episode, CG.guest, iri("guest", guest_slug))
+        self.counts["episodes"] += 1
+        for number, line in enumerate(body.split("\n"), start=body_line):
+            bad = _CHAPTER_LIKE.match(line)
+            if bad and seconds(bad.group(1)) is None:
+                self.warn(path, number, f"impossible chapter time {bad.group(1)} (not M:SS or H:MM:SS); skipped")
+        found = chapters(body, first_line=body_line)
+        for number, chapter in enumerate(found):
+            end = found[number + 1].start if number + 1 < len(found) else None
+            if end is not None and end <= chapter.start:
+                self.warn(
+                    path, chapter.line, f"chapter at {chapter.start} s does not end after it starts; skipped"
+                )
+                continue
+            segment = self.segment(slug, chapter.start, end)
+            self.add(segment, SCHEMA.name, Literal(chapter.title))
+            self.episodes[slug]["chapters"].append((segment, chapter))
+
+    def segment(self, slug: str, start: int, end: int | None) -> URIRef:
+        episode = self.episodes[slug]
+        segment = segment_iri(slug, start, end)
+        if (segment, RDF.type, SCHEMA.Clip) not in self.graph:
+            self.add(segment, RDF.type, SCHEMA.Clip)
+            self.add(segment, SCHEMA.partOfEpisode, episode["iri"])
+            self.add(segment, SCHEMA.startOffset, Literal(start))
+            if end is not None:
+                self.add(segment, SCHEMA.endOffset, Literal(end))
+            if episode["video"]:
+                self.add(segment, SCHEMA.url, URIRef(deep_link(episode["video"], start)))
+            self.counts["segments"] += 1
+        return segment
+
+    def check_guests(self) -> None:
+        for slug, episode in sorted(self.episodes.items()):
+            for guest in episode["guests"]:
+                if guest not in self.guests:
+                    path = self.root / "_podcast_summaries" / f"{slug}.md"
+                    self.warn(path, 2, f"guest {guest!r} has no page in _people/")
+
+    # --- wiki pages -------------------------------------------------------------
+
+    def collect(self, path: Path) -> None:
+        read = self.read(path)
+        if read is None:
+            return
+        meta, body, body_line = read
+        title = meta.get("title")
+        if not isinstance(title, str) or not title.strip():
+            self.warn(path, 2, "a wiki page needs a title")
+            return
+        page = _Page(path, path.stem, title.strip(), meta, body, body_line)
+        self.pages[page.slug] = page
+        self.page_by_title[normalise(page.title)] = page.slug
+
+    def find_page(self, target: str) -> str | None:
+        if target in self.pages:
+            return target
+        return self.page_by_title.get(normalise(target)) or (
+            slugify(target) if slugify(target) in self.pages else None
+        )
+
+    def classify(self, page: _Page) -> None:
+        tags = self.items(page.path, page.meta, "tags", quiet=True)
+        name = role_page_name(page.title)
+        if name is None and set(tags) <= {"guide"} and looks_like_role(page.title):
+            name = page.title
+        if "transition" in tags:
+            page.kind = "transition"
+        elif name is not None:
+            page.kind = "role"
+            role = URIRef(self.index.lookup("role", name) or role_iri(name))
+            if str(role) not in self.index.labels:
+                self.new_role(role, name)
+            self._declare_role(role)
+            page.subjects = [role]
+        elif not tags:
+            page.kind = "concept"
+            page.subjects = [self.concept(page.title)]
+
+    def new_role(self, role: URIRef, name: str) -> None:
+        """Add a role the vocabulary does not know, named ``name``."""
+        self.index.add("role", role, [name])
+        self.add(role, SKOS.prefLabel, Literal(name, lang="en"))
+        self.created_roles.add(role)
+
+    def _declare_role(self, role: URIRef) -> None:
+        for rdf_type in (CG.Role, SCHEMA.Occupation, SKOS.Concept):
+            self.add(role, RDF.type, rdf_type)
+        self.add(role, SKOS.inScheme, CG.Roles)
+
+    def concept(self, title: str) -> URIRef:
+        for kind in ("skill", "tool", "topic"):
+            found = self.index.lookup(kind, title)
+            if found is not None:
+                return URIRef(found)
+        role = self.index.lookup("role", title)
+        if role is not None and normalise(self.index.label(role)) == normalise(title):
+            return URIRef(role)
+        topic = iri("topic", title)
+        if str(topic) not in self.index.labels:
+            self.index.add("topic", topic, [title])
+            self.add(topic, RDF.type, SKOS.Concept)
+            self.add(topic, SKOS.inScheme, CG.Topics)
+            self.add(topic, SKOS.prefLabel, Literal(title, lang="en"))
+        return topic
+
+    def resolve_role(self, name: str) -> URIRef | None:
+        """A role by name, or by the practitioner of a field ("Machine Learning" → "… Engineer")."""
+        return resolve_role(self.index, name)
+
+    def transitions(self, page: _Page) -> list[URIRef]:
+        split = split_transition_title(page.title)
+        if split is None:
+            self.warn(page.path, 2, f"transition title {page.title!r} is not of the form 'X to Y'")
+            return []
+        sources, targets = split
+        found = []
+        for target_name in targets:
+            target = self.resolve_role(target_name)
+            if target is None:  # like a source: a target with no page of its own becomes a role
+                target = role_iri(target_name)
+                self.new_role(target, target_name)
+                self.warn(
+                    page.path, 2, f"target role {target_name!r} of {page.title!r} is not a known role; added"
+                )
+            for source_name in sources:
+                source = self.resolve_role(source_name)
+                if source is None:  # a source with no page of its own becomes a role
+                    source = role_iri(source_name)
+                    self.new_role(source, source_name)
+                if source == target:
+                    self.warn(page.path, 2, f"{page.title!r} names the same role at both ends")
+                    continue
+                self._declare_role(source)
+                self._declare_role(target)
+                transition = transition_iri(source, target)
+                self.add(transition, RDF.type, CG.Transition)
+                self.add(transition, CG.fromRole, source)
+                self.add(transition, CG.toRole, target)
+                label = f"{self.index.label(source)} to {self.index.label(target)}"
+                if not any(self.vocabulary.objects(transition, RDFS.label)):
+                    self.add(transition, RDFS.label, Literal(label, lang="en"))
+                self.add(transition, PROV.wasDerivedFrom, ID[f"page/{page.slug}"])
+                found.append(transition)
+                page.targets[transition] = target
+                self.counts["transitions"] += 1
+        return found
+
+    def page(self, page: _Page) -> None:
+        node = ID[f"page/{page.slug}"]
+        self.add(node, RDF.type, CG.WikiPage)
+        self.add(node, SCHEMA.name, Literal(page.title))
+        self.add(node, CG.slug, Literal(page.slug))
+        for tag in self.items(page.path, page.meta, "tags"):
+            self.add(node, CG.tag, Literal(str(tag)))
+        if page.kind == "transition":
+            page.subjects = self.transitions(page)
+        for subject in page.subjects:
+            self.add(node, SCHEMA.about, subject)
+        for key in ("related", "related_wiki"):
+            for title in self.items(page.path, page.meta, key):
+                target = self.find_page(str(title))
+                if target is None:
+                    self.warn(page.path, page.meta_line(str(title)), f"related page {title!r} does not exist")
+                    continue
+                self.add(node, CG.relatedPage, ID[f"page/{target}"])
+                self._relate_roles(page, target)
+        self.counts["pages"] += 1
+        for match in re.finditer(r"\[\[podcast:([^\]|]+)", page.body):
+            page.cited_guests.update(self.episodes.get(match.group(1).strip(), {}).get("guests", []))
+        # The episode a section is discussing, for paragraphs that go on about it without a link.
+        section, episode = "", None
+        for block in blocks(page.body, first_line=page.body_line):
+            if block.section != section:
+                section, episode = block.section, None
+            cited = self.block(page, node, block, episode)
+            if cited:
+                episode = next(iter(cited)) if len(cited) == 1 else None
+
+    def _relate_roles(self, page: _Page, target_slug: str) -> None:
+        other = self.pages[target_slug]
+        if page.kind == "role" and other.kind == "role" and page.subjects and other.subjects:
+            self.add(page.subjects[0], SKOS.related, other.subjects[0])
+
+    def block(self, page: _Page, node: URIRef, block: Any, carried: str | None = None) -> set[str]:
+        """Import one paragraph; return the episodes its podcast links cite."""
+        skills, tools, roles = self._matcher.find(block.text)
+        for link in wiki_links(block.text):
+            target = self.find_page(link.target)
+            if target is None:
+                self.warn(
+                    page.path,
+                    block.line_at(link.offset),
+                    f"link to a page that does not exist: [[{link.target}]]",
+                )
+                continue
+            self.add(node, DCTERMS.references, ID[f"page/{target}"])
+            self._relate_roles(page, target)
+            for subject in self.pages[target].subjects:
+                kind = self.index.kinds.get(str(subject), "")
+                {"skill": skills, "tool": tools, "role": roles}.get(kind, set()).add(subject)
+        about = self.about(page, block)
+        skill_property = _SKILLS_OF.get(page.kind)
+        for subject in about if skill_property is not None else ():
+            for skill in skills:
+                self.add(subject, skill_property, skill)
+            for tool in tools:
+                self.add(subject, CG.usesTool, tool)
+        people = person_links(block.text)
+        for person in people:
+            if person.target not in self.guests:
+                self.warn(
+                    page.path,
+                    block.line_at(person.offset),
+                    f"unknown person {person.target!r}: no _people/{person.target}.md",
+                )
+        episode = self.episodes.get(carried or "")
+        if episode is not None and self._names_someone_else(page, block.text, people, episode["guests"]):
+            carried = None  # the paragraph names someone else: do not guess that it goes on about the episode
+        cited, skipped = read_citations(block.text, carried=carried)
+        for skip in skipped:
+            line = block.line_at(skip.offset)
+            if skip.reason == "impossible time":
+                message = f"impossible time {skip.stamp} (not M:SS or H:MM:SS); skipped"
+            else:
+                message = f"time {skip.stamp} not attributed: {skip.reason}"
+            self.skip_citation(page.path, line, skip.stamp, message)
+        for citation in cited:
+            self.claim(
+                page,
+                node,
+                block,
+                citation,
+                block.line_at(citation.offset),
+                [p.target for p in people],
+                (skills, tools, roles),
+                about or [node],
+            )
+        return {c.episode for c in cited if c.text or c.episode != carried}
+
+    def _names_someone_else(self, page: _Page, text: str, people: list[Any], guests: list[str]) -> bool:
+        """Whether ``text`` names a guest (a person link, or the name of a guest the page cites) not in ``guests``."""
+        if any(p.target not in guests for p in people):
+            return True
+        words = set(re.findall(r"[A-Z][\w-]+", text))
+        own = {part for g in guests for part in self.guest_names.get(g, "").split()}
+        for other in page.cited_guests - set(guests):
+            parts = [p for p in self.guest_names.get(other, "").split() if len(p) >= 3]
+            if any(part in words and part not in own for part in parts):
+                return True
+        return False
+
+    def about(self, page: _Page, block: Any) -> list[URIRef]:
+        """What a paragraph of ``page`` is about: the target its section or paragraph names, else all.
+
+        On a page with several target roles, a section heading that names one
+        of them (by a label) narrows to the transitions into it; else a
+        paragraph that names exactly one; else every subject of the page.
+        """
+        targets = page.targets
+        if len(set(targets.values())) < 2:
+            return list(page.subjects)
+        for text in (block.section, block.text):
+            named = {role for role in set(targets.values()) if self._names_role(text, role)}
+            if len(named) == 1:
+                return [t for t, role in targets.items() if role in named]
+        return list(page.subjects)
+
+    def _names_role(self, text: str, role: URIRef) -> bool:
+        words = " " + normalise(_PUNCTUATION.sub(" ", text)) + " "
+        names = {normalise(self.index.label(role))} | {
+            key for key, iris in self.index.keys.get("role", {}).items() if str(role) in iris and len(key) > 3
+        }
+        return any(f" {name} " in words for name in names)
+
+    def skip_citation(self, path: Path, line: int, stamp: str, message: str) -> None:
+        self.warn(path, line, message)
+        self.skipped.append({"file": str(path), "line": line, "time": stamp, "reason": message})
+
+    def claim(
+        self,
+        page: _Page,
+        node: URIRef,
+        block: Any,
+        citation: Cited,
+        line: int,
+        people: list[str],
+        mentioned: tuple[set[URIRef], set[URIRef], set[URIRef]],
+        supported: list[URIRef],
+    ) -> None:
+        ranges = {(citation.episode, s, e) for s, e in citation.spans}
+        self.ranges_found |= ranges
+        episode = self.episodes.get(citation.episode)
+        if episode is None:
+            message = f"unknown episode {citation.episode!r}: no _podcast_summaries/{citation.episode}.md"
+            self.warn(page.path, line, message)
+            for _ep, start, end in sorted(ranges, key=_range_key):
+                self.skipped.append(
+                    {"file": str(page.path), "line": line, "time": _written(start, end), "reason": message}
+                )
+            return
+        sources: list[URIRef] = []
+        spans = []
+        for start, end in citation.spans:
+            if end is not None and end <= start:
+                self.skip_citation(
+                    page.path,
+                    line,
+                    _written(start, end),
+                    f"time range {clock(start)}-{clock(end)} ends before it starts; skipped",
+                )
+                continue
+            sources.append(self.segment(citation.episode, start, end))
+            spans.append((start, end))
+        if citation.spans and not sources:
+            return
+        if not sources:
+            sources = [episode["iri"]]
+        speakers = [p for p in people if p in episode["guests"] and p in self.guests]
+        speakers = speakers or [g for g in episode["guests"] if g in self.guests]
+        if not speakers:
+            message = f"no known guest to attribute the citation of {citation.episode!r} to; skipped"
+            self.warn(page.path, line, message)
+            for start, end in spans:
+                self.skipped.append(
+                    {"file": str(page.path), "line": line, "time": _written(start, end), "reason": message}
+                )
+            return
+        section = block.section or "Introduction"
+        section_slug = slugify(block.section) or "introduction"
+        position = self.positions[(page.slug, section_slug)] = self.positions[(page.slug, section_slug)] + 1
+        claim = ID[f"claim/{page.slug}/{section_slug}/{position}"]
+        self.counts["claims"] += 1
+        self.ranges_held |= {(citation.episode, s, e) for s, e in spans}
+        self.add(claim, RDF.type, CG.Claim)
+        self.add(claim, RDFS.label, Literal(f"{page.title} · {section}", lang="en"))
+        self.add(claim, CG.section, Literal(section))
+        self.add(claim, PROV.hadPrimarySource, node)
+        for speaker in speakers:
+            self.add(claim, PROV.wasAttributedTo, iri("guest", speaker))
+        for source in sources:
+            self.add(claim, PROV.wasDerivedFrom, source)
+        for subject in supported:
+            self.add(claim, CG.supports, subject)
+        skills, tools, roles = mentioned
+        for prop, things in ((CG.mentionsSkill, skills), (CG.mentionsTool, tools), (CG.mentionsRole, roles)):
+            for thing in things:
+                self.add(claim, prop, thing)
+
+    def run(self, progress: Callable[[Path], None] | None) -> ImportResult:
+        missing = [f for f in FOLDERS if not (self.root / f).is_dir()]
+        if len(missing) == len(FOLDERS):
+            raise FileNotFoundError(
+                f"{self.root} has none of {', '.join(FOLDERS)}: not a podcast wiki folder"
+            )
+        for folder in missing:
+            self.warn(self.root / folder, 0, "folder missing; nothing imported from it")
+
+        def step(path: Path) -> None:
+            if progress is not None:
+                progress(path)
+
+        for path in self._files("_people"):
+            self.person(path)
+            step(path)
+        for path in self._files("_podcast_summaries"):
+            self.episode(path)
+            step(path)
+        self.check_guests()
+        wiki = self._files("_wiki")
+        for path in wiki:
+            self.collect(path)
+        for page in self.pages.values():
+            self.classify(page)
+        for slug in sorted(self.pages):
+            self.page(self.pages[slug])
+            step(self.pages[slug].path)
+        for path in wiki:
+            if path.stem not in self.pages:
+                step(path)
+        write_moves(self)
+        counts = {
+            key: self.counts[key]
+            for key in ("pages", "guests", "episodes", "segments", "transitions", "claims")
+        }
+        for key in ("moves", "moves from chapters", "moves from episode titles", "moves from bios"):
+            counts[key] = self.counts[key]
+        counts["observed transitions"] = self.counts["observed transitions"]
+        counts["roles created"] = len(self.created_roles)
+        counts["cited ranges"] = len(self.ranges_found)
+        counts["cited ranges held"] = len(self.ranges_found & self.ranges_held)
+        counts["times not attributed"] = sum(1 for s in self.skipped if "not attributed" in s["reason"])
+        counts["triples"] = len(self.graph)
+        details = {
+            "skipped citations": sorted(self.skipped, key=lambda s: (s["file"], s["line"], s["time"])),
+            "moves not attributed": sorted(self.unattributed_moves, key=lambda m: (m["file"], m["line"])),
+            "roles created": sorted(self.index.label(role) for role in self.created_roles),
+        }
+        return ImportResult(self.graph, counts, sorted(set(self.problems)), details)
+
+
+def _last(node: URIRef) -> str:
+    return str(node).rsplit("/", 1)[-1]
+
+
+def _written(start: int, end: int | None) -> str:
+    return clock(start) if end is None else f"{clock(start)}-{clock(end)}"
+
+
+def _range_key(item: tuple[str, int, int | None]) -> tuple[str, int, int]:
+    return (item[0], item[1], -1 if item[2] is None else item[2])
+
+
+def import_podwiki(
+    root: Path, vocabulary: Graph, *, progress: Callable[[Path], None] | None = None
+) -> ImportResult:
+    """Import the podcast wiki at ``root``, resolving names against ``vocabulary``.
+
+    ``vocabulary`` is the curated graph (the shipped ``graph_data/``): its roles,
+    skills, tools and topics, with their alternative labels, decide what the
+    wiki's titles and prose refer to. The returned graph holds only what the
+    wiki adds; load it together with ``vocabulary``.
+
+    Raises
+    ------
+    FileNotFoundError
+        when ``root`` has none of the wiki's folders.
+    """
+    return _Importer(Path(root), vocabulary).run(progress)
+
+
+def _markdown(directory: Path) -> list[Path]:
+    return [p for p in directory.glob("*.md") if p.name.lower() != "readme.md"]
+
+
+def count_files(root: Path) -> int:
+    """How many Markdown files an import of ``root`` reads (for a progress bar)."""
+    return sum(len(_markdown(Path(root) / f)) for f in FOLDERS if (Path(root) / f).is_dir())
