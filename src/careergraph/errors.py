@@ -75,3 +75,7 @@ class UsageError(CareergraphError):
 
 class NoPathError(CareergraphError):
     """No route leads from one role to another within the bounds given."""
+
+
+class QueryMemoryError(CareergraphError):
+    """A query needed more memory than it may use, and was stopped."""
