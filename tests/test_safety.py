@@ -15,34 +15,6 @@ from careergraph.cli import main
 from careergraph.data import shipped_dir
 from careergraph.errors import QuerySyntaxError, UnsafeQueryError
 
-
-@pytest.fixture()
-def listener():
-    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
-    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    server.settimeout(0.1)
-    seen: list[tuple] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        while not stop.is_set():
-            try:
-                connection, address = server.accept()
-            except OSError:
-                continue
-            seen.append(address)
-            connection.close()
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield server.getsockname()[1], seen
-    stop.set()
-    thread.join()
-    server.close()
-
-
 REFUSED = {
     "service": "SELECT * WHERE { SERVICE <{url}> { ?s ?p ?o } }",
     "silent service": "SELECT * WHERE { SERVICE SILENT <{url}> { ?s ?p ?o } }",

@@ -602,23 +602,48 @@ def load_command(context: Context) -> None:
 @click.option(
     "--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True, help="Cut answers here."
 )
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Refuse request bodies larger than this many bytes (413).",
+)
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=64),
+    default=1024,
+    show_default=True,
+    metavar="MIB",
+    help="Stop a query that needs more than this many MiB (503).",
+)
 @pass_context
 @reports_errors
 def serve_command(
-    context: Context, host: str, port: int, allow_host: tuple[str, ...], timeout: float, max_rows: int
+    context: Context,
+    host: str,
+    port: int,
+    allow_host: tuple[str, ...],
+    timeout: float,
+    max_rows: int,
+    max_body: int,
+    max_memory: int,
 ) -> None:
     """Serve the data as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
-    import uvicorn
-
-    from .server import ServerSettings, create_app
+    from .server import ServerSettings, exposure_warning, run_server
 
     store = context.store
-    settings = ServerSettings(timeout=timeout, max_rows=max_rows)
+    settings = ServerSettings(
+        timeout=timeout, max_rows=max_rows, max_body=max_body, memory_cap=max_memory << 20
+    )
     settings.allowed_hosts += list(allow_host)
     if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
         settings.allowed_hosts.append(host)
+    warning = exposure_warning(host)
+    if warning:
+        click.secho(warning, err=True, fg="red", bold=True)
     click.echo(f"serving SPARQL at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    uvicorn.run(create_app(store, settings=settings), host=host, port=port, log_level="warning")
+    run_server(store, settings, host=host, port=port)
 
 
 # --- import ---------------------------------------------------------------------------

@@ -796,6 +796,11 @@ class QueryWorker:
                     _close_sockets(keep=theirs.fileno())
                 if self.memory_cap:
                     _cap_memory(self.memory_cap)
+                    # An engine that runs out aborts with its own screenful on stderr: the parent
+                    # reports it in a line instead.
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, 2)
+                    os.close(devnull)
                 _serve(theirs, self.store)
             finally:
                 os._exit(0)
@@ -873,6 +878,23 @@ class WorkerPool:
         self.workers = [QueryWorker(store, **options) for _ in range(max(1, size))]
         for worker in self.workers:
             self.idle.put(worker)
+        #: bumped by :meth:`renew`; a worker forked before the last bump is replaced before its next query
+        self.generation = 0
+        self._born: dict[int, int] = {}
+
+    def renew(self) -> None:
+        """Replace every worker, each once it is free: the store's data changed under them."""
+        self.generation += 1
+
+    def refill(self) -> None:
+        """Fork again, now, each worker that was stopped and is free (so no query waits for a fork)."""
+        for worker in self.workers:
+            if worker._pid is None and worker._lock.acquire(blocking=False):
+                try:
+                    worker._start()
+                    self._born[id(worker)] = self.generation
+                finally:
+                    worker._lock.release()
 
     def start(self) -> None:
         """Fork every worker now, before this process starts threads of its own."""
@@ -889,6 +911,9 @@ class WorkerPool:
         """Run ``query`` on the first worker free (see :meth:`QueryWorker.run`)."""
         worker = self.idle.get()
         try:
+            if self._born.get(id(worker), self.generation) != self.generation:
+                worker.stop()  # forked from the data as it was: the next run forks from the data as it is
+            self._born[id(worker)] = self.generation
             return worker.run(query, bindings, limit, timeout, name)
         finally:
             self.idle.put(worker)
