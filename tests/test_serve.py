@@ -330,11 +330,11 @@ def test_slow_queries_do_not_hold_up_fast_ones(oxigraph_server) -> None:
     for thread in threads:
         thread.start()
     time.sleep(0.5)  # all eight in flight: more than there are workers
-    fast = [get(url, "ASK { ?s ?p ?o }")[0] for _ in range(10)]
+    fast = [get(url, "ASK { ?s ?p ?o }")[:3:2] for _ in range(10)]
     answered_while_slow_ran = len(slow_done)
     for thread in threads:
         thread.join()
-    assert fast == [200] * 10
+    assert [status for status, _ in fast] == [200] * 10, fast
     assert answered_while_slow_ran == 0  # every fast answer came while all the slow ones still ran
     assert set(slow_done) <= {503}
 

@@ -148,7 +148,7 @@ class Lanes:
         self.fast_limit = anyio.CapacityLimiter(settings.workers)
         self.slow_slots = anyio.Semaphore(settings.slow_workers)
         self.slow_limit = anyio.CapacityLimiter(settings.slow_workers)
-        self.check_limit = anyio.CapacityLimiter(2)
+        self.check_limit = anyio.CapacityLimiter(1)  # rdflib's parser is one at a time
         self.slow_texts: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self.waiting = 0
 

@@ -338,8 +338,17 @@ def check_query(text: str, *, trusted: bool = False) -> CheckedQuery:
     return CheckedQuery(text, _parsed_form(text))
 
 
+#: rdflib's parser (pyparsing) keeps state between calls: two threads parsing at once break each other.
+_PARSING = threading.Lock()
+
+
 def _parsed_form(text: str) -> str:
     """The form of the query rdflib parses from ``text``, once nothing in it reaches out or writes."""
+    with _PARSING:
+        return _parsed_form_unlocked(text)
+
+
+def _parsed_form_unlocked(text: str) -> str:
     from pyparsing import ParseBaseException
     from rdflib.plugins.sparql import parser
     from rdflib.plugins.sparql.algebra import translateQuery
@@ -411,7 +420,10 @@ def prepare_rdflib(text: str) -> Any:
     from rdflib.plugins.sparql.algebra import translateQuery
 
     try:
-        return translateQuery(parser.parseQuery(text), initNs=PREFIXES)
+        with _PARSING:
+            return translateQuery(parser.parseQuery(text), initNs=PREFIXES)
+    except RecursionError:
+        raise _too_deep() from None
     except ParseException as error:
         raise QuerySyntaxError(f"not a SPARQL query: {error}") from None
     except Exception as error:  # rdflib raises plain Exceptions for unknown prefixes etc.
