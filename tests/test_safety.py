@@ -301,3 +301,121 @@ def test_most_generated_queries_parse_so_the_refusal_is_about_service() -> None:
                 )
                 assert refused_for_service(template), template
     find(hidden_service(), refused_for_service)  # and the generator reaches them
+
+
+# --- time limits and crashes ------------------------------------------------------------------
+
+CATASTROPHIC = 'ASK { FILTER(REGEX("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!", "^(a+)+$")) }'
+
+
+def test_a_regex_that_holds_the_gil_is_stopped_on_the_memory_store() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "careergraph",
+            "--data",
+            str(shipped_dir("graph_data")),
+            "query",
+            "-",
+            "--timeout",
+            "1",
+        ],
+        input=CATASTROPHIC,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert (
+        result.stderr
+        == "Error: query '-' was stopped after 1 s; narrow it, add a LIMIT, or raise --timeout\n"
+    )
+
+
+@pytest.mark.parametrize("store", ["memory", "oxigraph"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }",
+        "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000,
+        "SELECT * WHERE { ?s ?p " + "(" * 5000 + "1" + ")" * 5000 + " }",
+        "SELECT * WHERE { ?s ?p " + "[ ?p " * 5000 + "1" + "]" * 5000 + " }",
+        "SELECT * WHERE { FILTER(" + "\\u0028" * 5000 + "1" + "\\u0029" * 5000 + ") }",
+    ],
+    ids=["parentheses", "groups", "lists", "blank nodes", "escaped"],
+)
+def test_deep_nesting_is_refused_before_the_engine(store: str, text: str, oxigraph_location: Path) -> None:
+    spec = "memory" if store == "memory" else f"oxigraph:{oxigraph_location}"
+    result = CliRunner().invoke(
+        main, ["--data", str(shipped_dir("graph_data")), "--store", spec, "query", "-"], input=text
+    )
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: query refused: brackets or groups nest more than 20 deep; flatten the query\n",
+    )
+
+
+def test_an_engine_crash_is_an_error_not_a_silent_exit() -> None:
+    from careergraph.errors import CareergraphError
+    from careergraph.sparql import parse_query_text, run_query
+    from careergraph.stores import MemoryStore
+
+    class Crashing(MemoryStore):
+        def answer(self, query, bindings, limit):
+            import os
+            import signal
+
+            os.kill(os.getpid(), signal.SIGSEGV)
+
+    store = Crashing("", [shipped_dir("graph_data")])
+    with pytest.raises(CareergraphError, match=r"query 'crash' crashed the query engine \(SIGSEGV\)"):
+        run_query(store, parse_query_text("ASK {}", name="crash"), timeout=10)
+
+
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+@pytest.mark.parametrize("where", ["ad-hoc, in a child process", "trusted, in the command's process"])
+def test_ctrl_c_stops_a_long_oxigraph_query(where: str, oxigraph_location: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if where.startswith("ad-hoc"):
+        command = [
+            sys.executable,
+            "-m",
+            "careergraph",
+            "--store",
+            f"oxigraph:{oxigraph_location}",
+            "query",
+            "-",
+        ]
+    else:  # as a named query runs: under the watchdog, while pyoxigraph holds the main thread
+        script = f"""if True:
+            from careergraph.sparql import parse_query_text, run_query
+            from careergraph.stores import open_store
+            query = parse_query_text({SLOW!r}, name="slow", trusted=True)
+            run_query(open_store("oxigraph:{oxigraph_location}", []), query, timeout=60, isolate=False)
+            """
+        command = [sys.executable, "-c", script]
+    process = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    process.stdin.write(SLOW)
+    process.stdin.close()
+    process.stdin = None
+    time.sleep(2)  # the query is running
+    process.send_signal(signal.SIGINT)
+    try:
+        _, stderr = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail("Ctrl-C did not stop the query")
+    assert (process.returncode, stderr.strip()) == (1, "Aborted!")

@@ -948,6 +948,7 @@ class Watchdog:
         self._error: CareergraphError | None = None
         self._wakes_at: float | None = None  # when the thread wakes next (None: when told)
         self._thread: threading.Thread | None = None
+        self._wake: tuple[Any, Any] | None = None
 
     @contextlib.contextmanager
     def guard(self, seconds: float, error: CareergraphError) -> Iterator[None]:
@@ -961,11 +962,55 @@ class Watchdog:
                 # Woken only when it would sleep past this deadline: a thread switch per
                 # query costs as much as a quick query.
                 self._changed.notify()
+        previous = self._catch_interrupts()
         try:
             yield
         finally:
             with self._changed:
                 self._deadline = None
+            if previous is not None:
+                import signal
+
+                signal.set_wakeup_fd(previous)
+
+    def _catch_interrupts(self) -> int | None:
+        """Have Ctrl-C end the process even while an engine holds the main thread in native code.
+
+        Python runs its handler only when the main thread returns to Python,
+        which pyoxigraph does not do until the query ends; but the signal's
+        number is written at once to the wakeup descriptor, which a thread reads.
+        Returns the descriptor to restore (None when not on the main thread).
+        """
+        import signal
+        import socket
+
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        if self._wake is None:
+            reader, writer = socket.socketpair()
+            writer.setblocking(False)
+            self._wake = (reader, writer)
+            threading.Thread(
+                target=self._listen, args=(reader,), name="careergraph-interrupt", daemon=True
+            ).start()
+        try:
+            return signal.set_wakeup_fd(self._wake[1].fileno(), warn_on_full_buffer=False)
+        except ValueError:
+            return None
+
+    def _listen(self, reader: Any) -> None:
+        import signal
+
+        while True:
+            try:
+                received = reader.recv(64)
+            except OSError:
+                return
+            if signal.SIGINT in received and self._deadline is not None:
+                sys.stdout.flush()
+                sys.stderr.write("\nAborted!\n")  # what click says for Ctrl-C
+                sys.stderr.flush()
+                os._exit(1)
 
     def _watch(self) -> None:
         with self._changed:
