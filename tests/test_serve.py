@@ -415,3 +415,38 @@ def test_service_is_refused_through_the_server(server: str, listener, template: 
         )
     assert status == 403 and "SERVICE" in body
     assert seen == []
+
+
+def test_a_running_server_reopens_a_store_that_load_replaced(oxigraph_server) -> None:
+    import subprocess
+    import time
+
+    url, location, log = oxigraph_server
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def triples() -> int:
+        status, _, body = get(url, count)
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    def load(data) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "careergraph",
+            "--data",
+            str(data),
+            "--store",
+            f"oxigraph:{location}",
+        ]
+        subprocess.run([*command, "load", "--replace"], check=True, capture_output=True)
+
+    before = triples()
+    try:
+        load(shipped_dir("graph_data") / "roles.ttl")
+        time.sleep(1.1)  # the server looks at most once a second
+        after = [triples() for _ in range(8)]  # each worker answers once at least
+        assert set(after) == {len(Graph().parse(shipped_dir("graph_data") / "roles.ttl"))} != {before}
+        assert f"the data at {location} was replaced: reopening it" in log.read_text()
+    finally:
+        load(shipped_dir("graph_data"))

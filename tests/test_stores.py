@@ -288,3 +288,49 @@ def test_a_damaged_cache_file_is_rebuilt(tmp_path: Path, monkeypatch: pytest.Mon
     again = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE"])
     assert again.exit_code == 0, again.output
     assert again.stdout == first.stdout
+
+
+# --- load: whole or not at all ----------------------------------------------------------------
+
+
+def test_load_swaps_in_a_complete_store_or_leaves_the_old_one(tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    assert run("load", store=f"oxigraph:{location}").exit_code == 0
+    count = (
+        CliRunner()
+        .invoke(
+            main,
+            ["--store", f"oxigraph:{location}", "query", "-", "-f", "csv"],
+            input="SELECT (COUNT(*) AS ?n) {?s ?p ?o}",
+        )
+        .output
+    )
+    # Again, without --replace: refused, and nothing added to what is there.
+    again = run("load", store=f"oxigraph:{location}")
+    assert again.exit_code == 2 and "already holds" in again.output and "--replace" in again.output
+    # A load that fails half-way leaves the store as it was, and nothing beside it.
+    broken = tmp_path / "data"
+    broken.mkdir()
+    shutil.copy(shipped_dir("graph_data") / "roles.ttl", broken / "a.ttl")
+    (broken / "b.ttl").write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    failed = CliRunner().invoke(
+        main, ["--data", str(broken), "--store", f"oxigraph:{location}", "load", "--replace"]
+    )
+    assert failed.exit_code == 1 and "b.ttl" in failed.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "store"]
+    ask = ["--store", f"oxigraph:{location}", "query", "-", "-f", "csv"]
+    assert CliRunner().invoke(main, ask, input="SELECT (COUNT(*) AS ?n) {?s ?p ?o}").output == count
+    # With --replace the store is loaded afresh: the same count, not twice it.
+    replaced = run("load", "--replace", store=f"oxigraph:{location}")
+    assert replaced.exit_code == 0, replaced.output
+    assert CliRunner().invoke(main, ask, input="SELECT (COUNT(*) AS ?n) {?s ?p ?o}").output == count
+
+
+def test_an_oversized_literal_is_a_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "big.ttl"
+    data.write_text('<urn:a> <urn:b> "' + "x" * 17_000_000 + '" .\n', encoding="utf-8")
+    location = tmp_path / "store"
+    result = CliRunner().invoke(main, ["--data", str(data), "--store", f"oxigraph:{location}", "load"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {data}: a term or line is too large for Oxigraph to load")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.ttl"]

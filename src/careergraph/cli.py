@@ -560,9 +560,10 @@ def _any_node(context: Context, name: str) -> Any:
 
 
 @main.command("load")
+@click.option("--replace", is_flag=True, help="Load afresh into a store that already holds triples.")
 @pass_context
 @reports_errors
-def load_command(context: Context) -> None:
+def load_command(context: Context, replace: bool) -> None:
     """Load the data (--data, or the shipped graph and the importer's output) into --store oxigraph:PATH.
 
     Later commands given the same --store open it in milliseconds instead of
@@ -576,7 +577,7 @@ def load_command(context: Context) -> None:
     if not isinstance(store, OxigraphStore):
         raise UsageError("load fills an on-disk store: give --store oxigraph:PATH")
     files = turtle_files(context.paths)
-    size = store.load(files)
+    size = store.load(files, replace=replace)
     click.echo(f"loaded {len(files)} file{'s' if len(files) != 1 else ''} into {store.path}: {size} triples")
 
 
