@@ -48,6 +48,9 @@ def reported() -> Iterator[None]:
         yield
     except CareergraphError as error:
         raise Failure(str(error), error.exit_code) from error
+    except OSError as error:  # a full disk, a folder that is a file, …: said in a line, not a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        raise Failure(f"{where}{error.strerror or error}") from error
 
 
 def reports_errors(command: F) -> F:

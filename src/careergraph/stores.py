@@ -383,6 +383,8 @@ class OxigraphStore(Store):
 
     def fingerprint(self) -> str:
         # The store's files change whenever its content does.
+        if not (self.path / "CURRENT").is_file():
+            raise StoreError(f"{self.path}: no oxigraph store here; fill one with `careergraph load`")
         digest = hashlib.sha256(f"oxigraph\n{self.path.resolve()}\n".encode())
         for file in sorted(self.path.iterdir()):
             stat = file.stat()
