@@ -79,3 +79,7 @@ class NoPathError(CareergraphError):
 
 class QueryMemoryError(CareergraphError):
     """A query needed more memory than it may use, and was stopped."""
+
+
+class ServerBusyError(CareergraphError):
+    """A query ran past its fast-lane budget while the slow lane was full, and was stopped."""

@@ -22,9 +22,10 @@ server keeps serving.
 from __future__ import annotations
 
 import collections
-import hashlib
+import contextlib
 import logging
 import os
+import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from .errors import (
     QueryMemoryError,
     QuerySyntaxError,
     QueryTimeoutError,
+    ServerBusyError,
     UnsafeQueryError,
 )
 from .sparql import check_query
@@ -65,13 +67,11 @@ class ServerSettings:
     timeout: float = 10.0
     max_rows: int = 10_000
     #: worker processes running queries side by side (the fast lane)
-    workers: int = 4
-    #: worker processes for queries that overran ``fast_budget`` once (the slow lane)
-    slow_workers: int = 2
-    #: seconds a query may take in the fast lane; past it, it is run again in the slow lane
-    fast_budget: float = 0.1
-    #: slow queries that may wait for a slow worker; more get 503 at once
-    slow_queue: int = 8
+    workers: int = 8
+    #: queries past ``fast_budget`` that may go on running, at low priority (the slow lane)
+    slow_workers: int = 4
+    #: seconds a query runs in the fast lane; past it, it moves to the slow lane or is stopped
+    fast_budget: float = 0.02
     #: largest request body, in bytes (413 beyond)
     max_body: int = 1_000_000
     #: seconds to send a request's headers, and its body (the connection is closed / 408)
@@ -127,89 +127,308 @@ def choose_type(accept: str | None, offered: list[str]) -> str | None:
 
 
 class Lanes:
-    """Two pools of worker processes, so that slow queries cannot starve fast ones.
+    """Worker processes shared so that slow queries cannot starve fast ones.
 
-    Every query starts in the fast lane with a short budget. One that overruns
-    it is stopped there (its worker forked again at once) and run again in the
-    slow lane, which has its own few workers and a short queue; its text is
-    remembered, so the next time it goes to the slow lane straight away. The
-    fast lane thus only ever holds a query for its budget.
+    Every query starts in the fast lane, at normal priority, with a short
+    budget of processor time. One that uses it up moves to the slow lane
+    where it stands: it keeps running at the lowest priority (niceness 19, so
+    it yields the processors to everything else), and a freshly forked worker
+    takes its place in the fast lane; when it ends, its worker is retired. At
+    most ``slow_workers`` queries are in the slow lane at once: one more that
+    uses up its budget is stopped with 503. The query's shape (its tokens,
+    with comments, spacing, variable names, strings and numbers set aside) is
+    remembered: the next query of that shape goes straight to the slow lane,
+    or is refused at once when it is full, so slow queries sent again and
+    again cost the fast lane nothing. One that then proves quick is forgotten.
     """
 
     def __init__(self, store: Any, settings: ServerSettings) -> None:
         import anyio
 
-        from .sparql import WorkerPool
+        from .sparql import QueryWorker
 
-        options = {"memory_cap": settings.memory_cap, "close_sockets": True}
         self.settings = settings
-        self.fast = WorkerPool(store, settings.workers, **options)
-        self.slow = WorkerPool(store, settings.slow_workers, **options)
-        self.fast_limit = anyio.CapacityLimiter(settings.workers)
-        self.slow_slots = anyio.Semaphore(settings.slow_workers)
-        self.slow_limit = anyio.CapacityLimiter(settings.slow_workers)
-        self.check_limit = anyio.CapacityLimiter(1)  # rdflib's parser is one at a time
-        self.slow_texts: collections.OrderedDict[bytes, None] = collections.OrderedDict()
-        self.waiting = 0
+        self._new = lambda: QueryWorker(store, memory_cap=settings.memory_cap, close_sockets=True)
+        self.idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.fast = [self._new() for _ in range(max(1, settings.workers))]
+        for worker in self.fast:
+            self.idle.put(worker)
+        self.slow_running = 0
+        self.slow_shapes: collections.OrderedDict[bytes, None] = collections.OrderedDict()
+        self.lock = threading.Lock()
+        self.generation = 0
+        # A thread per fast worker and per query in the slow lane: none waits for a worker.
+        self.threads = anyio.CapacityLimiter(max(1, settings.workers) + settings.slow_workers)
+        self.slow_threads = anyio.CapacityLimiter(max(1, settings.slow_workers))
+        self.check_limit = anyio.CapacityLimiter(1)  # one checker process
 
     def start(self) -> None:
         """Fork every worker now, before the server opens its socket or starts threads."""
-        self.fast.start()
-        self.slow.start()
+        for worker in self.fast:
+            worker.start()
+            worker.generation = self.generation
 
     def renew(self) -> None:
-        self.fast.renew()
-        self.slow.renew()
+        """Have every worker forked again before its next query (the data changed)."""
+        self.generation += 1
 
-    def _remember(self, key: bytes) -> None:
-        self.slow_texts[key] = None
-        self.slow_texts.move_to_end(key)
-        while len(self.slow_texts) > 1024:
-            self.slow_texts.popitem(last=False)
+    def _remember(self, shape: bytes | None, slow: bool) -> None:
+        if shape is None:
+            return
+        with self.lock:
+            if slow:
+                self.slow_shapes[shape] = None
+                self.slow_shapes.move_to_end(shape)
+                while len(self.slow_shapes) > 1024:
+                    self.slow_shapes.popitem(last=False)
+            else:
+                self.slow_shapes.pop(shape, None)
 
-    def _fast(self, checked: Any, limit: int) -> Any:
-        try:
-            budget = min(self.settings.fast_budget, self.settings.timeout)
-            return self.fast.run(checked, {}, limit, budget, "request")
-        except QueryTimeoutError:
-            self.fast.refill()  # the stopped worker is forked again by this slow query, not the next one
+    def _demote(self, worker: Any, cpu_at_start: float | None) -> bool | None:
+        """Move ``worker``'s running query to the slow lane, if there is room; fork its successor.
+
+        None (not yet) when the query has used less processor time than its
+        budget: on a busy machine a quick query can wait its budget for a core.
+        """
+        cpu = _cpu_seconds(worker._pid)
+        if cpu is not None and cpu_at_start is not None and cpu - cpu_at_start < self.settings.fast_budget:
             return None
+        with self.lock:
+            if self.slow_running >= self.settings.slow_workers:
+                return False
+            self.slow_running += 1
+        _lowest_priority(worker._pid)
+        fresh = self._new()
+        fresh.start()
+        fresh.generation = self.generation
+        self.idle.put(fresh)
+        return True
+
+    def _run(self, checked: Any, shape: bytes | None) -> Any:
+        settings = self.settings
+        worker = self.idle.get()
+        demoted = over = False
+
+        def over_budget(running: Any) -> bool | None:
+            nonlocal demoted, over
+            verdict = self._demote(running, cpu_at_start)
+            over = verdict is not None
+            demoted = bool(verdict)
+            return verdict
+
+        try:
+            if getattr(worker, "generation", self.generation) != self.generation:
+                worker.stop()  # forked from the data as it was
+            worker.generation = self.generation
+            worker.start()
+            cpu_at_start = _cpu_seconds(worker._pid)
+            return worker.run(
+                checked,
+                {},
+                settings.max_rows,
+                settings.timeout,
+                "request",
+                budget=settings.fast_budget,
+                over_budget=over_budget,
+            )
+        finally:
+            if over:
+                self._remember(shape, slow=True)
+            if demoted:
+                worker.stop()  # it runs at low priority now: retired, its successor is in the lane
+                with self.lock:
+                    self.slow_running -= 1
+            else:
+                with contextlib.suppress(CareergraphError, OSError):
+                    worker.start()  # stopped at the time limit or the cap: forked again by this query
+                self.idle.put(worker)
+
+    def _run_slow(self, checked: Any, shape: bytes) -> Any:
+        worker = self._new()
+        try:
+            worker.start()
+            _lowest_priority(worker._pid)
+            cpu_at_start = _cpu_seconds(worker._pid)
+            output = worker.run(checked, {}, self.settings.max_rows, self.settings.timeout, "request")
+            cpu = _cpu_seconds(worker._pid)
+            if (
+                cpu is not None
+                and cpu_at_start is not None
+                and cpu - cpu_at_start < self.settings.fast_budget
+            ):
+                self._remember(shape, slow=False)  # quick after all: back to the fast lane
+            return output
+        finally:
+            worker.stop()
 
     async def run(self, checked: Any) -> Any:
         """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise)."""
         import anyio.to_thread
 
-        settings = self.settings
-        started = time.monotonic()
-        key = hashlib.sha256(checked.text.encode()).digest()
-        if key not in self.slow_texts:
-            output = await anyio.to_thread.run_sync(
-                self._fast, checked, settings.max_rows, limiter=self.fast_limit
-            )
-            if output is not None:
-                return output
-            self._remember(key)
-        if self.waiting >= settings.slow_queue:
-            raise Busy("too many slow queries are waiting; try again later")
-        self.waiting += 1
-        try:
-            with anyio.fail_after(max(0.0, settings.timeout - (time.monotonic() - started))):
-                await self.slow_slots.acquire()
-        except TimeoutError:
-            raise QueryTimeoutError(f"the query was stopped after {settings.timeout:g} s") from None
-        finally:
-            self.waiting -= 1
-        try:
-            left = max(0.01, settings.timeout - (time.monotonic() - started))
-            return await anyio.to_thread.run_sync(
-                self.slow.run, checked, {}, settings.max_rows, left, "request", limiter=self.slow_limit
-            )
-        finally:
-            self.slow_slots.release()
+        shape = _shape(checked.text)
+        if shape is not None and shape in self.slow_shapes:
+            with self.lock:
+                if self.slow_running >= self.settings.slow_workers:
+                    raise ServerBusyError(
+                        "the server is busy with slow queries, and this one is like them; try again later"
+                    )
+                self.slow_running += 1
+            try:
+                return await anyio.to_thread.run_sync(
+                    self._run_slow, checked, shape, limiter=self.slow_threads
+                )
+            finally:
+                with self.lock:
+                    self.slow_running -= 1
+        return await anyio.to_thread.run_sync(self._run, checked, shape, limiter=self.threads)
 
 
-class Busy(CareergraphError):
-    """The server has no room for this query now."""
+def _lowest_priority(pid: int | None) -> None:
+    with contextlib.suppress(OSError, TypeError):
+        os.setpriority(os.PRIO_PROCESS, pid, 19)  # type: ignore[arg-type]
+
+
+def _shape(text: str) -> bytes | None:
+    """A key for queries alike but for comments, spacing, variable names, strings and numbers.
+
+    >>> _shape("SELECT ?a { ?a ?b 'x' } # 1") == _shape("select ?z{?z ?y 'other'}")
+    True
+    >>> _shape("SELECT ?a { ?a ?b 1 }") == _shape("SELECT ?a { ?a ?b ?a }")
+    False
+    """
+    import hashlib
+
+    from .sparql import tokens
+
+    if len(text) > 20_000:
+        return None  # not worth reading on the event loop: such a query is never fast-tracked
+    names: dict[str, str] = {}
+    parts = []
+    for kind, token, _ in tokens(text):
+        if kind in ("space", "comment"):
+            continue
+        if kind == "variable":
+            token = names.setdefault(token[1:], f"?{len(names)}")
+        elif kind == "string":
+            token = '""'
+        elif kind == "other" and token.isdigit():
+            token = "0"
+        elif kind == "word":
+            token = token.upper()
+        parts.append(token)
+    return hashlib.sha256(" ".join(parts).encode()).digest()
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """The processor time process ``pid`` has used (user and system), or None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Checker:
+    """The safety check, in a process of its own: rdflib's parser is pure Python, and run in
+    the server's process it would hold the interpreter's lock the event loop needs.
+
+    A query that takes longer than ``timeout`` seconds to check is refused, and
+    the process forked again.
+    """
+
+    def __init__(self, *, timeout: float, memory_cap: int | None) -> None:
+        self.timeout = timeout
+        self.memory_cap = memory_cap
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._conn: Any = None
+
+    def start(self) -> None:
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._pid is not None:
+            return
+        import marshal
+        import sys
+        from multiprocessing import Pipe
+
+        from .sparql import _cap_memory, _close_sockets
+
+        ours, theirs = Pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                import signal
+
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                ours.close()
+                _close_sockets(keep=theirs.fileno())
+                if self.memory_cap:
+                    _cap_memory(self.memory_cap)
+                import rdflib.plugins.sparql.algebra  # noqa: F401 (loaded once, not per query)
+
+                while True:
+                    try:
+                        text = theirs.recv_bytes().decode("utf-8", "replace")
+                    except (EOFError, OSError):
+                        break
+                    try:
+                        verdict: tuple[str, str] = ("ok", check_query(text).form)
+                    except UnsafeQueryError as error:
+                        verdict = ("unsafe", str(error))
+                    except QuerySyntaxError as error:
+                        verdict = ("syntax", str(error))
+                    except MemoryError:
+                        verdict = ("syntax", "the query is too large to check")
+                    theirs.send_bytes(marshal.dumps(verdict))
+            finally:
+                os._exit(0)
+        theirs.close()
+        self._pid, self._conn = pid, ours
+
+    def _stop(self) -> None:
+        import signal
+
+        if self._pid is not None:
+            self._conn.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = self._conn = None
+
+    def check(self, text: str) -> Any:
+        """The :class:`~careergraph.sparql.CheckedQuery` for ``text``, or the error refusing it."""
+        import marshal
+
+        from .sparql import CheckedQuery
+
+        with self._lock:
+            self._start()
+            try:
+                self._conn.send_bytes(text.encode("utf-8", "replace"))
+                if not self._conn.poll(self.timeout):
+                    self._stop()
+                    raise QuerySyntaxError(
+                        f"the query took longer than {self.timeout:g} s to check; simplify it"
+                    )
+                status, value = marshal.loads(self._conn.recv_bytes())
+            except (EOFError, OSError):
+                self._stop()
+                raise QuerySyntaxError("the query could not be checked (too large or too complex)") from None
+        if status == "unsafe":
+            raise UnsafeQueryError(value)
+        if status == "syntax":
+            raise QuerySyntaxError(value)
+        return CheckedQuery(text, value)
 
 
 def _watch_data(store: Any, lanes: Lanes) -> Any:
@@ -261,7 +480,11 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     settings = settings or ServerSettings()
     lanes = Lanes(store, settings)
     lanes.start()  # fork the workers now, before the server starts threads
+    checker = Checker(timeout=min(settings.timeout, 5.0), memory_cap=settings.memory_cap)
+    checker.start()
     data_changed = _watch_data(store, lanes)
+    # The queries found safe lately (the same ones come back), least recently asked first.
+    verdicts: collections.OrderedDict[str, Any] = collections.OrderedDict()
 
     def problem(status: int, message: str) -> Response:
         return PlainTextResponse(message + "\n", status_code=status)
@@ -276,8 +499,15 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
         if refusal is not None:
             return refusal
         try:
-            # Off the event loop: a large query takes a while to parse.
-            checked = await anyio.to_thread.run_sync(check_query, text, limiter=lanes.check_limit)
+            checked = verdicts.get(text)
+            if checked is not None:
+                verdicts.move_to_end(text)  # least recently used goes first
+            else:
+                # Off the event loop: a large query takes a while to parse.
+                checked = await anyio.to_thread.run_sync(checker.check, text, limiter=lanes.check_limit)
+                verdicts[text] = checked
+                if len(verdicts) > 1024:
+                    verdicts.popitem(last=False)
         except UnsafeQueryError as error:
             return problem(403, str(error))
         except QuerySyntaxError as error:
@@ -296,7 +526,7 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             cap = (settings.memory_cap or 0) // 2**20
             log.warning("careergraph: a query was stopped at the %d MiB memory cap", cap)
             return problem(503, f"the query was stopped: it needed more than the {cap} MiB a query may use")
-        except Busy as error:
+        except ServerBusyError as error:
             return problem(503, str(error))
         except CareergraphError as error:
             return problem(400, str(error))

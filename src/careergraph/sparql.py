@@ -47,6 +47,7 @@ from .errors import (
     QueryParameterError,
     QuerySyntaxError,
     QueryTimeoutError,
+    ServerBusyError,
     UnknownNameError,
     UnsafeQueryError,
 )
@@ -855,16 +856,42 @@ class QueryWorker:
             self._pid = self._conn = None
 
     def run(
-        self, query: CheckedQuery, bindings: dict[str, Plain], limit: int | None, timeout: float, name: str
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Plain],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        budget: float | None = None,
+        over_budget: Any = None,
     ) -> QueryOutput:
-        """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds."""
+        """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds.
+
+        With a ``budget`` (seconds), ``over_budget(self)`` is called each time
+        that much more time passes with the query still running: it returns
+        True (the query goes on to the end), False (it is stopped with
+        :class:`ServerBusyError`) or None (ask again after another budget).
+        """
         import pickle
 
         with self._lock:
             self._start()
             try:
                 self._conn.send_bytes(pickle.dumps((query, bindings, limit)))
-                if not self._conn.poll(timeout):
+                waited = 0.0
+                while budget is not None and waited + budget < timeout and not self._conn.poll(budget):
+                    waited += budget
+                    verdict = over_budget(self)
+                    if verdict is None:  # not over it yet (it waited for a processor): look again later
+                        continue
+                    if not verdict:
+                        self.stop()
+                        raise ServerBusyError(
+                            "the server is busy with slow queries: this one was stopped; try again later"
+                        )
+                    break
+                if not self._conn.poll(timeout - waited):
                     self.stop()
                     raise _timed_out(name, timeout)
                 status, payload = marshal.loads(self._conn.recv_bytes())
@@ -890,23 +917,6 @@ class WorkerPool:
         self.workers = [QueryWorker(store, **options) for _ in range(max(1, size))]
         for worker in self.workers:
             self.idle.put(worker)
-        #: bumped by :meth:`renew`; a worker forked before the last bump is replaced before its next query
-        self.generation = 0
-        self._born: dict[int, int] = {}
-
-    def renew(self) -> None:
-        """Replace every worker, each once it is free: the store's data changed under them."""
-        self.generation += 1
-
-    def refill(self) -> None:
-        """Fork again, now, each worker that was stopped and is free (so no query waits for a fork)."""
-        for worker in self.workers:
-            if worker._pid is None and worker._lock.acquire(blocking=False):
-                try:
-                    worker._start()
-                    self._born[id(worker)] = self.generation
-                finally:
-                    worker._lock.release()
 
     def start(self) -> None:
         """Fork every worker now, before this process starts threads of its own."""
@@ -923,9 +933,6 @@ class WorkerPool:
         """Run ``query`` on the first worker free (see :meth:`QueryWorker.run`)."""
         worker = self.idle.get()
         try:
-            if self._born.get(id(worker), self.generation) != self.generation:
-                worker.stop()  # forked from the data as it was: the next run forks from the data as it is
-            self._born[id(worker)] = self.generation
             return worker.run(query, bindings, limit, timeout, name)
         finally:
             self.idle.put(worker)
