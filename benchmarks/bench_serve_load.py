@@ -204,13 +204,14 @@ def main() -> None:
         "",
         machine(),
         "",
-        "| server | slow share | fast p50 | fast p99 | fast answered/s | fast failed | slow sent/s | slow got |",
+        "| server | slow share | fast p50 | fast p99 | fast answered/s | fast failed | slow sent/s "
+        "| slow got |",
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for (name, share), r in results.items():
         lines.append(
-            f"| {name} | {share:.0%} | {r['p50'] * 1000:.0f} ms | {r['p99'] * 1000:.0f} ms | {r['fast/s']:.0f} "
-            f"| {r['fast failed']} | {r['slow/s']:.1f} | {r['slow got']} |"
+            f"| {name} | {share:.0%} | {r['p50'] * 1000:.0f} ms | {r['p99'] * 1000:.0f} ms "
+            f"| {r['fast/s']:.0f} | {r['fast failed']} | {r['slow/s']:.1f} | {r['slow got']} |"
         )
     lines += ["", "Fast queries answered per second, each mix ÷ the 0% mix of the same server:", ""]
     for name in servers:
