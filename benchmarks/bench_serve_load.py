@@ -102,7 +102,9 @@ async def read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def client(port: int, share: float, deadline: float, seed: int, record: dict[str, list]) -> None:
+async def client(
+    port: int, share: float, deadline: float, seed: int, record: dict[str, list], patience: float
+) -> None:
     rng = random.Random(seed)
     reader = writer = None
     counter = 0
@@ -123,11 +125,11 @@ async def client(port: int, share: float, deadline: float, seed: int, record: di
             writer.write(message)
             await writer.drain()
             assert reader is not None
-            status = await read_response(reader)
-        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError, IndexError):
+            status = await asyncio.wait_for(read_response(reader), timeout=patience)
+        except (ConnectionError, asyncio.IncompleteReadError, OSError, ValueError, IndexError, TimeoutError):
             writer.close()
             reader = writer = None
-            status = 0  # the connection broke: counted as a failure, then reconnected
+            status = 0  # no answer in time, or the connection broke: a failure, then a new connection
         elapsed = time.monotonic() - started
         if time.monotonic() > deadline and not slow:
             break  # an answer after the window closed is not counted
@@ -136,10 +138,10 @@ async def client(port: int, share: float, deadline: float, seed: int, record: di
         writer.close()
 
 
-async def run_mix(port: int, clients: int, share: float, duration: float) -> dict[str, list]:
+async def run_mix(port: int, clients: int, share: float, duration: float, patience: float) -> dict[str, list]:
     record: dict[str, list] = {"fast": [], "slow": []}
     deadline = time.monotonic() + duration
-    await asyncio.gather(*(client(port, share, deadline, seed, record) for seed in range(clients)))
+    await asyncio.gather(*(client(port, share, deadline, seed, record, patience) for seed in range(clients)))
     return record
 
 
@@ -162,7 +164,7 @@ def summary(record: dict[str, list], duration: float) -> dict[str, float | str]:
         "fast/s": len(fast_ok) / duration,
         "fast failed": fast_failed,
         "slow/s": len(record["slow"]) / duration,
-        "slow got": ", ".join(f"{n}× {s or 'broken'}" for s, n in sorted(statuses.items())) or "–",
+        "slow got": ", ".join(f"{n}× {s or 'no answer'}" for s, n in sorted(statuses.items())) or "–",
     }
 
 
@@ -192,7 +194,7 @@ def main() -> None:
                 print(f"… {name}: {share:.0%} slow, {args.duration:g} s", file=sys.stderr)
                 process, port = start_server(store, args.timeout, src)
                 try:
-                    record = asyncio.run(run_mix(port, args.clients, share, args.duration))
+                    record = asyncio.run(run_mix(port, args.clients, share, args.duration, args.timeout + 10))
                 finally:
                     process.terminate()
                     process.wait(timeout=30)
