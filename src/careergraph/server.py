@@ -2,10 +2,13 @@
 
 Built on Starlette (routing, requests, the trusted-host check) served by
 uvicorn: both small, typed and well kept, and the ASGI pair most Python web
-services run on. Queries run in a pool of worker processes forked before the
-server starts (:class:`careergraph.sparql.WorkerPool`), as on the command line,
-so a runaway query is killed at the time limit, its worker replaced, and the
-server keeps serving.
+services run on. Queries run in worker processes forked before the server
+starts (:class:`Lanes`), so a runaway query is killed at the time limit, its
+worker replaced, and the server keeps serving; a slow one moves to a lane of
+its own at the lowest priority, so it cannot starve the fast ones. The safety
+check runs in a process of its own (:class:`Checker`); requests from other
+sites, oversized bodies and slow senders are refused (:class:`SameOriginMiddleware`,
+:func:`run_server`).
 
 - ``GET /sparql?query=…``, ``POST /sparql`` with a form field ``query`` or an
   ``application/sparql-query`` body;
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import logging
 import os
 import queue
@@ -299,6 +303,7 @@ def _lowest_priority(pid: int | None) -> None:
         os.setpriority(os.PRIO_PROCESS, pid, 19)  # type: ignore[arg-type]
 
 
+@functools.lru_cache(maxsize=1024)  # asked twice a request, and the same queries come back
 def _shape(text: str) -> bytes | None:
     """A key for queries alike but for comments, spacing, variable names, strings and numbers.
 
