@@ -1,6 +1,14 @@
-"""Make docs/route.png: the page `careergraph viz --path` writes, as headless Chromium shows it.
+"""Make the README's pictures: pages as headless Chromium shows them, with every outside request blocked.
 
-Usage: python scripts/screenshot.py [OUTPUT.png]   (needs Debian's chromium and playwright)
+Usage:
+  python scripts/screenshot.py
+      docs/route.png: `careergraph viz --path` on the shipped data
+  python scripts/screenshot.py map DATA...
+      docs/career-map.png: the career map of DATA (e.g. graph_data and the imported wiki)
+  python scripts/screenshot.py explorer URL [OUT]
+      docs/explorer-route.png: a page of a running `careergraph serve`
+
+Needs Debian's chromium and playwright.
 """
 
 from __future__ import annotations
@@ -9,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 
@@ -25,37 +34,44 @@ CHROMIUM_ARGS = [
 ]
 
 
-def main() -> None:
-    output = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "route.png"
-    with tempfile.TemporaryDirectory() as folder:
-        page_file = Path(folder) / "route.html"
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "careergraph",
-                "viz",
-                "--path",
-                "Data Scientist",
-                "Machine Learning Engineer",
-                "-o",
-                str(page_file),
-            ],
-            check=True,
-        )
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 860})
-            page.route(
-                "**/*",
-                lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort(),
-            )
-            page.goto(page_file.as_uri())
-            page.wait_for_selector("body[data-ready=true]", state="attached", timeout=60_000)
-            page.screenshot(path=str(output))
-            browser.close()
+def shoot(url: str, output: Path, *, ready: str = "body[data-ready=true]") -> None:
+    """Open ``url`` (only its own origin is reached), wait for ``ready``, and save the window as PNG."""
+    origin = urlsplit(url)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 860})
+
+        def local(route) -> None:
+            asked = urlsplit(route.request.url)
+            same = (asked.scheme, asked.netloc) == (origin.scheme, origin.netloc)
+            route.continue_() if same else route.abort()
+
+        page.route("**/*", local)
+        page.goto(url)
+        page.wait_for_selector(ready, state="attached", timeout=60_000)
+        page.screenshot(path=str(output))
+        browser.close()
     print(f"wrote {output}")
 
 
+def viz_page(output: Path, *args: str) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        page_file = Path(folder) / "page.html"
+        subprocess.run([sys.executable, "-m", "careergraph", *args, "-o", str(page_file)], check=True)
+        shoot(page_file.as_uri(), output)
+
+
+def main(argv: list[str]) -> None:
+    if argv[:1] == ["map"]:
+        data = [x for d in argv[1:] for x in ("--data", d)]
+        viz_page(ROOT / "docs" / "career-map.png", *data, "viz", "--map")
+    elif argv[:1] == ["explorer"]:
+        output = Path(argv[2]) if len(argv) > 2 else ROOT / "docs" / "explorer-route.png"
+        shoot(argv[1], output, ready="body[data-drawn=true]" if "/route?" in argv[1] else "body")
+    else:
+        output = Path(argv[0]) if argv else ROOT / "docs" / "route.png"
+        viz_page(output, "viz", "--path", "Data Scientist", "Machine Learning Engineer")
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

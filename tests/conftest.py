@@ -229,3 +229,174 @@ def listener():
     stop.set()
     thread.join()
     server.close()
+
+
+@pytest.fixture(scope="session")
+def big_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A made-up graph of 473 nodes: 12 roles in a chain of moves, each move cited by
+    more guests than the one before, and skills, tools, guests, episodes and segments."""
+    lines = [
+        "@prefix cg: <https://w3id.org/careergraph/ontology#> .",
+        "@prefix prov: <http://www.w3.org/ns/prov#> .",
+        "@prefix schema: <https://schema.org/> .",
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
+        "@base <https://example.org/> .",
+    ]
+    for r in range(12):
+        skills = ", ".join(f"<skill/{r * 20 + k}>" for k in range(20))
+        lines.append(f'<role/{r}> a cg:Role ; skos:inScheme cg:Roles ; skos:prefLabel "Role {r}" ;')
+        lines.append(f"    cg:requiresSkill {skills} ; cg:usesTool <tool/{r}> .")
+        lines.append(f'<tool/{r}> skos:inScheme cg:Tools ; skos:prefLabel "Tool {r}" .')
+    for s in range(240):
+        lines.append(f'<skill/{s}> skos:inScheme cg:Skills ; skos:prefLabel "Skill {s}" .')
+    for r in range(11):
+        lines.append(f"<move/{r}> a cg:Transition ; cg:fromRole <role/{r}> ; cg:toRole <role/{r + 1}> ;")
+        lines.append(f"    cg:addsSkill <skill/{(r + 1) * 20}> .")
+        for g in range(r + 1):  # the move out of role r is told by r + 1 guests
+            guest, episode, segment = f"<guest/{r}-{g}>", f"<episode/{r}-{g}>", f"<segment/{r}-{g}>"
+            lines += [
+                f'{guest} a schema:Person ; schema:name "Guest {r}-{g}" .',
+                f'{episode} a schema:PodcastEpisode ; schema:name "Episode {r}-{g}" ; cg:guest {guest} ;',
+                f"    schema:video <https://video.example/{r}-{g}> .",
+                f"{segment} a schema:Clip ; schema:partOfEpisode {episode} ;",
+                f'    schema:startOffset {60 + g} ; schema:name "Chapter {r}-{g}" ;',
+                f"    schema:url <https://video.example/{r}-{g}&t={60 + g}> .",
+                f"<claim/{r}-{g}> a cg:Claim ; prov:wasAttributedTo {guest} ;",
+                f"    prov:wasDerivedFrom {segment} ; cg:supports <move/{r}> .",
+            ]
+    path = tmp_path_factory.mktemp("big") / "big.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def capped_endpoint(listening):
+    """careergraph's own `serve` on the shipped data, cutting every answer at 100 rows."""
+    import sys
+
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "careergraph", "--data", str(shipped_dir("graph_data")), "serve",
+            "--port", str(port), "--max-rows", "100", "--timeout", "30",
+        ]  # fmt: skip
+
+    with listening(command) as port:
+        yield f"sparql:http://127.0.0.1:{port}/sparql"
+
+
+VIRTUOSO_GRAPH = "https://w3id.org/careergraph/graph"
+_VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {db}/virtuoso.db
+ErrorLogFile = {db}/virtuoso.log
+LockFile = {db}/virtuoso.lck
+TransactionFile = {db}/virtuoso.trx
+xa_persistent_file = {db}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+Striping = 0
+TempStorage = TempDatabase
+[TempDatabase]
+DatabaseFile = {db}/virtuoso-temp.db
+TransactionFile = {db}/virtuoso-temp.trx
+[Parameters]
+ServerPort = {sql_port}
+DisableUnixSocket = 1
+CheckpointInterval = 0
+DirsAllowed = ., {data}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+[HTTPServer]
+ServerPort = {http_port}
+ServerRoot = {db}
+ServerThreads = 4
+Charset = UTF-8
+[SPARQL]
+; Debian's defaults: answers cut at 10,000 rows, and sorts past 10,000 rows refused
+ResultSetMaxRows = 10000
+MaxQueryExecutionTime = 60
+"""
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory):
+    """A function ``start(files)``: Debian's Virtuoso 7 on free ports in a folder of its own, the files
+    bulk-loaded (``ld_dir`` + ``rdf_loader_run``) into one graph; it returns the ``sparql:URL#graph=IRI``
+    store that reads that graph. Skips where virtuoso-opensource-7 is not installed."""
+    import shutil
+    import socket
+    import subprocess
+    import time
+
+    server, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if server is None or isql is None:
+        pytest.skip("needs Virtuoso (apt-get install virtuoso-opensource-7): virtuoso-t and isql-vt")
+    running: list[subprocess.Popen] = []
+    started: dict[tuple[str, ...], str] = {}
+
+    def start(files: list[Path]) -> str:
+        key = tuple(str(f) for f in files)
+        if key in started:
+            return started[key]
+        folder = tmp_path_factory.mktemp("virtuoso")
+        db, data = folder / "db", folder / "data"
+        db.mkdir()
+        data.mkdir()
+        for file in files:
+            shutil.copy(file, data / file.name)
+        sql_port, http_port = _free_port(), _free_port()
+        ini = folder / "virtuoso.ini"
+        ini.write_text(_VIRTUOSO_INI.format(db=db, data=data, sql_port=sql_port, http_port=http_port))
+        with (folder / "console.log").open("wb") as log:  # the server writes to its own copy
+            process = subprocess.Popen(
+                [server, "+foreground", "+configfile", str(ini)], cwd=folder, stdout=log, stderr=log
+            )
+        running.append(process)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", http_port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"Virtuoso did not start: {(folder / 'console.log').read_text()[-2000:]}")
+        load = (
+            f"ld_dir('{data}', '*.ttl', '{VIRTUOSO_GRAPH}'); rdf_loader_run(); checkpoint; "
+            "SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;"
+        )
+        done = subprocess.run(
+            [isql, f"localhost:{sql_port}", "dba", "dba", f"exec={load}"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if done.returncode != 0 or "0 Rows." not in done.stdout:
+            pytest.fail(f"Virtuoso did not load the data: {done.stdout[-2000:]} {done.stderr[-2000:]}")
+        started[key] = f"sparql:http://127.0.0.1:{http_port}/sparql#graph={VIRTUOSO_GRAPH}"
+        return started[key]
+
+    yield start
+    for process in running:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def protocol_server(listening):
+    """`careergraph serve` on the shipped data with its defaults, and CORS for one origin."""
+    import sys
+
+    def command(port: int) -> list[str]:
+        return [
+            sys.executable, "-m", "careergraph", "--data", str(shipped_dir("graph_data")), "serve",
+            "--port", str(port), "--cors", "https://app.example",
+        ]  # fmt: skip
+
+    with listening(command) as port:
+        yield f"http://127.0.0.1:{port}/sparql"

@@ -7,8 +7,9 @@ import pytest
 
 from careergraph.errors import NoPathError, UnknownNameError, UsageError
 from careergraph.paths import (
+    EVIDENCE_COST,
+    GAIN_COST,
     INFERRED_PENALTY,
-    NO_EVIDENCE_PENALTY,
     STEP_COST,
     alternative_paths,
     cheapest_path,
@@ -18,61 +19,107 @@ from careergraph.paths import (
     step_cost,
 )
 
-WELL_CITED = ("e1", "e2")
+#: Three guests back every step of these graphs with timed citations, unless a test says otherwise.
+WELL_CITED = ("Ann", "Bo", "Cy")
+CITED_COST = EVIDENCE_COST / (1 + len(WELL_CITED))
 
 
 def graph(*edges: tuple[str, str, set[str]], inferred: set[tuple[str, str]] = frozenset()) -> nx.DiGraph:
     G = nx.DiGraph()
     for u, v, skills in edges:
-        G.add_edge(u, v, skills=frozenset(skills), inferred=(u, v) in inferred, evidence=WELL_CITED)
+        G.add_edge(
+            u, v, skills=frozenset(skills), inferred=(u, v) in inferred, backers=WELL_CITED, evidence=("e",)
+        )
     return G
 
 
-def test_step_cost_counts_skills_and_penalties() -> None:
+def test_step_cost_is_the_share_to_gain_and_falls_with_support() -> None:
     G = graph(("a", "b", {"x", "y"}), ("b", "c", {"x"}), inferred={("b", "c")})
-    assert step_cost(G, "a", "b") == STEP_COST + 2
-    assert step_cost(G, "a", "b", have={"x", "y"}) == STEP_COST
-    assert step_cost(G, "b", "c") == STEP_COST + 1 + INFERRED_PENALTY
-    G.edges["a", "b"]["evidence"] = ()
-    assert step_cost(G, "a", "b") == STEP_COST + 2 + NO_EVIDENCE_PENALTY
+    assert step_cost(G, "a", "b") == STEP_COST + GAIN_COST + CITED_COST
+    assert step_cost(G, "a", "b", have={"x"}) == STEP_COST + GAIN_COST / 2 + CITED_COST
+    assert step_cost(G, "a", "b", have={"x", "y"}) == STEP_COST + CITED_COST
+    assert step_cost(G, "b", "c") == STEP_COST + GAIN_COST + CITED_COST + INFERRED_PENALTY
+    G.edges["a", "b"].update(backers=(), evidence=())
+    assert step_cost(G, "a", "b") == STEP_COST + GAIN_COST + EVIDENCE_COST
+    G.edges["a", "b"]["movers"] = ("Di",)
+    assert step_cost(G, "a", "b") == STEP_COST + GAIN_COST + EVIDENCE_COST / 2
 
 
-def test_cheapest_prefers_fewer_skills_over_fewer_hops() -> None:
-    G = graph(
-        ("a", "d", {"s1", "s2", "s3", "s4", "s5", "s6"}),
-        ("a", "b", {"s1"}),
-        ("b", "d", {"s2"}),
-    )
+def test_a_skill_named_by_more_guests_weighs_more_in_the_share() -> None:
+    G = graph(("a", "b", {"x", "y"}))
+    G.edges["a", "b"]["weights"] = {"x": (3, 5), "y": (0, 0)}
+    # x weighs 1 + 3, y weighs 1: having x leaves a fifth of the step to gain
+    assert step_cost(G, "a", "b", have={"x"}) == round(STEP_COST + GAIN_COST / 5 + CITED_COST, 2)
+
+
+def test_listing_more_skills_does_not_make_a_move_dearer() -> None:
+    G = graph(("a", "b", {f"s{i}" for i in range(40)}), ("a", "c", {"s1"}))
+    assert step_cost(G, "a", "b") == step_cost(G, "a", "c")
+    G.edges["a", "c"]["backers"] = ("Ann",)  # thinner evidence: dearer, however few its skills
+    assert step_cost(G, "a", "b") < step_cost(G, "a", "c")
+
+
+def test_a_well_documented_direct_move_beats_a_detour_with_an_inferred_step() -> None:
+    G = nx.DiGraph()
+    many = {f"skill{i}" for i in range(36)}
+    G.add_edge("ds", "mle", skills=many, inferred=False, backers=tuple("ABCDEFGHIJ"), evidence=("e",))
+    G.add_edge("ds", "de", skills={"sql"}, inferred=False, backers=("K",), evidence=("e",))
+    G.add_edge("de", "mle", skills={"ml"}, inferred=True, cited_by=("L",), evidence=("e",))
+    assert cheapest_path(G, "ds", "mle").nodes == ["ds", "mle"]
+    routes = alternative_paths(G, "ds", "mle", k=2)
+    assert [r.nodes for r in routes] == [["ds", "mle"], ["ds", "de", "mle"]]
+    assert routes[0].cost < routes[1].cost
+
+
+def test_moves_guests_made_count_like_timed_citations() -> None:
+    G = nx.DiGraph()
+    G.add_edge("a", "b", skills={"x"}, inferred=False, movers=("Ann", "Bo"), evidence=())
+    G.add_edge("a", "c", skills={"x"}, inferred=False, backers=("Cy",), evidence=("e",))
+    G.add_edge("b", "d", skills=set(), inferred=False, backers=WELL_CITED, evidence=("e",))
+    G.add_edge("c", "d", skills=set(), inferred=False, backers=WELL_CITED, evidence=("e",))
     assert cheapest_path(G, "a", "d").nodes == ["a", "b", "d"]
-    assert cheapest_path(G, "a", "d").cost == 2 * STEP_COST + 2
+
+
+def test_inferred_steps_with_no_evidence_are_left_out_unless_asked() -> None:
+    G = graph(("a", "b", set()), ("b", "c", set()))
+    G.add_edge("a", "c", skills=frozenset(), inferred=True, evidence=())
+    assert cheapest_path(G, "a", "c").nodes == ["a", "b", "c"]
+    assert [r.nodes for r in alternative_paths(G, "a", "c", k=5)] == [["a", "b", "c"]]
+    routes = alternative_paths(G, "a", "c", k=5, include_inferred=True)
+    assert [r.nodes for r in routes] == [["a", "b", "c"], ["a", "c"]]
+    G.remove_edge("b", "c")
+    with pytest.raises(NoPathError, match="steps inferred with no evidence left out"):
+        cheapest_path(G, "a", "c")
+    G.edges["a", "c"]["cited_by"] = ("Ann",)  # an inferred step some guest talks about is a step
+    assert cheapest_path(G, "a", "c").nodes == ["a", "c"]
 
 
 def test_have_lowers_the_cost_and_can_change_the_route() -> None:
-    G = graph(
-        ("a", "d", {"s1", "s2", "s3", "s4"}),
-        ("a", "b", {"s1"}),
-        ("b", "d", {"s2"}),
-    )
-    assert cheapest_path(G, "a", "d").nodes == ["a", "b", "d"]
-    route = cheapest_path(G, "a", "d", have={"s1", "s2", "s3", "s4"})
-    assert route.nodes == ["a", "d"]
-    assert route.cost == STEP_COST
-    assert route.hops[0].skills_to_gain == ()
+    G = graph(("a", "d", {"s1", "s2", "s3", "s4"}), ("a", "b", {"s5"}), ("b", "d", {"s6"}))
+    G.edges["a", "d"]["backers"] = ("Ann",)
+    assert cheapest_path(G, "a", "d").nodes == ["a", "d"]
+    route = cheapest_path(G, "a", "d", have={"s5", "s6"})
+    assert route.nodes == ["a", "b", "d"]
+    assert route.cost == 2 * (STEP_COST + CITED_COST)
+    assert [hop.skills_to_gain for hop in route.hops] == [(), ()]
+    direct = cheapest_path(G, "a", "d", have={"s1", "s2", "s3", "s4"})
+    assert direct.nodes == ["a", "d"] and direct.cost == STEP_COST + EVIDENCE_COST / 2
 
 
 def test_a_skill_gained_earlier_is_not_gained_again() -> None:
     G = graph(("a", "b", {"x", "y"}), ("b", "c", {"x", "z"}))
     route = cheapest_path(G, "a", "c")
     assert [hop.skills_to_gain for hop in route.hops] == [("x", "y"), ("z",)]
-    assert route.cost == 2 * STEP_COST + 3
+    assert route.hops[1].cost == STEP_COST + GAIN_COST / 2 + CITED_COST
 
 
 def test_ties_are_broken_by_hops_then_names() -> None:
     G = graph(("a", "c", {"x"}), ("a", "b", set()), ("b", "c", set()), ("a", "z", set()), ("z", "c", set()))
-    # a→c costs 2, a→b→c and a→z→c cost 2 as well: the direct route wins on hops,
-    # and between the two-step routes the order is by name.
+    # an inferred a→c backed by one guest costs 1 + 3 + 4 + 4/2 = 10, as do a→b→c and a→z→c:
+    # the direct route wins on hops, and between the two-step routes the order is by name.
+    G.edges["a", "c"].update(inferred=True, backers=("Ann",))
     routes = alternative_paths(G, "a", "c", k=3)
-    assert [r.cost for r in routes] == [2, 2, 2]
+    assert [r.cost for r in routes] == [10, 10, 10]
     assert [r.nodes for r in routes] == [["a", "c"], ["a", "b", "c"], ["a", "z", "c"]]
 
 
@@ -92,22 +139,22 @@ def test_no_route() -> None:
 
 def test_hop_bound() -> None:
     chain = [
-        ("r0", "r1", set()),
-        ("r1", "r2", set()),
-        ("r2", "r3", set()),
-        ("r3", "r4", set()),
-        ("r4", "r5", set()),
+        ("r0", "r1", {"x"}),
+        ("r1", "r2", {"x"}),
+        ("r2", "r3", {"x"}),
+        ("r3", "r4", {"x"}),
+        ("r4", "r5", {"x"}),
     ]
     G = graph(*chain)
     assert len(cheapest_path(G, "r0", "r5", max_hops=5).hops) == 5
     with pytest.raises(NoPathError, match="at most 4 steps"):
         cheapest_path(G, "r0", "r5")
-    # a cheaper long route is passed over for a dearer one within the bound
-    G.add_edge(
-        "r0", "r5", skills=frozenset({"a", "b", "c", "d", "e", "f", "g"}), inferred=False, evidence=WELL_CITED
-    )
-    assert cheapest_path(G, "r0", "r5", max_hops=5).nodes == ["r0", "r1", "r2", "r3", "r4", "r5"]
-    assert cheapest_path(G, "r0", "r5", max_hops=3).nodes == ["r0", "r5"]
+    # a cheaper long route is passed over for a dearer one within the bound:
+    # each step of the chain costs 1 + 0 + 1 = 2 (10 in all), the inferred shortcut 1 + 3 + 4 + 3.2
+    G.add_edge("r0", "r5", skills=frozenset({"z"}), inferred=True, cited_by=("Ann",), evidence=("e",))
+    chain = cheapest_path(G, "r0", "r5", max_hops=5, have={"x"})
+    assert chain.nodes == ["r0", "r1", "r2", "r3", "r4", "r5"] and chain.cost == 10
+    assert cheapest_path(G, "r0", "r5", max_hops=3, have={"x"}).nodes == ["r0", "r5"]
 
 
 def test_dense_graph_stays_bounded() -> None:
@@ -126,7 +173,9 @@ def test_alternatives_are_sorted_and_limited() -> None:
         ("a", "c", {"1", "2", "3"}),
         ("c", "e", set()),
         ("a", "e", {"1", "2", "3", "4", "5"}),
+        inferred={("a", "e")},
     )
+    G.edges["a", "e"].update(backers=(), cited_by=("Ann",))  # 1 + 3 + 4 + 3.2: dearer than two steps
     routes = alternative_paths(G, "a", "e", k=2)
     assert len(routes) == 2
     assert routes[0].cost <= routes[1].cost
@@ -150,7 +199,7 @@ def test_reachable_and_reaching() -> None:
     assert reaching(G, "c", max_hops=1) == ["b", "x"]
 
 
-def test_next_roles_rank_by_overlap_then_cost() -> None:
+def test_next_roles_rank_moves_first_then_by_overlap() -> None:
     G = nx.DiGraph()
     G.add_node("me", skills=frozenset({"sql", "python"}))
     G.add_node("close", skills=frozenset({"sql", "python", "dbt"}))
@@ -166,12 +215,18 @@ def test_next_roles_rank_by_overlap_then_cost() -> None:
         )
     G.edges["me", "tie"]["inferred"] = True
     ranked = next_roles(G, "me")
-    assert [n.role for n in ranked] == ["close", "tie", "far"]
+    assert [n.role for n in ranked] == ["close", "far", "tie"]  # recorded moves first
     assert ranked[0].overlap == pytest.approx(2 / 3) and ranked[0].missing == ("dbt",)
-    assert ranked[2].overlap == pytest.approx(1 / 3)
+    assert ranked[1].overlap == pytest.approx(1 / 3)
     with_go = next_roles(G, "me", have={"go", "k8s"})
     assert with_go[0].role == "far" and with_go[0].overlap == 1.0 and with_go[0].missing == ()
-    assert len(next_roles(G, "me", limit=1)) == 1
+    # the limit never hides a recorded move, only inferred steps
+    assert [n.role for n in next_roles(G, "me", limit=1)] == ["close", "far"]
+    G.edges["me", "far"]["movers"] = ("Ann", "Bo")
+    assert [(n.role, n.moves) for n in next_roles(G, "me")][0] == ("far", 2)  # moves made come first
+    G.edges["me", "tie"]["evidence"] = ()
+    assert [n.role for n in next_roles(G, "me")] == ["far", "close"]  # inferred, with no evidence
+    assert [n.role for n in next_roles(G, "me", include_inferred=True)] == ["far", "close", "tie"]
 
 
 @pytest.mark.parametrize("seed", range(12))

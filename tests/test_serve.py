@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 import urllib.error
 import urllib.parse
@@ -149,10 +150,14 @@ def test_timeout_and_the_server_keeps_serving(server: str) -> None:
 
 
 def test_the_query_page_is_self_contained(server: str) -> None:
-    status, headers, body = request(f"{server}/")
+    status, headers, body = request(f"{server}/sparql", headers={"Accept": "text/html"})
     assert status == 200 and headers["content-type"].startswith("text/html")
-    assert '<form id="form">' in body
-    assert "src=" not in body and "href=" not in body
+    assert '<div id="yasgui">' in body
+    # everything the page loads comes from the server itself
+    assert re.findall(r'(?:src|href)="([^"]*)"', body) and all(
+        link.startswith("/") and not link.startswith("//")
+        for link in re.findall(r'(?:src|href)="([^"]*)"', body)
+    )
 
 
 # --- defence in depth -------------------------------------------------------------------------
@@ -171,6 +176,15 @@ def test_cross_origin_requests_are_refused(server: str) -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://evil.example"},
     )
     assert status == 403 and "cross-site requests are refused" in body
+    navigate = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    status, _, _ = request(
+        f"{server}/sparql",
+        data=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **navigate},
+    )
+    assert status == 403  # an auto-submitted form on another site
+    # A person following a link from another site opens the page (the explorer's URLs are shared).
+    assert request(ask, headers={**navigate, "Referer": "http://elsewhere.example/"})[0] == 200
     # The query page's own requests, and clients that are not browsers, are served.
     host = server.removeprefix("http://")
     assert request(ask, headers={"Origin": server, "Sec-Fetch-Site": "same-origin"})[0] == 200

@@ -82,7 +82,9 @@ def test_path_view_highlights_the_route_and_lists_its_evidence(runner: CliRunner
         "Docker",
     }
     dimmed = [n for n in data["nodes"] if n["color"] == "#e2e8f0"]
-    assert "Terraform" in {n["fullLabel"] for n in dimmed}
+    # the neighbourhood is drawn, dimmed; what is further away is not drawn at all
+    assert "Data Scientist to Data Engineer" in {n["fullLabel"] for n in dimmed}
+    assert "Terraform" not in {n["fullLabel"] for n in data["nodes"]}
 
 
 def test_inferred_route_draws_the_step(runner: CliRunner, tmp_path: Path) -> None:
@@ -137,3 +139,93 @@ def test_hostile_labels_never_reach_the_page_as_markup(
     assert "<b onmouseover" not in html
     episode = next(n for n in data["nodes"] if n["group"] == "episode" and "bold" in n["fullLabel"])
     assert episode["url"] is None  # a javascript: link is dropped
+
+
+def test_a_large_graph_is_drawn_as_the_career_map(runner: CliRunner, tmp_path: Path, big_graph: Path) -> None:
+    out, _, whole = viz(runner, tmp_path, "--all", data=[big_graph])
+    assert len(whole["nodes"]) == 473
+    out, _, data = viz(runner, tmp_path, data=[big_graph])
+    assert data["title"].startswith("Career map")
+    assert {n["group"] for n in data["nodes"]} == {"role"} and len(data["nodes"]) == 12
+    widths = {(e["from"][-2:].strip("/"), e["to"][-2:].strip("/")): e["width"] for e in data["edges"]}
+    assert len(widths) == 11
+    # the more guests and citations behind a move, the wider its edge
+    ordered = [widths[str(r), str(r + 1)] for r in range(11)]
+    assert ordered == sorted(ordered) and ordered[0] < ordered[-1]
+    last = next(e for e in data["edges"] if e["to"].endswith("/role/11"))
+    assert last["title"] == "Role 10 → Role 11: 11 guests, 11 citations"
+    sections = {s["title"]: s["lines"] for s in last["details"]}
+    assert {"text": "Guest 10-0 · Episode 10-0 · 1:00", "url": "https://video.example/10-0&t=60"} in sections[
+        "Evidence"
+    ]
+    assert sections["Skills to gain"][0]["text"].startswith("Skill ")
+    role = next(n for n in data["nodes"] if n["fullLabel"] == "Role 5")
+    titles = [s["title"] for s in role["details"]]
+    assert titles[:2] == ["Moves out", "Moves in"] and "Skills it needs" in titles
+    _, _, small = viz(runner, tmp_path)
+    assert not small["title"].startswith("Career map")  # the shipped graph is small enough to draw whole
+    _, _, forced = viz(runner, tmp_path, "--map")
+    assert {n["group"] for n in forced["nodes"]} == {"role"}
+
+
+def test_path_shows_the_route_in_its_neighbourhood(
+    runner: CliRunner, tmp_path: Path, big_graph: Path
+) -> None:
+    args = ("--path", "Role 3", "Role 5")
+    _, _, near = viz(runner, tmp_path, *args, data=[big_graph])
+    _, _, alone = viz(runner, tmp_path, *args, "--context", "0", data=[big_graph])
+    _, _, more = viz(runner, tmp_path, *args, "--context", "2", data=[big_graph])
+    labels = {n["fullLabel"] for n in near["nodes"]}
+    ids = {n["id"] for n in near["nodes"]}
+    # the route, the skills its roles need and the moves into and out of it; not the rest of the chain
+    assert {"Role 3", "Role 4", "Role 5", "Skill 60"} <= labels
+    assert {"https://example.org/move/2", "https://example.org/move/5"} <= ids
+    assert "Role 2" not in labels and "Role 9" not in labels and "Skill 0" not in labels
+    assert {"Role 2", "Role 6"} <= {n["fullLabel"] for n in more["nodes"]}
+    assert {n["fullLabel"] for n in alone["nodes"] if n["group"] == "role"} == {"Role 3", "Role 4", "Role 5"}
+    assert all(isinstance(n["color"], dict) for n in alone["nodes"])  # only the route, all of it lit
+    assert len(alone["nodes"]) < len(near["nodes"]) < len(more["nodes"])
+
+
+def test_focus_on_a_guest_shows_their_claims(runner: CliRunner, tmp_path: Path) -> None:
+    _, _, data = viz(runner, tmp_path, "--focus", "Ben Wilson")
+    groups = {n["group"] for n in data["nodes"]}
+    assert {"guest", "episode", "transition"} <= groups
+    assert any(e["label"] == "speaks to" for e in data["edges"])
+    ben = next(n for n in data["nodes"] if n["fullLabel"] == "Ben Wilson")
+    sections = {s["title"]: s["lines"] for s in ben["details"]}
+    assert any(line["url"] == "https://www.youtube.com/watch?v=sMy8NYZnsy8" for line in sections["Episodes"])
+    cited = [line for line in sections["Cited for"] if line["url"].endswith("&t=529")]
+    assert cited and cited[0]["text"].startswith("Data Scientist → Machine Learning Engineer · ")
+
+
+def test_query_view_draws_untyped_nodes_with_the_labels_it_returns(runner: CliRunner, tmp_path: Path) -> None:
+    query = tmp_path / "made.rq"
+    query.write_text(
+        "# Made-up nodes.\nPREFIX ex: <https://example.org/>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "PREFIX cg: <https://w3id.org/careergraph/ontology#>\n"
+        'CONSTRUCT { ex:a ex:knows ex:b . ex:a rdfs:label "Alpha" . ex:b rdfs:label "Beta" .'
+        ' ex:c rdfs:label "C" . ?r ex:near ex:a } WHERE { ?r a cg:Role ; cg:usesTool ?t } LIMIT 1'
+    )
+    _, _, data = viz(runner, tmp_path, "--query", str(query))
+    nodes = {n["id"].rsplit("/", 1)[-1]: n for n in data["nodes"]}
+    assert {nodes[k]["fullLabel"] for k in ("a", "b", "c")} == {"Alpha", "Beta", "C"}
+    assert {nodes[k]["group"] for k in ("a", "b", "c")} == {"other"}
+    assert nodes["a"]["color"] == "#94a3b8" and nodes["a"]["title"] == "Other: Alpha"
+    assert {"role", "other"} == {n["group"] for n in data["nodes"]}
+    assert {e["label"] for e in data["edges"]} == {"knows", "near"}
+
+
+def test_focus_on_a_guest_shows_their_career_moves(runner: CliRunner, tmp_path: Path, data_dir: Path) -> None:
+    _, _, data = viz(
+        runner, tmp_path, "--focus", "Ben Wilson", data=[shipped_dir("graph_data"), data_dir / "moves.ttl"]
+    )
+    ben = "https://w3id.org/careergraph/id/guest/benwilson"
+    transition = "https://w3id.org/careergraph/id/transition/data-scientist--machine-learning-engineer"
+    assert {(e["from"], e["to"], e["label"]) for e in data["edges"] if e["from"] == ben} >= {
+        (ben, transition, "made the move")
+    }
+    node = next(n for n in data["nodes"] if n["id"] == ben)
+    (move,) = next(s["lines"] for s in node["details"] if s["title"] == "Career moves")
+    assert move["text"].startswith("Data Scientist → Machine Learning Engineer · Practical Machine Learning")
+    assert move["text"].endswith(" 8:49–13:19") and move["url"].endswith("&t=529")

@@ -120,9 +120,88 @@ def test_an_archive_sized_graph_settles(tmp_path: Path, open_page) -> None:
         lines.append(f'<skill/{s}> skos:inScheme cg:Skills ; skos:prefLabel "Skill {s}" .')
     data = tmp_path / "big.ttl"
     data.write_text("\n".join(lines))
-    path, count = write_page(tmp_path, data=[data])
+    path, count = write_page(tmp_path, "--all", data=[data])
     assert count == 1500
     visit = open_page(path)
     assert visit.evaluate("() => window.careergraph.nodes.length") == 1500
     assert visit.evaluate(NON_BLANK_PIXELS) > 2000
     assert visit.console_errors == []
+
+
+DRAWN_COLOURS = """() => {
+  const legend = Object.fromEntries(window.careergraph.data.legend.map((item) => [item.type, item.colour]));
+  return Object.values(window.careergraph.network.body.nodes).map((node) => ({
+    id: node.id, type: node.options.group, drawn: node.options.color.background,
+    legend: legend[node.options.group],
+  }));
+}"""
+
+
+def test_every_node_is_drawn_in_its_legend_colour(tmp_path: Path, big_graph: Path, open_page) -> None:
+    path, count = write_page(tmp_path, "--all", data=[big_graph])
+    assert count > 300
+    visit = open_page(path)
+    drawn = visit.evaluate(DRAWN_COLOURS)
+    assert len(drawn) == count
+    wrong = [d for d in drawn if d["drawn"].lower() != d["legend"].lower()]
+    assert wrong == []
+    assert len({d["type"] for d in drawn}) == 7
+
+
+def test_a_route_page_dims_everything_off_the_route(tmp_path: Path, open_page) -> None:
+    path, _ = write_page(tmp_path, "--path", "Data Scientist", "Machine Learning Engineer")
+    visit = open_page(path)
+    shown = visit.evaluate("() => window.careergraph.data.nodes")
+    lit = {n["id"] for n in shown if isinstance(n["color"], dict)}
+    drawn = visit.evaluate(DRAWN_COLOURS)
+    assert {d["drawn"].lower() for d in drawn if d["id"] not in lit} == {"#e2e8f0"}
+    assert all(d["drawn"].lower() == d["legend"].lower() for d in drawn if d["id"] in lit)
+
+
+def test_the_legend_and_selection_stay_in_view_beside_a_route(tmp_path: Path, open_page) -> None:
+    path, _ = write_page(tmp_path, "--path", "Data Scientist", "Machine Learning Engineer")
+    visit = open_page(path)
+    height = visit.page.viewport_size["height"]
+    for selector in ("#legend", "#info", "#route summary"):
+        box = visit.page.locator(selector).bounding_box()
+        assert box["y"] + min(box["height"], 40) <= height, selector
+    assert visit.evaluate("() => document.querySelector('aside').scrollHeight") <= height
+    visit.page.click("#route summary")
+    assert visit.evaluate("() => document.getElementById('route').open") is False
+
+
+def test_a_failed_search_message_goes_after_a_good_one(tmp_path: Path, open_page) -> None:
+    path, _ = write_page(tmp_path)
+    visit = open_page(path)
+    visit.page.fill("#search", "no such thing at all")
+    visit.page.press("#search", "Enter")
+    assert "no node matches" in visit.page.text_content("#search-message")
+    visit.page.fill("#search", "docker")
+    visit.page.press("#search", "Enter")
+    assert visit.page.text_content("#search-message") == ""
+    assert visit.page.text_content("#info .node-label") == "Docker"
+
+
+def test_clicking_a_move_on_the_career_map_lists_its_evidence(
+    tmp_path: Path, big_graph: Path, open_page
+) -> None:
+    path, count = write_page(tmp_path, data=[big_graph])
+    assert count == 12
+    visit = open_page(path)
+    a, b = "https://example.org/role/10", "https://example.org/role/11"
+    visit.evaluate("(id) => window.careergraph.network.focus(id, {scale: 1.5, animation: false})", a)
+    points = [
+        visit.evaluate(
+            "(id) => window.careergraph.network.canvasToDOM(window.careergraph.network.getPosition(id))", node
+        )
+        for node in (a, b)
+    ]
+    box = visit.page.locator("#network").bounding_box()
+    # a point on the edge, a third of the way from role 10 (clear of both nodes' circles)
+    x = points[0]["x"] + (points[1]["x"] - points[0]["x"]) / 3
+    y = points[0]["y"] + (points[1]["y"] - points[0]["y"]) / 3
+    visit.page.mouse.click(box["x"] + x, box["y"] + y)
+    assert visit.page.text_content("#info .node-label") == "Role 10 → Role 11"
+    link = visit.page.locator("#info a", has_text="Guest 10-3 · Episode 10-3 · 1:03")
+    assert link.get_attribute("href") == "https://video.example/10-3&t=63"
+    assert visit.outside == [] and visit.console_errors == []

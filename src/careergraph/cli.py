@@ -124,7 +124,9 @@ class Context:
 
             save_roles(db, project_roles(self.store.pull(PROJECTION_QUERY)))
 
-        return self._database("roles", build)
+        from .rolegraph import FORMAT
+
+        return self._database(f"roles-{FORMAT}", build)
 
     def roles_near(self, names: list[str], hops: int) -> RoleGraph:
         """The part of the role projection a search of at most ``hops`` steps around ``names`` can use."""
@@ -137,6 +139,18 @@ class Context:
         from .rolegraph import load_roles
 
         return load_roles(self._roles_database(), between=(source, target), hops=hops)
+
+    def all_roles(self) -> RoleGraph:
+        """The whole role projection."""
+        from .rolegraph import load_roles
+
+        return load_roles(self._roles_database())
+
+    def skill_totals(self) -> dict[str, tuple[int, int]]:
+        """Every skill with the guests and claims that name it anywhere."""
+        from .rolegraph import skill_totals
+
+        return skill_totals(self._roles_database())
 
     def role(self, name: str) -> str:
         """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
@@ -342,6 +356,17 @@ _TEXT_FORMAT = click.option(
 )
 
 
+_INFERRED = click.option(
+    "--inferred",
+    "include_inferred",
+    is_flag=True,
+    help="Also take steps inferred with no evidence at all (left out by default).",
+)
+_ALL_SKILLS = click.option(
+    "--all-skills", is_flag=True, help="List every skill in text, not only the 8 most named."
+)
+
+
 @main.command("path")
 @click.argument("source", metavar="FROM")
 @click.argument("target", metavar="TO")
@@ -361,6 +386,17 @@ _TEXT_FORMAT = click.option(
     show_default=True,
     help="The most steps a route may take.",
 )
+@_INFERRED
+@_ALL_SKILLS
+@click.option(
+    "--evidence",
+    "evidence_lines",
+    type=click.IntRange(min=1),
+    default=12,
+    show_default=True,
+    metavar="N",
+    help="Show at most N lines of evidence per step in text.",
+)
 @_TEXT_FORMAT
 @pass_context
 @reports_errors
@@ -371,14 +407,17 @@ def path_command(
     have: tuple[str, ...],
     alternatives: int,
     max_hops: int,
+    include_inferred: bool,
+    all_skills: bool,
+    evidence_lines: int,
     fmt: str,
 ) -> None:
     """The cheapest route from role FROM to role TO: the skills each step adds and who says so.
 
     Roles are matched by label or alternative label, case-insensitively
-    ("MLE", "ml engineer", "data scientists"). The cost of a step is the
-    number of skills still to gain plus penalties for inferred steps and thin
-    evidence (see the README).
+    ("MLE", "ml engineer", "data scientists"). A step costs less the more
+    guests made the move themselves or back it with timed citations, and
+    more when it is inferred (see "How routes are costed" in the README).
     """
     from .errors import NoPathError, UsageError
     from .paths import alternative_paths, reachable_from, reaching
@@ -390,14 +429,20 @@ def path_command(
     held = context.skills(have)
     G = context.roles_between(u, v, max_hops)
     try:
-        routes = alternative_paths(G, u, v, k=alternatives, have=held, max_hops=max_hops)
+        routes = alternative_paths(
+            G, u, v, k=alternatives, have=held, max_hops=max_hops, include_inferred=include_inferred
+        )
     except NoPathError:
         G = context.roles_near([u, v], max_hops)  # to say where each end does lead
         label = G.nodes
-        forward = _some([label[n]["label"] for n in reachable_from(G, u, max_hops=max_hops)])
-        backward = _some([label[n]["label"] for n in reaching(G, v, max_hops=max_hops)])
+        ahead = reachable_from(G, u, max_hops=max_hops, include_inferred=include_inferred)
+        behind = reaching(G, v, max_hops=max_hops, include_inferred=include_inferred)
+        forward = _some([label[n]["label"] for n in ahead])
+        backward = _some([label[n]["label"] for n in behind])
+        left_out = "" if include_inferred else " (--inferred also takes steps inferred with no evidence)"
         raise NoPathError(
-            f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps. "
+            f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps"
+            f"{left_out}. "
             f"Reachable from {label[u]['label']}: {forward}. "
             f"Roles that lead to {label[v]['label']}: {backward}."
         ) from None
@@ -406,7 +451,7 @@ def path_command(
     elif fmt == "markdown":
         click.echo(routes_markdown(G, routes), nl=False)
     else:
-        click.echo(routes_text(G, routes), nl=False)
+        click.echo(routes_text(G, routes, all_skills=all_skills, evidence=evidence_lines), nl=False)
 
 
 def _some(names: list[str], *, limit: int = 12) -> str:
@@ -420,20 +465,92 @@ def _some(names: list[str], *, limit: int = 12) -> str:
 @main.command("next")
 @click.argument("role", metavar="ROLE")
 @_HAVE
-@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many roles.")
+@click.option("--limit", type=click.IntRange(min=1), help="Show at most this many roles (moves made: all).")
+@_INFERRED
+@_ALL_SKILLS
 @_TEXT_FORMAT
 @pass_context
 @reports_errors
-def next_command(context: Context, role: str, have: tuple[str, ...], limit: int | None, fmt: str) -> None:
-    """The roles one step from ROLE, ranked by how many of their skills you already have."""
+def next_command(
+    context: Context,
+    role: str,
+    have: tuple[str, ...],
+    limit: int | None,
+    include_inferred: bool,
+    all_skills: bool,
+    fmt: str,
+) -> None:
+    """The roles one step from ROLE: moves guests made first, then by how many of their skills you have."""
     from .paths import next_roles
     from .report import next_json, next_markdown, next_text
 
     u = context.role(role)
     G = context.roles_near([u], 1)
-    ranked = next_roles(G, u, have=context.skills(have), limit=limit)
-    render = {"json": next_json, "markdown": next_markdown, "text": next_text}[fmt]
-    click.echo(render(G, u, ranked), nl=False)
+    ranked = next_roles(G, u, have=context.skills(have), limit=limit, include_inferred=include_inferred)
+    if fmt == "json":
+        click.echo(next_json(G, u, ranked), nl=False)
+    elif fmt == "markdown":
+        click.echo(next_markdown(G, u, ranked), nl=False)
+    else:
+        click.echo(next_text(G, u, ranked, all_skills=all_skills), nl=False)
+
+
+_LIST_FORMAT = click.option(
+    "-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+@main.command("roles")
+@_LIST_FORMAT
+@pass_context
+@reports_errors
+def roles_command(context: Context, fmt: str) -> None:
+    """List the roles, with the skills each needs, its moves out and in, and the guests who made them."""
+    import json
+
+    from .report import listing_text, roles_listing
+
+    rows = roles_listing(context.all_roles())
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    columns = [
+        ("skills", "skills"),
+        ("moves_out", "moves out"),
+        ("moves_in", "moves in"),
+        ("guests_out", "guests out"),
+        ("guests_in", "guests in"),
+    ]
+    click.echo(listing_text(rows, columns), nl=False)
+
+
+@main.command("skills")
+@click.option(
+    "--sort",
+    type=click.Choice(["guests", "name"]),
+    default="guests",
+    show_default=True,
+    help="Most named first, or by name.",
+)
+@_LIST_FORMAT
+@pass_context
+@reports_errors
+def skills_command(context: Context, sort: str, fmt: str) -> None:
+    """List the skills: how many guests and claims name them, roles need them, steps add them."""
+    import json
+
+    from .report import listing_text, skills_listing
+
+    index = context.index
+    labels = {iri: index.label(iri) for _key, iri in index.names("skill")}
+    rows = skills_listing(context.all_roles(), labels, context.skill_totals())
+    if sort == "name":
+        rows.sort(key=lambda r: r["label"].casefold())
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    columns = [("guests", "guests"), ("claims", "claims"), ("roles", "roles"), ("steps", "steps")]
+    click.echo(listing_text(rows, columns), nl=False)
 
 
 # --- viz ------------------------------------------------------------------------------
@@ -480,6 +597,21 @@ def _types(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
     help="Show what an .rq file returns: a CONSTRUCT, or a SELECT with ?s ?p ?o.",
 )
 @click.option(
+    "--context",
+    "context_hops",
+    type=click.IntRange(min=0, max=6),
+    default=1,
+    show_default=True,
+    help="With --path: how many edges around the route's roles and transitions to show.",
+)
+@click.option(
+    "--map/--all",
+    "career_map",
+    default=None,
+    help="The career map (roles and the moves between them) or every node; "
+    "by default the map when the graph has more than 300 nodes.",
+)
+@click.option(
     "--types", callback=_types, help="Which kinds of node to show, e.g. role,skill,tool (default: all)."
 )
 @_HAVE
@@ -493,6 +625,8 @@ def viz_command(
     depth: int,
     route: tuple[str, str] | None,
     query_file: Path | None,
+    context_hops: int,
+    career_map: bool | None,
     types: tuple[str, ...] | None,
     have: tuple[str, ...],
     open_browser: bool,
@@ -501,11 +635,14 @@ def viz_command(
 
     Nodes are coloured and shaped by type, with a legend that filters them, a
     search box that centres a node, and deep links from episodes and segments
-    to the video at that minute.
+    to the video at that minute. A graph of more than 300 nodes is drawn as the
+    career map: roles and the moves between them, with skills, guests and
+    evidence in the sidebar.
     """
     from .errors import UsageError
     from .viz import (
         DEFAULT_TYPES,
+        default_view,
         focus_view,
         path_view,
         query_view,
@@ -513,9 +650,10 @@ def viz_command(
         whole_view,
         write_atomically,
     )
+    from .viz import career_map as career_map_view
 
-    if sum(x is not None for x in (focus, route, query_file)) > 1:
-        raise UsageError("choose one of --focus, --path and --query")
+    if sum(x is not None for x in (focus, route, query_file, career_map or None)) > 1:
+        raise UsageError("choose one of --focus, --path, --query and --map")
     shown = types or DEFAULT_TYPES
     if route:
         from .paths import MAX_HOPS, cheapest_path
@@ -525,7 +663,7 @@ def viz_command(
             raise UsageError(f"{route[0]!r} and {route[1]!r} are the same role; name two different roles")
         roles = context.roles_between(u, v, MAX_HOPS)
         best = cheapest_path(roles, u, v, have=context.skills(have))
-        view = path_view(context.graph, roles, best, types=shown)
+        view = path_view(context.graph, roles, best, types=shown, context=context_hops)
     elif focus:
         view = focus_view(context.graph, _any_node(context, focus), depth=depth, types=shown)
     elif query_file:
@@ -533,9 +671,13 @@ def viz_command(
 
         query = find_query(str(query_file), query_file.parent)
         answer = run_query(context.store, query, index=context.index, isolate=not query.trusted)
-        view = query_view(context.graph, answer, types=shown)
-    else:
+        view = query_view(context.graph, answer, types=types)
+    elif career_map:
+        view = career_map_view(context.graph)
+    elif types or career_map is False:
         view = whole_view(context.graph, types=shown)
+    else:
+        view = default_view(context.graph)
     write_atomically(output, render_html(view))
     click.echo(f"wrote {output}: {len(view.nodes)} nodes, {len(view.edges)} edges")
     if open_browser:
@@ -621,6 +763,11 @@ def load_command(context: Context, replace: bool) -> None:
     metavar="MIB",
     help="Stop a query that needs more than this many MiB (503).",
 )
+@click.option(
+    "--cors",
+    metavar="ORIGIN",
+    help="Let pages from this origin (https://host:port) read answers (CORS); off by default.",
+)
 @pass_context
 @reports_errors
 def serve_command(
@@ -632,13 +779,14 @@ def serve_command(
     max_rows: int,
     max_body: int,
     max_memory: int,
+    cors: str | None,
 ) -> None:
-    """Serve the data as a read-only SPARQL 1.1 endpoint at /sparql, with a query page at /."""
+    """Serve the career explorer at / and a read-only SPARQL 1.1 endpoint at /sparql."""
     from .server import ServerSettings, exposure_warning, run_server
 
     store = context.store
     settings = ServerSettings(
-        timeout=timeout, max_rows=max_rows, max_body=max_body, memory_cap=max_memory << 20
+        timeout=timeout, max_rows=max_rows, max_body=max_body, memory_cap=max_memory << 20, cors=cors
     )
     settings.allowed_hosts += list(allow_host)
     if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):

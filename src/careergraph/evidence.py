@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Evidence", "clock", "sort_evidence", "span_text"]
+__all__ = ["EpisodeCitations", "Evidence", "clock", "group_evidence", "sort_evidence", "span_text"]
 
 
 def clock(seconds: int | None) -> str:
@@ -79,3 +79,55 @@ def sort_evidence(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
             ),
         )
     )
+
+
+@dataclass(frozen=True)
+class EpisodeCitations:
+    """The timed citations of one episode, each once, in the order of time."""
+
+    episode: str
+    title: str
+    citations: tuple[Evidence, ...]
+
+
+def group_evidence(evidence: Iterable[Evidence]) -> tuple[tuple[EpisodeCitations, ...], tuple[Evidence, ...]]:
+    """Timed citations grouped by episode, then the whole-episode citations, duplicates removed.
+
+    A citation is a duplicate when its guest, time and link are already listed
+    (several claims can cite one segment); a whole-episode citation is dropped
+    when the same guest is already cited at a time in that episode. Episodes
+    with more citations come first, then by title.
+
+    >>> def e(title, guest, start=None, end=None, claim="c"):
+    ...     return Evidence(title, start, end, guest, title.lower(), None, claim)
+    >>> timed, whole = group_evidence([
+    ...     e("B", "Bo", 60, 90), e("A", "Ann", 10, 20), e("A", "Ann", 10, 20, claim="d"),
+    ...     e("A", "Cy", 5), e("A", "Ann"), e("C", "Di"), e("C", "Di", claim="x")])
+    >>> [(g.title, [(c.guest, c.start) for c in g.citations]) for g in timed]
+    [('A', [('Cy', 5), ('Ann', 10)]), ('B', [('Bo', 60)])]
+    >>> [(c.episode_title, c.guest) for c in whole]
+    [('C', 'Di')]
+    """
+    by_episode: dict[str, dict[tuple[Any, ...], Evidence]] = {}
+    titles: dict[str, str] = {}
+    untimed: dict[tuple[str, str], Evidence] = {}
+    for item in sort_evidence(evidence):
+        if item.start is None:
+            untimed.setdefault((item.episode, item.guest), item)
+            continue
+        titles[item.episode] = item.episode_title
+        by_episode.setdefault(item.episode, {}).setdefault((item.guest, item.start, item.end, item.url), item)
+    groups = [
+        EpisodeCitations(
+            episode,
+            titles[episode],
+            tuple(
+                sorted(found.values(), key=lambda c: (c.start or 0, c.end is not None, c.end or 0, c.guest))
+            ),
+        )
+        for episode, found in by_episode.items()
+    ]
+    groups.sort(key=lambda g: (-len(g.citations), g.title, g.episode))
+    cited_at_a_time = {(g.episode, c.guest) for g in groups for c in g.citations}
+    whole = tuple(item for key, item in untimed.items() if key not in cited_at_a_time)
+    return tuple(groups), whole

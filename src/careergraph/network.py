@@ -5,11 +5,18 @@
 CONSTRUCT's answer from a store or remote endpoint (see
 :meth:`careergraph.stores.Store.pull`); both give the same projection. It builds:
 
-- a node per role (its IRI), with ``label`` and ``skills`` (the skills its work needs);
+- a node per role (its IRI), with ``label``, ``skills`` (the skills its work
+  needs) and ``weights`` (see below);
 - an edge per recorded transition, with ``transition`` (its IRI), ``skills``
   (what it adds and its skill gaps name, less what it keeps and what the source
-  role already needs), ``tools`` and ``evidence`` (every segment a claim for the
-  transition, its gaps, variants or projects cites);
+  role already needs), ``tools``, ``evidence`` (every segment a claim for the
+  transition, its gaps, variants or projects cites), and who stands behind it:
+  ``movers`` (the guests whose own move it is: ``cg:CareerMove`` claims),
+  ``backers`` (guests with a timed citation) and ``cited_by`` (every citing
+  guest), each a sorted tuple of names;
+- an edge per transition known only from guests' moves (``cg:ObservedTransition``
+  with no skills of its own, ``kind="observed"``, not inferred), whose skills
+  are what the target role needs that the source does not;
 - where no transition is recorded, ``inferred`` edges from what the data
   supports: a route variant that leads elsewhere (``kind="variant"``, with the
   variant's evidence), a role that claims about another role name (``kind="mentioned"``,
@@ -18,7 +25,11 @@ CONSTRUCT's answer from a store or remote endpoint (see
   and a role whose needed skills you would already have at least half of
   (:data:`OVERLAP_THRESHOLD`) from another's (``kind="overlap"``).
 
-The graph's ``labels`` attribute maps every skill and tool IRI to its label.
+``weights`` map each skill of a role or step to ``(guests, claims)``: how many
+distinct guests and claims that support the role or step name it
+(``cg:mentionsSkill``). The graph's ``labels`` attribute maps every skill and
+tool IRI to its label, and ``skills`` every skill of the vocabulary to
+``(guests, claims)`` naming it anywhere.
 :func:`careergraph.rolegraph.save_roles` keeps the projection in the cache,
 from which a route search reads back only the part it needs.
 """
@@ -60,13 +71,19 @@ WHERE {
       skos:prefLabel skos:broader skos:related cg:requiresSkill cg:usesTool cg:mentionsRole
       cg:fromRole cg:toRole cg:addsSkill cg:keepsSkill cg:hasSkillGap cg:gapSkill
       cg:hasRouteVariant cg:hasPortfolioProject cg:leadsTo cg:emphasisesSkill
-      cg:supports prov:wasAttributedTo prov:wasDerivedFrom
+      cg:supports cg:mentionsSkill prov:wasAttributedTo prov:wasDerivedFrom
       schema:partOfEpisode schema:startOffset schema:endOffset schema:url schema:video
       schema:name rdfs:label
     }
     ?s ?p ?o .
   } UNION {
-    VALUES ?o { cg:Role cg:Transition schema:Clip schema:PodcastEpisode }
+    VALUES ?o { cg:Skills }
+    ?s skos:inScheme ?o .
+    BIND(skos:inScheme AS ?p)
+  } UNION {
+    VALUES ?o {
+      cg:Role cg:Transition cg:ObservedTransition cg:CareerMove schema:Clip schema:PodcastEpisode
+    }
     ?s rdf:type ?o .
     BIND(rdf:type AS ?p)
   }
@@ -74,23 +91,68 @@ WHERE {
 """
 
 
+_CG = "https://w3id.org/careergraph/ontology#"
+#: Not yet in :class:`careergraph.vocab.CG` on every branch: the moves model's two classes.
+CAREER_MOVE = URIRef(_CG + "CareerMove")
+OBSERVED_TRANSITION = URIRef(_CG + "ObservedTransition")
+
+
 def _objects(graph: Graph, subject: Any, predicate: URIRef) -> frozenset[str]:
     return frozenset(str(o) for o in graph.objects(subject, predicate) if isinstance(o, URIRef))
 
 
+def _guest_names(graph: Graph, claim: Any) -> list[str]:
+    return sorted(str(graph.value(g, SCHEMA.name) or g) for g in graph.objects(claim, PROV.wasAttributedTo))
+
+
+def _is_timed(graph: Graph, source: Any) -> bool:
+    return (source, RDF.type, SCHEMA.Clip) in graph and graph.value(source, SCHEMA.startOffset) is not None
+
+
+def _support(graph: Graph, claims: Iterable[Any]) -> dict[str, Any]:
+    """Who stands behind ``claims``: movers, guests with timed citations, every citing guest, skill weights.
+
+    ``weights`` maps each skill a claim names (``cg:mentionsSkill``) to
+    ``(guests, claims)``: how many distinct guests and claims name it.
+    """
+    movers: set[str] = set()
+    backers: set[str] = set()
+    cited_by: set[str] = set()
+    naming: defaultdict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    for claim in claims:
+        guests = _guest_names(graph, claim)
+        sources = list(graph.objects(claim, PROV.wasDerivedFrom))
+        if (claim, RDF.type, CAREER_MOVE) in graph:
+            movers.update(guests)
+        if any(_is_timed(graph, source) for source in sources):
+            backers.update(guests)
+        cited_by.update(guests)
+        for skill in graph.objects(claim, CG.mentionsSkill):
+            who, which = naming[str(skill)]
+            who.update(guests or [f"claim:{claim}"])
+            which.add(str(claim))
+    return {
+        "movers": tuple(sorted(movers)),
+        "backers": tuple(sorted(backers)),
+        "cited_by": tuple(sorted(cited_by)),
+        "weights": {skill: (len(who), len(which)) for skill, (who, which) in naming.items()},
+    }
+
+
+def _claims_for(graph: Graph, targets: Iterable[Any]) -> set[Any]:
+    return {c for t in targets for c in graph.subjects(CG.supports, t)}
+
+
 def _evidence_of(graph: Graph, targets: Iterable[URIRef]) -> tuple[Evidence, ...]:
     """The evidence of every claim that supports one of ``targets``."""
-    return _evidence_from(graph, {c for t in targets for c in graph.subjects(CG.supports, t)})
+    return _evidence_from(graph, _claims_for(graph, targets))
 
 
 def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
     """The segments (or whole episodes) ``claims`` come from, with who said them."""
     found: set[Evidence] = set()
     for claim in claims:
-        guests = sorted(
-            str(graph.value(g, SCHEMA.name) or g) for g in graph.objects(claim, PROV.wasAttributedTo)
-        )
-        guest = ", ".join(guests) or "unknown guest"
+        guest = ", ".join(_guest_names(graph, claim)) or "unknown guest"
         for source in graph.objects(claim, PROV.wasDerivedFrom):
             if (source, RDF.type, SCHEMA.Clip) in graph:
                 episode = graph.value(source, SCHEMA.partOfEpisode)
@@ -117,6 +179,21 @@ def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
     return sort_evidence(found)
 
 
+def _merge_support(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """Two records of one step: the union of their people; a skill's weight is the larger one."""
+    weights = dict(one["weights"])
+    for skill, weight in other["weights"].items():
+        weights[skill] = max(weights.get(skill, (0, 0)), weight)
+    return {
+        key: tuple(sorted(set(one[key]) | set(other[key]))) for key in ("movers", "backers", "cited_by")
+    } | {"weights": weights}
+
+
+def _skill_weights(support: dict[str, Any], skills: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """``(guests, claims)`` naming each of ``skills`` (0, 0 when no claim names it)."""
+    return {skill: support["weights"].get(skill, (0, 0)) for skill in skills}
+
+
 def project_roles(sub: Graph) -> nx.DiGraph:
     """Project the roles and transitions of a graph into a networkx ``DiGraph``.
 
@@ -130,6 +207,8 @@ def project_roles(sub: Graph) -> nx.DiGraph:
     >>> mle = "https://w3id.org/careergraph/id/role/machine-learning-engineer"
     >>> G.edges[ds, mle]["inferred"], G.edges[ds, mle]["transition"].rsplit("/", 1)[-1]
     (False, 'data-scientist--machine-learning-engineer')
+    >>> G.edges[ds, mle]["weights"]["https://w3id.org/careergraph/id/skill/testing"]
+    (2, 3)
     """
     G = nx.DiGraph()
     labels: dict[str, str] = {}
@@ -138,11 +217,14 @@ def project_roles(sub: Graph) -> nx.DiGraph:
     G.graph["labels"] = labels
 
     for role in sorted(sub.subjects(RDF.type, CG.Role)):
+        skills = _objects(sub, role, CG.requiresSkill)
+        support = _support(sub, sub.subjects(CG.supports, role))
         G.add_node(
             str(role),
             label=labels.get(str(role), str(role).rsplit("/", 1)[-1]),
-            skills=_objects(sub, role, CG.requiresSkill),
+            skills=skills,
             tools=_objects(sub, role, CG.usesTool),
+            weights=_skill_weights(support, skills),
         )
 
     def skills_of(node: str) -> frozenset[str]:
@@ -154,18 +236,6 @@ def project_roles(sub: Graph) -> nx.DiGraph:
         if source is None or target is None or source == target:
             continue
         u, v = str(source), str(target)
-        gaps = list(sub.objects(transition, CG.hasSkillGap))
-        gap_skills = frozenset().union(*(_objects(sub, gap, CG.gapSkill) for gap in gaps))
-        skills = (
-            (_objects(sub, transition, CG.addsSkill) | gap_skills)
-            - _objects(sub, transition, CG.keepsSkill)
-            - skills_of(u)
-        )
-        tools = _objects(sub, transition, CG.usesTool).union(
-            *(_objects(sub, gap, CG.usesTool) for gap in gaps)
-        )
-        supported = [transition, *gaps, *sub.objects(transition, CG.hasPortfolioProject)]
-        supported += list(sub.objects(transition, CG.hasRouteVariant))
         for node in (u, v):
             if node not in G:  # a role named only by a transition
                 G.add_node(
@@ -173,24 +243,51 @@ def project_roles(sub: Graph) -> nx.DiGraph:
                     label=labels.get(node, node.rsplit("/", 1)[-1]),
                     skills=frozenset(),
                     tools=frozenset(),
+                    weights={},
                 )
+        gaps = list(sub.objects(transition, CG.hasSkillGap))
+        gap_skills = frozenset().union(*(_objects(sub, gap, CG.gapSkill) for gap in gaps))
+        adds = _objects(sub, transition, CG.addsSkill) | gap_skills
+        skills = adds - _objects(sub, transition, CG.keepsSkill) - skills_of(u)
+        tools = _objects(sub, transition, CG.usesTool).union(
+            *(_objects(sub, gap, CG.usesTool) for gap in gaps)
+        )
+        supported = [transition, *gaps, *sub.objects(transition, CG.hasPortfolioProject)]
+        supported += list(sub.objects(transition, CG.hasRouteVariant))
+        claims = _claims_for(sub, supported)
+        support = _support(sub, claims)
+        observed = (transition, RDF.type, OBSERVED_TRANSITION) in sub
+        kind = "transition"
+        if observed and not adds:
+            # Known from guests' own moves only: what the target needs that the source does not.
+            kind = "observed"
+            skills = G.nodes[v]["skills"] - skills_of(u)
+            tools = tools | G.nodes[v]["tools"]
+            support["weights"] = {**G.nodes[v]["weights"], **support["weights"]}
+        evidence = _evidence_from(sub, claims)
         if G.has_edge(u, v):  # two records of one transition: merge them
             edge = G.edges[u, v]
             edge["skills"] |= skills
             edge["tools"] |= tools
-            edge["evidence"] = sort_evidence(set(edge["evidence"]) | set(_evidence_of(sub, supported)))
+            edge["evidence"] = sort_evidence(set(edge["evidence"]) | set(evidence))
+            merged = _merge_support(edge, support)
+            edge.update(merged, weights=_skill_weights(merged, edge["skills"]))
+            if kind == "transition":
+                edge["kind"] = kind
             continue
         G.add_edge(
             u,
             v,
             transition=str(transition),
             inferred=False,
-            kind="transition",
+            kind=kind,
             via=None,
             via_label="",
             skills=skills,
             tools=tools,
-            evidence=_evidence_of(sub, supported),
+            evidence=evidence,
+            **{key: support[key] for key in ("movers", "backers", "cited_by")},
+            weights=_skill_weights(support, skills),
         )
         variants.extend((u, variant) for variant in sub.objects(transition, CG.hasRouteVariant))
 
@@ -199,6 +296,7 @@ def project_roles(sub: Graph) -> nx.DiGraph:
         for leads_to in sorted(sub.objects(variant, CG.leadsTo)):
             v = str(leads_to)
             if v != u and v in G and not G.has_edge(u, v):
+                claims = _claims_for(sub, [variant])
                 _add_inferred(
                     G,
                     u,
@@ -206,7 +304,8 @@ def project_roles(sub: Graph) -> nx.DiGraph:
                     "variant",
                     skills=_objects(sub, variant, CG.emphasisesSkill),
                     tools=_objects(sub, variant, CG.usesTool),
-                    evidence=_evidence_of(sub, [variant]),
+                    evidence=_evidence_from(sub, claims),
+                    support=_support(sub, claims),
                     via=str(variant),
                     via_label=str(sub.value(variant, RDFS.label) or ""),
                 )
@@ -220,7 +319,9 @@ def project_roles(sub: Graph) -> nx.DiGraph:
                 mentions[u, v].add(claim)
     for (u, v), claims in sorted(mentions.items()):
         if not G.has_edge(u, v):
-            _add_inferred(G, u, v, "mentioned", evidence=_evidence_from(sub, claims))
+            support = _support(sub, claims)
+            support["movers"] = ()  # talking about a role is not having moved to it
+            _add_inferred(G, u, v, "mentioned", evidence=_evidence_from(sub, claims), support=support)
 
     # Roles related by skos:broader or skos:related: a move either way, inferred from the skills alone.
     related: defaultdict[str, set[str]] = defaultdict(set)
@@ -235,7 +336,20 @@ def project_roles(sub: Graph) -> nx.DiGraph:
                 _add_inferred(G, u, v, "related")
 
     _add_overlap_edges(G)
+    G.graph["skills"] = _skill_totals(sub)
     return G
+
+
+def _skill_totals(sub: Graph) -> dict[str, tuple[int, int]]:
+    """Every skill of the vocabulary with ``(guests, claims)`` naming it anywhere."""
+    totals = {str(skill): (0, 0) for skill in sub.subjects(SKOS.inScheme, CG.Skills)}
+    claims: defaultdict[str, set[Any]] = defaultdict(set)
+    for claim, mentioned in sub.subject_objects(CG.mentionsSkill):
+        claims[str(mentioned)].add(claim)
+    for iri, named in claims.items():
+        guests = {g for c in named for g in sub.objects(c, PROV.wasAttributedTo)}
+        totals[iri] = (len(guests), len(named))
+    return totals
 
 
 def _add_overlap_edges(G: nx.DiGraph) -> None:
@@ -268,11 +382,14 @@ def _add_inferred(
     skills: frozenset[str] = frozenset(),
     tools: frozenset[str] = frozenset(),
     evidence: tuple[Evidence, ...] = (),
+    support: dict[str, Any] | None = None,
     via: str | None = None,
     via_label: str = "",
 ) -> None:
     """An inferred step ``u`` → ``v``: what ``v`` needs (and ``skills``) less what ``u`` has."""
     source, target = G.nodes[u], G.nodes[v]
+    support = support or {"movers": (), "backers": (), "cited_by": (), "weights": {}}
+    to_gain = (skills | target["skills"]) - source["skills"]
     G.add_edge(
         u,
         v,
@@ -281,7 +398,11 @@ def _add_inferred(
         kind=kind,
         via=via,
         via_label=via_label,
-        skills=(skills | target["skills"]) - source["skills"],
+        skills=to_gain,
         tools=(tools | target["tools"]) - source["tools"],
         evidence=evidence,
+        movers=support["movers"],
+        backers=support["backers"],
+        cited_by=support["cited_by"],
+        weights=_skill_weights({"weights": {**target["weights"], **support["weights"]}}, to_gain),
     )

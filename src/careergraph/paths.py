@@ -10,12 +10,23 @@ The functions read a graph only through ``node in G``, ``G.nodes[n]``,
 module does not import networkx: the search is Yen's k shortest simple paths
 on Dijkstra, written here in a few dozen lines.
 
-The cost of a step (:func:`step_cost`) is::
+The cost of a step (:func:`step_cost`) rewards evidence, not silence::
 
     STEP_COST                                  1, so every step costs something
-    + number of skills still to gain          the step's skills, less those you have
-    + INFERRED_PENALTY if inferred            5: no transition is recorded
-    + evidence penalty                        3 with no citation, 1 with one, 0 with more
+    + GAIN_COST × share still to gain          up to 3: the weighted share of the step's skills
+                                               you do not have yet (all of it when none is listed)
+    + EVIDENCE_COST / (1 + support)            4 with no one behind the step, 0.4 with 9 guests
+    + INFERRED_PENALTY if inferred             4: no transition is recorded or observed
+
+``support`` (:func:`support`) counts the distinct guests who made the move
+themselves (``movers``) or back it with a timed citation (``backers``), and
+a quarter for each other guest who cites it only as a whole episode
+(``cited_by``). A skill's share is weighted by ``1 + weight``, its weight
+being how many guests name it (``weights``), so what many guests name weighs
+more; the number of skills listed does not change the cost, so a well
+documented move is never dearer than a thin one for listing more. An
+inferred step with no evidence at all is left out of routes unless
+``include_inferred`` is given.
 
 A route's skills are counted once: a skill gained on an earlier step is not to
 gain again later, so a route's cost is the sum of its steps' costs with the
@@ -25,20 +36,24 @@ Examples
 --------
 >>> import networkx as nx
 >>> G = nx.DiGraph()
->>> G.add_edge("analyst", "scientist", skills={"ml", "stats"}, inferred=False, evidence=["a", "b"])
->>> G.add_edge("scientist", "ml engineer", skills={"docker"}, inferred=False, evidence=["c", "d"])
->>> G.add_edge("analyst", "ml engineer", skills={"ml", "docker", "stats", "go"}, inferred=True, evidence=[])
+>>> G.add_edge("analyst", "scientist", skills={"ml", "stats"}, inferred=False, backers=("A", "B", "C", "D"))
+>>> G.add_edge("scientist", "ml engineer", skills={"docker"}, inferred=False, movers=("Cy",))
+>>> G.add_edge("analyst", "ml engineer", skills={"ml", "docker"}, inferred=True, cited_by=("Di",))
 >>> route = cheapest_path(G, "analyst", "ml engineer")
 >>> route.nodes, route.cost
-(['analyst', 'scientist', 'ml engineer'], 5.0)
+(['analyst', 'scientist', 'ml engineer'], 10.8)
 >>> cheapest_path(G, "analyst", "ml engineer", have={"ml", "stats"}).cost
-3.0
+7.8
+>>> G.edges["scientist", "ml engineer"]["movers"] = ()
+>>> cheapest_path(G, "analyst", "ml engineer").nodes
+['analyst', 'ml engineer']
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import math
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -46,9 +61,12 @@ from typing import Any, Protocol
 from .errors import NoPathError, UnknownNameError, UsageError
 
 __all__ = [
+    "EVIDENCE_COST",
+    "GAIN_COST",
     "INFERRED_PENALTY",
     "MAX_HOPS",
     "STEP_COST",
+    "UNTIMED_CREDIT",
     "Hop",
     "NextRole",
     "Route",
@@ -58,6 +76,8 @@ __all__ = [
     "reachable_from",
     "reaching",
     "step_cost",
+    "support",
+    "usable",
 ]
 
 
@@ -69,14 +89,17 @@ class RouteGraph(Protocol):
     graph: Any
 
     def __contains__(self, node: object) -> bool: ...
+    def __iter__(self) -> Iterator[Any]: ...
     def successors(self, node: Any) -> Iterator[Any]: ...
     def predecessors(self, node: Any) -> Iterator[Any]: ...
 
 
 STEP_COST = 1.0
-INFERRED_PENALTY = 5.0
-NO_EVIDENCE_PENALTY = 3.0
-ONE_CITATION_PENALTY = 1.0
+GAIN_COST = 3.0
+EVIDENCE_COST = 4.0
+INFERRED_PENALTY = 4.0
+#: What a guest who cites a step only as a whole episode counts for, against one with a timed citation.
+UNTIMED_CREDIT = 0.25
 MAX_HOPS = 4
 #: How many more candidate routes than asked for to re-cost before ranking.
 CANDIDATE_SLACK = 10
@@ -107,13 +130,15 @@ class Route:
 
 @dataclass(frozen=True)
 class NextRole:
-    """A role one step away, with the share of its skills you already have."""
+    """A role one step away, with the share of its skills you already have and who made the move."""
 
     role: Hashable
     overlap: float
     missing: tuple[Any, ...]
     cost: float
     data: dict[str, Any] = field(compare=False, repr=False, default_factory=dict)
+    #: how many distinct guests made this move themselves
+    moves: int = 0
 
 
 def _check_nodes(G: RouteGraph, *nodes: Hashable) -> None:
@@ -122,26 +147,62 @@ def _check_nodes(G: RouteGraph, *nodes: Hashable) -> None:
             raise UnknownNameError("role", str(node))
 
 
-def _evidence_penalty(evidence: Collection[Any]) -> float:
-    if not evidence:
-        return NO_EVIDENCE_PENALTY
-    return ONE_CITATION_PENALTY if len(evidence) == 1 else 0.0
+def support(data: dict[str, Any]) -> float:
+    """How many guests stand behind a step (its edge ``data``): movers and timed backers, then a
+    quarter for each guest who only cites a whole episode.
+
+    >>> support({"movers": ("Ann",), "backers": ("Ann", "Bo"), "cited_by": ("Ann", "Bo", "Cy", "Di")})
+    2.5
+    """
+    strong = set(data.get("movers", ())) | set(data.get("backers", ()))
+    weak = set(data.get("cited_by", ())) - strong
+    return len(strong) + UNTIMED_CREDIT * len(weak)
+
+
+def usable(data: dict[str, Any], *, include_inferred: bool = False) -> bool:
+    """Whether a route may take a step: all but inferred steps with no evidence, unless ``include_inferred``.
+
+    >>> usable({"inferred": True}), usable({"inferred": True}, include_inferred=True)
+    (False, True)
+    >>> usable({"inferred": True, "evidence": ["a segment"]}), usable({"inferred": False})
+    (True, True)
+    """
+    if include_inferred or not data.get("inferred"):
+        return True
+    return bool(data.get("evidence") or data.get("cited_by") or data.get("movers"))
+
+
+def _share_to_gain(data: dict[str, Any], have: Collection[Any]) -> float:
+    """The share of the step's skills still to gain, each weighted by ``1 + weight`` (1 with none listed)."""
+    skills = data.get("skills", ())
+    if not skills:
+        return 1.0
+    weights = data.get("weights", {})
+
+    def weight(skill: Any) -> int:
+        return 1 + weights.get(skill, (0, 0))[0]
+
+    total = sum(weight(s) for s in skills)
+    return sum(weight(s) for s in skills if s not in have) / total
 
 
 def step_cost(G: RouteGraph, u: Hashable, v: Hashable, have: Collection[Any] = frozenset()) -> float:
-    """The cost of the step ``u`` → ``v`` for someone who has the skills ``have``.
+    """The cost of the step ``u`` → ``v`` for someone who has the skills ``have`` (to 2 decimals).
 
     >>> import networkx as nx
 
     >>> G = nx.DiGraph()
-    >>> G.add_edge("a", "b", skills={"x", "y"}, inferred=True, evidence=["one"])
+    >>> G.add_edge("a", "b", skills={"x", "y"}, inferred=True, cited_by=("Ann",))
     >>> step_cost(G, "a", "b"), step_cost(G, "a", "b", have={"x"})
-    (9.0, 8.0)
+    (11.2, 9.7)
+    >>> G.add_edge("c", "d", skills={"x", "y"}, inferred=False, movers=("Ann", "Bo", "Cy"))
+    >>> step_cost(G, "c", "d")
+    5.0
     """
     data = G.edges[u, v]
-    to_gain = sum(1 for skill in data.get("skills", ()) if skill not in have)
     penalty = INFERRED_PENALTY if data.get("inferred") else 0.0
-    return STEP_COST + to_gain + penalty + _evidence_penalty(data.get("evidence", ()))
+    cost = STEP_COST + GAIN_COST * _share_to_gain(data, have) + EVIDENCE_COST / (1 + support(data))
+    return round(cost + penalty, 2)
 
 
 def _route(G: RouteGraph, nodes: list[Hashable], have: Collection[Any]) -> Route:
@@ -154,10 +215,17 @@ def _route(G: RouteGraph, nodes: list[Hashable], have: Collection[Any]) -> Route
         to_gain = tuple(sorted(skill for skill in data.get("skills", ()) if skill not in held))
         held.update(to_gain)
         hops.append(Hop(u, v, cost, to_gain, dict(data)))
-    return Route(sum(hop.cost for hop in hops), tuple(hops))
+    return Route(round(sum(hop.cost for hop in hops), 2), tuple(hops))
 
 
-def _hops(G: RouteGraph, start: Hashable, cutoff: int, *, forward: bool = True) -> dict[Hashable, int]:
+def _hops(
+    G: RouteGraph,
+    start: Hashable,
+    cutoff: int,
+    *,
+    forward: bool = True,
+    step: Callable[[Hashable, Hashable], bool] | None = None,
+) -> dict[Hashable, int]:
     """The fewest steps from ``start`` to each role within ``cutoff`` steps (``forward``), or to ``start``.
 
     >>> import networkx as nx
@@ -167,10 +235,14 @@ def _hops(G: RouteGraph, start: Hashable, cutoff: int, *, forward: bool = True) 
     ({'a': 0, 'b': 1, 'c': 2}, {'d': 0, 'c': 1})
     """
     neighbours = G.successors if forward else G.predecessors
+
+    def allowed(n: Hashable, m: Hashable) -> bool:
+        return step is None or (step(n, m) if forward else step(m, n))
+
     lengths = {start: 0}
     frontier = [start]
     for depth in range(1, cutoff + 1):
-        frontier = [m for n in frontier for m in neighbours(n) if m not in lengths]
+        frontier = [m for n in frontier for m in neighbours(n) if m not in lengths and allowed(n, m)]
         for m in frontier:
             lengths.setdefault(m, depth)
         if not frontier:
@@ -213,7 +285,10 @@ def _dijkstra(
         for nxt in G.successors(node):
             if nxt in done or nxt not in allowed or nxt in banned_nodes or (node, nxt) in banned_edges:
                 continue
-            candidate = (cost + weight(node, nxt), steps + 1)
+            step = weight(node, nxt)
+            if step == math.inf:  # a step the route may not take
+                continue
+            candidate = (cost + step, steps + 1)
             if candidate < best.get(nxt, (float("inf"), 0)):
                 best[nxt] = candidate
                 previous[nxt] = node
@@ -260,7 +335,12 @@ def _simple_paths(
 
 
 def _candidates(
-    G: RouteGraph, source: Hashable, target: Hashable, have: Collection[Any], max_hops: int
+    G: RouteGraph,
+    source: Hashable,
+    target: Hashable,
+    have: Collection[Any],
+    max_hops: int,
+    include_inferred: bool = False,
 ) -> Iterable[list[Hashable]]:
     """Simple paths from ``source`` to ``target`` within ``max_hops``, cheapest per step first."""
     _check_nodes(G, source, target)
@@ -273,7 +353,8 @@ def _candidates(
 
     def weight(u: Hashable, v: Hashable) -> float:
         if (u, v) not in costs:
-            costs[u, v] = step_cost(G, u, v, held)
+            allowed = usable(G.edges[u, v], include_inferred=include_inferred)
+            costs[u, v] = step_cost(G, u, v, held) if allowed else math.inf
         return costs[u, v]
 
     # Only nodes within max_hops of both ends can lie on a bounded route: prune first,
@@ -295,11 +376,13 @@ def alternative_paths(
     k: int = 3,
     have: Collection[Any] = frozenset(),
     max_hops: int = MAX_HOPS,
+    include_inferred: bool = False,
 ) -> list[Route]:
     """Up to ``k`` routes from ``source`` to ``target``, cheapest first.
 
     Routes have at most ``max_hops`` steps and visit no role twice. Ties are
     broken by fewer hops, then by the roles' names, so the answer is stable.
+    Inferred steps with no evidence are left out unless ``include_inferred``.
 
     Raises
     ------
@@ -317,9 +400,11 @@ def alternative_paths(
     """
     if k < 1:
         raise UsageError(f"k must be at least 1, not {k}")
-    candidates = list(itertools.islice(_candidates(G, source, target, have, max_hops), k + CANDIDATE_SLACK))
+    found = _candidates(G, source, target, have, max_hops, include_inferred)
+    candidates = list(itertools.islice(found, k + CANDIDATE_SLACK))
     if not candidates:
-        raise NoPathError(f"no route from {source} to {target} in at most {max_hops} steps")
+        left_out = "" if include_inferred else " (steps inferred with no evidence left out)"
+        raise NoPathError(f"no route from {source} to {target} in at most {max_hops} steps{left_out}")
     routes = [_route(G, nodes, have) for nodes in candidates]
     routes.sort(key=lambda r: (r.cost, len(r.hops), [str(n) for n in r.nodes]))
     return routes[:k]
@@ -332,6 +417,7 @@ def cheapest_path(
     *,
     have: Collection[Any] = frozenset(),
     max_hops: int = MAX_HOPS,
+    include_inferred: bool = False,
 ) -> Route:
     """The cheapest route from ``source`` to ``target`` of at most ``max_hops`` steps.
 
@@ -345,23 +431,39 @@ def cheapest_path(
     ...
     careergraph.errors.UnknownNameError: unknown role 'c'
     """
-    return alternative_paths(G, source, target, k=1, have=have, max_hops=max_hops)[0]
+    return alternative_paths(
+        G, source, target, k=1, have=have, max_hops=max_hops, include_inferred=include_inferred
+    )[0]
 
 
-def reachable_from(G: RouteGraph, source: Hashable, *, max_hops: int = MAX_HOPS) -> list[Hashable]:
+def _usable_step(G: RouteGraph, include_inferred: bool) -> Callable[[Hashable, Hashable], bool]:
+    return lambda u, v: usable(G.edges[u, v], include_inferred=include_inferred)
+
+
+def reachable_from(
+    G: RouteGraph, source: Hashable, *, max_hops: int = MAX_HOPS, include_inferred: bool = False
+) -> list[Hashable]:
     """The roles a route of at most ``max_hops`` steps leads to from ``source``.
+
+    Only steps a route may take count (see :func:`usable`).
 
     >>> import networkx as nx
 
     >>> G = nx.DiGraph([("a", "b"), ("b", "c"), ("c", "d")])
     >>> reachable_from(G, "a", max_hops=2)
     ['b', 'c']
+    >>> G.edges["b", "c"]["inferred"] = True
+    >>> reachable_from(G, "a", max_hops=2), reachable_from(G, "a", max_hops=2, include_inferred=True)
+    (['b'], ['b', 'c'])
     """
     _check_nodes(G, source)
-    return sorted((n for n in _hops(G, source, max_hops) if n != source), key=str)
+    step = _usable_step(G, include_inferred)
+    return sorted((n for n in _hops(G, source, max_hops, step=step) if n != source), key=str)
 
 
-def reaching(G: RouteGraph, target: Hashable, *, max_hops: int = MAX_HOPS) -> list[Hashable]:
+def reaching(
+    G: RouteGraph, target: Hashable, *, max_hops: int = MAX_HOPS, include_inferred: bool = False
+) -> list[Hashable]:
     """The roles from which a route of at most ``max_hops`` steps leads to ``target``.
 
     >>> import networkx as nx
@@ -371,7 +473,8 @@ def reaching(G: RouteGraph, target: Hashable, *, max_hops: int = MAX_HOPS) -> li
     ['b', 'c']
     """
     _check_nodes(G, target)
-    return sorted((n for n in _hops(G, target, max_hops, forward=False) if n != target), key=str)
+    step = _usable_step(G, include_inferred)
+    return sorted((n for n in _hops(G, target, max_hops, forward=False, step=step) if n != target), key=str)
 
 
 def next_roles(
@@ -380,11 +483,16 @@ def next_roles(
     *,
     have: Collection[Any] = frozenset(),
     limit: int | None = None,
+    include_inferred: bool = False,
 ) -> list[NextRole]:
     """The roles one step from ``source``, best first.
 
-    Ranked by overlap (the share of the next role's skills that ``source``'s
-    skills and ``have`` already cover), then by the step's cost.
+    Recorded and observed moves come first, ranked by how many guests made
+    the move themselves, then by overlap (the share of the next role's skills
+    that ``source``'s skills and ``have`` already cover), then by the step's
+    cost; inferred steps follow, by overlap then cost. ``limit`` cuts only
+    inferred steps: a recorded or observed move is never hidden. Inferred
+    steps with no evidence are left out unless ``include_inferred``.
 
     >>> import networkx as nx
 
@@ -392,20 +500,36 @@ def next_roles(
     >>> G.add_node("a", skills={"sql"})
     >>> G.add_node("b", skills={"sql", "python"})
     >>> G.add_node("c", skills={"go", "k8s", "sql"})
-    >>> G.add_edge("a", "b", skills={"python"}, inferred=False, evidence=["x", "y"])
-    >>> G.add_edge("a", "c", skills={"go", "k8s"}, inferred=False, evidence=["x", "y"])
-    >>> [(n.role, n.overlap, n.missing) for n in next_roles(G, "a")]
-    [('b', 0.5, ('python',)), ('c', 0.3333333333333333, ('go', 'k8s'))]
+    >>> G.add_node("d", skills={"sql"})
+    >>> G.add_edge("a", "b", skills={"python"}, inferred=False, backers=("Ann",))
+    >>> G.add_edge("a", "c", skills={"go", "k8s"}, inferred=False, movers=("Bo", "Cy"))
+    >>> G.add_edge("a", "d", skills=set(), inferred=True, cited_by=("Di",))
+    >>> [(n.role, n.moves, round(n.overlap, 2), n.missing) for n in next_roles(G, "a")]
+    [('c', 2, 0.33, ('go', 'k8s')), ('b', 0, 0.5, ('python',)), ('d', 0, 1.0, ())]
+    >>> [n.role for n in next_roles(G, "a", limit=1)]
+    ['c', 'b']
     """
     _check_nodes(G, source)
     known = set(G.nodes[source].get("skills", ())) | set(have)
     ranked = []
     for target in G.successors(source):
-        needed = set(G.nodes[target].get("skills", ())) or set(G.edges[source, target].get("skills", ()))
+        data = G.edges[source, target]
+        if not usable(data, include_inferred=include_inferred):
+            continue
+        needed = set(G.nodes[target].get("skills", ())) or set(data.get("skills", ()))
         covered = len(needed & known)
         overlap = covered / len(needed) if needed else 1.0
-        missing = tuple(sorted(needed - known, key=str))
+        weights = {**G.nodes[target].get("weights", {}), **data.get("weights", {})}
+        missing = tuple(
+            sorted(
+                needed - known, key=lambda s: (-weights.get(s, (0, 0))[0], -weights.get(s, (0, 0))[1], str(s))
+            )
+        )
         cost = step_cost(G, source, target, known)
-        ranked.append(NextRole(target, overlap, missing, cost, dict(G.edges[source, target])))
-    ranked.sort(key=lambda n: (-n.overlap, n.cost, str(n.role)))
-    return ranked[:limit] if limit is not None else ranked
+        moves = len(data.get("movers", ()))
+        ranked.append(NextRole(target, overlap, missing, cost, dict(data), moves))
+    ranked.sort(key=lambda n: (bool(n.data.get("inferred")), -n.moves, -n.overlap, n.cost, str(n.role)))
+    if limit is None:
+        return ranked
+    moves_made = sum(1 for n in ranked if not n.data.get("inferred"))
+    return ranked[: max(limit, moves_made)]

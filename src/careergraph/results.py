@@ -121,9 +121,8 @@ def format_csv(output: QueryOutput) -> str:
     's,n\\r\\nurn:x,"a, b"\\r\\n'
     """
     buffer = io.StringIO()
-    if output.kind == "ASK":  # as TSV has it, SPARQL 1.1 leaving ASK to JSON and XML
-        csv.writer(buffer).writerows([["_askResult"], ["true" if output.boolean else "false"]])
-        return buffer.getvalue()
+    if output.kind == "ASK":  # SPARQL 1.1 CSV has no ASK form: the value alone, as Oxigraph writes it
+        return "true\r\n" if output.boolean else "false\r\n"
     writer = csv.writer(buffer)
     writer.writerow(output.variables)
     for row in output.plain_rows:
@@ -139,8 +138,8 @@ def format_tsv(output: QueryOutput) -> str:
     >>> format_tsv(out).splitlines()
     ['?s\\t?n', '<urn:x>\\t"5"^^<http://www.w3.org/2001/XMLSchema#integer>']
     """
-    if output.kind == "ASK":
-        return f"?_askResult\n{'true' if output.boolean else 'false'}\n"
+    if output.kind == "ASK":  # no ASK form in SPARQL 1.1 TSV either: the value alone
+        return "true\n" if output.boolean else "false\n"
     lines = ["\t".join(f"?{v}" for v in output.variables)]
     for row in output.plain_rows:
         lines.append("\t".join("" if value is None else turtle_term(value) for value in row))

@@ -39,7 +39,7 @@ from typing import Any
 
 from .evidence import Evidence
 
-__all__ = ["RoleGraph", "load_roles", "save_roles"]
+__all__ = ["FORMAT", "RoleGraph", "load_roles", "save_roles", "skill_totals"]
 
 SCHEMA = """
 CREATE TABLE role (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
@@ -48,9 +48,14 @@ CREATE TABLE step (id INTEGER PRIMARY KEY, source INTEGER NOT NULL, target INTEG
 CREATE INDEX step_source ON step (source);
 CREATE INDEX step_target ON step (target);
 CREATE TABLE label (iri TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE skill (iri TEXT PRIMARY KEY, guests INTEGER NOT NULL, claims INTEGER NOT NULL) WITHOUT ROWID;
 """
+#: Bump when what the database holds changes shape (the cache keys its file by it).
+FORMAT = 2
 #: The edge attributes kept as they are (the rest are sets of IRIs and the evidence).
 _EDGE_FIELDS = ("inferred", "transition", "kind", "via", "via_label")
+#: Who stands behind a step: guests who made the move, who cite it with a time, who cite it at all.
+_PEOPLE = ("movers", "backers", "cited_by")
 _IN = "(SELECT value FROM json_each(?))"
 
 
@@ -100,7 +105,11 @@ def save_roles(db: sqlite3.Connection, G: Any) -> None:
     db.executemany(
         "INSERT INTO role VALUES (?, ?, ?)",
         (
-            (number[node], node, marshal.dumps((d["label"], sorted(d["skills"]), sorted(d["tools"]))))
+            (
+                number[node],
+                node,
+                marshal.dumps((d["label"], sorted(d["skills"]), sorted(d["tools"]), _weights(d))),
+            )
             for node, d in G.nodes(data=True)
         ),
     )
@@ -111,14 +120,32 @@ def save_roles(db: sqlite3.Connection, G: Any) -> None:
             for e in d["evidence"]
         ]
         fields = tuple(d.get(f) for f in _EDGE_FIELDS)
-        return marshal.dumps((fields, sorted(d["skills"]), sorted(d["tools"]), evidence))
+        people = tuple(tuple(d.get(key, ())) for key in _PEOPLE)
+        return marshal.dumps((fields, sorted(d["skills"]), sorted(d["tools"]), evidence, people, _weights(d)))
 
     db.executemany(
         "INSERT INTO step (source, target, data) VALUES (?, ?, ?)",
         ((number[u], number[v], step(d)) for u, v, d in G.edges(data=True)),
     )
     db.executemany("INSERT INTO label VALUES (?, ?)", sorted(G.graph.get("labels", {}).items()))
+    db.executemany(
+        "INSERT INTO skill VALUES (?, ?, ?)",
+        sorted((iri, g, c) for iri, (g, c) in G.graph.get("skills", {}).items()),
+    )
     db.commit()
+
+
+def _weights(d: dict[str, Any]) -> list[tuple[str, int, int]]:
+    return sorted((skill, g, c) for skill, (g, c) in d.get("weights", {}).items())
+
+
+def _unweights(rows: list[tuple[str, int, int]]) -> dict[str, tuple[int, int]]:
+    return {skill: (g, c) for skill, g, c in rows}
+
+
+def skill_totals(db: sqlite3.Connection) -> dict[str, tuple[int, int]]:
+    """Every skill of the vocabulary with ``(guests, claims)`` that name it anywhere."""
+    return {iri: (g, c) for iri, g, c in db.execute("SELECT iri, guests, claims FROM skill")}
 
 
 def _distances(db: sqlite3.Connection, start: int, hops: int, *, forward: bool) -> dict[int, int]:
@@ -180,15 +207,17 @@ def load_roles(
     G = RoleGraph()
     named: set[str] = set()
     for number, iri, blob in db.execute(f"SELECT id, iri, data FROM role{where} ORDER BY id", args):
-        label, skills, tools = marshal.loads(blob)
+        label, skills, tools, weights = marshal.loads(blob)
         iris[number] = iri
         named.update(skills, tools)
-        G.add_node(iri, label=label, skills=frozenset(skills), tools=frozenset(tools))
+        G.add_node(
+            iri, label=label, skills=frozenset(skills), tools=frozenset(tools), weights=_unweights(weights)
+        )
     where = "" if keep is None else f" WHERE source IN {_IN} AND target IN {_IN}"
     for source, target, blob in db.execute(
         f"SELECT source, target, data FROM step{where} ORDER BY id", args * 2
     ):
-        fields, skills, tools, evidence = marshal.loads(blob)
+        fields, skills, tools, evidence, people, weights = marshal.loads(blob)
         named.update(skills, tools)
         G.add_edge(
             iris[source],
@@ -197,6 +226,8 @@ def load_roles(
             skills=frozenset(skills),
             tools=frozenset(tools),
             evidence=tuple(Evidence(*item) for item in evidence),
+            **dict(zip(_PEOPLE, people, strict=True)),
+            weights=_unweights(weights),
         )
     if keep is None:
         G.graph["labels"] = dict(db.execute("SELECT iri, label FROM label"))

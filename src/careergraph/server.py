@@ -12,14 +12,19 @@ sites, oversized bodies and slow senders are refused (:class:`SameOriginMiddlewa
 
 - ``GET /sparql?query=…``, ``POST /sparql`` with a form field ``query`` or an
   ``application/sparql-query`` body;
-- answers in SPARQL JSON, XML, CSV or TSV (SELECT, ASK) and Turtle or
-  N-Triples (CONSTRUCT, DESCRIBE), chosen from the ``Accept`` header with its
-  q-values (406 when nothing offered is acceptable);
+- answers in SPARQL JSON, XML, CSV or TSV (SELECT, ASK; ``text/plain`` is CSV,
+  as Oxigraph has it) and Turtle, N-Triples, RDF/XML or JSON-LD (CONSTRUCT,
+  DESCRIBE), chosen from the ``Accept`` header with its q-values (406 when
+  nothing offered is acceptable); one ``query`` parameter; ``default-graph-uri``
+  and ``named-graph-uri`` are a 400 (one default graph is served); ``GET``
+  without a query gets the service description; ``--cors ORIGIN`` opt-in;
 - updates are 403, ``SERVICE``/``LOAD``/``FROM`` 403 with the reason, a query
   that does not parse 400 with the parser's message, one past the time limit
   503; at most ``max_rows`` rows, and a cut answer says so in the
   ``X-Careergraph-Truncated`` header;
-- ``GET /`` is a page to type a query and see the answer (no CDN).
+- ``GET /sparql`` with no query, from a browser (``Accept: text/html``), is a
+  page to type a query and see the answer (no CDN);
+- every other page is the career explorer (:mod:`careergraph.explorer`).
 """
 
 from __future__ import annotations
@@ -59,8 +64,32 @@ RESULT_TYPES = {
     "application/xml": "xml",
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
+    "text/plain": "csv",  # as Oxigraph answers it
 }
-GRAPH_TYPES = {"text/turtle": "turtle", "application/n-triples": "nt", "text/plain": "nt"}
+#: media type -> rdflib's serializer, for CONSTRUCT and DESCRIBE answers (and the service description)
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/n-triples": "nt",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "text/plain": "nt",
+    "application/x-turtle": "turtle",
+    "application/turtle": "turtle",
+    "application/xml": "xml",
+    "application/json": "json-ld",
+}
+#: the graph types offered when the client's Accept allows several, in order
+_GRAPH_OFFERED = [
+    "text/turtle",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/ld+json",
+    "text/plain",
+    "application/x-turtle",
+    "application/turtle",
+    "application/xml",
+    "application/json",
+]
 
 
 @dataclass
@@ -85,6 +114,8 @@ class ServerSettings:
     max_connections: int = 256
     #: bytes a worker may map beyond what it holds when forked (503 beyond); None: no cap
     memory_cap: int | None = 1 << 30
+    #: an origin whose pages may read answers (CORS); None: no cross-origin reads
+    cors: str | None = None
 
 
 def choose_type(accept: str | None, offered: list[str]) -> str | None:
@@ -506,6 +537,8 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
         return PlainTextResponse(message + "\n", status_code=status)
 
     async def sparql(request: Request) -> Response:
+        if _wants_page(request):
+            return await page(request)
         try:
             text, refusal = await _query_text(request)
         except ClientDisconnect:
@@ -532,8 +565,11 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             return problem(403, str(error))
         except QuerySyntaxError as error:
             return problem(400, str(error))
+        dataset = _dataset_problem(request)
+        if dataset is not None:
+            return problem(400, dataset)
         kind = checked.form
-        offered = list(RESULT_TYPES if kind in ("SELECT", "ASK") else GRAPH_TYPES)
+        offered = list(RESULT_TYPES if kind in ("SELECT", "ASK") else _GRAPH_OFFERED)
         media_type = choose_type(request.headers.get("accept"), offered)
         if media_type is None:
             return problem(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
@@ -575,7 +611,11 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
         if request.method in ("GET", "HEAD"):
             if "update" in request.query_params:
                 return "", problem(403, "updates are not allowed: this endpoint only reads")
+            if len(request.query_params.getlist("query")) > 1:
+                return "", problem(400, "give one query parameter, not several")
             text = request.query_params.get("query")
+            if not text and "query" not in request.query_params:
+                return "", _service_description(request)
         else:
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type == "application/sparql-update":
@@ -591,8 +631,11 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
                 text = body.decode("utf-8", "replace")
             else:
                 form = parse_qs(body.decode("utf-8", "replace"))
+                request.state.form = form  # for the dataset parameters
                 if "update" in form:
                     return "", problem(403, "updates are not allowed: this endpoint only reads")
+                if len(form.get("query", [])) > 1:
+                    return "", problem(400, "give one query parameter, not several")
                 text = form.get("query", [""])[0]
         if not text:
             return "", problem(400, "no query: give it as the query parameter")
@@ -603,12 +646,34 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     async def page(_request: Request) -> Response:
         return HTMLResponse(page_html)
 
+    def _service_description(request: Request) -> Response:
+        media_type = choose_type(request.headers.get("accept"), ["text/html", *_GRAPH_OFFERED])
+        if media_type is None or media_type == "text/html":
+            return problem(400, "no query: give it as the query parameter")
+        body = _serialise_graph(service_description(str(request.url)), media_type)
+        return Response(body, media_type=media_type)
+
+    from .explorer import explorer_routes
+
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
+        Middleware(SameOriginMiddleware, allowed_origin=settings.cors),
+    ]
+    if settings.cors:
+        from starlette.middleware.cors import CORSMiddleware
+
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=[settings.cors],
+                allow_methods=["GET", "POST"],
+                allow_headers=["Accept", "Content-Type"],
+                expose_headers=["X-Careergraph-Truncated"],
+            )
+        )
     return Starlette(
-        routes=[Route("/", page), Route("/sparql", sparql, methods=["GET", "POST"])],
-        middleware=[
-            Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
-            Middleware(SameOriginMiddleware),
-        ],
+        routes=[*explorer_routes(store), Route("/sparql", sparql, methods=["GET", "POST"])],
+        middleware=middleware,
     )
 
 
@@ -622,12 +687,13 @@ class SameOriginMiddleware:
     Clients that are not browsers send none of them and are served.
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, allowed_origin: str | None = None) -> None:
         self.app = app
+        self.allowed_origin = allowed_origin
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            reason = _cross_site(dict(scope["headers"]))
+            reason = _cross_site(dict(scope["headers"]), self.allowed_origin, scope.get("method", "GET"))
             if reason is not None:
                 from starlette.responses import PlainTextResponse
 
@@ -638,8 +704,15 @@ class SameOriginMiddleware:
         await self.app(scope, receive, send)
 
 
-def _cross_site(headers: dict[bytes, bytes]) -> str | None:
+def _cross_site(
+    headers: dict[bytes, bytes], allowed_origin: str | None = None, method: str = "GET"
+) -> str | None:
     """Why a request with ``headers`` comes from another site, or None.
+
+    ``allowed_origin`` (``serve --cors``) is a site whose pages are let in. A
+    person following a link from another site (a top-level ``GET``) is let in
+    too, as a ``SameSite=Lax`` cookie would be: the explorer's pages are meant
+    to be shared, and such a request cannot read the answer back to that site.
 
     >>> _cross_site({b"host": b"127.0.0.1:7878", b"origin": b"http://127.0.0.1:7878"}) is None
     True
@@ -647,9 +720,27 @@ def _cross_site(headers: dict[bytes, bytes]) -> str | None:
     'Origin https://evil.example'
     >>> _cross_site({b"host": b"localhost:7878", b"sec-fetch-site": b"cross-site"})
     'Sec-Fetch-Site cross-site'
+    >>> _cross_site({b"host": b"localhost:7878", b"origin": b"https://app.example",
+    ...     b"sec-fetch-site": b"cross-site"}, "https://app.example") is None
+    True
+    >>> _cross_site({b"host": b"localhost:7878", b"sec-fetch-site": b"cross-site",
+    ...     b"sec-fetch-mode": b"navigate", b"sec-fetch-dest": b"document"}) is None
+    True
+    >>> _cross_site({b"host": b"localhost:7878", b"sec-fetch-site": b"cross-site",
+    ...     b"sec-fetch-mode": b"navigate", b"sec-fetch-dest": b"document"}, None, "POST")
+    'Sec-Fetch-Site cross-site'
     """
     host = headers.get(b"host", b"").decode("latin-1").lower()
+    if allowed_origin and headers.get(b"origin", b"").decode("latin-1").lower() == allowed_origin.lower():
+        return None
     site = headers.get(b"sec-fetch-site", b"").decode("latin-1").lower()
+    navigating = (
+        method in ("GET", "HEAD")
+        and headers.get(b"sec-fetch-mode", b"").lower() == b"navigate"
+        and headers.get(b"sec-fetch-dest", b"document").lower() == b"document"
+    )
+    if navigating:
+        return None
     if site and site not in ("same-origin", "none"):
         return f"Sec-Fetch-Site {site}"
     for name in (b"origin", b"referer"):
@@ -735,10 +826,59 @@ def run_server(store: Any, settings: ServerSettings, *, host: str, port: int) ->
     )
 
 
+def _dataset_problem(request: Any) -> str | None:
+    """Why the request's RDF dataset cannot be served, or None: the data is one default graph."""
+    given = set(request.query_params) | set(getattr(request.state, "form", {}))
+    names = [name for name in ("default-graph-uri", "named-graph-uri") if name in given]
+    if names:
+        return (
+            f"{names[0]} is not supported: this endpoint serves one default graph "
+            "(the loaded data) and no named graphs; send the query without it"
+        )
+    return None
+
+
+def service_description(endpoint: str) -> Any:
+    """The SPARQL 1.1 Service Description of this endpoint, as an rdflib graph."""
+    from rdflib import BNode, Graph, Namespace, URIRef
+    from rdflib.namespace import RDF
+
+    sd = Namespace("http://www.w3.org/ns/sparql-service-description#")
+    formats = Namespace("http://www.w3.org/ns/formats/")
+    graph = Graph()
+    graph.bind("sd", sd)
+    graph.bind("format", formats)
+    service = URIRef(endpoint.split("?")[0])
+    graph.add((service, RDF.type, sd.Service))
+    graph.add((service, sd.endpoint, service))
+    graph.add((service, sd.supportedLanguage, sd.SPARQL11Query))
+    for name in ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                 "Turtle", "N-Triples", "RDF_XML", "JSON-LD"):  # fmt: skip
+        graph.add((service, sd.resultFormat, formats[name]))
+    dataset = BNode()
+    default = BNode()
+    graph.add((service, sd.defaultDataset, dataset))
+    graph.add((dataset, RDF.type, sd.Dataset))
+    graph.add((dataset, sd.defaultGraph, default))
+    graph.add((default, RDF.type, sd.Graph))
+    return graph
+
+
+def _serialise_graph(graph: Any, media_type: str) -> bytes:
+    return graph.serialize(format=GRAPH_TYPES[media_type]).encode("utf-8")  # type: ignore[no-any-return]
+
+
+def _wants_page(request: Any) -> bool:
+    """A browser opening ``/sparql`` with no query gets the query page; protocol requests are unchanged."""
+    if request.method != "GET" or "query" in request.query_params or "update" in request.query_params:
+        return False
+    offered = ["application/sparql-results+json", "text/html"]
+    return choose_type(request.headers.get("accept"), offered) == "text/html"
+
+
 def _serialise(output: Any, media_type: str) -> bytes:
     from .results import format_output
 
-    if media_type in RESULT_TYPES:
+    if output.kind in ("SELECT", "ASK"):
         return format_output(output, RESULT_TYPES[media_type]).encode("utf-8")
-    graph = output.to_result().graph
-    return graph.serialize(format=GRAPH_TYPES[media_type]).encode("utf-8")
+    return _serialise_graph(output.to_result().graph, media_type)

@@ -1078,13 +1078,16 @@ def run_query(
         store = MemoryStore.of(store)
     checked = check_query(query.text, trusted=query.trusted)
     bindings = bind_params(query, params or {}, index)
+    from .portable import settle_concat  # GROUP_CONCAT's order is each engine's own
+
     if timeout is None or sys.platform == "win32":
-        return store.execute(checked, bindings, limit)
+        return settle_concat(store.execute(checked, bindings, limit), checked.text)
     if isolate:
-        return store.workers().run(checked, bindings, limit, timeout, query.name)
+        return settle_concat(store.workers().run(checked, bindings, limit, timeout, query.name), checked.text)
     store.prepare()  # parsing the data is not the query's time, as for a worker
     with _watchdog.guard(timeout, _timed_out(query.name, timeout)):
-        return store.execute(checked, bindings, limit)
+        output = store.execute(checked, bindings, limit)
+    return settle_concat(output, checked.text)
 
 
 def _timed_out(name: str, timeout: float) -> QueryTimeoutError:

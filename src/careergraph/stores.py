@@ -8,10 +8,12 @@
 
 Every backend answers :meth:`Store.execute` with the same
 :class:`~careergraph.sparql.QueryOutput` (rdflib terms), so the named queries
-give the same rows on each, and :meth:`Store.construct` with an rdflib graph,
-from which the label index and the role projection are built with one query
-each. Heavy libraries are imported by the backend that needs them, when it is
-opened, as rdflib's plugin registry does.
+give the same rows on each, and :meth:`Store.pull` with an rdflib graph, from
+which the label index and the role projection are built: one query each on the
+memory and Oxigraph stores, pages checked against a count on an endpoint
+(:meth:`SparqlStore.pull`), never a query per node. Heavy libraries are
+imported by the backend that needs them, when it is opened, as rdflib's plugin
+registry does.
 """
 
 from __future__ import annotations
@@ -186,9 +188,26 @@ class MemoryStore(Store):
         return self.graph.query(text).graph  # type: ignore[return-value]
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        from .errors import QuerySyntaxError
         from .sparql import execute_rdflib
 
-        return execute_rdflib(self.graph, query, bindings, limit)
+        try:
+            return execute_rdflib(self.graph, query, bindings, limit)
+        except CareergraphError:
+            raise
+        except Exception as error:  # rdflib raises plain Exceptions while it evaluates
+            message = str(error).splitlines()[0] if str(error) else type(error).__name__
+            if "requiring a dataset" in message:
+                raise QuerySyntaxError(
+                    "GRAPH needs named graphs: the memory store holds the data as one default graph "
+                    "(query it without GRAPH)"
+                ) from None
+            if message.startswith("Cannot eval thing") and re.search(r"(?i)\bGROUP\s+BY\b", query.text):
+                message += (
+                    "; a grouped query may select only its GROUP BY variables and aggregates: "
+                    "name the group with GROUP BY (expression AS ?name)"
+                )
+            raise QuerySyntaxError(f"the query cannot be evaluated: {message}") from None
 
     def _digest(self) -> str:
         from .cache import file_digests
@@ -426,14 +445,16 @@ def _opening_brace(text: str, skip_groups: int) -> int:
 
 
 def bind_in_text(text: str, form: str, bindings: dict[str, Any]) -> str:
-    """``text`` with ``bindings`` (plain terms by name) as a VALUES block at the start of its pattern.
+    """``text`` with ``bindings`` (plain terms by name) as VALUES blocks at the start of its pattern.
 
     A VALUES block first in the WHERE group joins with everything after it, as
-    rdflib's initBindings do; the terms are written in SPARQL syntax by
-    :func:`careergraph.sparql.turtle_term`, so a value cannot break out of its place.
+    rdflib's initBindings do; one block per parameter, since Virtuoso cannot
+    compile a row of two variables before an OPTIONAL (SP031). The terms are
+    written in SPARQL syntax by :func:`careergraph.sparql.turtle_term`, so a
+    value cannot break out of its place.
 
     >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {"l": ("l", 'a" }', None, None)})
-    'SELECT ?x WHERE { VALUES (?l) { ("a\\\\" }") }  ?x ?p ?l }'
+    'SELECT ?x WHERE { VALUES ?l { "a\\\\" }" }  ?x ?p ?l }'
     """
     from .sparql import turtle_term
 
@@ -442,9 +463,79 @@ def bind_in_text(text: str, form: str, bindings: dict[str, Any]) -> str:
     short_construct = form == "CONSTRUCT" and bool(re.search(r"(?i)\bCONSTRUCT\s+WHERE\b", text))
     skip = 1 if form == "CONSTRUCT" and not short_construct else 0
     brace = _opening_brace(text, skip)
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(turtle_term(term) for term in bindings.values())
-    return f"{text[: brace + 1]} VALUES ({names}) {{ ({values}) }} {text[brace + 1 :]}"
+    values = " ".join(f"VALUES ?{name} {{ {turtle_term(term)} }}" for name, term in bindings.items())
+    return f"{text[: brace + 1]} {values} {text[brace + 1 :]}"
+
+
+def push_limit(text: str, limit: int | None) -> str:
+    """``text`` with ``LIMIT limit+1`` added, when that cannot change which rows come first.
+
+    Not for a query with a LIMIT or trailing VALUES of its own, a DISTINCT or
+    REDUCED one (some engines ignore those), or one ordered by an expression
+    (engines differ there): careergraph cuts those answers itself. One row more
+    than asked tells a cut answer from a whole one.
+
+    >>> push_limit("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s", 5)
+    'SELECT * WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 6'
+    >>> push_limit("SELECT * WHERE { ?s ?p ?o } ORDER BY LCASE(?o)", 5)
+    'SELECT * WHERE { ?s ?p ?o } ORDER BY LCASE(?o)'
+    """
+    from .sparql import tokens
+
+    if limit is None:
+        return text
+    words = [(kind, token.upper()) for kind, token, _ in tokens(text) if kind not in ("space", "comment")]
+    form = next((i for i, (kind, word) in enumerate(words) if word in ("SELECT", "CONSTRUCT")), None)
+    if form is None or words[form][1] != "SELECT" or words[form + 1][1] in ("DISTINCT", "REDUCED"):
+        return text
+    last = max(i for i, (_kind, word) in enumerate(words) if word == "}")
+    tail = words[last + 1 :]
+    if any(word in ("LIMIT", "OFFSET", "VALUES") for _kind, word in tail):
+        return text
+    order = next((i for i, (_kind, word) in enumerate(tail) if word == "ORDER"), None)
+    if order is not None and any(kind != "variable" for kind, _word in tail[order + 2 :]):
+        return text
+    return f"{text.rstrip()} LIMIT {limit + 1}"
+
+
+#: Rows asked for in one page of a bulk pull (a server's smaller cap is found and followed).
+PAGE_ROWS = 10_000
+_PULL_TEMPLATE = re.compile(r"(?is)\bCONSTRUCT\s*\{\s*\?s\s+\?p\s+\?o\s*\.?\s*\}")
+
+
+class IncompletePullError(StoreError):
+    """An endpoint's answer could not be read in full: careergraph never works on part of the data."""
+
+
+def _pull_parts(query: str) -> tuple[str, str]:
+    """The prologue (PREFIXes) and the WHERE group of a ``CONSTRUCT { ?s ?p ?o } WHERE {…}`` pull.
+
+    >>> _pull_parts("PREFIX a: <urn:a#> CONSTRUCT { ?s ?p ?o } WHERE { ?s a:p ?o }")
+    ('PREFIX a: <urn:a#> ', '{ ?s a:p ?o }')
+    """
+    template = _PULL_TEMPLATE.search(query)
+    if template is None:
+        raise UsageError("a bulk pull is a CONSTRUCT { ?s ?p ?o } query")
+    brace = _opening_brace(query, 1)
+    end = query.rstrip().rindex("}")
+    return query[: template.start()], query[brace : end + 1]
+
+
+def _endpoint_spec(spec: str) -> tuple[str, str | None]:
+    """The endpoint's URL and the graph named by a ``#graph=IRI`` fragment (None: the default graph).
+
+    >>> _endpoint_spec("http://h:8890/sparql#graph=https://w3id.org/careergraph/graph")
+    ('http://h:8890/sparql', 'https://w3id.org/careergraph/graph')
+    >>> _endpoint_spec("http://h/query")
+    ('http://h/query', None)
+    """
+    url, _, fragment = spec.partition("#")
+    if not fragment:
+        return url, None
+    name, sep, graph = fragment.partition("=")
+    if name != "graph" or not sep or not re.fullmatch(r"[a-zA-Z][\w+.-]*:[^\s<>\"{}|^`\\]+", graph):
+        raise UsageError(f"sparql store: the URL's fragment names a graph as #graph=IRI, not #{fragment!r}")
+    return url, graph
 
 
 def bound_text(query: CheckedQuery, bindings: dict[str, Any]) -> str:
@@ -462,22 +553,32 @@ def bound_text(query: CheckedQuery, bindings: dict[str, Any]) -> str:
 
 
 class SparqlStore(Store):
-    """Any SPARQL 1.1 Protocol endpoint, queried with HTTP POST."""
+    """Any SPARQL 1.1 Protocol endpoint, queried with HTTP POST.
+
+    ``sparql:URL#graph=IRI`` queries the named graph ``IRI`` as the default
+    graph (the protocol's ``default-graph-uri``): a Virtuoso's default graph
+    is the union of all its graphs, system triples included.
+    """
 
     kind = "sparql"
 
     def __init__(self, url: str, _data: Sequence[Path]) -> None:
         if not url.startswith(("http://", "https://")):
             raise UsageError(f"sparql store needs an http(s) URL, not {url!r}")
-        self.url = url
+        self.url, self.graph = _endpoint_spec(url)
         self.timeout = float(os.environ.get("CAREERGRAPH_HTTP_TIMEOUT", "30"))
+        self.page_rows = PAGE_ROWS
 
-    def _post(self, text: str, accept: str) -> bytes:
+    def _post(self, text: str, accept: str) -> tuple[bytes, bool]:
+        """The endpoint's answer to ``text``, and whether the server says it cut the answer."""
         import urllib.error
         import urllib.parse
         import urllib.request
 
-        body = urllib.parse.urlencode({"query": text}).encode()
+        fields = {"query": text}
+        if self.graph is not None:
+            fields["default-graph-uri"] = self.graph
+        body = urllib.parse.urlencode(fields).encode()
         request = urllib.request.Request(
             self.url,
             data=body,
@@ -485,7 +586,10 @@ class SparqlStore(Store):
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                return response.read()  # type: ignore[no-any-return]
+                cut = response.headers.get("X-Careergraph-Truncated", "").lower() == "true" or bool(
+                    response.headers.get("X-SPARQL-MaxRows")
+                )
+                return response.read(), cut
         except urllib.error.HTTPError as error:
             detail = error.read().decode("utf-8", "replace").strip()[:300]
             raise StoreError(f"{self.url} answered {error.code} {error.reason}: {detail}") from None
@@ -493,21 +597,12 @@ class SparqlStore(Store):
             reason = getattr(error, "reason", error)
             raise StoreError(f"cannot reach the SPARQL endpoint {self.url}: {reason}") from None
 
-    def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        from .sparql import QueryOutput, plain_literal
+    def _select(self, text: str) -> tuple[list[str], list[tuple[Any, ...]], bool]:
+        """A SELECT's variables and plain rows, and whether the server cut them."""
+        from .sparql import plain_literal
 
-        kind = query.form
-        payload = self._post(bound_text(query, bindings), _ACCEPT[kind])
-        if kind in ("CONSTRUCT", "DESCRIBE"):
-            from rdflib import Graph
-
-            graph = Graph().parse(data=payload.decode("utf-8"), format="nt")
-            triples = sorted(graph)
-            truncated = limit is not None and len(triples) > limit
-            return QueryOutput(kind, triples=triples[:limit], truncated=truncated)
+        payload, cut = self._post(text, _ACCEPT["SELECT"])
         document = json.loads(payload)
-        if kind == "ASK":
-            return QueryOutput("ASK", boolean=bool(document["boolean"]))
 
         def plain(value: dict[str, str] | None) -> tuple[str | None, ...] | None:
             if value is None:
@@ -519,7 +614,100 @@ class SparqlStore(Store):
             return plain_literal(value["value"], value.get("xml:lang"), value.get("datatype"))
 
         variables = list(document["head"]["vars"])
-        bindings_list = document["results"]["bindings"]
-        truncated = limit is not None and len(bindings_list) > limit
-        rows = [tuple([plain(b.get(v)) for v in variables]) for b in bindings_list[:limit]]
-        return QueryOutput("SELECT", variables=variables, plain_rows=rows, truncated=truncated)
+        rows = [tuple([plain(b.get(v)) for v in variables]) for b in document["results"]["bindings"]]
+        return variables, rows, cut
+
+    def _cut_error(self, received: int) -> IncompletePullError:
+        return IncompletePullError(
+            f"{self.url} cut its answer at {received} rows (its result-size limit): careergraph does not "
+            "answer from part of the data; add a LIMIT, or raise the endpoint's limit"
+        )
+
+    def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
+        from .sparql import QueryOutput
+
+        kind = query.form
+        text = bound_text(query, bindings)
+        if kind in ("CONSTRUCT", "DESCRIBE"):
+            from rdflib import Graph
+
+            payload, cut = self._post(text, _ACCEPT[kind])
+            graph = Graph().parse(data=payload.decode("utf-8"), format="nt")
+            triples = sorted(graph)
+            if cut and (limit is None or len(triples) <= limit):
+                raise self._cut_error(len(triples))
+            truncated = limit is not None and len(triples) > limit
+            return QueryOutput(kind, triples=triples[:limit], truncated=truncated)
+        if kind == "ASK":
+            payload, _cut = self._post(text, _ACCEPT[kind])
+            return QueryOutput("ASK", boolean=bool(json.loads(payload)["boolean"]))
+        variables, rows, cut = self._select(push_limit(text, limit))
+        if cut and (limit is None or len(rows) <= limit):
+            raise self._cut_error(len(rows))
+        # Engines differ on DISTINCT and ORDER BY over expressions: careergraph settles both.
+        from .portable import is_distinct, sort_rows
+
+        if is_distinct(query.text):
+            rows = list(dict.fromkeys(rows))
+        rows = sort_rows(variables, rows, query.text)
+        truncated = limit is not None and len(rows) > limit
+        return QueryOutput("SELECT", variables=variables, plain_rows=rows[:limit], truncated=truncated)
+
+    def as_graph(self) -> Graph:
+        return self.pull("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+
+    def pull(self, query: str) -> Graph:
+        """Every triple the CONSTRUCT ``query`` answers, read page by page and checked against a count.
+
+        The pattern is asked for as ``SELECT ?s ?p ?o`` in a stable ``ORDER BY``
+        with ``LIMIT`` and ``OFFSET``; a server that cuts a page (its
+        ``X-SPARQL-MaxRows`` or ``X-Careergraph-Truncated`` header, or a short
+        page) is followed at its own page size. The distinct triples read must
+        number what ``COUNT(*)`` over the same pattern says (a pull's pattern
+        never repeats a triple), else :class:`IncompletePullError`: a wrong
+        answer is never built from part of the data.
+        """
+        from rdflib import Graph
+
+        from .sparql import _terms
+
+        prologue, pattern = _pull_parts(query)
+        _vars, counted, _cut = self._select(f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {pattern}")
+        try:
+            expected = int(counted[0][0][1])
+        except (IndexError, TypeError, ValueError):
+            raise IncompletePullError(f"{self.url} did not answer how many triples to read") from None
+        try:
+            found = self._pages(prologue, pattern, expected, "ORDER BY ?s ?p ?o ")
+        except StoreError as refused:
+            # Virtuoso refuses to sort past its MaxSortedTopRows (10,000 by default): read the
+            # pages in the engine's own order, which the count below still holds to account.
+            try:
+                found = self._pages(prologue, pattern, expected, "")
+            except StoreError as error:
+                raise IncompletePullError(f"{error} (ordered pages: {refused})") from None
+        if len(found) != expected:
+            raise IncompletePullError(
+                f"{self.url}: read {len(found)} of the {expected} triples it holds for this pull "
+                "(the data changed, or the server cannot page in a stable order); nothing was answered"
+            )
+        graph = Graph()
+        term = _terms()
+        for triple in found:
+            graph.add(tuple(map(term, triple)))  # type: ignore[arg-type]
+        return graph
+
+    def _pages(self, prologue: str, pattern: str, expected: int, order: str) -> set[tuple[Any, ...]]:
+        """The distinct rows of ``SELECT ?s ?p ?o WHERE pattern``, read a page at a time."""
+        found: set[tuple[Any, ...]] = set()
+        page, offset = self.page_rows, 0
+        while offset < expected:
+            text = f"{prologue}SELECT ?s ?p ?o WHERE {pattern} {order}LIMIT {page} OFFSET {offset}"
+            _vars, rows, cut = self._select(text)
+            if not rows:
+                break
+            if cut or len(rows) < min(page, expected - offset):
+                page = len(rows)  # the server's own cap: keep to it
+            found.update(rows)
+            offset += len(rows)
+        return found
