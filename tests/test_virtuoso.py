@@ -113,6 +113,4 @@ def test_the_whole_archive_on_virtuoso(virtuoso, shared_dir: Path, tmp_path_fact
         run([], "path", "Data Analyst", "Machine Learning Engineer", "-f", "json", store=store).stdout
     )
     hops = route["paths"][0]["hops"]
-    assert (
-        hops[0]["from"]["label"] == "Data Analyst" and hops[-1]["to"]["label"] == "Machine Learning Engineer"
-    )
+    assert hops[0]["from"]["label"] == "Data Analyst" and hops[-1]["to"]["label"] == "Machine Learning Engineer"
