@@ -470,3 +470,30 @@ def test_a_running_server_reopens_a_store_that_load_replaced(oxigraph_server) ->
         assert f"the data at {location} was replaced: reopening it" in log.read_text()
     finally:
         load(shipped_dir("graph_data"))
+
+
+@pytest.mark.browser
+def test_a_page_elsewhere_cannot_make_the_server_run_queries(browser, oxigraph_server, tmp_path) -> None:
+    """What the issue showed in Chromium: an <img> and an auto-submitted form on another page."""
+    url, _, log = oxigraph_server
+    query = urllib.parse.quote("ASK { ?s ?p ?o }")
+    attack = tmp_path / "attack.html"
+    attack.write_text(
+        f'<!doctype html><img src="{url}/sparql?query={query}">'
+        f'<form id="f" method="POST" action="{url}/sparql"><input name="query" value="ASK {{ }}"></form>'
+        '<script>setTimeout(() => document.getElementById("f").submit(), 300)</script>',
+        encoding="utf-8",
+    )
+    page = browser.new_page()
+    seen: list[tuple[str, str, int]] = []
+    page.on("response", lambda r: seen.append((r.request.method, r.url.split("?")[0], r.status)))
+    try:
+        with page.expect_navigation(url=f"{url}/sparql", timeout=20_000):
+            page.goto(attack.as_uri())
+        page.wait_for_load_state("load")
+        ours = sorted(entry for entry in seen if entry[1].startswith(url))
+        assert ours == [("GET", f"{url}/sparql", 403), ("POST", f"{url}/sparql", 403)]
+        assert "cross-site requests are refused" in page.content()
+    finally:
+        page.close()
+    assert "refused a cross-site request" in log.read_text()
