@@ -350,13 +350,24 @@ def test_slow_queries_do_not_hold_up_fast_ones(oxigraph_server) -> None:
     for thread in threads:
         thread.join()
     assert [status for status, _ in fast] == [200] * 10, fast
-    # Four went on in the slow lane, at low priority, until the time limit; the fast answers
-    # came while they ran. The other four found the slow lane full and were stopped at once.
-    assert still_running == 4
+    # Two (one client's share of the slow lane) went on there, at low priority, until the time
+    # limit; the fast answers came while they ran. The other six were stopped at once.
+    assert still_running == 2
     bodies = [body for _, body in slow_done]
     assert [status for status, _ in slow_done] == [503] * 8
-    assert bodies.count("the query was stopped after 3 s\n") == 4
-    assert sum("busy with slow queries" in body for body in bodies) == 4
+    assert bodies.count("the query was stopped after 3 s\n") == 2
+    assert sum("busy with slow queries" in body for body in bodies) == 6
+
+
+def test_the_slow_lane_is_shared_between_clients() -> None:
+    from careergraph.server import Lanes, ServerSettings
+
+    lanes = Lanes(None, ServerSettings(slow_workers=4, slow_per_client=2))  # nothing forked
+    assert [lanes._admit_slow("a") for _ in range(3)] == [True, True, False]  # a's share is two
+    assert [lanes._admit_slow("b") for _ in range(3)] == [True, True, False]
+    assert lanes._admit_slow("c") is False  # the lane is full
+    lanes._release_slow("a")
+    assert lanes._admit_slow("c") is True and lanes.slow_by_client == {"a": 1, "b": 2, "c": 1}
 
 
 def test_headers_must_arrive_in_time(free_port) -> None:

@@ -103,6 +103,8 @@ class ServerSettings:
     workers: int = 8
     #: queries past ``fast_budget`` that may go on running, at low priority (the slow lane)
     slow_workers: int = 4
+    #: of those, how many one client (address) may hold
+    slow_per_client: int = 2
     #: seconds a query runs in the fast lane; past it, it moves to the slow lane or is stopped
     fast_budget: float = 0.02
     #: largest request body, in bytes (413 beyond)
@@ -169,8 +171,9 @@ class Lanes:
     where it stands: it keeps running at the lowest priority (niceness 19, so
     it yields the processors to everything else), and a freshly forked worker
     takes its place in the fast lane; when it ends, its worker is retired. At
-    most ``slow_workers`` queries are in the slow lane at once: one more that
-    uses up its budget is stopped with 503. The query's shape (its tokens,
+    most ``slow_workers`` queries are in the slow lane at once, and
+    ``slow_per_client`` from one client (address): one more that uses up its
+    budget is stopped with 503. The query's shape (its tokens,
     with comments, spacing, variable names, strings and numbers set aside) is
     remembered: the next query of that shape goes straight to the slow lane,
     or is refused at once when it is full, so slow queries sent again and
@@ -189,6 +192,7 @@ class Lanes:
         for worker in self.fast:
             self.idle.put(worker)
         self.slow_running = 0
+        self.slow_by_client: dict[str, int] = {}
         self.slow_shapes: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self.lock = threading.Lock()
         self.generation = 0
@@ -219,7 +223,29 @@ class Lanes:
             else:
                 self.slow_shapes.pop(shape, None)
 
-    def _demote(self, worker: Any, cpu_at_start: float | None) -> bool | None:
+    def _admit_slow(self, client: str) -> bool:
+        """Take a place in the slow lane for ``client``, if the lane and the client's share allow."""
+        with self.lock:
+            if self._slow_full(client):
+                return False
+            self.slow_running += 1
+            self.slow_by_client[client] = self.slow_by_client.get(client, 0) + 1
+            return True
+
+    def _release_slow(self, client: str) -> None:
+        with self.lock:
+            self.slow_running -= 1
+            held = self.slow_by_client.pop(client, 1) - 1
+            if held:
+                self.slow_by_client[client] = held
+
+    def _slow_full(self, client: str) -> bool:
+        return (
+            self.slow_running >= self.settings.slow_workers
+            or self.slow_by_client.get(client, 0) >= self.settings.slow_per_client
+        )
+
+    def _demote(self, worker: Any, cpu_at_start: float | None, client: str) -> bool | None:
         """Move ``worker``'s running query to the slow lane, if there is room; fork its successor.
 
         None (not yet) when the query has used less processor time than its
@@ -228,10 +254,8 @@ class Lanes:
         cpu = _cpu_seconds(worker._pid)
         if cpu is not None and cpu_at_start is not None and cpu - cpu_at_start < self.settings.fast_budget:
             return None
-        with self.lock:
-            if self.slow_running >= self.settings.slow_workers:
-                return False
-            self.slow_running += 1
+        if not self._admit_slow(client):
+            return False
         _lowest_priority(worker._pid)
         fresh = self._new()
         fresh.start()
@@ -239,14 +263,14 @@ class Lanes:
         self.idle.put(fresh)
         return True
 
-    def _run(self, checked: Any, shape: bytes | None) -> Any:
+    def _run(self, checked: Any, shape: bytes | None, client: str) -> Any:
         settings = self.settings
         worker = self.idle.get()
         demoted = over = False
 
         def over_budget(running: Any) -> bool | None:
             nonlocal demoted, over
-            verdict = self._demote(running, cpu_at_start)
+            verdict = self._demote(running, cpu_at_start, client)
             over = verdict is not None
             demoted = bool(verdict)
             return verdict
@@ -271,8 +295,7 @@ class Lanes:
                 self._remember(shape, slow=True)
             if demoted:
                 worker.stop()  # it runs at low priority now: retired, its successor is in the lane
-                with self.lock:
-                    self.slow_running -= 1
+                self._release_slow(client)
             else:
                 with contextlib.suppress(CareergraphError, OSError):
                     worker.start()  # stopped at the time limit or the cap: forked again by this query
@@ -296,34 +319,27 @@ class Lanes:
         finally:
             worker.stop()
 
-    def refuse_early(self, text: str) -> None:
+    def refuse_early(self, text: str, client: str) -> None:
         """Refuse, before it is even checked, a query like those filling the slow lane now."""
         shape = _shape(text)
-        if (
-            shape is not None
-            and shape in self.slow_shapes
-            and self.slow_running >= self.settings.slow_workers
-        ):
+        if shape is not None and shape in self.slow_shapes and self._slow_full(client):
             raise ServerBusyError(_LIKE_SLOW)
 
-    async def run(self, checked: Any) -> Any:
+    async def run(self, checked: Any, client: str) -> Any:
         """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise)."""
         import anyio.to_thread
 
         shape = _shape(checked.text)
         if shape is not None and shape in self.slow_shapes:
-            with self.lock:
-                if self.slow_running >= self.settings.slow_workers:
-                    raise ServerBusyError(_LIKE_SLOW)
-                self.slow_running += 1
+            if not self._admit_slow(client):
+                raise ServerBusyError(_LIKE_SLOW)
             try:
                 return await anyio.to_thread.run_sync(
                     self._run_slow, checked, shape, limiter=self.slow_threads
                 )
             finally:
-                with self.lock:
-                    self.slow_running -= 1
-        return await anyio.to_thread.run_sync(self._run, checked, shape, limiter=self.threads)
+                self._release_slow(client)
+        return await anyio.to_thread.run_sync(self._run, checked, shape, client, limiter=self.threads)
 
 
 _LIKE_SLOW = "the server is busy with slow queries, and this one is like them; try again later"
@@ -547,8 +563,9 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             return problem(400, "the request ended early")
         if refusal is not None:
             return refusal
+        client = request.client.host if request.client else "?"
         try:
-            lanes.refuse_early(text)  # spares the check, which costs more than the refusal
+            lanes.refuse_early(text, client)  # spares the check, which costs more than the refusal
         except ServerBusyError as error:
             return problem(503, str(error))
         try:
@@ -575,7 +592,7 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             return problem(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
         data_changed()
         try:
-            output = await lanes.run(checked)
+            output = await lanes.run(checked, client)
         except QueryTimeoutError:
             return problem(503, f"the query was stopped after {settings.timeout:g} s")
         except QueryMemoryError:
