@@ -201,6 +201,36 @@ def listening():
     return run
 
 
+@pytest.fixture()
+def listener():
+    """A TCP listener on 127.0.0.1 that counts the connections it receives."""
+    import socket
+    import threading
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.1)
+    seen: list[tuple] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, address = server.accept()
+            except OSError:
+                continue
+            seen.append(address)
+            connection.close()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], seen
+    stop.set()
+    thread.join()
+    server.close()
+
+
 @pytest.fixture(scope="session")
 def big_graph(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A made-up graph of 473 nodes: 12 roles in a chain of moves, each move cited by

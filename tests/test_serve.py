@@ -13,6 +13,8 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rdflib import Graph
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
@@ -156,3 +158,353 @@ def test_the_query_page_is_self_contained(server: str) -> None:
         link.startswith("/") and not link.startswith("//")
         for link in re.findall(r'(?:src|href)="([^"]*)"', body)
     )
+
+
+# --- defence in depth -------------------------------------------------------------------------
+
+
+def test_cross_origin_requests_are_refused(server: str) -> None:
+    ask = f"{server}/sparql?query=ASK%7B%7D"
+    assert request(ask, headers={"Origin": "http://evil.example"})[0] == 403
+    assert request(ask, headers={"Origin": "null"})[0] == 403
+    assert request(ask, headers={"Sec-Fetch-Site": "cross-site"})[0] == 403  # an <img> on another site
+    assert request(ask, headers={"Referer": "http://evil.example/page.html"})[0] == 403
+    form = urllib.parse.urlencode({"query": "ASK {}"}).encode()
+    status, _, body = request(
+        f"{server}/sparql",
+        data=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": "http://evil.example"},
+    )
+    assert status == 403 and "cross-site requests are refused" in body
+    navigate = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
+    status, _, _ = request(
+        f"{server}/sparql",
+        data=form,
+        headers={"Content-Type": "application/x-www-form-urlencoded", **navigate},
+    )
+    assert status == 403  # an auto-submitted form on another site
+    # A person following a link from another site opens the page (the explorer's URLs are shared).
+    assert request(ask, headers={**navigate, "Referer": "http://elsewhere.example/"})[0] == 200
+    # The query page's own requests, and clients that are not browsers, are served.
+    host = server.removeprefix("http://")
+    assert request(ask, headers={"Origin": server, "Sec-Fetch-Site": "same-origin"})[0] == 200
+    assert request(ask, headers={"Origin": f"http://{host}"})[0] == 200
+    assert request(ask)[0] == 200
+
+
+def _raw(server: str, message: bytes) -> bytes:
+    """What the server answers to ``message``, sent as it is, until it hangs up."""
+    import socket
+
+    host, port = server.removeprefix("http://").split(":")
+    answer = b""
+    with socket.create_connection((host, int(port)), timeout=20) as connection:
+        connection.sendall(message)
+        while chunk := connection.recv(4096):
+            answer += chunk
+    return answer
+
+
+def test_a_body_over_the_limit_is_413(server: str) -> None:
+    # Refused from its declared length, before the body is read (a client would still be sending it).
+    head = b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+    answer = _raw(server, head + b"Content-Length: 2000000\r\nConnection: close\r\n\r\nASK {}")
+    assert answer.startswith(b"HTTP/1.1 413") and b"larger than 1000000 bytes" in answer
+    # And counted as it arrives, when no length is declared.
+    import socket
+    import time
+
+    chunk = b"x" * 600_000
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=20) as connection:
+        connection.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
+        for _ in range(2):
+            connection.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            time.sleep(0.2)
+        assert connection.recv(4096).startswith(b"HTTP/1.1 413")
+
+
+def test_head_answers_like_get_without_a_body(server: str) -> None:
+    answer = _raw(
+        server, b"HEAD /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"application/sparql-results+json" in head
+    assert body == b""
+
+
+def _children(pid: int) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _sockets(pid: int) -> int:
+    import os
+    import stat
+    from pathlib import Path
+
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += stat.S_ISSOCK(os.stat(fd).st_mode)
+        except OSError:
+            pass
+    return count
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(listening, tmp_path_factory: pytest.TempPathFactory):
+    """A server on an Oxigraph store, with a low memory cap, and its error log."""
+    import subprocess
+
+    location = tmp_path_factory.mktemp("oxigraph") / "store"
+    data = ["--data", str(shipped_dir("graph_data")), "--store", f"oxigraph:{location}"]
+    subprocess.run([sys.executable, "-m", "careergraph", *data, "load"], check=True, capture_output=True)
+    log = tmp_path_factory.mktemp("log") / "serve.log"
+
+    def command(port: int) -> list[str]:
+        script = (
+            "import sys; from careergraph.cli import main; "
+            f"sys.stderr = open({str(log)!r}, 'w', buffering=1); sys.exit(main())"
+        )
+        return [
+            sys.executable, "-c", script, *data, "serve", "--port", str(port), "--timeout", "3",
+            "--max-memory", "200",
+        ]  # fmt: skip
+
+    with listening(command) as port:
+        yield f"http://127.0.0.1:{port}", location, log
+
+
+def _server_pid(port: str) -> int:
+    import subprocess
+
+    out = subprocess.run(["ss", "-Hltnp", f"sport = :{port}"], capture_output=True, text=True).stdout
+    return int(out.split("pid=")[1].split(",")[0])
+
+
+def test_workers_hold_no_listening_or_client_socket(oxigraph_server) -> None:
+    import shutil
+
+    if shutil.which("ss") is None:
+        pytest.skip("needs ss (iproute2) to find the server's process")
+    url, _, _ = oxigraph_server
+    pid = _server_pid(url.rsplit(":", 1)[1])
+    workers = _children(pid)
+    assert len(workers) == 9  # eight query workers and the safety check's process
+    assert [_sockets(worker) for worker in workers] == [1] * 9  # its pipe to the server, nothing else
+
+
+def test_a_query_past_the_memory_cap_is_503_and_the_server_carries_on(oxigraph_server) -> None:
+    url, _, log = oxigraph_server
+    greedy = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"
+    status, _, body = get(url, greedy)
+    assert status == 503 and "200 MiB" in body, body
+    assert get(url, "ASK { ?s ?p ?o }")[0] == 200
+    assert "a query was stopped at the 200 MiB memory cap" in log.read_text()
+    assert "memory allocation" not in log.read_text()  # the engine's own screenful stays out of the log
+
+
+def test_a_client_hanging_up_mid_body_is_one_line_in_the_log(oxigraph_server) -> None:
+    import socket
+    import time
+
+    url, _, log = oxigraph_server
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as connection:
+        connection.sendall(
+            b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\nASK"
+        )
+        time.sleep(0.3)
+    for _ in range(50):
+        if "hung up" in log.read_text():
+            break
+        time.sleep(0.05)
+    text = log.read_text()
+    assert "careergraph: 127.0.0.1 hung up before sending the whole request\n" in text
+    assert "Traceback" not in text
+
+
+def test_slow_queries_do_not_hold_up_fast_ones(oxigraph_server) -> None:
+    import threading
+    import time
+
+    url, _, _ = oxigraph_server
+    slow_done: list[tuple[int, str]] = []
+
+    def slow() -> None:
+        status, _, body = get(url, SLOW)
+        slow_done.append((status, body))
+
+    threads = [threading.Thread(target=slow) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)  # all eight sent: twice as many as the slow lane holds
+    fast = [get(url, "ASK { ?s ?p ?o }")[:3:2] for _ in range(10)]
+    still_running = 8 - len(slow_done)
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in fast] == [200] * 10, fast
+    # Two (one client's share of the slow lane) went on there, at low priority, until the time
+    # limit; the fast answers came while they ran. The other six were stopped at once.
+    assert still_running == 2
+    bodies = [body for _, body in slow_done]
+    assert [status for status, _ in slow_done] == [503] * 8
+    assert bodies.count("the query was stopped after 3 s\n") == 2
+    assert sum("busy with slow queries" in body for body in bodies) == 6
+
+
+def test_the_slow_lane_is_shared_between_clients() -> None:
+    from careergraph.server import Lanes, ServerSettings
+
+    lanes = Lanes(None, ServerSettings(slow_workers=4, slow_per_client=2))  # nothing forked
+    assert [lanes._admit_slow("a") for _ in range(3)] == [True, True, False]  # a's share is two
+    assert [lanes._admit_slow("b") for _ in range(3)] == [True, True, False]
+    assert lanes._admit_slow("c") is False  # the lane is full
+    lanes._release_slow("a")
+    assert lanes._admit_slow("c") is True and lanes.slow_by_client == {"a": 1, "b": 2, "c": 1}
+
+
+def test_headers_must_arrive_in_time(free_port) -> None:
+    import socket
+    import subprocess
+    import time
+
+    port = free_port()
+    script = f"""if True:
+        from careergraph.server import ServerSettings, run_server
+        from careergraph.stores import open_store
+        from careergraph.data import shipped_dir
+        settings = ServerSettings(header_timeout=0.5, max_connections=4, workers=1, slow_workers=1)
+        run_server(open_store("memory", [shipped_dir("graph_data")]), settings, host="127.0.0.1", port={port})
+        """
+    process = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        half = socket.create_connection(("127.0.0.1", port), timeout=10)
+        half.sendall(b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
+        assert half.recv(100) == b""  # the server hung up
+        half.close()
+        crowd = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(8)]
+        closed = 0
+        for connection in crowd:
+            connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            try:
+                closed += connection.recv(100) == b""
+            except OSError:
+                closed += 1
+            connection.close()
+        assert closed >= 4  # past the cap of four, connections are closed as they arrive
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
+
+
+def test_binding_beyond_loopback_warns() -> None:
+    from careergraph.server import exposure_warning
+
+    assert exposure_warning("127.0.0.1") is None and exposure_warning("localhost") is None
+    assert exposure_warning("0.0.0.0").startswith("WARNING: serving on 0.0.0.0, not on loopback")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    template=st.sampled_from(
+        [
+            "PREFIX : <{url}> SELECT * WHERE { SERVICE:x { ?s ?p ?o } }",
+            "SELECT * WHERE { BIND(1<'>' AS ?z) SERVICE <{url}> { ?s ?p ?o } }",
+            "SELECT * WHERE { FILTER EXISTS { \\u0053ERVICE <{url}> { ?s ?p ?o } } }",
+            "PREFIX : <{url}> SELECT * WHERE { # {\n service\t:x{?s ?p ?o} }",
+        ]
+    ),
+    how=st.sampled_from(["get", "form", "body"]),
+)
+def test_service_is_refused_through_the_server(server: str, listener, template: str, how: str) -> None:
+    port, seen = listener
+    text = template.replace("{url}", f"http://127.0.0.1:{port}/")
+    if how == "get":
+        status, _, body = get(server, text)
+    elif how == "form":
+        form = urllib.parse.urlencode({"query": text}).encode()
+        status, _, body = request(
+            f"{server}/sparql", data=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
+    else:
+        status, _, body = request(
+            f"{server}/sparql", data=text.encode(), headers={"Content-Type": "application/sparql-query"}
+        )
+    assert status == 403 and "SERVICE" in body
+    assert seen == []
+
+
+def test_a_running_server_reopens_a_store_that_load_replaced(oxigraph_server) -> None:
+    import subprocess
+    import time
+
+    url, location, log = oxigraph_server
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+
+    def triples() -> int:
+        status, _, body = get(url, count)
+        assert status == 200, body
+        return int(json.loads(body)["results"]["bindings"][0]["n"]["value"])
+
+    def load(data) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "careergraph",
+            "--data",
+            str(data),
+            "--store",
+            f"oxigraph:{location}",
+        ]
+        subprocess.run([*command, "load", "--replace"], check=True, capture_output=True)
+
+    before = triples()
+    try:
+        load(shipped_dir("graph_data") / "roles.ttl")
+        time.sleep(1.1)  # the server looks at most once a second
+        after = [triples() for _ in range(8)]  # each worker answers once at least
+        assert set(after) == {len(Graph().parse(shipped_dir("graph_data") / "roles.ttl"))} != {before}
+        assert f"the data at {location} was replaced: reopening it" in log.read_text()
+    finally:
+        load(shipped_dir("graph_data"))
+
+
+@pytest.mark.browser
+def test_a_page_elsewhere_cannot_make_the_server_run_queries(browser, oxigraph_server, tmp_path) -> None:
+    """What the issue showed in Chromium: an <img> and an auto-submitted form on another page."""
+    url, _, log = oxigraph_server
+    query = urllib.parse.quote("ASK { ?s ?p ?o }")
+    attack = tmp_path / "attack.html"
+    attack.write_text(
+        f'<!doctype html><img src="{url}/sparql?query={query}">'
+        f'<form id="f" method="POST" action="{url}/sparql"><input name="query" value="ASK {{ }}"></form>'
+        '<script>setTimeout(() => document.getElementById("f").submit(), 300)</script>',
+        encoding="utf-8",
+    )
+    page = browser.new_page()
+    seen: list[tuple[str, str, int]] = []
+    page.on("response", lambda r: seen.append((r.request.method, r.url.split("?")[0], r.status)))
+    try:
+        with page.expect_navigation(url=f"{url}/sparql", timeout=20_000):
+            page.goto(attack.as_uri())
+        page.wait_for_load_state("load")
+        ours = sorted(entry for entry in seen if entry[1].startswith(url))
+        assert ours == [("GET", f"{url}/sparql", 403), ("POST", f"{url}/sparql", 403)]
+        assert "cross-site requests are refused" in page.content()
+    finally:
+        page.close()
+    assert "refused a cross-site request" in log.read_text()

@@ -411,3 +411,188 @@ def test_next_is_the_same_on_every_store(store: str) -> None:
     other = run("next", "Software Engineer", "-f", "json", store=store)
     assert other.exit_code == 0, other.output
     assert other.output == memory.output and json.loads(memory.output)
+
+
+# --- load: whole or not at all ----------------------------------------------------------------
+
+
+def test_load_swaps_in_a_complete_store_or_leaves_the_old_one(tmp_path: Path) -> None:
+    location = tmp_path / "store"
+    assert run("load", store=f"oxigraph:{location}").exit_code == 0
+    count = (
+        CliRunner()
+        .invoke(
+            main,
+            ["--store", f"oxigraph:{location}", "query", "-", "-f", "csv"],
+            input="SELECT (COUNT(*) AS ?n) {?s ?p ?o}",
+        )
+        .output
+    )
+    # Again, without --replace: refused, and nothing added to what is there.
+    again = run("load", store=f"oxigraph:{location}")
+    assert again.exit_code == 2 and "already holds" in again.output and "--replace" in again.output
+    # A load that fails half-way leaves the store as it was, and nothing beside it.
+    broken = tmp_path / "data"
+    broken.mkdir()
+    shutil.copy(shipped_dir("graph_data") / "roles.ttl", broken / "a.ttl")
+    (broken / "b.ttl").write_text("<urn:a> <urn:b> .\n", encoding="utf-8")
+    failed = CliRunner().invoke(
+        main, ["--data", str(broken), "--store", f"oxigraph:{location}", "load", "--replace"]
+    )
+    assert failed.exit_code == 1 and "b.ttl" in failed.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "store"]
+    ask = ["--store", f"oxigraph:{location}", "query", "-", "-f", "csv"]
+    assert CliRunner().invoke(main, ask, input="SELECT (COUNT(*) AS ?n) {?s ?p ?o}").output == count
+    # With --replace the store is loaded afresh: the same count, not twice it.
+    replaced = run("load", "--replace", store=f"oxigraph:{location}")
+    assert replaced.exit_code == 0, replaced.output
+    assert CliRunner().invoke(main, ask, input="SELECT (COUNT(*) AS ?n) {?s ?p ?o}").output == count
+
+
+def test_an_oversized_literal_is_a_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "big.ttl"
+    data.write_text('<urn:a> <urn:b> "' + "x" * 17_000_000 + '" .\n', encoding="utf-8")
+    location = tmp_path / "store"
+    result = CliRunner().invoke(main, ["--data", str(data), "--store", f"oxigraph:{location}", "load"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {data}: a term or line is too large for Oxigraph to load")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.ttl"]
+
+
+# --- faults are errors, never tracebacks ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [b"", b"not a database" * 100, "someone else's database"],
+    ids=["empty", "garbage", "wrong shape"],
+)
+def test_a_damaged_cache_database_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage
+) -> None:
+    import sqlite3
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    first = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "path", "DS", "MLE"])
+    databases = sorted((tmp_path / "cache").glob("*.sqlite"))
+    assert len(databases) == 2
+    for file in databases:
+        file.unlink()
+        if isinstance(damage, bytes):
+            file.write_bytes(damage)
+        else:
+            with sqlite3.connect(file) as db:
+                db.execute("CREATE TABLE other (x)")
+            db.close()
+    for _ in range(2):  # rebuilt once, then read from the cache
+        again = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "path", "DS", "MLE"])
+        assert (again.exit_code, again.stdout) == (0, first.stdout)
+    assert all(file.stat().st_size > 10_000 for file in databases)
+
+
+def test_a_damaged_digest_memo_is_learned_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import marshal
+
+    from careergraph import cache
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path))
+    file = tmp_path / "a.ttl"
+    file.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
+    old = time.time() - 60
+    os.utime(file, (old, old))
+    for memo in ([1, 2], {str(file): 5}, {str(file): (1, 2)}, b"\x00garbage"):
+        (tmp_path / "digests.marshal").write_bytes(memo if isinstance(memo, bytes) else marshal.dumps(memo))
+        assert cache.file_digests([file]) == [hashlib.sha256(file.read_bytes()).digest()]
+        assert isinstance(marshal.loads((tmp_path / "digests.marshal").read_bytes())[str(file)], tuple)
+
+
+def test_a_cache_folder_that_is_a_file_costs_speed_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = (
+        CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "path", "DS", "MLE"]).stdout
+    )
+    (tmp_path / "cache").write_text("a file\n")
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    result = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "path", "DS", "MLE"])
+    assert (result.exit_code, result.stdout) == (0, expected)
+
+
+def test_an_unreadable_data_file_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from careergraph import cache
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+
+    def refuse(handle, _name):  # what open() gives a user without read permission (tests run as root)
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cache.hashlib, "file_digest", refuse)
+    data = shipped_dir("graph_data")
+    result = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE"])
+    assert result.exit_code == 1
+    assert (
+        result.output.startswith(f"Error: {data.resolve()}/")
+        and "cannot read it: Permission denied" in result.output
+    )
+
+
+def test_a_full_disk_during_viz_is_an_error_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from careergraph import data
+
+    real = os.fdopen
+
+    class Full:
+        def __init__(self, handle):
+            self.file = real(handle, "w", encoding="utf-8")
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.file.close()
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(data.os, "fdopen", lambda handle, *a, **k: Full(handle))
+    output = tmp_path / "graph.html"
+    result = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "viz", "-o", str(output)])
+    assert (result.exit_code, result.output) == (1, "Error: No space left on device\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["path", "DS", "MLE"], ["query", "roles"], ["next", "DS"]])
+def test_a_store_path_that_does_not_exist_is_an_error(command: list[str]) -> None:
+    result = CliRunner().invoke(main, ["--store", "oxigraph:/no/such/dir", *command])
+    assert (result.exit_code, result.output) == (
+        1,
+        "Error: /no/such/dir: no oxigraph store here; fill one with `careergraph load`\n",
+    )
+
+
+def test_markdown_drops_links_that_are_not_http(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(shipped_dir("graph_data"), data)
+    episodes = data / "episodes.ttl"
+    text = episodes.read_text(encoding="utf-8")
+    # Every segment's link, as the data gives it, becomes a script or a data URL.
+    text = text.replace("<https://www.youtube.com/watch?v=", "<javascript:alert//").replace(
+        "schema:url <https://", "schema:url <data:text/html,"
+    )
+    episodes.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE", "-f", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert "Evidence" in result.output
+    assert "javascript:" not in result.output and "data:" not in result.output and "](" not in result.output
+    # The same segments, with their web links, are links.
+    plain = CliRunner().invoke(
+        main, ["--data", str(shipped_dir("graph_data")), "path", "DS", "MLE", "-f", "markdown"]
+    )
+    assert "](https://www.youtube.com/watch?v=" in plain.output

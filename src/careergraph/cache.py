@@ -37,6 +37,9 @@ FORMAT = 3
 #: A file modified this recently may change again within its timestamp's resolution: hash it every time.
 _SETTLED_NS = 2_000_000_000
 _DIGESTS = "digests.marshal"
+#: Written last into every database careergraph builds (``PRAGMA user_version``): a file without
+#: it (empty, half-copied, someone else's) is not ours, and is built again.
+_MARK = 0x63670000 + FORMAT
 
 
 def cache_dir() -> Path:
@@ -70,7 +73,7 @@ def cached_database(
     key = f"{fingerprint}\n{__version__}\n{FORMAT}\n{sys.version_info[:2]}"
     path = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.sqlite"
     if path.is_file():
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, OSError):
             return _open(path)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -80,20 +83,26 @@ def cached_database(
         try:
             db.execute("PRAGMA journal_mode = OFF")  # a half-built file is thrown away, never read
             build(db)
+            db.execute(f"PRAGMA user_version = {_MARK}")
             db.commit()
         finally:
             db.close()
         os.replace(temporary, path)
         return _open(path)
     except (OSError, sqlite3.Error):
-        temporary.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the cache folder may be a file, or gone
+            temporary.unlink(missing_ok=True)
         return _in_memory(build)
 
 
 def _open(path: Path) -> sqlite3.Connection:
     # immutable: a finished cache file is never written again (a new one replaces it), so no locks.
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-    db.execute("SELECT 1 FROM sqlite_master LIMIT 1")  # fails now, not later, on a damaged file
+    # Fails now, not later, on a damaged file or one careergraph did not finish.
+    (mark,) = db.execute("PRAGMA user_version").fetchone()
+    if mark != _MARK:
+        db.close()
+        raise sqlite3.DatabaseError(f"{path}: not a finished careergraph cache")
     return db
 
 
@@ -111,22 +120,34 @@ def file_digests(paths: Sequence[Path]) -> list[bytes]:
     once the file has been left alone for two seconds (so that a change within
     the resolution of the file system's clock cannot go unseen).
     """
+    from .errors import DataFileError
+
     memo_path = cache_dir() / _DIGESTS
     try:
         memo = marshal.loads(memo_path.read_bytes())
     except (OSError, EOFError, ValueError, TypeError):
         memo = {}
+    if not isinstance(memo, dict):  # someone else's file, or a damaged one: learn it again
+        memo = {}
     digests, learned = [], False
     for path in paths:
         path = path.resolve()
-        stat = path.stat()
-        key = (stat.st_size, stat.st_ino, stat.st_mtime_ns)
-        known = memo.get(str(path))
-        if known is not None and tuple(known[:3]) == key:
-            digests.append(known[3])
-            continue
-        with path.open("rb") as handle:
-            digests.append(hashlib.file_digest(handle, "sha256").digest())
+        try:
+            stat = path.stat()
+            key = (stat.st_size, stat.st_ino, stat.st_mtime_ns)
+            known = memo.get(str(path))
+            if (
+                isinstance(known, tuple)
+                and len(known) == 4
+                and known[:3] == key
+                and isinstance(known[3], bytes)
+            ):
+                digests.append(known[3])
+                continue
+            with path.open("rb") as handle:
+                digests.append(hashlib.file_digest(handle, "sha256").digest())
+        except OSError as error:
+            raise DataFileError(str(path), f"cannot read it: {error.strerror or error}") from None
         if time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
             memo[str(path)] = (*key, digests[-1])
             learned = True

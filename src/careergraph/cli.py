@@ -48,6 +48,9 @@ def reported() -> Iterator[None]:
         yield
     except CareergraphError as error:
         raise Failure(str(error), error.exit_code) from error
+    except OSError as error:  # a full disk, a folder that is a file, …: said in a line, not a traceback
+        where = f"{error.filename}: " if error.filename else ""
+        raise Failure(f"{where}{error.strerror or error}") from error
 
 
 def reports_errors(command: F) -> F:
@@ -292,7 +295,7 @@ def query_command(
 
     stdin_text = sys.stdin.read() if query_spec == "-" else None
     query = find_query(query_spec, shipped_dir("queries"), stdin_text=stdin_text)
-    check_query(query.text)  # refuse before loading any data
+    check_query(query.text, trusted=query.trusted)  # refuse before loading any data
     values = parse_param_options(params)
     needs_labels = any(p.kind not in ("string", "integer", "iri") for p in query.params)
     output = run_query(
@@ -302,7 +305,9 @@ def query_command(
         index=context.index if needs_labels else None,
         limit=limit,
         timeout=timeout,
-        isolate=False,  # this process is the one the time limit ends
+        # A shipped query runs here, under the watchdog; any other in a child process, killed
+        # from outside at the limit (a regex can hold the GIL) and whose crash is an error.
+        isolate=not query.trusted,
     )
     click.echo(format_output(output, fmt), nl=fmt == "table")
 
@@ -665,7 +670,7 @@ def viz_command(
         from .sparql import find_query, run_query
 
         query = find_query(str(query_file), query_file.parent)
-        answer = run_query(context.store, query, index=context.index, isolate=False)
+        answer = run_query(context.store, query, index=context.index, isolate=not query.trusted)
         view = query_view(context.graph, answer, types=types)
     elif career_map:
         view = career_map_view(context.graph)
@@ -700,9 +705,10 @@ def _any_node(context: Context, name: str) -> Any:
 
 
 @main.command("load")
+@click.option("--replace", is_flag=True, help="Load afresh into a store that already holds triples.")
 @pass_context
 @reports_errors
-def load_command(context: Context) -> None:
+def load_command(context: Context, replace: bool) -> None:
     """Load the data (--data, or the shipped graph and the importer's output) into --store oxigraph:PATH.
 
     Later commands given the same --store open it in milliseconds instead of
@@ -716,7 +722,7 @@ def load_command(context: Context) -> None:
     if not isinstance(store, OxigraphStore):
         raise UsageError("load fills an on-disk store: give --store oxigraph:PATH")
     files = turtle_files(context.paths)
-    size = store.load(files)
+    size = store.load(files, replace=replace)
     click.echo(f"loaded {len(files)} file{'s' if len(files) != 1 else ''} into {store.path}: {size} triples")
 
 
@@ -743,6 +749,21 @@ def load_command(context: Context) -> None:
     "--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True, help="Cut answers here."
 )
 @click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Refuse request bodies larger than this many bytes (413).",
+)
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=64),
+    default=1024,
+    show_default=True,
+    metavar="MIB",
+    help="Stop a query that needs more than this many MiB (503).",
+)
+@click.option(
     "--cors",
     metavar="ORIGIN",
     help="Let pages from this origin (https://host:port) read answers (CORS); off by default.",
@@ -756,20 +777,25 @@ def serve_command(
     allow_host: tuple[str, ...],
     timeout: float,
     max_rows: int,
+    max_body: int,
+    max_memory: int,
     cors: str | None,
 ) -> None:
     """Serve the career explorer at / and a read-only SPARQL 1.1 endpoint at /sparql."""
-    import uvicorn
-
-    from .server import ServerSettings, create_app
+    from .server import ServerSettings, exposure_warning, run_server
 
     store = context.store
-    settings = ServerSettings(timeout=timeout, max_rows=max_rows, cors=cors)
+    settings = ServerSettings(
+        timeout=timeout, max_rows=max_rows, max_body=max_body, memory_cap=max_memory << 20, cors=cors
+    )
     settings.allowed_hosts += list(allow_host)
     if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
         settings.allowed_hosts.append(host)
+    warning = exposure_warning(host)
+    if warning:
+        click.secho(warning, err=True, fg="red", bold=True)
     click.echo(f"serving SPARQL at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    uvicorn.run(create_app(store, settings=settings), host=host, port=port, log_level="warning")
+    run_server(store, settings, host=host, port=port)
 
 
 # --- import ---------------------------------------------------------------------------

@@ -75,3 +75,11 @@ class UsageError(CareergraphError):
 
 class NoPathError(CareergraphError):
     """No route leads from one role to another within the bounds given."""
+
+
+class QueryMemoryError(CareergraphError):
+    """A query needed more memory than it may use, and was stopped."""
+
+
+class ServerBusyError(CareergraphError):
+    """A query ran past its fast-lane budget while the slow lane was full, and was stopped."""

@@ -327,13 +327,26 @@ def routes_markdown(G: RouteGraph, routes: Sequence[Route]) -> str:
             for group in timed:
                 lines.append(f"  - {_md(group.title)}")
                 for e in group.citations:
-                    where = f"[{span(e)}]({e.url})" if e.url else span(e)
+                    where = f"[{span(e)}]({e.url})" if web_link(e.url) else span(e)
                     lines.append(f"    - {_md(e.guest)} · {where}")
             for e in whole:
-                where = f"[{span(e)}]({e.url})" if e.url else span(e)
+                where = f"[{span(e)}]({e.url})" if web_link(e.url) else span(e)
                 lines.append(f"  - {_md(e.guest)} · {_md(e.episode_title)} · {where}")
         lines.append("")
     return "\n".join(lines)
+
+
+def web_link(url: str | None) -> bool:
+    """Whether ``url`` may be written as a Markdown link: http(s) only, nothing that ends the link.
+
+    >>> web_link("https://www.youtube.com/watch?v=x&t=5"), web_link("javascript:alert(1)")
+    (True, False)
+    >>> web_link("data:text/html,<b>"), web_link("https://x.example/a) [b](javascript:c")
+    (False, False)
+    """
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return False
+    return not any(c in url for c in " ()<>[]\n\r\t\\`")
 
 
 # --- next roles ------------------------------------------------------------------

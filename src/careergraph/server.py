@@ -2,10 +2,13 @@
 
 Built on Starlette (routing, requests, the trusted-host check) served by
 uvicorn: both small, typed and well kept, and the ASGI pair most Python web
-services run on. Queries run in a pool of worker processes forked before the
-server starts (:class:`careergraph.sparql.WorkerPool`), as on the command line,
-so a runaway query is killed at the time limit, its worker replaced, and the
-server keeps serving.
+services run on. Queries run in worker processes forked before the server
+starts (:class:`Lanes`), so a runaway query is killed at the time limit, its
+worker replaced, and the server keeps serving; a slow one moves to a lane of
+its own at the lowest priority, so it cannot starve the fast ones. The safety
+check runs in a process of its own (:class:`Checker`); requests from other
+sites, oversized bodies and slow senders are refused (:class:`SameOriginMiddleware`,
+:func:`run_server`).
 
 - ``GET /sparql?query=…``, ``POST /sparql`` with a form field ``query`` or an
   ``application/sparql-query`` body;
@@ -26,15 +29,33 @@ server keeps serving.
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import functools
+import logging
+import os
+import queue
+import threading
+import time
 from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
-from .errors import CareergraphError, QuerySyntaxError, QueryTimeoutError, UnsafeQueryError
+from .errors import (
+    CareergraphError,
+    QueryMemoryError,
+    QuerySyntaxError,
+    QueryTimeoutError,
+    ServerBusyError,
+    UnsafeQueryError,
+)
 from .sparql import check_query
 
-__all__ = ["ServerSettings", "choose_type", "create_app"]
+__all__ = ["ServerSettings", "choose_type", "create_app", "exposure_warning", "run_server"]
+
+log = logging.getLogger("careergraph.serve")
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 RESULT_TYPES = {
     "application/sparql-results+json": "json",
@@ -78,8 +99,23 @@ class ServerSettings:
     allowed_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"])
     timeout: float = 10.0
     max_rows: int = 10_000
-    #: worker processes running queries side by side
-    workers: int = 4
+    #: worker processes running queries side by side (the fast lane)
+    workers: int = 8
+    #: queries past ``fast_budget`` that may go on running, at low priority (the slow lane)
+    slow_workers: int = 4
+    #: of those, how many one client (address) may hold
+    slow_per_client: int = 2
+    #: seconds a query runs in the fast lane; past it, it moves to the slow lane or is stopped
+    fast_budget: float = 0.02
+    #: largest request body, in bytes (413 beyond)
+    max_body: int = 1_000_000
+    #: seconds to send a request's headers, and its body (the connection is closed / 408)
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
+    #: open connections at most; more are closed as they arrive
+    max_connections: int = 256
+    #: bytes a worker may map beyond what it holds when forked (503 beyond); None: no cap
+    memory_cap: int | None = 1 << 30
     #: an origin whose pages may read answers (CORS); None: no cross-origin reads
     cors: str | None = None
 
@@ -127,19 +163,391 @@ def choose_type(accept: str | None, offered: list[str]) -> str | None:
     return best[2] if best[0] > 0 else None
 
 
+class Lanes:
+    """Worker processes shared so that slow queries cannot starve fast ones.
+
+    Every query starts in the fast lane, at normal priority, with a short
+    budget of processor time. One that uses it up moves to the slow lane
+    where it stands: it keeps running at the lowest priority (niceness 19, so
+    it yields the processors to everything else), and a freshly forked worker
+    takes its place in the fast lane; when it ends, its worker is retired. At
+    most ``slow_workers`` queries are in the slow lane at once, and
+    ``slow_per_client`` from one client (address): one more that uses up its
+    budget is stopped with 503. The query's shape (its tokens,
+    with comments, spacing, variable names, strings and numbers set aside) is
+    remembered: the next query of that shape goes straight to the slow lane,
+    or is refused at once when it is full, so slow queries sent again and
+    again cost the fast lane nothing. One that then proves quick is forgotten.
+    """
+
+    def __init__(self, store: Any, settings: ServerSettings) -> None:
+        import anyio
+
+        from .sparql import QueryWorker
+
+        self.settings = settings
+        self._new = lambda: QueryWorker(store, memory_cap=settings.memory_cap, close_sockets=True)
+        self.idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.fast = [self._new() for _ in range(max(1, settings.workers))]
+        for worker in self.fast:
+            self.idle.put(worker)
+        self.slow_running = 0
+        self.slow_by_client: dict[str, int] = {}
+        self.slow_shapes: collections.OrderedDict[bytes, None] = collections.OrderedDict()
+        self.lock = threading.Lock()
+        self.generation = 0
+        # A thread per fast worker and per query in the slow lane: none waits for a worker.
+        self.threads = anyio.CapacityLimiter(max(1, settings.workers) + settings.slow_workers)
+        self.slow_threads = anyio.CapacityLimiter(max(1, settings.slow_workers))
+        self.check_limit = anyio.CapacityLimiter(1)  # one checker process
+
+    def start(self) -> None:
+        """Fork every worker now, before the server opens its socket or starts threads."""
+        for worker in self.fast:
+            worker.start()
+            worker.generation = self.generation
+
+    def renew(self) -> None:
+        """Have every worker forked again before its next query (the data changed)."""
+        self.generation += 1
+
+    def _remember(self, shape: bytes | None, slow: bool) -> None:
+        if shape is None:
+            return
+        with self.lock:
+            if slow:
+                self.slow_shapes[shape] = None
+                self.slow_shapes.move_to_end(shape)
+                while len(self.slow_shapes) > 1024:
+                    self.slow_shapes.popitem(last=False)
+            else:
+                self.slow_shapes.pop(shape, None)
+
+    def _admit_slow(self, client: str) -> bool:
+        """Take a place in the slow lane for ``client``, if the lane and the client's share allow."""
+        with self.lock:
+            if self._slow_full(client):
+                return False
+            self.slow_running += 1
+            self.slow_by_client[client] = self.slow_by_client.get(client, 0) + 1
+            return True
+
+    def _release_slow(self, client: str) -> None:
+        with self.lock:
+            self.slow_running -= 1
+            held = self.slow_by_client.pop(client, 1) - 1
+            if held:
+                self.slow_by_client[client] = held
+
+    def _slow_full(self, client: str) -> bool:
+        return (
+            self.slow_running >= self.settings.slow_workers
+            or self.slow_by_client.get(client, 0) >= self.settings.slow_per_client
+        )
+
+    def _demote(self, worker: Any, cpu_at_start: float | None, client: str) -> bool | None:
+        """Move ``worker``'s running query to the slow lane, if there is room; fork its successor.
+
+        None (not yet) when the query has used less processor time than its
+        budget: on a busy machine a quick query can wait its budget for a core.
+        """
+        cpu = _cpu_seconds(worker._pid)
+        if cpu is not None and cpu_at_start is not None and cpu - cpu_at_start < self.settings.fast_budget:
+            return None
+        if not self._admit_slow(client):
+            return False
+        _lowest_priority(worker._pid)
+        fresh = self._new()
+        fresh.start()
+        fresh.generation = self.generation
+        self.idle.put(fresh)
+        return True
+
+    def _run(self, checked: Any, shape: bytes | None, client: str) -> Any:
+        settings = self.settings
+        worker = self.idle.get()
+        demoted = over = False
+
+        def over_budget(running: Any) -> bool | None:
+            nonlocal demoted, over
+            verdict = self._demote(running, cpu_at_start, client)
+            over = verdict is not None
+            demoted = bool(verdict)
+            return verdict
+
+        try:
+            if getattr(worker, "generation", self.generation) != self.generation:
+                worker.stop()  # forked from the data as it was
+            worker.generation = self.generation
+            worker.start()
+            cpu_at_start = _cpu_seconds(worker._pid)
+            return worker.run(
+                checked,
+                {},
+                settings.max_rows,
+                settings.timeout,
+                "request",
+                budget=settings.fast_budget,
+                over_budget=over_budget,
+            )
+        finally:
+            if over:
+                self._remember(shape, slow=True)
+            if demoted:
+                worker.stop()  # it runs at low priority now: retired, its successor is in the lane
+                self._release_slow(client)
+            else:
+                with contextlib.suppress(CareergraphError, OSError):
+                    worker.start()  # stopped at the time limit or the cap: forked again by this query
+                self.idle.put(worker)
+
+    def _run_slow(self, checked: Any, shape: bytes) -> Any:
+        worker = self._new()
+        try:
+            worker.start()
+            _lowest_priority(worker._pid)
+            cpu_at_start = _cpu_seconds(worker._pid)
+            output = worker.run(checked, {}, self.settings.max_rows, self.settings.timeout, "request")
+            cpu = _cpu_seconds(worker._pid)
+            if (
+                cpu is not None
+                and cpu_at_start is not None
+                and cpu - cpu_at_start < self.settings.fast_budget
+            ):
+                self._remember(shape, slow=False)  # quick after all: back to the fast lane
+            return output
+        finally:
+            worker.stop()
+
+    def refuse_early(self, text: str, client: str) -> None:
+        """Refuse, before it is even checked, a query like those filling the slow lane now."""
+        shape = _shape(text)
+        if shape is not None and shape in self.slow_shapes and self._slow_full(client):
+            raise ServerBusyError(_LIKE_SLOW)
+
+    async def run(self, checked: Any, client: str) -> Any:
+        """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise)."""
+        import anyio.to_thread
+
+        shape = _shape(checked.text)
+        if shape is not None and shape in self.slow_shapes:
+            if not self._admit_slow(client):
+                raise ServerBusyError(_LIKE_SLOW)
+            try:
+                return await anyio.to_thread.run_sync(
+                    self._run_slow, checked, shape, limiter=self.slow_threads
+                )
+            finally:
+                self._release_slow(client)
+        return await anyio.to_thread.run_sync(self._run, checked, shape, client, limiter=self.threads)
+
+
+_LIKE_SLOW = "the server is busy with slow queries, and this one is like them; try again later"
+
+
+def _lowest_priority(pid: int | None) -> None:
+    with contextlib.suppress(OSError, TypeError):
+        os.setpriority(os.PRIO_PROCESS, pid, 19)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=1024)  # asked twice a request, and the same queries come back
+def _shape(text: str) -> bytes | None:
+    """A key for queries alike but for comments, spacing, variable names, strings and numbers.
+
+    >>> _shape("SELECT ?a { ?a ?b 'x' } # 1") == _shape("select ?z{?z ?y 'other'}")
+    True
+    >>> _shape("SELECT ?a { ?a ?b 1 }") == _shape("SELECT ?a { ?a ?b ?a }")
+    False
+    """
+    import hashlib
+
+    from .sparql import tokens
+
+    if len(text) > 20_000:
+        return None  # not worth reading on the event loop: such a query is never fast-tracked
+    names: dict[str, str] = {}
+    parts = []
+    for kind, token, _ in tokens(text):
+        if kind in ("space", "comment"):
+            continue
+        if kind == "variable":
+            token = names.setdefault(token[1:], f"?{len(names)}")
+        elif kind == "string":
+            token = '""'
+        elif kind == "other" and token.isdigit():
+            token = "0"
+        elif kind == "word":
+            token = token.upper()
+        parts.append(token)
+    return hashlib.sha256(" ".join(parts).encode()).digest()
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """The processor time process ``pid`` has used (user and system), or None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class Checker:
+    """The safety check, in a process of its own: rdflib's parser is pure Python, and run in
+    the server's process it would hold the interpreter's lock the event loop needs.
+
+    A query that takes longer than ``timeout`` seconds to check is refused, and
+    the process forked again.
+    """
+
+    def __init__(self, *, timeout: float, memory_cap: int | None) -> None:
+        self.timeout = timeout
+        self.memory_cap = memory_cap
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._conn: Any = None
+
+    def start(self) -> None:
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._pid is not None:
+            return
+        import marshal
+        import sys
+        from multiprocessing import Pipe
+
+        from .sparql import _cap_memory, _close_sockets
+
+        ours, theirs = Pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                import signal
+
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                ours.close()
+                _close_sockets(keep=theirs.fileno())
+                if self.memory_cap:
+                    _cap_memory(self.memory_cap)
+                import rdflib.plugins.sparql.algebra  # noqa: F401 (loaded once, not per query)
+
+                while True:
+                    try:
+                        text = theirs.recv_bytes().decode("utf-8", "replace")
+                    except (EOFError, OSError):
+                        break
+                    try:
+                        verdict: tuple[str, str] = ("ok", check_query(text).form)
+                    except UnsafeQueryError as error:
+                        verdict = ("unsafe", str(error))
+                    except QuerySyntaxError as error:
+                        verdict = ("syntax", str(error))
+                    except MemoryError:
+                        verdict = ("syntax", "the query is too large to check")
+                    theirs.send_bytes(marshal.dumps(verdict))
+            finally:
+                os._exit(0)
+        theirs.close()
+        self._pid, self._conn = pid, ours
+
+    def _stop(self) -> None:
+        import signal
+
+        if self._pid is not None:
+            self._conn.close()
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
+            self._pid = self._conn = None
+
+    def check(self, text: str) -> Any:
+        """The :class:`~careergraph.sparql.CheckedQuery` for ``text``, or the error refusing it."""
+        import marshal
+
+        from .sparql import CheckedQuery
+
+        with self._lock:
+            self._start()
+            try:
+                self._conn.send_bytes(text.encode("utf-8", "replace"))
+                if not self._conn.poll(self.timeout):
+                    self._stop()
+                    raise QuerySyntaxError(
+                        f"the query took longer than {self.timeout:g} s to check; simplify it"
+                    )
+                status, value = marshal.loads(self._conn.recv_bytes())
+            except (EOFError, OSError):
+                self._stop()
+                raise QuerySyntaxError("the query could not be checked (too large or too complex)") from None
+        if status == "unsafe":
+            raise UnsafeQueryError(value)
+        if status == "syntax":
+            raise QuerySyntaxError(value)
+        return CheckedQuery(text, value)
+
+
+def _watch_data(store: Any, lanes: Lanes) -> Any:
+    """A function that, called before each query, notices a ``careergraph load`` that replaced the
+    store's data, and has the workers reopen it (at most one look a second)."""
+    path = getattr(store, "path", None)
+    if path is None or not hasattr(store, "reopen"):
+        return lambda: None
+
+    def identity() -> tuple[int, int] | None:
+        try:
+            status = os.stat(path)
+        except OSError:
+            return None
+        return (status.st_ino, status.st_mtime_ns)
+
+    state = {"seen": identity(), "looked": time.monotonic()}
+    lock = threading.Lock()
+
+    def check() -> None:
+        now = time.monotonic()
+        if now - state["looked"] < 1.0 or not lock.acquire(blocking=False):
+            return
+        try:
+            state["looked"] = now
+            current = identity()
+            if current is not None and current != state["seen"]:
+                state["seen"] = current
+                log.warning("careergraph: the data at %s was replaced: reopening it", path)
+                store.reopen()
+                lanes.renew()
+        finally:
+            lock.release()
+
+    return check
+
+
 def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     """The ASGI application answering SPARQL over ``store`` (a :class:`careergraph.stores.Store`)."""
+    import anyio
     import anyio.to_thread
     from starlette.applications import Starlette
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
     from starlette.responses import HTMLResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
     settings = settings or ServerSettings()
-    pool = store.workers(settings.workers)
-    pool.start()  # fork the workers now, before the server starts threads
+    lanes = Lanes(store, settings)
+    lanes.start()  # fork the workers now, before the server starts threads
+    checker = Checker(timeout=min(settings.timeout, 5.0), memory_cap=settings.memory_cap)
+    checker.start()
+    data_changed = _watch_data(store, lanes)
+    # The queries found safe lately (the same ones come back), least recently asked first.
+    verdicts: collections.OrderedDict[str, Any] = collections.OrderedDict()
 
     def problem(status: int, message: str) -> Response:
         return PlainTextResponse(message + "\n", status_code=status)
@@ -147,11 +555,29 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     async def sparql(request: Request) -> Response:
         if _wants_page(request):
             return await page(request)
-        text, refusal = await _query_text(request)
+        try:
+            text, refusal = await _query_text(request)
+        except ClientDisconnect:
+            client = request.client.host if request.client else "?"
+            log.warning("careergraph: %s hung up before sending the whole request", client)
+            return problem(400, "the request ended early")
         if refusal is not None:
             return refusal
+        client = request.client.host if request.client else "?"
         try:
-            checked = check_query(text)
+            lanes.refuse_early(text, client)  # spares the check, which costs more than the refusal
+        except ServerBusyError as error:
+            return problem(503, str(error))
+        try:
+            checked = verdicts.get(text)
+            if checked is not None:
+                verdicts.move_to_end(text)  # least recently used goes first
+            else:
+                # Off the event loop: a large query takes a while to parse.
+                checked = await anyio.to_thread.run_sync(checker.check, text, limiter=lanes.check_limit)
+                verdicts[text] = checked
+                if len(verdicts) > 1024:
+                    verdicts.popitem(last=False)
         except UnsafeQueryError as error:
             return problem(403, str(error))
         except QuerySyntaxError as error:
@@ -164,17 +590,39 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
         media_type = choose_type(request.headers.get("accept"), offered)
         if media_type is None:
             return problem(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
+        data_changed()
         try:
-            output = await anyio.to_thread.run_sync(
-                pool.run, checked, {}, settings.max_rows, settings.timeout, "request"
-            )
+            output = await lanes.run(checked, client)
         except QueryTimeoutError:
             return problem(503, f"the query was stopped after {settings.timeout:g} s")
+        except QueryMemoryError:
+            cap = (settings.memory_cap or 0) // 2**20
+            log.warning("careergraph: a query was stopped at the %d MiB memory cap", cap)
+            return problem(503, f"the query was stopped: it needed more than the {cap} MiB a query may use")
+        except ServerBusyError as error:
+            return problem(503, str(error))
         except CareergraphError as error:
             return problem(400, str(error))
         body = _serialise(output, media_type)
         headers = {"X-Careergraph-Truncated": "true"} if output.truncated else {}
         return Response(body, media_type=media_type, headers=headers)
+
+    async def _body(request: Request) -> bytes | Response:
+        """The request's body, or the response refusing it: too large (413) or too slow (408)."""
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > settings.max_body:
+            return problem(413, f"the request body is larger than {settings.max_body} bytes")
+        chunks, size = [], 0
+        try:
+            with anyio.fail_after(settings.body_timeout):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > settings.max_body:
+                        return problem(413, f"the request body is larger than {settings.max_body} bytes")
+                    chunks.append(chunk)
+        except TimeoutError:
+            return problem(408, f"the request body took longer than {settings.body_timeout:g} s to arrive")
+        return b"".join(chunks)
 
     async def _query_text(request: Request) -> tuple[str, Response | None]:
         if request.method in ("GET", "HEAD"):
@@ -189,20 +637,23 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type == "application/sparql-update":
                 return "", problem(403, "updates are not allowed: this endpoint only reads")
+            if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+                return "", problem(
+                    415, f"send the query as a form field or application/sparql-query, not {content_type!r}"
+                )
+            body = await _body(request)
+            if isinstance(body, Response):
+                return "", body
             if content_type == "application/sparql-query":
-                text = (await request.body()).decode("utf-8", "replace")
-            elif content_type == "application/x-www-form-urlencoded":
-                form = parse_qs((await request.body()).decode("utf-8", "replace"))
+                text = body.decode("utf-8", "replace")
+            else:
+                form = parse_qs(body.decode("utf-8", "replace"))
                 request.state.form = form  # for the dataset parameters
                 if "update" in form:
                     return "", problem(403, "updates are not allowed: this endpoint only reads")
                 if len(form.get("query", [])) > 1:
                     return "", problem(400, "give one query parameter, not several")
                 text = form.get("query", [""])[0]
-            else:
-                return "", problem(
-                    415, f"send the query as a form field or application/sparql-query, not {content_type!r}"
-                )
         if not text:
             return "", problem(400, "no query: give it as the query parameter")
         return text, None
@@ -221,7 +672,10 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
 
     from .explorer import explorer_routes
 
-    middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts)]
+    middleware = [
+        Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
+        Middleware(SameOriginMiddleware, allowed_origin=settings.cors),
+    ]
     if settings.cors:
         from starlette.middleware.cors import CORSMiddleware
 
@@ -237,6 +691,155 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     return Starlette(
         routes=[*explorer_routes(store), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=middleware,
+    )
+
+
+class SameOriginMiddleware:
+    """Refuse (403) what a web page on another site makes a browser send here.
+
+    A browser names where a request comes from: ``Sec-Fetch-Site`` (every
+    current browser, for every request, ``<img>`` and form posts included) and
+    ``Origin`` (cross-origin requests and every POST). A request either header
+    places on another site is refused; so is a ``Referer`` from another site.
+    Clients that are not browsers send none of them and are served.
+    """
+
+    def __init__(self, app: Any, allowed_origin: str | None = None) -> None:
+        self.app = app
+        self.allowed_origin = allowed_origin
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            reason = _cross_site(dict(scope["headers"]), self.allowed_origin, scope.get("method", "GET"))
+            if reason is not None:
+                from starlette.responses import PlainTextResponse
+
+                log.warning("careergraph: refused a cross-site request (%s)", reason)
+                response = PlainTextResponse(f"cross-site requests are refused: {reason}\n", status_code=403)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _cross_site(
+    headers: dict[bytes, bytes], allowed_origin: str | None = None, method: str = "GET"
+) -> str | None:
+    """Why a request with ``headers`` comes from another site, or None.
+
+    ``allowed_origin`` (``serve --cors``) is a site whose pages are let in. A
+    person following a link from another site (a top-level ``GET``) is let in
+    too, as a ``SameSite=Lax`` cookie would be: the explorer's pages are meant
+    to be shared, and such a request cannot read the answer back to that site.
+
+    >>> _cross_site({b"host": b"127.0.0.1:7878", b"origin": b"http://127.0.0.1:7878"}) is None
+    True
+    >>> _cross_site({b"host": b"127.0.0.1:7878", b"origin": b"https://evil.example"})
+    'Origin https://evil.example'
+    >>> _cross_site({b"host": b"localhost:7878", b"sec-fetch-site": b"cross-site"})
+    'Sec-Fetch-Site cross-site'
+    >>> _cross_site({b"host": b"localhost:7878", b"origin": b"https://app.example",
+    ...     b"sec-fetch-site": b"cross-site"}, "https://app.example") is None
+    True
+    >>> _cross_site({b"host": b"localhost:7878", b"sec-fetch-site": b"cross-site",
+    ...     b"sec-fetch-mode": b"navigate", b"sec-fetch-dest": b"document"}) is None
+    True
+    >>> _cross_site({b"host": b"localhost:7878", b"sec-fetch-site": b"cross-site",
+    ...     b"sec-fetch-mode": b"navigate", b"sec-fetch-dest": b"document"}, None, "POST")
+    'Sec-Fetch-Site cross-site'
+    """
+    host = headers.get(b"host", b"").decode("latin-1").lower()
+    if allowed_origin and headers.get(b"origin", b"").decode("latin-1").lower() == allowed_origin.lower():
+        return None
+    site = headers.get(b"sec-fetch-site", b"").decode("latin-1").lower()
+    navigating = (
+        method in ("GET", "HEAD")
+        and headers.get(b"sec-fetch-mode", b"").lower() == b"navigate"
+        and headers.get(b"sec-fetch-dest", b"document").lower() == b"document"
+    )
+    if navigating:
+        return None
+    if site and site not in ("same-origin", "none"):
+        return f"Sec-Fetch-Site {site}"
+    for name in (b"origin", b"referer"):
+        value = headers.get(name)
+        if value is None:
+            continue
+        text = value.decode("latin-1")
+        if urlsplit(text.lower()).netloc != host or not host:
+            return f"{name.decode().title()} {text}"
+    return None
+
+
+def exposure_warning(host: str) -> str | None:
+    """A warning for an address other machines can reach, or None for loopback."""
+    if host in LOOPBACK or host.startswith("127."):
+        return None
+    return (
+        f"WARNING: serving on {host}, not on loopback: anyone who can reach this address can query the data "
+        f"and use this machine's time. Prefer --host 127.0.0.1 behind a proxy."
+    )
+
+
+def _protocol(settings: ServerSettings) -> Any:
+    """uvicorn's h11 protocol, with a deadline for the request's headers and a cap on connections."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class GuardedH11Protocol(H11Protocol):  # type: ignore[misc]
+        _deadline: Any = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            if len(self.connections) > settings.max_connections:
+                transport.close()  # over the cap: closed before it costs more than a descriptor
+                return
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            self._arm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            """Start the clock while a request's headers are awaited; stop it once they are in."""
+            waiting = self.conn.their_state is h11.IDLE and not self.transport.is_closing()
+            if waiting and self._deadline is None:
+                self._deadline = self.loop.call_later(settings.header_timeout, self._too_slow)
+            elif not waiting and self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+                self.transport.close()
+
+    return GuardedH11Protocol
+
+
+def run_server(store: Any, settings: ServerSettings, *, host: str, port: int) -> None:
+    """Serve ``store`` on ``host:port`` until interrupted, with the limits of ``settings``."""
+    import resource
+
+    import uvicorn
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
+    logging.basicConfig(format="%(message)s")
+    app = create_app(store, settings=settings)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        http=_protocol(settings),
+        timeout_keep_alive=5,
+        limit_concurrency=settings.max_connections,
     )
 
 

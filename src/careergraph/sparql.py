@@ -43,9 +43,11 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import (
     CareergraphError,
+    QueryMemoryError,
     QueryParameterError,
     QuerySyntaxError,
     QueryTimeoutError,
+    ServerBusyError,
     UnknownNameError,
     UnsafeQueryError,
 )
@@ -100,9 +102,14 @@ class NamedQuery:
     description: str = ""
     params: tuple[Param, ...] = ()
     source: str = "<query>"
+    #: a shipped query (a file in ``queries/``, part of careergraph): checked by its tokens only,
+    #: so that running it needs no SPARQL parser in this process
+    trusted: bool = False
 
 
-def parse_query_text(text: str, *, name: str = "query", source: str = "<query>") -> NamedQuery:
+def parse_query_text(
+    text: str, *, name: str = "query", source: str = "<query>", trusted: bool = False
+) -> NamedQuery:
     """Read the description and ``@param`` lines of a query's leading comment.
 
     >>> q = parse_query_text("# Roles.\\n# @param role role  The role.\\nSELECT * {}")
@@ -128,19 +135,22 @@ def parse_query_text(text: str, *, name: str = "query", source: str = "<query>")
             params.append(Param(pname, kind, pdesc.strip()))
         elif not description and not stripped.lstrip("#").strip().startswith("@"):
             description = stripped.lstrip("#").strip()
-    return NamedQuery(name, text, description, tuple(params), source)
+    return NamedQuery(name, text, description, tuple(params), source, trusted)
 
 
 def list_queries(folder: Path) -> list[NamedQuery]:
     """Every named query in ``folder``, sorted by name."""
     return [
-        parse_query_text(p.read_text(encoding="utf-8"), name=p.stem, source=str(p))
+        parse_query_text(p.read_text(encoding="utf-8"), name=p.stem, source=str(p), trusted=True)
         for p in sorted(folder.glob("*.rq"))
     ]
 
 
 def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> NamedQuery:
     """The query ``spec`` names: ``-`` (standard input), a path to a ``.rq`` file, or a name.
+
+    A query found by its name in ``folder`` (careergraph's own) is trusted; one
+    from a path or standard input is not, and is checked on a full parse.
 
     Raises
     ------
@@ -156,7 +166,9 @@ def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> Nam
         return parse_query_text(path.read_text(encoding="utf-8"), name=path.stem, source=spec)
     candidate = folder / f"{spec}.rq"
     if candidate.is_file():
-        return parse_query_text(candidate.read_text(encoding="utf-8"), name=spec, source=str(candidate))
+        return parse_query_text(
+            candidate.read_text(encoding="utf-8"), name=spec, source=str(candidate), trusted=True
+        )
     names = [p.stem for p in sorted(folder.glob("*.rq"))]
     raise UnknownNameError("query", spec, difflib.get_close_matches(spec, names, n=5, cutoff=0.4))
 
@@ -195,6 +207,15 @@ class CheckedQuery:
 
     text: str
     form: str
+    #: checked as a shipped query (by its tokens), not on a full parse
+    trusted: bool = False
+
+
+#: How deep brackets and groups may nest. rdflib's parser gives up near 24 nested
+#: parentheses and pyoxigraph's overflows its stack in the thousands; no real query
+#: comes near either.
+MAX_DEPTH = 20
+_OPEN, _CLOSE = "({[", ")}]"
 
 
 def tokens(text: str) -> Iterator[tuple[str, str, int]]:
@@ -225,25 +246,72 @@ def _words(text: str) -> list[str]:
     return words
 
 
-@functools.lru_cache(maxsize=256)  # the same named queries come back again and again
-def check_query(text: str) -> CheckedQuery:
-    """Check that ``text`` is a read-only SPARQL query, before anything parses or runs it.
+def _depth(text: str) -> int:
+    """How deep brackets nest in ``text``, strings, IRIs and comments aside.
 
-    The check reads the query's tokens as the SPARQL grammar splits them: an
-    update keyword (``INSERT``, ``DELETE``, ``LOAD``, ``CLEAR``, …), ``SERVICE``
-    or ``FROM`` anywhere outside a string, an IRI or a comment refuses the
-    query; no query needs them. ``\\u`` escapes, which SPARQL undoes before
-    parsing, are read both undone and as written. A query that passes is
-    parsed by the engine that runs it, which reports its syntax errors.
+    >>> _depth("SELECT * { FILTER((?a)) }")
+    3
+    """
+    depth = deepest = 0
+    for kind, token, _ in tokens(text):
+        if kind == "other":
+            if token in _OPEN:
+                depth += 1
+                deepest = max(deepest, depth)
+            elif token in _CLOSE:
+                depth -= 1
+    return deepest
+
+
+_UPDATES_REFUSED = (
+    "query refused: updates (INSERT, DELETE, LOAD, CLEAR, …) are not allowed; careergraph only reads"
+)
+_SERVICE_REFUSED = "query refused: SERVICE calls out to other endpoints"
+_FROM_REFUSED = "query refused: FROM and FROM NAMED load graphs from outside the loaded data"
+_FORM_NAMES = {
+    "SelectQuery": "SELECT",
+    "AskQuery": "ASK",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+}
+
+
+def _too_deep() -> UnsafeQueryError:
+    return UnsafeQueryError(
+        f"query refused: brackets or groups nest more than {MAX_DEPTH} deep; flatten the query"
+    )
+
+
+@functools.lru_cache(maxsize=256)  # the same named queries come back again and again
+def check_query(text: str, *, trusted: bool = False) -> CheckedQuery:
+    """Check that ``text`` is a read-only SPARQL query, before anything runs it.
+
+    The verdict is taken from rdflib's parse of the query: its parse tree and
+    its algebra are walked, and a ``ServiceGraphPattern`` anywhere (nested
+    in a subquery, an ``EXISTS``, a union), a dataset clause (``FROM``,
+    ``FROM NAMED``) or an update request refuses it. A query rdflib cannot
+    parse is refused too, even if the engine that would run it could: the
+    engine must never run text the check did not understand. Before the
+    parse, as a second net and a fast path, the query's tokens are read (an
+    update keyword, ``SERVICE`` or ``FROM`` outside strings, IRIs and
+    comments refuses it, ``\\u`` escapes undone and not) and their nesting
+    is bounded (:data:`MAX_DEPTH`). A ``trusted`` query (careergraph's own
+    named queries) is checked by its tokens only, so that running one needs
+    no SPARQL parser in the process.
 
     Raises
     ------
     UnsafeQueryError
-        for updates, ``SERVICE`` anywhere in the query, and ``FROM`` / ``FROM NAMED``.
+        for updates, ``SERVICE`` anywhere in the query, ``FROM`` / ``FROM NAMED``,
+        and nesting deeper than :data:`MAX_DEPTH`.
     QuerySyntaxError
-        when the text has no query form (SELECT, ASK, CONSTRUCT, DESCRIBE).
+        when rdflib cannot parse the query (with its message).
 
     >>> check_query("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    careergraph.errors.UnsafeQueryError: query refused: SERVICE calls out to other endpoints
+    >>> check_query("PREFIX : <http://127.0.0.1:1/> ASK { SERVICE:x { ?s ?p ?o } }")
     Traceback (most recent call last):
     ...
     careergraph.errors.UnsafeQueryError: query refused: SERVICE calls out to other endpoints
@@ -256,17 +324,88 @@ def check_query(text: str) -> CheckedQuery:
     if unescaped != text:
         words.update(_words(unescaped))
     if words & _UPDATE_WORDS:
-        raise UnsafeQueryError(
-            "query refused: updates (INSERT, DELETE, LOAD, CLEAR, …) are not allowed; careergraph only reads"
-        )
+        raise UnsafeQueryError(_UPDATES_REFUSED)
     if "SERVICE" in words:
-        raise UnsafeQueryError("query refused: SERVICE calls out to other endpoints")
+        raise UnsafeQueryError(_SERVICE_REFUSED)
     if "FROM" in words:
-        raise UnsafeQueryError("query refused: FROM and FROM NAMED load graphs from outside the loaded data")
-    form = next((word for word in written if word in _FORMS), None)
-    if form is None:
-        raise QuerySyntaxError("not a SPARQL query: it has no SELECT, ASK, CONSTRUCT or DESCRIBE")
-    return CheckedQuery(text, form)
+        raise UnsafeQueryError(_FROM_REFUSED)
+    if max(_depth(text), _depth(unescaped)) > MAX_DEPTH:
+        raise _too_deep()
+    if trusted:
+        form = next((word for word in written if word in _FORMS), None)
+        if form is None:
+            raise QuerySyntaxError("not a SPARQL query: it has no SELECT, ASK, CONSTRUCT or DESCRIBE")
+        return CheckedQuery(text, form, trusted=True)
+    return CheckedQuery(text, _parsed_form(text))
+
+
+#: rdflib's parser (pyparsing) keeps state between calls: two threads parsing at once break each other.
+_PARSING = threading.Lock()
+
+
+def _parsed_form(text: str) -> str:
+    """The form of the query rdflib parses from ``text``, once nothing in it reaches out or writes."""
+    with _PARSING:
+        return _parsed_form_unlocked(text)
+
+
+def _parsed_form_unlocked(text: str) -> str:
+    from pyparsing import ParseBaseException
+    from rdflib.plugins.sparql import parser
+    from rdflib.plugins.sparql.algebra import translateQuery
+
+    try:
+        tree = parser.parseQuery(text)
+    except RecursionError:
+        raise _too_deep() from None
+    except ParseBaseException as error:
+        if _is_update(text):
+            raise UnsafeQueryError(_UPDATES_REFUSED) from None
+        raise QuerySyntaxError(f"not a SPARQL query: {error}") from None
+    except Exception as error:  # rdflib raises plain Exceptions for bad escapes and such
+        raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
+    _refuse_reaching_out(tree)
+    try:
+        algebra = translateQuery(tree, initNs=PREFIXES)
+    except RecursionError:
+        raise _too_deep() from None
+    except Exception as error:  # unknown prefixes, variables projected twice, …
+        raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
+    _refuse_reaching_out(algebra.algebra)
+    return _FORM_NAMES[tree[1].name]
+
+
+def _is_update(text: str) -> bool:
+    from rdflib.plugins.sparql import parser
+
+    try:
+        parser.parseUpdate(text)
+    except Exception:  # not an update either: the query's own parse error is the one to show
+        return False
+    return True
+
+
+def _refuse_reaching_out(tree: Any) -> None:
+    """Refuse a parse tree or algebra that holds a SERVICE call or a dataset clause, however deep."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack, seen = [tree], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                raise UnsafeQueryError(_SERVICE_REFUSED)
+            if node.name == "DatasetClause" or dict.get(node, "datasetClause"):
+                raise UnsafeQueryError(_FROM_REFUSED)
+            stack.extend(dict.values(node))
+        elif isinstance(node, ParseResults | list | tuple):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            stack.extend(dict.values(node))
 
 
 def prepare_rdflib(text: str) -> Any:
@@ -282,7 +421,10 @@ def prepare_rdflib(text: str) -> Any:
     from rdflib.plugins.sparql.algebra import translateQuery
 
     try:
-        return translateQuery(parser.parseQuery(text), initNs=PREFIXES)
+        with _PARSING:
+            return translateQuery(parser.parseQuery(text), initNs=PREFIXES)
+    except RecursionError:
+        raise _too_deep() from None
     except ParseException as error:
         raise QuerySyntaxError(f"not a SPARQL query: {error}") from None
     except Exception as error:  # rdflib raises plain Exceptions for unknown prefixes etc.
@@ -575,9 +717,41 @@ def _serve(conn: Any, store: Store) -> None:
             answer = marshal.dumps(("ok", store.answer(query, bindings, limit)))
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
             answer = marshal.dumps(("careergraph", (str(error), error.exit_code)))
+        except MemoryError:
+            answer = marshal.dumps(("memory", ""))
         except Exception as error:  # report anything to the parent, which raises it
             answer = marshal.dumps(("error", f"{type(error).__name__}: {error}"))
         conn.send_bytes(answer)
+
+
+def _close_sockets(keep: int) -> None:
+    """Close every socket this (forked) process inherited but ``keep``: a server's listening
+    socket, its clients' connections, other workers' pipes."""
+    import stat
+
+    try:
+        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc: nothing to learn the descriptors from
+        return
+    for fd in descriptors:
+        if fd == keep:
+            continue
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+
+
+def _cap_memory(extra: int) -> None:
+    """Let this process map at most ``extra`` bytes more than it has now (``RLIMIT_AS``)."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra, size + extra))
 
 
 def _end_child(pid: int, conn: Any) -> None:
@@ -602,8 +776,12 @@ class QueryWorker:
     large graph.
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, memory_cap: int | None = None, close_sockets: bool = False) -> None:
         self.store = store
+        #: bytes the child may map beyond what it holds when forked (None: no cap)
+        self.memory_cap = memory_cap
+        #: close every inherited socket in the child (a server's listening and client sockets)
+        self.close_sockets = close_sockets
         self._pid: int | None = None
         self._conn: Any = None
         self._lock = threading.Lock()
@@ -627,6 +805,15 @@ class QueryWorker:
         if pid == 0:  # the child never returns to the caller's code
             try:
                 ours.close()
+                if self.close_sockets:
+                    _close_sockets(keep=theirs.fileno())
+                if self.memory_cap:
+                    _cap_memory(self.memory_cap)
+                    # An engine that runs out aborts with its own screenful on stderr: the parent
+                    # reports it in a line instead.
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, 2)
+                    os.close(devnull)
                 _serve(theirs, self.store)
             finally:
                 os._exit(0)
@@ -635,6 +822,33 @@ class QueryWorker:
         # Killed and reaped when this worker is dropped, or when this process exits.
         self._end = weakref.finalize(self, _end_child, pid, ours)
 
+    def _died(self, name: str) -> CareergraphError:
+        """The error for a child that hung up mid-query: how it ended, once it is reaped."""
+        import signal
+
+        pid = self._pid
+        self._end.detach()
+        self._conn.close()
+        self._pid = self._conn = None
+        try:
+            _, status = os.waitpid(pid, 0) if pid is not None else (0, 0)
+        except ChildProcessError:
+            status = 0
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            cause = signal.Signals(number).name if number in signal.Signals._value2member_map_ else number
+            if number in (signal.SIGABRT, signal.SIGKILL, signal.SIGSEGV) and self.memory_cap:
+                return QueryMemoryError(
+                    f"query {name!r} was stopped: the query engine ran out of the "
+                    f"{self.memory_cap // 2**20} MiB it may use, or crashed ({cause})"
+                )
+            return CareergraphError(
+                f"query {name!r} crashed the query engine ({cause}); nothing was answered"
+            )
+        return CareergraphError(
+            f"query {name!r} ended without an answer (exit status {os.WEXITSTATUS(status)})"
+        )
+
     def stop(self) -> None:
         """Kill the child; the next query forks a new one."""
         if self._pid is not None:
@@ -642,27 +856,54 @@ class QueryWorker:
             self._pid = self._conn = None
 
     def run(
-        self, query: CheckedQuery, bindings: dict[str, Plain], limit: int | None, timeout: float, name: str
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Plain],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        budget: float | None = None,
+        over_budget: Any = None,
     ) -> QueryOutput:
-        """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds."""
+        """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds.
+
+        With a ``budget`` (seconds), ``over_budget(self)`` is called each time
+        that much more time passes with the query still running: it returns
+        True (the query goes on to the end), False (it is stopped with
+        :class:`ServerBusyError`) or None (ask again after another budget).
+        """
         import pickle
 
         with self._lock:
             self._start()
             try:
                 self._conn.send_bytes(pickle.dumps((query, bindings, limit)))
-                if not self._conn.poll(timeout):
+                waited = 0.0
+                while budget is not None and waited + budget < timeout and not self._conn.poll(budget):
+                    waited += budget
+                    verdict = over_budget(self)
+                    if verdict is None:  # not over it yet (it waited for a processor): look again later
+                        continue
+                    if not verdict:
+                        self.stop()
+                        raise ServerBusyError(
+                            "the server is busy with slow queries: this one was stopped; try again later"
+                        )
+                    break
+                if not self._conn.poll(timeout - waited):
                     self.stop()
                     raise _timed_out(name, timeout)
                 status, payload = marshal.loads(self._conn.recv_bytes())
             except (EOFError, OSError):
-                self.stop()
-                raise CareergraphError(f"query {name!r} ended without an answer") from None
+                raise self._died(name) from None
         if status == "careergraph":
             message, exit_code = payload
             error = CareergraphError(message)
             error.exit_code = exit_code
             raise error
+        if status == "memory":
+            raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
         if status == "error":
             raise CareergraphError(f"query {name!r} failed: {payload}")
         return output_from_plain(payload)
@@ -671,9 +912,9 @@ class QueryWorker:
 class WorkerPool:
     """Several :class:`QueryWorker` s for one store, so that queries from many threads run side by side."""
 
-    def __init__(self, store: Store, size: int = 1) -> None:
+    def __init__(self, store: Store, size: int = 1, **options: Any) -> None:
         self.idle: queue.SimpleQueue[QueryWorker] = queue.SimpleQueue()
-        self.workers = [QueryWorker(store) for _ in range(max(1, size))]
+        self.workers = [QueryWorker(store, **options) for _ in range(max(1, size))]
         for worker in self.workers:
             self.idle.put(worker)
 
@@ -714,6 +955,7 @@ class Watchdog:
         self._error: CareergraphError | None = None
         self._wakes_at: float | None = None  # when the thread wakes next (None: when told)
         self._thread: threading.Thread | None = None
+        self._wake: tuple[Any, Any] | None = None
 
     @contextlib.contextmanager
     def guard(self, seconds: float, error: CareergraphError) -> Iterator[None]:
@@ -727,11 +969,55 @@ class Watchdog:
                 # Woken only when it would sleep past this deadline: a thread switch per
                 # query costs as much as a quick query.
                 self._changed.notify()
+        previous = self._catch_interrupts()
         try:
             yield
         finally:
             with self._changed:
                 self._deadline = None
+            if previous is not None:
+                import signal
+
+                signal.set_wakeup_fd(previous)
+
+    def _catch_interrupts(self) -> int | None:
+        """Have Ctrl-C end the process even while an engine holds the main thread in native code.
+
+        Python runs its handler only when the main thread returns to Python,
+        which pyoxigraph does not do until the query ends; but the signal's
+        number is written at once to the wakeup descriptor, which a thread reads.
+        Returns the descriptor to restore (None when not on the main thread).
+        """
+        import signal
+        import socket
+
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        if self._wake is None:
+            reader, writer = socket.socketpair()
+            writer.setblocking(False)
+            self._wake = (reader, writer)
+            threading.Thread(
+                target=self._listen, args=(reader,), name="careergraph-interrupt", daemon=True
+            ).start()
+        try:
+            return signal.set_wakeup_fd(self._wake[1].fileno(), warn_on_full_buffer=False)
+        except ValueError:
+            return None
+
+    def _listen(self, reader: Any) -> None:
+        import signal
+
+        while True:
+            try:
+                received = reader.recv(64)
+            except OSError:
+                return
+            if signal.SIGINT in received and self._deadline is not None:
+                sys.stdout.flush()
+                sys.stderr.write("\nAborted!\n")  # what click says for Ctrl-C
+                sys.stderr.flush()
+                os._exit(1)
 
     def _watch(self) -> None:
         with self._changed:
@@ -790,7 +1076,7 @@ def run_query(
         from .stores import MemoryStore
 
         store = MemoryStore.of(store)
-    checked = check_query(query.text)
+    checked = check_query(query.text, trusted=query.trusted)
     bindings = bind_params(query, params or {}, index)
     from .portable import settle_concat  # GROUP_CONCAT's order is each engine's own
 

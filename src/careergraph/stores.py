@@ -279,21 +279,91 @@ class OxigraphStore(Store):
     def prepare(self) -> None:
         self.store  # noqa: B018 (opening is the point)
 
-    def load(self, files: Sequence[Path]) -> int:
-        """Bulk-load ``files`` into the store (created if needed); return its size in triples."""
+    def load(self, files: Sequence[Path], *, replace: bool = False) -> int:
+        """Bulk-load ``files`` into a fresh store beside this one, then swap it in; return its size.
+
+        Nothing is half-done: a load that fails leaves the store as it was, and a
+        running ``serve`` sees the new store appear whole (and reopens it).
+
+        Raises
+        ------
+        UsageError
+            when the store holds triples and ``replace`` is not given.
+        DataFileError
+            for a file that does not parse, or a term too large for Oxigraph.
+        StoreError
+            when the store cannot be opened (another writer holds it) or written.
+        """
+        import shutil
+        import tempfile
+
         import pyoxigraph
 
-        store = self._open(write=True)
-        for file in files:
-            fmt = pyoxigraph.RdfFormat.N_TRIPLES if file.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
-            try:
-                store.bulk_load(path=str(file), format=fmt, base_iri=file.resolve().as_uri())
-            except SyntaxError as error:
-                raise DataFileError(str(file), f"syntax error: {error}") from error
-        store.optimize()
-        size = len(store)
-        del store
+        target = self.path
+        if target.exists():
+            if not target.is_dir():
+                raise StoreError(f"{target}: not a directory, so not an oxigraph store")
+            if (target / "CURRENT").is_file():
+                held = self._open(write=True)  # and fail now if another process writes to it
+                count = len(held)
+                del held
+                if count and not replace:
+                    raise UsageError(
+                        f"{target} already holds {count} triples; give --replace to load it afresh "
+                        "(the old store stays until the new one is complete)"
+                    )
+            elif any(target.iterdir()):
+                raise StoreError(
+                    f"{target}: a folder that is not an oxigraph store; choose an empty or new one"
+                )
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
+        except OSError as error:
+            raise StoreError(f"{target}: cannot make the store: {error.strerror or error}") from None
+        try:
+            store = pyoxigraph.Store(str(fresh))
+            for file in files:
+                fmt = pyoxigraph.RdfFormat.N_TRIPLES if file.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
+                try:
+                    store.bulk_load(path=str(file), format=fmt, base_iri=file.resolve().as_uri())
+                except SyntaxError as error:
+                    raise DataFileError(str(file), f"syntax error: {error}") from error
+                except MemoryError as error:  # pyoxigraph's parser buffers one term at most 16 MiB long
+                    raise DataFileError(
+                        str(file), f"a term or line is too large for Oxigraph to load ({error})"
+                    ) from None
+                except OSError as error:
+                    raise StoreError(f"{target}: cannot write the store: {error}") from None
+            store.optimize()
+            size = len(store)
+            store.flush()
+            del store
+            self._swap(fresh)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        self._store = None
         return size
+
+    def _swap(self, fresh: Path) -> None:
+        """Put the complete store at ``fresh`` in this one's place (the old one is removed)."""
+        import shutil
+
+        target = self.path
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+        if not target.exists():
+            os.rename(fresh, target)
+            return
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.rename(target, old)
+        os.rename(fresh, target)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def reopen(self) -> None:
+        """Forget the open store: the next query opens what is at the path now."""
+        self._store = None
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
         from .sparql import output_from_plain
@@ -305,7 +375,7 @@ class OxigraphStore(Store):
 
         # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
         try:
-            answer = self.store.query(bind_in_text(query.text, query.form, bindings))
+            answer = self.store.query(bound_text(query, bindings))
         except SyntaxError as error:
             from .errors import QuerySyntaxError
 
@@ -332,6 +402,8 @@ class OxigraphStore(Store):
 
     def fingerprint(self) -> str:
         # The store's files change whenever its content does.
+        if not (self.path / "CURRENT").is_file():
+            raise StoreError(f"{self.path}: no oxigraph store here; fill one with `careergraph load`")
         digest = hashlib.sha256(f"oxigraph\n{self.path.resolve()}\n".encode())
         for file in sorted(self.path.iterdir()):
             stat = file.stat()
@@ -466,6 +538,20 @@ def _endpoint_spec(spec: str) -> tuple[str, str | None]:
     return url, graph
 
 
+def bound_text(query: CheckedQuery, bindings: dict[str, Any]) -> str:
+    """The text the engine runs: ``query`` with its bindings, checked again unless careergraph wrote it.
+
+    Where the bindings go is found from careergraph's tokens; the text that
+    results is what the engine parses, so that is the text the check decides on.
+    """
+    text = bind_in_text(query.text, query.form, bindings)
+    if bindings and not query.trusted:
+        from .sparql import check_query
+
+        check_query(text)
+    return text
+
+
 class SparqlStore(Store):
     """Any SPARQL 1.1 Protocol endpoint, queried with HTTP POST.
 
@@ -541,7 +627,7 @@ class SparqlStore(Store):
         from .sparql import QueryOutput
 
         kind = query.form
-        text = bind_in_text(query.text, kind, bindings)
+        text = bound_text(query, bindings)
         if kind in ("CONSTRUCT", "DESCRIBE"):
             from rdflib import Graph
 
