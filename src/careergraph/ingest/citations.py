@@ -32,6 +32,10 @@ __all__ = ["Cited", "Skipped", "read_citations", "seconds"]
 
 #: Anything that looks like a clock time: digits joined by colons.
 _STAMP = re.compile(r"(?<![\w:.])\d{1,2}(?::\d{2})+(?![\w:])")
+#: What follows a time of day rather than a point in an episode ("by 07:00 local time", "at 9:30 am").
+_CLOCK = re.compile(
+    r"\s*(?:(?i:local\b|[ap]\.?m\b\.?|o'clock|in the (?:morning|afternoon|evening))|(?:UTC|GMT|[A-Z][SD]T|CES?T)\b)"
+)
 #: A time followed by a range separator and another time.
 _RANGE_SEP = re.compile(r"\s*(?:-|–|—|to)\s*")
 _PODCAST = re.compile(r"\[\[podcast:([^\[\]|]+?)(?:\|([^\[\]]*?))?\]\]")
@@ -82,6 +86,8 @@ def _spans_in(text: str, base: int = 0) -> tuple[list[tuple[int, int, int | None
     [(3, 156, 328, '2:36-5:28'), (17, 3459, 3484, '57:39 - 58:04'), (37, 3723, 3900, '1:02:03 to 1:05:00')]
     >>> [(s.offset, s.stamp, s.reason) for s in _spans_in("at 99:99 and 7:61")[1]]
     [(3, '99:99', 'impossible time'), (13, '7:61', 'impossible time')]
+    >>> [(s.stamp, s.reason) for s in _spans_in("fresh by 07:00 local time, or 9:30 am, not 2:36")[1]]
+    [('07:00', 'a time of day, not a minute of an episode'), ('9:30', 'a time of day, not a minute of an episode')]
     """
     found: list[tuple[int, int, int | None, str]] = []
     skipped: list[Skipped] = []
@@ -89,6 +95,12 @@ def _spans_in(text: str, base: int = 0) -> tuple[list[tuple[int, int, int | None
     index = 0
     while index < len(stamps):
         match = stamps[index]
+        if _CLOCK.match(text, match.end()):
+            skipped.append(
+                Skipped(base + match.start(), match.group(0), "a time of day, not a minute of an episode")
+            )
+            index += 1
+            continue
         start = seconds(match.group(0))
         if start is None:
             skipped.append(Skipped(base + match.start(), match.group(0), "impossible time"))
