@@ -38,7 +38,8 @@ class Failure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click's stubs declare exit_code a ClassVar, but click reads it from the instance.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 @contextmanager
@@ -190,9 +191,10 @@ class PathType(click.Path):
     """``click.Path`` giving a ``pathlib.Path``, imported when an option is used, not when --help is."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import os
         from pathlib import Path
 
-        return Path(super().convert(value, param, ctx))
+        return Path(os.fsdecode(super().convert(value, param, ctx)))
 
 
 def _split_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Path, ...]:
@@ -437,8 +439,8 @@ def path_command(
         label = G.nodes
         ahead = reachable_from(G, u, max_hops=max_hops, include_inferred=include_inferred)
         behind = reaching(G, v, max_hops=max_hops, include_inferred=include_inferred)
-        forward = _some([label[n]["label"] for n in ahead])
-        backward = _some([label[n]["label"] for n in behind])
+        forward = _some([label[str(n)]["label"] for n in ahead])
+        backward = _some([label[str(n)]["label"] for n in behind])
         left_out = "" if include_inferred else " (--inferred also takes steps inferred with no evidence)"
         raise NoPathError(
             f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps"

@@ -176,7 +176,7 @@ class LabelIndex(Names):
         ):
             for thing in graph.subjects(RDF.type, rdf_type):
                 if isinstance(thing, URIRef):
-                    names = [str(o) for prop in props for o in sorted(graph.objects(thing, prop))]
+                    names = [str(o) for prop in props for o in sorted(graph.objects(thing, prop), key=str)]
                     index.add(kind, thing, names)
         return index
 

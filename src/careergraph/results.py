@@ -57,7 +57,7 @@ def term_text(term: object, namespaces: NamespaceManager | None = None) -> str:
         return f"_:{plain[1]}"
     if plain[0] == "l":
         return str(plain[1])
-    iri = plain[1]
+    iri: str = plain[1]
     if iri.startswith(ID):
         return iri[len(ID) :]
     if namespaces is not None:
@@ -67,9 +67,9 @@ def term_text(term: object, namespaces: NamespaceManager | None = None) -> str:
         except (ValueError, KeyError):
             return str(iri)
     cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-    prefix = _NAMESPACES.get(iri[:cut])
-    if prefix is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
-        return f"{prefix}:{iri[cut:]}"
+    known = _NAMESPACES.get(iri[:cut])
+    if known is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
+        return f"{known}:{iri[cut:]}"
     return str(iri)
 
 

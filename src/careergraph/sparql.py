@@ -36,10 +36,10 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .errors import (
     CareergraphError,
@@ -57,6 +57,7 @@ from .prefixes import PREFIXES
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.query import Result
+    from rdflib.term import Node as RDFNode
 
     from .stores import Store
 
@@ -608,7 +609,7 @@ def execute_rdflib(
     # Belt and braces: even if a FROM slipped past check_query, rdflib must not fetch it.
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False
     term = _terms()
-    initial = {Variable(name): term(value) for name, value in bindings.items()}
+    initial: dict[str, Any] = {Variable(name): term(value) for name, value in bindings.items()}
     result = graph.query(prepare_rdflib(query.text), initBindings=initial)
     if result.type == "ASK":
         return QueryOutput("ASK", boolean=bool(result.askAnswer))
@@ -616,13 +617,14 @@ def execute_rdflib(
         variables = [str(v) for v in (result.vars or [])]
         rows: list[tuple[Any, ...]] = []
         truncated = False
-        for row in result:
+        solutions: Iterable[Any] = result  # a SELECT's result yields ResultRows
+        for row in solutions:
             if limit is not None and len(rows) >= limit:
                 truncated = True
                 break
             rows.append(tuple(row))
         return QueryOutput("SELECT", variables=variables, rows=rows, truncated=truncated)
-    triples = list(result.graph) if result.graph is not None else list(result)
+    triples: list[Any] = list(result.graph) if result.graph is not None else list(result)
     truncated = limit is not None and len(triples) > limit
     return QueryOutput(result.type, triples=sorted(triples)[:limit], truncated=truncated)
 
@@ -634,7 +636,13 @@ def execute_rdflib(
 # a caller asks for QueryOutput.rows.
 
 
-def plain_term(term: Any) -> tuple[str | None, ...] | None:
+@overload
+def plain_term(term: None) -> None: ...
+@overload
+def plain_term(term: RDFNode) -> Plain: ...
+@overload
+def plain_term(term: object) -> Plain | None: ...
+def plain_term(term: object) -> Plain | None:
     """An rdflib term as a plain tuple (None stays None).
 
     >>> from rdflib import Literal, URIRef
@@ -667,9 +675,9 @@ def _terms() -> Any:
     """A function from plain tuples back to rdflib terms, building each distinct term once."""
     from rdflib import BNode, Literal, URIRef
 
-    made: dict[tuple[str | None, ...], Any] = {}
+    made: dict[Plain, Any] = {}
 
-    def term(plain: tuple[str | None, ...] | None) -> Any:
+    def term(plain: Plain | None) -> Any:
         if plain is None:
             return None
         found = made.get(plain)
@@ -785,6 +793,8 @@ class QueryWorker:
         self._pid: int | None = None
         self._conn: Any = None
         self._lock = threading.Lock()
+        #: which pool of workers this one belongs to (a server renews its pools by generation)
+        self.generation = 0
 
     def start(self) -> None:
         """Fork the child now (else the first query does)."""

@@ -33,7 +33,7 @@ from .errors import CareergraphError, DataFileError, UsageError
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .sparql import CheckedQuery, QueryOutput, WorkerPool
+    from .sparql import CheckedQuery, Plain, QueryOutput, WorkerPool
 
 __all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "open_store"]
 
@@ -385,7 +385,7 @@ class OxigraphStore(Store):
         plain = _plain_terms()
         if isinstance(answer, pyoxigraph.QuerySolutions):
             variables = answer.variables
-            rows = []
+            rows: list[Plain] = []
             truncated = False
             for solution in answer:
                 if limit is not None and len(rows) >= limit:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node as RDFNode
 
 from .data import write_atomically
 from .errors import UsageError
@@ -79,7 +80,7 @@ _EDGES: tuple[tuple[URIRef, str, bool], ...] = (
     (SCHEMA.partOfEpisode, "part of", False),
     (SKOS.broader, "broader", False),
 )
-_TYPE_OF_CLASS = {
+_TYPE_OF_CLASS: dict[RDFNode, str] = {
     CG.Role: "role",
     CG.Transition: "transition",
     SCHEMA.Clip: "segment",
@@ -91,7 +92,12 @@ _TYPE_OF_CLASS = {
 }
 #: A guest's own move (a kind of claim); read by IRI, so data without the term still loads.
 CAREER_MOVE = URIRef(PREFIXES["cg"] + "CareerMove")
-_TYPE_OF_SCHEME = {CG.Skills: "skill", CG.Tools: "tool", CG.Topics: "topic", CG.Roles: "role"}
+_TYPE_OF_SCHEME: dict[RDFNode, str] = {
+    CG.Skills: "skill",
+    CG.Tools: "tool",
+    CG.Topics: "topic",
+    CG.Roles: "role",
+}
 
 
 #: A sidebar section: a title and lines, each a text with an optional http(s) link.
@@ -185,7 +191,7 @@ def _node(graph: Graph, iri: URIRef) -> Node:
     if kind == "segment":
         episode = graph.value(iri, SCHEMA.partOfEpisode)
         start, end = graph.value(iri, SCHEMA.startOffset), graph.value(iri, SCHEMA.endOffset)
-        span = span_text(None if start is None else int(start), None if end is None else int(end))
+        span = span_text(None if start is None else int(str(start)), None if end is None else int(str(end)))
         label = span
         episode_label = _label(graph, episode) if episode is not None else "an episode"
         summary = [f"Segment {span} of {episode_label}"]
@@ -232,9 +238,9 @@ def episode_chapters(graph: Graph, episode: URIRef) -> list[tuple[str, str | Non
     for segment in graph.subjects(SCHEMA.partOfEpisode, episode):
         start, end = graph.value(segment, SCHEMA.startOffset), graph.value(segment, SCHEMA.endOffset)
         name = graph.value(segment, SCHEMA.name) or graph.value(segment, RDFS.label)
-        span = span_text(None if start is None else int(start), None if end is None else int(end))
+        span = span_text(None if start is None else int(str(start)), None if end is None else int(str(end)))
         text = f"{span} {name}" if name is not None else span
-        found.append((-1 if start is None else int(start), text, _str(graph.value(segment, SCHEMA.url))))
+        found.append((-1 if start is None else int(str(start)), text, _str(graph.value(segment, SCHEMA.url))))
     return [(text, url) for _start, text, url in sorted(found)]
 
 
@@ -266,7 +272,7 @@ def cited_at(graph: Graph, source: Any) -> tuple[str, str | None]:
     if (source, RDF.type, SCHEMA.Clip) in graph:
         episode = graph.value(source, SCHEMA.partOfEpisode)
         start, end = graph.value(source, SCHEMA.startOffset), graph.value(source, SCHEMA.endOffset)
-        span = span_text(None if start is None else int(start), None if end is None else int(end))
+        span = span_text(None if start is None else int(str(start)), None if end is None else int(str(end)))
         title = _label(graph, episode) if episode is not None else ""
         return f"{title} {span}".strip(), _str(graph.value(source, SCHEMA.url))
     if (source, RDF.type, SCHEMA.PodcastEpisode) in graph:

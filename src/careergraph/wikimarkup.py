@@ -64,7 +64,9 @@ class _Loader(yaml.SafeLoader):
         try:
             if self.depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise FrontMatterError(f"front matter nests deeper than {MAX_DEPTH} levels; skipped", 2 + mark.line)
+                raise FrontMatterError(
+                    f"front matter nests deeper than {MAX_DEPTH} levels; skipped", 2 + mark.line
+                )
             return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self.depth -= 1
