@@ -420,3 +420,16 @@ def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
     assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == ("l", "x", None, None)
     assert plain_literal("x", None, str(XSD.string)) == plain_literal("x", None, None)
     assert plain_term(Literal("x", lang="en")) == plain_literal("x", "en", None) == ("l", "x", "en", None)
+
+
+@pytest.mark.parametrize("isolate", [True, False])
+def test_an_error_keeps_its_class_from_a_worker(isolate: bool) -> None:
+    """A trusted query is parsed only by the engine: in a worker process when isolated."""
+    from careergraph.errors import QuerySyntaxError
+    from careergraph.sparql import NamedQuery, run_query
+    from careergraph.stores import MemoryStore
+
+    broken = NamedQuery(name="broken", text="SELECT ?x WHERE { ?x ", trusted=True)
+    with pytest.raises(QuerySyntaxError, match="not a SPARQL query") as caught:
+        run_query(MemoryStore.of(Graph()), broken, timeout=5, isolate=isolate)
+    assert caught.value.exit_code == 2

@@ -693,7 +693,9 @@ def _any_node(context: Context, name: str) -> Any:
     from .errors import UnknownNameError
 
     suggestions: list[str] = []
-    for kind in ("role", "skill", "tool", "guest", "episode", "topic"):
+    from .prefixes import KINDS
+
+    for kind in KINDS:
         found = context.index.lookup(kind, name)
         if found is not None:
             from rdflib import URIRef

@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode
 
 from .errors import CareergraphError, NoPathError, UnknownNameError, UsageError
 from .evidence import span_text
+from .prefixes import local_name
 
 __all__ = ["CSP", "Explorer", "NotFound", "explorer_routes"]
 
@@ -70,7 +71,7 @@ def slug_of(iri: str) -> str:
     >>> slug_of("https://w3id.org/careergraph/id/role/data-scientist")
     'data-scientist'
     """
-    return str(iri).rstrip("/").rsplit("/", 1)[-1]
+    return local_name(iri)
 
 
 def page_url(kind: str, iri: str) -> str:

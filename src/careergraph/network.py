@@ -45,7 +45,7 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from .evidence import Evidence, sort_evidence
-from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
+from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS, local_name
 
 __all__ = [
     "Evidence",
@@ -222,7 +222,7 @@ def project_roles(sub: Graph) -> nx.DiGraph:
         support = _support(sub, sub.subjects(CG.supports, role))
         G.add_node(
             str(role),
-            label=labels.get(str(role), str(role).rsplit("/", 1)[-1]),
+            label=labels.get(str(role), local_name(role)),
             skills=skills,
             tools=_objects(sub, role, CG.usesTool),
             weights=_skill_weights(support, skills),
@@ -241,7 +241,7 @@ def project_roles(sub: Graph) -> nx.DiGraph:
             if node not in G:  # a role named only by a transition
                 G.add_node(
                     node,
-                    label=labels.get(node, node.rsplit("/", 1)[-1]),
+                    label=labels.get(node, local_name(node)),
                     skills=frozenset(),
                     tools=frozenset(),
                     weights={},

@@ -50,9 +50,10 @@ from .errors import (
     ServerBusyError,
     UnknownNameError,
     UnsafeQueryError,
+    rebuilt,
 )
 from .names import Names
-from .prefixes import PREFIXES
+from .prefixes import KINDS, PREFIXES
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -82,6 +83,7 @@ __all__ = [
 ]
 
 PARAM_KINDS = ("role", "skill", "tool", "topic", "guest", "episode", "string", "integer", "iri")
+assert set(PARAM_KINDS) >= set(KINDS), "a kind of name that queries cannot take"
 _PARAM_LINE = re.compile(r"^#\s*@param\s+(\w+)\s+(\w+)\s*(.*)$")
 
 
@@ -724,7 +726,7 @@ def _serve(conn: Any, store: Store) -> None:
         try:
             answer = marshal.dumps(("ok", store.answer(query, bindings, limit)))
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
-            answer = marshal.dumps(("careergraph", (str(error), error.exit_code)))
+            answer = marshal.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
         except MemoryError:
             answer = marshal.dumps(("memory", ""))
         except Exception as error:  # report anything to the parent, which raises it
@@ -908,10 +910,7 @@ class QueryWorker:
             except (EOFError, OSError):
                 raise self._died(name) from None
         if status == "careergraph":
-            message, exit_code = payload
-            error = CareergraphError(message)
-            error.exit_code = exit_code
-            raise error
+            raise rebuilt(*payload)
         if status == "memory":
             raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
         if status == "error":

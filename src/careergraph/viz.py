@@ -27,7 +27,7 @@ from rdflib.term import Node as RDFNode
 from .data import write_atomically
 from .errors import UsageError
 from .evidence import span_text
-from .prefixes import PREFIXES
+from .prefixes import CONCEPT_KINDS, KINDS, PREFIXES, local_name
 from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
 
 __all__ = [
@@ -92,12 +92,7 @@ _TYPE_OF_CLASS: dict[RDFNode, str] = {
 }
 #: A guest's own move (a kind of claim); read by IRI, so data without the term still loads.
 CAREER_MOVE = URIRef(PREFIXES["cg"] + "CareerMove")
-_TYPE_OF_SCHEME: dict[RDFNode, str] = {
-    CG.Skills: "skill",
-    CG.Tools: "tool",
-    CG.Topics: "topic",
-    CG.Roles: "role",
-}
+_TYPE_OF_SCHEME: dict[RDFNode, str] = {URIRef(KINDS[kind]): kind for kind in CONCEPT_KINDS}
 
 
 #: A sidebar section: a title and lines, each a text with an optional http(s) link.
@@ -180,7 +175,7 @@ def _label(graph: Graph, iri: Any) -> str:
         value = graph.value(iri, prop)
         if value is not None:
             return str(value)
-    return str(iri).rstrip("/").rsplit("/", 1)[-1]
+    return local_name(iri)
 
 
 def _node(graph: Graph, iri: URIRef) -> Node:
@@ -215,7 +210,7 @@ def _node(graph: Graph, iri: URIRef) -> Node:
         moves, cited = guest_claims(graph, iri)
         details += [section("Episodes", episodes), section("Career moves", moves)]
         details.append(section("Cited for", cited))
-    elif kind in ("skill", "tool", "role", "topic"):
+    elif kind in CONCEPT_KINDS:
         alternatives = sorted(str(a) for a in graph.objects(iri, SKOS.altLabel))
         if alternatives:
             summary.append("Also: " + ", ".join(alternatives))
@@ -489,7 +484,7 @@ def career_map(graph: Graph) -> View:
     view = View("Career map: roles and the moves between them")
 
     def named(iris: Iterable[str]) -> list[str]:
-        return sorted((labels.get(i, i.rsplit("/", 1)[-1]) for i in iris), key=str.casefold)
+        return sorted((labels.get(i, local_name(i)) for i in iris), key=str.casefold)
 
     moves_out: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
     moves_in: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
@@ -613,7 +608,7 @@ def query_view(graph: Graph, output: Any, *, types: Collection[str] | None = Non
         if not isinstance(s, resources):
             continue
         source = add(s)
-        name = names.get(str(p)) or str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        name = names.get(str(p)) or local_name(p)
         if isinstance(o, resources) and p != RDF.type:
             target = add(o)
             if (source, target, name) not in seen:
