@@ -369,7 +369,8 @@ def test_the_time_limit_starts_after_the_data_is_loaded() -> None:
     script = """if True:
         import time
         from careergraph.data import shipped_dir
-        from careergraph.sparql import parse_query_text, run_query
+        from careergraph.sparql import parse_query_text
+        from careergraph.run import run_query
         from careergraph.stores import MemoryStore
 
         class SlowToLoad(MemoryStore):
@@ -389,7 +390,8 @@ def test_the_time_limit_starts_after_the_data_is_loaded() -> None:
 
 def test_timeout_in_a_worker_leaves_the_caller_running() -> None:
     from careergraph.errors import QueryTimeoutError
-    from careergraph.sparql import parse_query_text, run_query
+    from careergraph.run import run_query
+    from careergraph.sparql import parse_query_text
     from careergraph.stores import open_store
 
     store = open_store("memory", [shipped_dir("graph_data")])
@@ -426,7 +428,8 @@ def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
 def test_an_error_keeps_its_class_from_a_worker(isolate: bool) -> None:
     """A trusted query is parsed only by the engine: in a worker process when isolated."""
     from careergraph.errors import QuerySyntaxError
-    from careergraph.sparql import NamedQuery, run_query
+    from careergraph.run import run_query
+    from careergraph.sparql import NamedQuery
     from careergraph.stores import MemoryStore
 
     broken = NamedQuery(name="broken", text="SELECT ?x WHERE { ?x ", trusted=True)

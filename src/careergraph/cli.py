@@ -176,7 +176,8 @@ def query_command(
     """
     from .data import shipped_dir
     from .results import format_output
-    from .sparql import check_query, find_query, parse_param_options, run_query
+    from .run import run_query
+    from .sparql import check_query, find_query, parse_param_options
 
     stdin_text = sys.stdin.read() if query_spec == "-" else None
     query = find_query(query_spec, shipped_dir("queries"), stdin_text=stdin_text)
@@ -511,7 +512,8 @@ def viz_command(
     elif focus:
         view = context.view(focus=focus, depth=depth, types=shown)
     elif query_file:
-        from .sparql import find_query, run_query
+        from .run import run_query
+        from .sparql import find_query
 
         query = find_query(str(query_file), query_file.parent)
         answer = run_query(context.store, query, index=context.index, isolate=not query.trusted)

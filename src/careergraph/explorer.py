@@ -653,7 +653,7 @@ def explorer_routes(store: Any) -> list[Any]:
     from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Route
 
-    from .server import choose_type
+    from .results import choose_type
 
     explorer = Explorer(store)
     environment = _environment()

@@ -50,6 +50,7 @@ from .errors import (
     ServerBusyError,
     UnsafeQueryError,
 )
+from .results import choose_type
 from .sparql import CheckedQuery, check_query
 
 __all__ = ["ServerSettings", "choose_type", "create_app", "exposure_warning", "run_server"]
@@ -118,49 +119,6 @@ class ServerSettings:
     memory_cap: int | None = 1 << 30
     #: an origin whose pages may read answers (CORS); None: no cross-origin reads
     cors: str | None = None
-
-
-def choose_type(accept: str | None, offered: list[str]) -> str | None:
-    """The offered media type the ``Accept`` header likes best (q-values, wildcards), or None.
-
-    >>> choose_type("text/csv;q=0.5, application/sparql-results+xml", ["application/sparql-results+json",
-    ...     "application/sparql-results+xml", "text/csv"])
-    'application/sparql-results+xml'
-    >>> choose_type("text/*;q=0.8, */*;q=0.1", ["application/sparql-results+json", "text/csv"])
-    'text/csv'
-    >>> choose_type("image/png", ["text/csv"]) is None
-    True
-    """
-    if not accept or not accept.strip():
-        return offered[0]
-    ranges = []
-    for position, part in enumerate(accept.split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
-        weight = 1.0
-        for parameter in pieces[1:]:
-            name, _, value = parameter.partition("=")
-            if name.strip() == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        if media:
-            ranges.append((media, weight, position))
-
-    def quality(media_type: str) -> float:
-        # The most specific range that matches decides: exact, then type/*, then */*.
-        main = media_type.split("/")[0]
-        matches = []
-        for media, q, _position in ranges:
-            specificity = {media_type: 2, f"{main}/*": 1, "*/*": 0}.get(media)
-            if specificity is not None:
-                matches.append((specificity, q))
-        return max(matches)[1] if matches else 0.0
-
-    scored = [(quality(t), -i, t) for i, t in enumerate(offered)]
-    best = max(scored)
-    return best[2] if best[0] > 0 else None
 
 
 class Lanes:

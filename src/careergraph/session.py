@@ -254,7 +254,8 @@ class Session:
         other in a worker process stopped at ``timeout``.
         """
         from .data import shipped_dir
-        from .sparql import check_query, find_query, parse_query_text, run_query
+        from .run import run_query
+        from .sparql import check_query, find_query, parse_query_text
 
         if any(c.isspace() for c in query.strip()):  # text, not a name
             named = parse_query_text(query, name="query")

@@ -17,7 +17,7 @@ Before a query runs, :func:`check_query` refuses updates, ``LOAD``,
 ``SERVICE`` (anywhere, nested too) and ``FROM``/``FROM NAMED``: nothing a
 query does can write or reach outside the loaded graph. Neither rdflib nor
 pyoxigraph can stop a running query, so a process is what the time limit
-stops: :func:`run_query` runs the query in a worker process
+stops: :func:`careergraph.run.run_query` runs the query in a worker process
 (:class:`QueryWorker`) that is killed when the limit passes, or, for a
 one-shot command, in the command's own process, which a watchdog thread ends
 (:class:`Watchdog`).
@@ -39,7 +39,7 @@ import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from .errors import (
     CareergraphError,
@@ -60,7 +60,6 @@ if TYPE_CHECKING:
     from rdflib.query import Result
     from rdflib.term import Node as RDFNode
 
-    from .stores import Store
 
 #: A term as answers and bindings hold it: ("u", iri), ("b", id) or ("l", text, language,
 #: datatype), datatype None for a plain string (see :func:`plain_term`).
@@ -79,7 +78,6 @@ __all__ = [
     "plain_term",
     "CheckedQuery",
     "prepare_rdflib",
-    "run_query",
 ]
 
 PARAM_KINDS = ("role", "skill", "tool", "topic", "guest", "episode", "string", "integer", "iri")
@@ -712,7 +710,16 @@ def output_from_plain(payload: Any) -> QueryOutput:
     return QueryOutput(kind, variables, None, boolean, triples, truncated, plain_rows=rows)
 
 
-def _serve(conn: Any, store: Store) -> None:
+class Answering(Protocol):
+    """What a worker asks of a store (:class:`careergraph.stores.Store` is one): the query
+    module stays below the stores, which use it."""
+
+    def prepare(self) -> None: ...
+
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]: ...
+
+
+def _serve(conn: Any, store: Answering) -> None:
     """The worker's loop: answer each checked query sent down ``conn`` until the parent hangs up."""
     import pickle
     import signal
@@ -786,7 +793,9 @@ class QueryWorker:
     large graph.
     """
 
-    def __init__(self, store: Store, *, memory_cap: int | None = None, close_sockets: bool = False) -> None:
+    def __init__(
+        self, store: Answering, *, memory_cap: int | None = None, close_sockets: bool = False
+    ) -> None:
         self.store = store
         #: bytes the child may map beyond what it holds when forked (None: no cap)
         self.memory_cap = memory_cap
@@ -905,7 +914,7 @@ class QueryWorker:
                     break
                 if not self._conn.poll(timeout - waited):
                     self.stop()
-                    raise _timed_out(name, timeout)
+                    raise timed_out(name, timeout)
                 status, payload = marshal.loads(self._conn.recv_bytes())
             except (EOFError, OSError):
                 raise self._died(name) from None
@@ -921,7 +930,7 @@ class QueryWorker:
 class WorkerPool:
     """Several :class:`QueryWorker` s for one store, so that queries from many threads run side by side."""
 
-    def __init__(self, store: Store, size: int = 1, **options: Any) -> None:
+    def __init__(self, store: Answering, size: int = 1, **options: Any) -> None:
         self.idle: queue.SimpleQueue[QueryWorker] = queue.SimpleQueue()
         self.workers = [QueryWorker(store, **options) for _ in range(max(1, size))]
         for worker in self.workers:
@@ -1047,59 +1056,11 @@ class Watchdog:
                 os._exit(self._error.exit_code)
 
 
-_watchdog = Watchdog()
+#: the process-wide watchdog of queries run in this process
+WATCHDOG = Watchdog()
 
 
-def run_query(
-    store: Store | Graph,
-    query: NamedQuery,
-    *,
-    params: Mapping[str, str] | None = None,
-    index: Names | None = None,
-    limit: int | None = None,
-    timeout: float | None = 30.0,
-    isolate: bool = True,
-) -> QueryOutput:
-    """Check, bind and run ``query`` on ``store``; stop it after ``timeout`` seconds.
-
-    ``store`` is a :class:`careergraph.stores.Store`, or an rdflib graph (run in
-    memory). With a timeout and ``isolate``, the query runs in the store's
-    worker process (:meth:`careergraph.stores.Store.workers`), killed when the
-    time passes while this process carries on: what a server or a library
-    caller needs. Without ``isolate`` it runs in this process, and a
-    :class:`Watchdog` ends the whole process with the timeout error: what a
-    one-shot command needs, and the fastest way (no fork, nothing copied).
-
-    Raises
-    ------
-    UnsafeQueryError, QueryParameterError, UnknownNameError
-        before anything runs.
-    QuerySyntaxError
-        when the store's engine cannot parse the query.
-    QueryTimeoutError
-        when the query is still running after ``timeout`` seconds.
-    """
-    from .stores import Store
-
-    if not isinstance(store, Store):
-        from .stores import MemoryStore
-
-        store = MemoryStore.of(store)
-    checked = check_query(query.text, trusted=query.trusted)
-    bindings = bind_params(query, params or {}, index)
-    from .portable import settle_concat  # GROUP_CONCAT's order is each engine's own
-
-    if timeout is None or sys.platform == "win32":
-        return settle_concat(store.execute(checked, bindings, limit), checked.text)
-    if isolate:
-        return settle_concat(store.workers().run(checked, bindings, limit, timeout, query.name), checked.text)
-    store.prepare()  # parsing the data is not the query's time, as for a worker
-    with _watchdog.guard(timeout, _timed_out(query.name, timeout)):
-        output = store.execute(checked, bindings, limit)
-    return settle_concat(output, checked.text)
-
-
-def _timed_out(name: str, timeout: float) -> QueryTimeoutError:
+def timed_out(name: str, timeout: float) -> QueryTimeoutError:
     return QueryTimeoutError(
         f"query {name!r} was stopped after {timeout:g} s; narrow it, add a LIMIT, or raise --timeout"
     )
