@@ -22,7 +22,8 @@ from pathlib import Path
 from synthetic import generate, sizes_for_triples
 
 from careergraph.data import shipped_dir
-from careergraph.sparql import list_queries, parse_query_text, run_query
+from careergraph.run import run_query
+from careergraph.sparql import list_queries, parse_query_text
 from careergraph.stores import OxigraphStore, bind_in_text
 
 ID = "https://w3id.org/careergraph/id/"

@@ -41,7 +41,8 @@ import careergraph as package
 from careergraph.data import load_graph, shipped_dir
 from careergraph.errors import QueryTimeoutError
 from careergraph.names import LabelIndex
-from careergraph.sparql import bind_params, check_query, list_queries, run_query
+from careergraph.run import run_query
+from careergraph.sparql import bind_params, check_query, list_queries
 from careergraph.stores import MemoryStore, OxigraphStore, bind_in_text
 
 PEAK = (

@@ -37,3 +37,14 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_every_named_query_is_in_the_readme() -> None:
     for query in (ROOT / "queries").glob("*.rq"):
         assert f"| `{query.stem}` |" in README
+
+
+def test_the_python_example_in_the_readme_runs() -> None:
+    """The README's `careergraph.Session` example, run as a doctest: it answers a route and a query."""
+    import doctest
+
+    [example] = [b for b in re.findall(r"```pycon\n(.*?)```", README, re.S) if "careergraph.Session" in b]
+    test = doctest.DocTestParser().get_doctest(example, {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 8

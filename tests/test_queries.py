@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from careergraph.cli import main
@@ -187,17 +188,19 @@ def test_query_from_a_file_and_from_stdin(runner: CliRunner, tmp_path: Path) -> 
     assert from_file.output.splitlines()[1:3] == ["Ben Wilson", "Danny Ma"]
 
 
-def test_ask_and_construct(runner: CliRunner) -> None:
+def test_ask_and_construct(runner: CliRunner, seed_graph: Graph) -> None:
     ask = run(runner, "query", "-", "-f", "json", input="ASK { ?s a <https://schema.org/Clip> }")
     assert json.loads(ask.output)["boolean"] is True
     construct = (
         "PREFIX schema: <https://schema.org/> "
         "CONSTRUCT { ?s schema:name ?n } WHERE { ?s a schema:Person ; schema:name ?n }"
     )
+    expected = seed_graph.query(construct).graph
+    assert expected is not None and len(expected) == 7
     turtle = run(runner, "query", "-", input=construct)
-    assert len(Graph().parse(data=turtle.output, format="turtle")) == 7
+    assert isomorphic(Graph().parse(data=turtle.output, format="turtle"), expected)
     jsonld = run(runner, "query", "-", "-f", "json", input=construct)
-    assert len(Graph().parse(data=jsonld.output, format="json-ld")) == 7
+    assert isomorphic(Graph().parse(data=jsonld.output, format="json-ld"), expected)
     csv_out = run(runner, "query", "-", "-f", "csv", input=construct)
     assert csv_out.output.splitlines()[0] == "s,p,o" and len(csv_out.output.splitlines()) == 8
 
@@ -366,7 +369,8 @@ def test_the_time_limit_starts_after_the_data_is_loaded() -> None:
     script = """if True:
         import time
         from careergraph.data import shipped_dir
-        from careergraph.sparql import parse_query_text, run_query
+        from careergraph.sparql import parse_query_text
+        from careergraph.run import run_query
         from careergraph.stores import MemoryStore
 
         class SlowToLoad(MemoryStore):
@@ -386,7 +390,8 @@ def test_the_time_limit_starts_after_the_data_is_loaded() -> None:
 
 def test_timeout_in_a_worker_leaves_the_caller_running() -> None:
     from careergraph.errors import QueryTimeoutError
-    from careergraph.sparql import parse_query_text, run_query
+    from careergraph.run import run_query
+    from careergraph.sparql import parse_query_text
     from careergraph.stores import open_store
 
     store = open_store("memory", [shipped_dir("graph_data")])
@@ -417,3 +422,17 @@ def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
     assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == ("l", "x", None, None)
     assert plain_literal("x", None, str(XSD.string)) == plain_literal("x", None, None)
     assert plain_term(Literal("x", lang="en")) == plain_literal("x", "en", None) == ("l", "x", "en", None)
+
+
+@pytest.mark.parametrize("isolate", [True, False])
+def test_an_error_keeps_its_class_from_a_worker(isolate: bool) -> None:
+    """A trusted query is parsed only by the engine: in a worker process when isolated."""
+    from careergraph.errors import QuerySyntaxError
+    from careergraph.run import run_query
+    from careergraph.sparql import NamedQuery
+    from careergraph.stores import MemoryStore
+
+    broken = NamedQuery(name="broken", text="SELECT ?x WHERE { ?x ", trusted=True)
+    with pytest.raises(QuerySyntaxError, match="not a SPARQL query") as caught:
+        run_query(MemoryStore.of(Graph()), broken, timeout=5, isolate=isolate)
+    assert caught.value.exit_code == 2

@@ -265,7 +265,8 @@ def _attack(template: str, port: int) -> str:
 def test_generated_service_calls_are_refused_on_both_stores(
     template: str, listener: tuple[int, list], oxigraph_location: Path
 ) -> None:
-    from careergraph.sparql import parse_query_text, run_query
+    from careergraph.run import run_query
+    from careergraph.sparql import parse_query_text
     from careergraph.stores import open_store
 
     port, seen = listener
@@ -364,7 +365,8 @@ def test_deep_nesting_is_refused_before_the_engine(store: str, text: str, oxigra
 
 def test_an_engine_crash_is_an_error_not_a_silent_exit() -> None:
     from careergraph.errors import CareergraphError
-    from careergraph.sparql import parse_query_text, run_query
+    from careergraph.run import run_query
+    from careergraph.sparql import parse_query_text
     from careergraph.stores import MemoryStore
 
     class Crashing(MemoryStore):
@@ -403,7 +405,8 @@ def test_ctrl_c_stops_a_long_oxigraph_query(where: str, oxigraph_location: Path)
         ]
     else:  # as a named query runs: under the watchdog, while pyoxigraph holds the main thread
         script = f"""if True:
-            from careergraph.sparql import parse_query_text, run_query
+            from careergraph.sparql import parse_query_text
+            from careergraph.run import run_query
             from careergraph.stores import open_store
             query = parse_query_text({SLOW!r}, name="slow", trusted=True)
             run_query(open_store("oxigraph:{oxigraph_location}", []), query, timeout=60, isolate=False)

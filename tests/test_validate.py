@@ -35,3 +35,13 @@ def test_violations_are_readable_and_exit_1(runner: CliRunner, data_dir: Path) -
         for line in lines
     ), result.output
     assert lines[-1].startswith("Error: ") and lines[-1].endswith("violations of shapes.ttl")
+
+
+def test_a_broken_shapes_file_is_one_line_naming_its_line(runner: CliRunner, tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n<x> a sh:NodeShape ;;; oops\n")
+    result = runner.invoke(main, ["validate", "--shapes", str(shapes)])
+    assert result.exit_code == 1
+    [line] = result.output.splitlines()
+    assert line.startswith(f"Error: {shapes}:2: syntax error: ")
+    assert "Traceback" not in result.output

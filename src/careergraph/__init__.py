@@ -9,4 +9,21 @@ projection), :mod:`careergraph.paths` (route algorithms) and
 over them.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .session import Session
+
+__all__ = ["Session", "__version__"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``careergraph.Session``, imported on first use (``import careergraph`` stays light)."""
+    if name == "Session":
+        from .session import Session
+
+        return Session
+    raise AttributeError(f"module 'careergraph' has no attribute {name!r}")

@@ -12,23 +12,20 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from .errors import CareergraphError
+from .session import Session
 
 if TYPE_CHECKING:
-    import sqlite3
     from pathlib import Path
 
     from rdflib import Graph
 
-    from .names import Names
-    from .rolegraph import RoleGraph
-    from .stores import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +35,8 @@ class Failure(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        # click's stubs declare exit_code a ClassVar, but click reads it from the instance.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 @contextmanager
@@ -62,125 +60,11 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Context:
-    """What every command shares: the data, its store, and what is derived from it, on demand.
+class Context(Session):
+    """The CLI's :class:`careergraph.session.Session`: an unknown ``--have`` skill is a warning on stderr."""
 
-    The label index and the role projection come from the cache when the data
-    has not changed (:mod:`careergraph.cache`), so ``path`` and ``next`` need not
-    load the data at all.
-    """
-
-    def __init__(self, data: tuple[Path, ...], store: str | None = None) -> None:
-        self.data = list(data)
-        self.store_spec = store
-        self._store: Store | None = None
-        self._graph: Graph | None = None
-        self._index: Names | None = None
-
-    @property
-    def paths(self) -> list[Path]:
-        from .data import default_data_paths
-
-        return self.data or default_data_paths()
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            from .stores import open_store
-
-            self._store = open_store(self.store_spec, self.paths)
-        return self._store
-
-    @property
-    def graph(self) -> Graph:
-        """All the data as an rdflib graph (for views and validation)."""
-        if self._graph is None:
-            self._graph = self.store.as_graph()
-        return self._graph
-
-    def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
-        from .cache import cached_database
-
-        fingerprint = self.store.fingerprint()
-        return cached_database(fingerprint and f"{fingerprint}-{what}", build)
-
-    @property
-    def index(self) -> Names:
-        if self._index is None:
-            from .names import LabelIndex, StoredLabelIndex
-
-            def build(db: sqlite3.Connection) -> None:
-                from .stores import LABELS_QUERY
-
-                LabelIndex.from_graph(self.store.pull(LABELS_QUERY)).save(db)
-
-            self._index = StoredLabelIndex(self._database("index", build))
-        return self._index
-
-    def _roles_database(self) -> sqlite3.Connection:
-        def build(db: sqlite3.Connection) -> None:
-            from .network import PROJECTION_QUERY, project_roles
-            from .rolegraph import save_roles
-
-            save_roles(db, project_roles(self.store.pull(PROJECTION_QUERY)))
-
-        from .rolegraph import FORMAT
-
-        return self._database(f"roles-{FORMAT}", build)
-
-    def roles_near(self, names: list[str], hops: int) -> RoleGraph:
-        """The part of the role projection a search of at most ``hops`` steps around ``names`` can use."""
-        from .rolegraph import load_roles
-
-        return load_roles(self._roles_database(), near=names, hops=hops)
-
-    def roles_between(self, source: str, target: str, hops: int) -> RoleGraph:
-        """The roles on the routes of at most ``hops`` steps from ``source`` to ``target``."""
-        from .rolegraph import load_roles
-
-        return load_roles(self._roles_database(), between=(source, target), hops=hops)
-
-    def all_roles(self) -> RoleGraph:
-        """The whole role projection."""
-        from .rolegraph import load_roles
-
-        return load_roles(self._roles_database())
-
-    def skill_totals(self) -> dict[str, tuple[int, int]]:
-        """Every skill with the guests and claims that name it anywhere."""
-        from .rolegraph import skill_totals
-
-        return skill_totals(self._roles_database())
-
-    def role(self, name: str) -> str:
-        """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
-        return self.index.resolve("role", name)
-
-    def skills(self, names: tuple[str, ...]) -> frozenset[str]:
-        """The skills named by ``--have`` options (each may be a comma list).
-
-        An unknown skill is a warning with suggestions on stderr, not a silent no-op.
-        """
-        from .errors import UnknownNameError
-
-        found = set()
-        for option in names:
-            for name in (part.strip() for part in option.split(",")):
-                if not name:
-                    continue
-                try:
-                    found.add(self.index.resolve("skill", name))
-                except UnknownNameError as error:
-                    tool = self.index.lookup("tool", name)
-                    if tool is not None:
-                        click.echo(
-                            f"Warning: {self.index.label(tool)!r} is a tool, not a skill; "
-                            "tools do not change a route's cost (ignored)",
-                            err=True,
-                        )
-                    else:
-                        click.echo(f"Warning: {error} (ignored)", err=True)
-        return frozenset(found)
+    def skills(self, names: Iterable[str], warn: Callable[[str], None] | None = None) -> frozenset[str]:
+        return super().skills(names, warn or (lambda message: click.echo(message, err=True)))
 
 
 pass_context = click.make_pass_decorator(Context)
@@ -190,9 +74,10 @@ class PathType(click.Path):
     """``click.Path`` giving a ``pathlib.Path``, imported when an option is used, not when --help is."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        import os
         from pathlib import Path
 
-        return Path(super().convert(value, param, ctx))
+        return Path(os.fsdecode(super().convert(value, param, ctx)))
 
 
 def _split_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[Path, ...]:
@@ -291,7 +176,8 @@ def query_command(
     """
     from .data import shipped_dir
     from .results import format_output
-    from .sparql import check_query, find_query, parse_param_options, run_query
+    from .run import run_query
+    from .sparql import check_query, find_query, parse_param_options
 
     stdin_text = sys.stdin.read() if query_spec == "-" else None
     query = find_query(query_spec, shipped_dir("queries"), stdin_text=stdin_text)
@@ -419,47 +305,20 @@ def path_command(
     guests made the move themselves or back it with timed citations, and
     more when it is inferred (see "How routes are costed" in the README).
     """
-    from .errors import NoPathError, UsageError
-    from .paths import alternative_paths, reachable_from, reaching
-    from .report import routes_json, routes_markdown, routes_text
-
-    u, v = context.role(source), context.role(target)
-    if u == v:
-        raise UsageError(f"{source!r} and {target!r} are the same role; name two different roles")
-    held = context.skills(have)
-    G = context.roles_between(u, v, max_hops)
-    try:
-        routes = alternative_paths(
-            G, u, v, k=alternatives, have=held, max_hops=max_hops, include_inferred=include_inferred
-        )
-    except NoPathError:
-        G = context.roles_near([u, v], max_hops)  # to say where each end does lead
-        label = G.nodes
-        ahead = reachable_from(G, u, max_hops=max_hops, include_inferred=include_inferred)
-        behind = reaching(G, v, max_hops=max_hops, include_inferred=include_inferred)
-        forward = _some([label[n]["label"] for n in ahead])
-        backward = _some([label[n]["label"] for n in behind])
-        left_out = "" if include_inferred else " (--inferred also takes steps inferred with no evidence)"
-        raise NoPathError(
-            f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps"
-            f"{left_out}. "
-            f"Reachable from {label[u]['label']}: {forward}. "
-            f"Roles that lead to {label[v]['label']}: {backward}."
-        ) from None
+    answer = context.path(
+        source,
+        target,
+        have=have,
+        k=alternatives,
+        max_hops=max_hops,
+        include_inferred=include_inferred,
+    )
     if fmt == "json":
-        click.echo(routes_json(G, u, v, routes), nl=False)
+        click.echo(answer.json(), nl=False)
     elif fmt == "markdown":
-        click.echo(routes_markdown(G, routes), nl=False)
+        click.echo(answer.markdown(), nl=False)
     else:
-        click.echo(routes_text(G, routes, all_skills=all_skills, evidence=evidence_lines), nl=False)
-
-
-def _some(names: list[str], *, limit: int = 12) -> str:
-    """A readable list of at most ``limit`` names, saying how many more there are."""
-    if not names:
-        return "none"
-    shown = ", ".join(names[:limit])
-    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
+        click.echo(answer.text(all_skills=all_skills, evidence=evidence_lines), nl=False)
 
 
 @main.command("next")
@@ -481,18 +340,13 @@ def next_command(
     fmt: str,
 ) -> None:
     """The roles one step from ROLE: moves guests made first, then by how many of their skills you have."""
-    from .paths import next_roles
-    from .report import next_json, next_markdown, next_text
-
-    u = context.role(role)
-    G = context.roles_near([u], 1)
-    ranked = next_roles(G, u, have=context.skills(have), limit=limit, include_inferred=include_inferred)
+    answer = context.next(role, have=have, limit=limit, include_inferred=include_inferred)
     if fmt == "json":
-        click.echo(next_json(G, u, ranked), nl=False)
+        click.echo(answer.json(), nl=False)
     elif fmt == "markdown":
-        click.echo(next_markdown(G, u, ranked), nl=False)
+        click.echo(answer.markdown(), nl=False)
     else:
-        click.echo(next_text(G, u, ranked, all_skills=all_skills), nl=False)
+        click.echo(answer.text(all_skills=all_skills), nl=False)
 
 
 _LIST_FORMAT = click.option(
@@ -643,8 +497,6 @@ def viz_command(
     from .viz import (
         DEFAULT_TYPES,
         default_view,
-        focus_view,
-        path_view,
         query_view,
         render_html,
         whole_view,
@@ -656,18 +508,12 @@ def viz_command(
         raise UsageError("choose one of --focus, --path, --query and --map")
     shown = types or DEFAULT_TYPES
     if route:
-        from .paths import MAX_HOPS, cheapest_path
-
-        u, v = context.role(route[0]), context.role(route[1])
-        if u == v:
-            raise UsageError(f"{route[0]!r} and {route[1]!r} are the same role; name two different roles")
-        roles = context.roles_between(u, v, MAX_HOPS)
-        best = cheapest_path(roles, u, v, have=context.skills(have))
-        view = path_view(context.graph, roles, best, types=shown, context=context_hops)
+        view = context.view(route=route, types=shown, context=context_hops, have=have)
     elif focus:
-        view = focus_view(context.graph, _any_node(context, focus), depth=depth, types=shown)
+        view = context.view(focus=focus, depth=depth, types=shown)
     elif query_file:
-        from .sparql import find_query, run_query
+        from .run import run_query
+        from .sparql import find_query
 
         query = find_query(str(query_file), query_file.parent)
         answer = run_query(context.store, query, index=context.index, isolate=not query.trusted)
@@ -684,21 +530,6 @@ def viz_command(
         import webbrowser
 
         webbrowser.open(output.resolve().as_uri())
-
-
-def _any_node(context: Context, name: str) -> Any:
-    """The role, skill, tool, guest, episode or topic called ``name``."""
-    from .errors import UnknownNameError
-
-    suggestions: list[str] = []
-    for kind in ("role", "skill", "tool", "guest", "episode", "topic"):
-        found = context.index.lookup(kind, name)
-        if found is not None:
-            from rdflib import URIRef
-
-            return URIRef(found)
-        suggestions += context.index.suggest(kind, name, limit=3)
-    raise UnknownNameError("node", name, suggestions[:5])
 
 
 # --- load -------------------------------------------------------------------------------

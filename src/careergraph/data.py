@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -61,15 +61,15 @@ def generated_dir() -> Path:
     return Path(base) / "careergraph"
 
 
-def default_data_paths(env: dict[str, str] | None = None) -> list[Path]:
+def default_data_paths(env: Mapping[str, str] | None = None) -> list[Path]:
     """The data careergraph loads when ``--data`` is not given.
 
     ``CAREERGRAPH_DATA`` (paths separated by ``os.pathsep``) replaces the
     default, which is the shipped ``graph_data/`` plus the importer's output.
     """
-    env = os.environ if env is None else env
-    if env.get(DATA_ENV):
-        return [Path(p) for p in env[DATA_ENV].split(os.pathsep) if p]
+    found = (os.environ if env is None else env).get(DATA_ENV)
+    if found:
+        return [Path(p) for p in found.split(os.pathsep) if p]
     paths = [shipped_dir("graph_data")]
     generated = generated_dir()
     if any(turtle_files([generated], missing_ok=True)):

@@ -16,6 +16,28 @@ class CareergraphError(Exception):
     exit_code = 1
 
 
+def rebuilt(name: str, message: str, exit_code: int) -> CareergraphError:
+    """The error a worker process reported as words, of its own class again.
+
+    Errors cross from a worker to its parent as ``(class name, message, exit
+    status)``: custom exceptions do not all pickle. A name this module does not
+    define gives the base class.
+
+    >>> error = rebuilt("QuerySyntaxError", "not a SPARQL query", 2)
+    >>> type(error).__name__, str(error), error.exit_code
+    ('QuerySyntaxError', 'not a SPARQL query', 2)
+    >>> type(rebuilt("NoSuchError", "odd", 1)).__name__
+    'CareergraphError'
+    """
+    found = globals().get(name)
+    kind = found if isinstance(found, type) and issubclass(found, CareergraphError) else CareergraphError
+    error = kind.__new__(kind)  # not kind(...): subclasses take other arguments
+    Exception.__init__(error, message)
+    if error.exit_code != exit_code:
+        error.exit_code = exit_code
+    return error
+
+
 class DataFileError(CareergraphError):
     """A data file cannot be read or parsed."""
 
@@ -83,3 +105,15 @@ class QueryMemoryError(CareergraphError):
 
 class ServerBusyError(CareergraphError):
     """A query ran past its fast-lane budget while the slow lane was full, and was stopped."""
+
+
+class StoreError(CareergraphError):
+    """A store cannot be opened or reached."""
+
+
+class FrontMatterError(CareergraphError):
+    """Front matter that cannot be read; ``line`` is the file's line at fault."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line

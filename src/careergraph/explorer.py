@@ -30,6 +30,7 @@ from urllib.parse import quote, urlencode
 
 from .errors import CareergraphError, NoPathError, UnknownNameError, UsageError
 from .evidence import span_text
+from .prefixes import local_name
 
 __all__ = ["CSP", "Explorer", "NotFound", "explorer_routes"]
 
@@ -70,7 +71,7 @@ def slug_of(iri: str) -> str:
     >>> slug_of("https://w3id.org/careergraph/id/role/data-scientist")
     'data-scientist'
     """
-    return str(iri).rstrip("/").rsplit("/", 1)[-1]
+    return local_name(iri)
 
 
 def page_url(kind: str, iri: str) -> str:
@@ -652,7 +653,7 @@ def explorer_routes(store: Any) -> list[Any]:
     from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Route
 
-    from .server import choose_type
+    from .results import choose_type
 
     explorer = Explorer(store)
     environment = _environment()

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownNameError
+from .prefixes import CONCEPT_KINDS, KINDS, local_name
 
 if TYPE_CHECKING:
     import sqlite3
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 __all__ = ["KINDS", "LabelIndex", "Names", "StoredLabelIndex", "normalise"]
 
 #: The kinds of named thing kept in SKOS concept schemes, by the scheme's local name.
-KINDS = {"role": "Roles", "skill": "Skills", "tool": "Tools", "topic": "Topics"}
 _SPACE = re.compile(r"[\s_]+")
 _ROLE_WORD = re.compile(r"\s+role$")
 
@@ -98,7 +98,7 @@ class Names:
 
     def label(self, iri: Any) -> str:
         """The display label of ``iri`` (its last path segment if it has none)."""
-        return self.display(str(iri)) or str(iri).rsplit("/", 1)[-1]
+        return self.display(str(iri)) or local_name(iri)
 
     def known(self, kind: str) -> list[str]:
         """The display labels of every ``kind`` in the index, sorted."""
@@ -163,20 +163,20 @@ class LabelIndex(Names):
         from .vocab import CG, RDF, SCHEMA, SKOS
 
         index = cls()
-        for kind, scheme in KINDS.items():
-            for concept in graph.subjects(SKOS.inScheme, CG[scheme]):
+        for kind in CONCEPT_KINDS:
+            for concept in graph.subjects(SKOS.inScheme, URIRef(KINDS[kind])):
                 if not isinstance(concept, URIRef):
                     continue
                 pref = [str(label) for label in graph.objects(concept, SKOS.prefLabel)]
                 alts = [str(label) for label in graph.objects(concept, SKOS.altLabel)]
                 index.add(kind, concept, sorted(pref) + sorted(alts))
-        for kind, rdf_type, props in (
-            ("guest", SCHEMA.Person, (SCHEMA.name, SCHEMA.alternateName)),
-            ("episode", SCHEMA.PodcastEpisode, (SCHEMA.name, CG.slug)),
+        for kind, props in (
+            ("guest", (SCHEMA.name, SCHEMA.alternateName)),
+            ("episode", (SCHEMA.name, CG.slug)),
         ):
-            for thing in graph.subjects(RDF.type, rdf_type):
+            for thing in graph.subjects(RDF.type, URIRef(KINDS[kind])):
                 if isinstance(thing, URIRef):
-                    names = [str(o) for prop in props for o in sorted(graph.objects(thing, prop))]
+                    names = [str(o) for prop in props for o in sorted(graph.objects(thing, prop), key=str)]
                     index.add(kind, thing, names)
         return index
 
@@ -184,12 +184,12 @@ class LabelIndex(Names):
         """Add ``iri`` as a ``kind`` known by ``names`` (the first is its display label)."""
         iri = str(iri)
         if not names:
-            names = [iri.rsplit("/", 1)[-1]]
+            names = [local_name(iri)]
         self.labels.setdefault(iri, names[0])
         self.kinds.setdefault(iri, kind)
         by_key = self.keys.setdefault(kind, {})
         # The IRI's last segment (a slug) names it too.
-        for name in [*names, iri.rsplit("/", 1)[-1]]:
+        for name in [*names, local_name(iri)]:
             by_key.setdefault(normalise(name), set()).add(iri)
 
     def iris(self, kind: str, key: str) -> Collection[str]:

@@ -42,9 +42,10 @@ from typing import Any
 
 import networkx as nx
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from .evidence import Evidence, sort_evidence
-from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
+from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS, local_name
 
 __all__ = [
     "Evidence",
@@ -167,8 +168,8 @@ def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
             found.add(
                 Evidence(
                     episode_title=str(graph.value(episode, SCHEMA.name) or episode),
-                    start=None if start is None else int(start),
-                    end=None if end is None else int(end),
+                    start=None if start is None else int(str(start)),
+                    end=None if end is None else int(str(end)),
                     guest=guest,
                     episode=str(episode),
                     url=None if url is None else str(url),
@@ -216,12 +217,12 @@ def project_roles(sub: Graph) -> nx.DiGraph:
         labels.setdefault(str(concept), str(label))
     G.graph["labels"] = labels
 
-    for role in sorted(sub.subjects(RDF.type, CG.Role)):
+    for role in sorted(sub.subjects(RDF.type, CG.Role), key=str):
         skills = _objects(sub, role, CG.requiresSkill)
         support = _support(sub, sub.subjects(CG.supports, role))
         G.add_node(
             str(role),
-            label=labels.get(str(role), str(role).rsplit("/", 1)[-1]),
+            label=labels.get(str(role), local_name(role)),
             skills=skills,
             tools=_objects(sub, role, CG.usesTool),
             weights=_skill_weights(support, skills),
@@ -230,8 +231,8 @@ def project_roles(sub: Graph) -> nx.DiGraph:
     def skills_of(node: str) -> frozenset[str]:
         return G.nodes[node]["skills"] if node in G else frozenset()
 
-    variants: list[tuple[str, URIRef]] = []
-    for transition in sorted(sub.subjects(RDF.type, CG.Transition)):
+    variants: list[tuple[str, Node]] = []
+    for transition in sorted(sub.subjects(RDF.type, CG.Transition), key=str):
         source, target = sub.value(transition, CG.fromRole), sub.value(transition, CG.toRole)
         if source is None or target is None or source == target:
             continue
@@ -240,7 +241,7 @@ def project_roles(sub: Graph) -> nx.DiGraph:
             if node not in G:  # a role named only by a transition
                 G.add_node(
                     node,
-                    label=labels.get(node, node.rsplit("/", 1)[-1]),
+                    label=labels.get(node, local_name(node)),
                     skills=frozenset(),
                     tools=frozenset(),
                     weights={},
@@ -292,8 +293,8 @@ def project_roles(sub: Graph) -> nx.DiGraph:
         variants.extend((u, variant) for variant in sub.objects(transition, CG.hasRouteVariant))
 
     # A route variant that leads somewhere the transition does not: an inferred step.
-    for u, variant in sorted(variants):
-        for leads_to in sorted(sub.objects(variant, CG.leadsTo)):
+    for u, variant in sorted(variants, key=lambda pair: (pair[0], str(pair[1]))):
+        for leads_to in sorted(sub.objects(variant, CG.leadsTo), key=str):
             v = str(leads_to)
             if v != u and v in G and not G.has_edge(u, v):
                 claims = _claims_for(sub, [variant])
@@ -313,8 +314,8 @@ def project_roles(sub: Graph) -> nx.DiGraph:
     # A claim about one role that names another: guests talking about the move.
     mentions: defaultdict[tuple[str, str], set[Any]] = defaultdict(set)
     for claim, mentioned in sub.subject_objects(CG.mentionsRole):
-        for supported in sub.objects(claim, CG.supports):
-            u, v = str(supported), str(mentioned)
+        for backed in sub.objects(claim, CG.supports):
+            u, v = str(backed), str(mentioned)
             if u != v and u in G and v in G:
                 mentions[u, v].add(claim)
     for (u, v), claims in sorted(mentions.items()):

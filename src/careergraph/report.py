@@ -8,6 +8,7 @@ from typing import Any
 
 from .evidence import Evidence, group_evidence, span_text
 from .paths import MAX_HOPS, Hop, NextRole, Route, RouteGraph, alternative_paths, support
+from .prefixes import local_name
 
 __all__ = [
     "evidence_lines",
@@ -34,7 +35,7 @@ def span(evidence: Evidence) -> str:
 def _label(G: RouteGraph, node: Any) -> str:
     if node in G:
         return str(G.nodes[node].get("label", node))
-    return str(G.graph.get("labels", {}).get(node, str(node).rsplit("/", 1)[-1]))
+    return str(G.graph.get("labels", {}).get(node, local_name(node)))
 
 
 def _ref(G: RouteGraph, node: Any) -> dict[str, str]:

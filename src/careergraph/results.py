@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FORMATS",
+    "choose_type",
     "format_csv",
     "format_json",
     "format_output",
@@ -57,7 +58,7 @@ def term_text(term: object, namespaces: NamespaceManager | None = None) -> str:
         return f"_:{plain[1]}"
     if plain[0] == "l":
         return str(plain[1])
-    iri = plain[1]
+    iri: str = plain[1]
     if iri.startswith(ID):
         return iri[len(ID) :]
     if namespaces is not None:
@@ -67,9 +68,9 @@ def term_text(term: object, namespaces: NamespaceManager | None = None) -> str:
         except (ValueError, KeyError):
             return str(iri)
     cut = max(iri.rfind("#"), iri.rfind("/")) + 1
-    prefix = _NAMESPACES.get(iri[:cut])
-    if prefix is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
-        return f"{prefix}:{iri[cut:]}"
+    known = _NAMESPACES.get(iri[:cut])
+    if known is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
+        return f"{known}:{iri[cut:]}"
     return str(iri)
 
 
@@ -249,3 +250,46 @@ def _format_graph(output: QueryOutput, fmt: str) -> str:
         return buffer.getvalue()
     rdf_format = {"table": "turtle", "json": "json-ld", "xml": "xml"}[fmt]
     return graph.serialize(format=rdf_format)
+
+
+def choose_type(accept: str | None, offered: list[str]) -> str | None:
+    """The offered media type the ``Accept`` header likes best (q-values, wildcards), or None.
+
+    >>> choose_type("text/csv;q=0.5, application/sparql-results+xml", ["application/sparql-results+json",
+    ...     "application/sparql-results+xml", "text/csv"])
+    'application/sparql-results+xml'
+    >>> choose_type("text/*;q=0.8, */*;q=0.1", ["application/sparql-results+json", "text/csv"])
+    'text/csv'
+    >>> choose_type("image/png", ["text/csv"]) is None
+    True
+    """
+    if not accept or not accept.strip():
+        return offered[0]
+    ranges = []
+    for position, part in enumerate(accept.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        weight = 1.0
+        for parameter in pieces[1:]:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if media:
+            ranges.append((media, weight, position))
+
+    def quality(media_type: str) -> float:
+        # The most specific range that matches decides: exact, then type/*, then */*.
+        main = media_type.split("/")[0]
+        matches = []
+        for media, q, _position in ranges:
+            specificity = {media_type: 2, f"{main}/*": 1, "*/*": 0}.get(media)
+            if specificity is not None:
+                matches.append((specificity, q))
+        return max(matches)[1] if matches else 0.0
+
+    scored = [(quality(t), -i, t) for i, t in enumerate(offered)]
+    best = max(scored)
+    return best[2] if best[0] > 0 else None

@@ -50,7 +50,8 @@ from .errors import (
     ServerBusyError,
     UnsafeQueryError,
 )
-from .sparql import check_query
+from .results import choose_type
+from .sparql import CheckedQuery, check_query
 
 __all__ = ["ServerSettings", "choose_type", "create_app", "exposure_warning", "run_server"]
 
@@ -118,49 +119,6 @@ class ServerSettings:
     memory_cap: int | None = 1 << 30
     #: an origin whose pages may read answers (CORS); None: no cross-origin reads
     cors: str | None = None
-
-
-def choose_type(accept: str | None, offered: list[str]) -> str | None:
-    """The offered media type the ``Accept`` header likes best (q-values, wildcards), or None.
-
-    >>> choose_type("text/csv;q=0.5, application/sparql-results+xml", ["application/sparql-results+json",
-    ...     "application/sparql-results+xml", "text/csv"])
-    'application/sparql-results+xml'
-    >>> choose_type("text/*;q=0.8, */*;q=0.1", ["application/sparql-results+json", "text/csv"])
-    'text/csv'
-    >>> choose_type("image/png", ["text/csv"]) is None
-    True
-    """
-    if not accept or not accept.strip():
-        return offered[0]
-    ranges = []
-    for position, part in enumerate(accept.split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
-        quality = 1.0
-        for parameter in pieces[1:]:
-            name, _, value = parameter.partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media:
-            ranges.append((media, quality, position))
-
-    def quality(media_type: str) -> float:
-        # The most specific range that matches decides: exact, then type/*, then */*.
-        main = media_type.split("/")[0]
-        matches = []
-        for media, q, _position in ranges:
-            specificity = {media_type: 2, f"{main}/*": 1, "*/*": 0}.get(media)
-            if specificity is not None:
-                matches.append((specificity, q))
-        return max(matches)[1] if matches else 0.0
-
-    scored = [(quality(t), -i, t) for i, t in enumerate(offered)]
-    best = max(scored)
-    return best[2] if best[0] > 0 else None
 
 
 class Lanes:
@@ -468,11 +426,9 @@ class Checker:
                 os.waitpid(self._pid, 0)
             self._pid = self._conn = None
 
-    def check(self, text: str) -> Any:
+    def check(self, text: str) -> CheckedQuery:
         """The :class:`~careergraph.sparql.CheckedQuery` for ``text``, or the error refusing it."""
         import marshal
-
-        from .sparql import CheckedQuery
 
         with self._lock:
             self._start()
@@ -508,18 +464,20 @@ def _watch_data(store: Any, lanes: Lanes) -> Any:
             return None
         return (status.st_ino, status.st_mtime_ns)
 
-    state = {"seen": identity(), "looked": time.monotonic()}
+    seen = identity()
+    looked = time.monotonic()
     lock = threading.Lock()
 
     def check() -> None:
+        nonlocal seen, looked
         now = time.monotonic()
-        if now - state["looked"] < 1.0 or not lock.acquire(blocking=False):
+        if now - looked < 1.0 or not lock.acquire(blocking=False):
             return
         try:
-            state["looked"] = now
+            looked = now
             current = identity()
-            if current is not None and current != state["seen"]:
-                state["seen"] = current
+            if current is not None and current != seen:
+                seen = current
                 log.warning("careergraph: the data at %s was replaced: reopening it", path)
                 store.reopen()
                 lanes.renew()
@@ -547,7 +505,7 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     checker.start()
     data_changed = _watch_data(store, lanes)
     # The queries found safe lately (the same ones come back), least recently asked first.
-    verdicts: collections.OrderedDict[str, Any] = collections.OrderedDict()
+    verdicts: collections.OrderedDict[str, CheckedQuery] = collections.OrderedDict()
 
     def problem(status: int, message: str) -> Response:
         return PlainTextResponse(message + "\n", status_code=status)
@@ -569,8 +527,9 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
         except ServerBusyError as error:
             return problem(503, str(error))
         try:
-            checked = verdicts.get(text)
-            if checked is not None:
+            checked: CheckedQuery
+            if text in verdicts:
+                checked = verdicts[text]
                 verdicts.move_to_end(text)  # least recently used goes first
             else:
                 # Off the event loop: a large query takes a while to parse.

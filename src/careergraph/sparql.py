@@ -17,7 +17,7 @@ Before a query runs, :func:`check_query` refuses updates, ``LOAD``,
 ``SERVICE`` (anywhere, nested too) and ``FROM``/``FROM NAMED``: nothing a
 query does can write or reach outside the loaded graph. Neither rdflib nor
 pyoxigraph can stop a running query, so a process is what the time limit
-stops: :func:`run_query` runs the query in a worker process
+stops: :func:`careergraph.run.run_query` runs the query in a worker process
 (:class:`QueryWorker`) that is killed when the limit passes, or, for a
 one-shot command, in the command's own process, which a watchdog thread ends
 (:class:`Watchdog`).
@@ -36,10 +36,10 @@ import sys
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from .errors import (
     CareergraphError,
@@ -50,15 +50,16 @@ from .errors import (
     ServerBusyError,
     UnknownNameError,
     UnsafeQueryError,
+    rebuilt,
 )
 from .names import Names
-from .prefixes import PREFIXES
+from .prefixes import KINDS, PREFIXES
 
 if TYPE_CHECKING:
     from rdflib import Graph
     from rdflib.query import Result
+    from rdflib.term import Node as RDFNode
 
-    from .stores import Store
 
 #: A term as answers and bindings hold it: ("u", iri), ("b", id) or ("l", text, language,
 #: datatype), datatype None for a plain string (see :func:`plain_term`).
@@ -77,10 +78,10 @@ __all__ = [
     "plain_term",
     "CheckedQuery",
     "prepare_rdflib",
-    "run_query",
 ]
 
 PARAM_KINDS = ("role", "skill", "tool", "topic", "guest", "episode", "string", "integer", "iri")
+assert set(PARAM_KINDS) >= set(KINDS), "a kind of name that queries cannot take"
 _PARAM_LINE = re.compile(r"^#\s*@param\s+(\w+)\s+(\w+)\s*(.*)$")
 
 
@@ -608,7 +609,7 @@ def execute_rdflib(
     # Belt and braces: even if a FROM slipped past check_query, rdflib must not fetch it.
     rdflib_sparql.SPARQL_LOAD_GRAPHS = False
     term = _terms()
-    initial = {Variable(name): term(value) for name, value in bindings.items()}
+    initial: dict[str, Any] = {Variable(name): term(value) for name, value in bindings.items()}
     result = graph.query(prepare_rdflib(query.text), initBindings=initial)
     if result.type == "ASK":
         return QueryOutput("ASK", boolean=bool(result.askAnswer))
@@ -616,13 +617,14 @@ def execute_rdflib(
         variables = [str(v) for v in (result.vars or [])]
         rows: list[tuple[Any, ...]] = []
         truncated = False
-        for row in result:
+        solutions: Iterable[Any] = result  # a SELECT's result yields ResultRows
+        for row in solutions:
             if limit is not None and len(rows) >= limit:
                 truncated = True
                 break
             rows.append(tuple(row))
         return QueryOutput("SELECT", variables=variables, rows=rows, truncated=truncated)
-    triples = list(result.graph) if result.graph is not None else list(result)
+    triples: list[Any] = list(result.graph) if result.graph is not None else list(result)
     truncated = limit is not None and len(triples) > limit
     return QueryOutput(result.type, triples=sorted(triples)[:limit], truncated=truncated)
 
@@ -634,7 +636,13 @@ def execute_rdflib(
 # a caller asks for QueryOutput.rows.
 
 
-def plain_term(term: Any) -> tuple[str | None, ...] | None:
+@overload
+def plain_term(term: None) -> None: ...
+@overload
+def plain_term(term: RDFNode) -> Plain: ...
+@overload
+def plain_term(term: object) -> Plain | None: ...
+def plain_term(term: object) -> Plain | None:
     """An rdflib term as a plain tuple (None stays None).
 
     >>> from rdflib import Literal, URIRef
@@ -667,9 +675,9 @@ def _terms() -> Any:
     """A function from plain tuples back to rdflib terms, building each distinct term once."""
     from rdflib import BNode, Literal, URIRef
 
-    made: dict[tuple[str | None, ...], Any] = {}
+    made: dict[Plain, Any] = {}
 
-    def term(plain: tuple[str | None, ...] | None) -> Any:
+    def term(plain: Plain | None) -> Any:
         if plain is None:
             return None
         found = made.get(plain)
@@ -702,7 +710,16 @@ def output_from_plain(payload: Any) -> QueryOutput:
     return QueryOutput(kind, variables, None, boolean, triples, truncated, plain_rows=rows)
 
 
-def _serve(conn: Any, store: Store) -> None:
+class Answering(Protocol):
+    """What a worker asks of a store (:class:`careergraph.stores.Store` is one): the query
+    module stays below the stores, which use it."""
+
+    def prepare(self) -> None: ...
+
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]: ...
+
+
+def _serve(conn: Any, store: Answering) -> None:
     """The worker's loop: answer each checked query sent down ``conn`` until the parent hangs up."""
     import pickle
     import signal
@@ -716,7 +733,7 @@ def _serve(conn: Any, store: Store) -> None:
         try:
             answer = marshal.dumps(("ok", store.answer(query, bindings, limit)))
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
-            answer = marshal.dumps(("careergraph", (str(error), error.exit_code)))
+            answer = marshal.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
         except MemoryError:
             answer = marshal.dumps(("memory", ""))
         except Exception as error:  # report anything to the parent, which raises it
@@ -776,7 +793,9 @@ class QueryWorker:
     large graph.
     """
 
-    def __init__(self, store: Store, *, memory_cap: int | None = None, close_sockets: bool = False) -> None:
+    def __init__(
+        self, store: Answering, *, memory_cap: int | None = None, close_sockets: bool = False
+    ) -> None:
         self.store = store
         #: bytes the child may map beyond what it holds when forked (None: no cap)
         self.memory_cap = memory_cap
@@ -785,6 +804,8 @@ class QueryWorker:
         self._pid: int | None = None
         self._conn: Any = None
         self._lock = threading.Lock()
+        #: which pool of workers this one belongs to (a server renews its pools by generation)
+        self.generation = 0
 
     def start(self) -> None:
         """Fork the child now (else the first query does)."""
@@ -893,15 +914,12 @@ class QueryWorker:
                     break
                 if not self._conn.poll(timeout - waited):
                     self.stop()
-                    raise _timed_out(name, timeout)
+                    raise timed_out(name, timeout)
                 status, payload = marshal.loads(self._conn.recv_bytes())
             except (EOFError, OSError):
                 raise self._died(name) from None
         if status == "careergraph":
-            message, exit_code = payload
-            error = CareergraphError(message)
-            error.exit_code = exit_code
-            raise error
+            raise rebuilt(*payload)
         if status == "memory":
             raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
         if status == "error":
@@ -912,7 +930,7 @@ class QueryWorker:
 class WorkerPool:
     """Several :class:`QueryWorker` s for one store, so that queries from many threads run side by side."""
 
-    def __init__(self, store: Store, size: int = 1, **options: Any) -> None:
+    def __init__(self, store: Answering, size: int = 1, **options: Any) -> None:
         self.idle: queue.SimpleQueue[QueryWorker] = queue.SimpleQueue()
         self.workers = [QueryWorker(store, **options) for _ in range(max(1, size))]
         for worker in self.workers:
@@ -1038,59 +1056,11 @@ class Watchdog:
                 os._exit(self._error.exit_code)
 
 
-_watchdog = Watchdog()
+#: the process-wide watchdog of queries run in this process
+WATCHDOG = Watchdog()
 
 
-def run_query(
-    store: Store | Graph,
-    query: NamedQuery,
-    *,
-    params: Mapping[str, str] | None = None,
-    index: Names | None = None,
-    limit: int | None = None,
-    timeout: float | None = 30.0,
-    isolate: bool = True,
-) -> QueryOutput:
-    """Check, bind and run ``query`` on ``store``; stop it after ``timeout`` seconds.
-
-    ``store`` is a :class:`careergraph.stores.Store`, or an rdflib graph (run in
-    memory). With a timeout and ``isolate``, the query runs in the store's
-    worker process (:meth:`careergraph.stores.Store.workers`), killed when the
-    time passes while this process carries on: what a server or a library
-    caller needs. Without ``isolate`` it runs in this process, and a
-    :class:`Watchdog` ends the whole process with the timeout error: what a
-    one-shot command needs, and the fastest way (no fork, nothing copied).
-
-    Raises
-    ------
-    UnsafeQueryError, QueryParameterError, UnknownNameError
-        before anything runs.
-    QuerySyntaxError
-        when the store's engine cannot parse the query.
-    QueryTimeoutError
-        when the query is still running after ``timeout`` seconds.
-    """
-    from .stores import Store
-
-    if not isinstance(store, Store):
-        from .stores import MemoryStore
-
-        store = MemoryStore.of(store)
-    checked = check_query(query.text, trusted=query.trusted)
-    bindings = bind_params(query, params or {}, index)
-    from .portable import settle_concat  # GROUP_CONCAT's order is each engine's own
-
-    if timeout is None or sys.platform == "win32":
-        return settle_concat(store.execute(checked, bindings, limit), checked.text)
-    if isolate:
-        return settle_concat(store.workers().run(checked, bindings, limit, timeout, query.name), checked.text)
-    store.prepare()  # parsing the data is not the query's time, as for a worker
-    with _watchdog.guard(timeout, _timed_out(query.name, timeout)):
-        output = store.execute(checked, bindings, limit)
-    return settle_concat(output, checked.text)
-
-
-def _timed_out(name: str, timeout: float) -> QueryTimeoutError:
+def timed_out(name: str, timeout: float) -> QueryTimeoutError:
     return QueryTimeoutError(
         f"query {name!r} was stopped after {timeout:g} s; narrow it, add a LIMIT, or raise --timeout"
     )

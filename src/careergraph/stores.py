@@ -28,14 +28,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import CareergraphError, DataFileError, UsageError
+from .errors import CareergraphError, DataFileError, StoreError, UsageError
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .sparql import CheckedQuery, QueryOutput, WorkerPool
+    from .sparql import CheckedQuery, Plain, QueryOutput, WorkerPool
 
-__all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "open_store"]
+__all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "StoreError", "open_store"]
 
 STORE_ENV = "CAREERGRAPH_STORE"
 #: backend name -> "module:class", imported only when that backend is opened
@@ -58,10 +58,6 @@ WHERE {
   { VALUES ?o { schema:Person schema:PodcastEpisode } ?s rdf:type ?o . BIND(rdf:type AS ?p) }
 }
 """
-
-
-class StoreError(CareergraphError):
-    """A store cannot be opened or reached."""
 
 
 class Store:
@@ -385,7 +381,7 @@ class OxigraphStore(Store):
         plain = _plain_terms()
         if isinstance(answer, pyoxigraph.QuerySolutions):
             variables = answer.variables
-            rows = []
+            rows: list[Plain] = []
             truncated = False
             for solution in answer:
                 if limit is not None and len(rows) >= limit:

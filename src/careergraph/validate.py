@@ -8,6 +8,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 from rdflib.namespace import SH
 
+from .data import parse_file
 from .names import LabelIndex
 from .results import term_text
 
@@ -37,7 +38,8 @@ def validate_graph(data: Graph, shapes_file: Path) -> list[Violation]:
     """
     import pyshacl  # heavy (it brings owlrl): imported only when validating
 
-    shapes = Graph().parse(shapes_file, format="turtle")
+    shapes = Graph()
+    parse_file(shapes, Path(shapes_file))  # a broken shapes file is a DataFileError naming its line
     _conforms, report, _text = pyshacl.validate(
         data, shacl_graph=shapes, inference="none", allow_warnings=True
     )

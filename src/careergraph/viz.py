@@ -22,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node as RDFNode
 
 from .data import write_atomically
 from .errors import UsageError
 from .evidence import span_text
-from .prefixes import PREFIXES
+from .prefixes import CONCEPT_KINDS, KINDS, PREFIXES, local_name
 from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
 
 __all__ = [
@@ -79,7 +80,7 @@ _EDGES: tuple[tuple[URIRef, str, bool], ...] = (
     (SCHEMA.partOfEpisode, "part of", False),
     (SKOS.broader, "broader", False),
 )
-_TYPE_OF_CLASS = {
+_TYPE_OF_CLASS: dict[RDFNode, str] = {
     CG.Role: "role",
     CG.Transition: "transition",
     SCHEMA.Clip: "segment",
@@ -91,7 +92,7 @@ _TYPE_OF_CLASS = {
 }
 #: A guest's own move (a kind of claim); read by IRI, so data without the term still loads.
 CAREER_MOVE = URIRef(PREFIXES["cg"] + "CareerMove")
-_TYPE_OF_SCHEME = {CG.Skills: "skill", CG.Tools: "tool", CG.Topics: "topic", CG.Roles: "role"}
+_TYPE_OF_SCHEME: dict[RDFNode, str] = {URIRef(KINDS[kind]): kind for kind in CONCEPT_KINDS}
 
 
 #: A sidebar section: a title and lines, each a text with an optional http(s) link.
@@ -174,7 +175,7 @@ def _label(graph: Graph, iri: Any) -> str:
         value = graph.value(iri, prop)
         if value is not None:
             return str(value)
-    return str(iri).rstrip("/").rsplit("/", 1)[-1]
+    return local_name(iri)
 
 
 def _node(graph: Graph, iri: URIRef) -> Node:
@@ -185,7 +186,7 @@ def _node(graph: Graph, iri: URIRef) -> Node:
     if kind == "segment":
         episode = graph.value(iri, SCHEMA.partOfEpisode)
         start, end = graph.value(iri, SCHEMA.startOffset), graph.value(iri, SCHEMA.endOffset)
-        span = span_text(None if start is None else int(start), None if end is None else int(end))
+        span = span_text(None if start is None else int(str(start)), None if end is None else int(str(end)))
         label = span
         episode_label = _label(graph, episode) if episode is not None else "an episode"
         summary = [f"Segment {span} of {episode_label}"]
@@ -209,7 +210,7 @@ def _node(graph: Graph, iri: URIRef) -> Node:
         moves, cited = guest_claims(graph, iri)
         details += [section("Episodes", episodes), section("Career moves", moves)]
         details.append(section("Cited for", cited))
-    elif kind in ("skill", "tool", "role", "topic"):
+    elif kind in CONCEPT_KINDS:
         alternatives = sorted(str(a) for a in graph.objects(iri, SKOS.altLabel))
         if alternatives:
             summary.append("Also: " + ", ".join(alternatives))
@@ -232,9 +233,9 @@ def episode_chapters(graph: Graph, episode: URIRef) -> list[tuple[str, str | Non
     for segment in graph.subjects(SCHEMA.partOfEpisode, episode):
         start, end = graph.value(segment, SCHEMA.startOffset), graph.value(segment, SCHEMA.endOffset)
         name = graph.value(segment, SCHEMA.name) or graph.value(segment, RDFS.label)
-        span = span_text(None if start is None else int(start), None if end is None else int(end))
+        span = span_text(None if start is None else int(str(start)), None if end is None else int(str(end)))
         text = f"{span} {name}" if name is not None else span
-        found.append((-1 if start is None else int(start), text, _str(graph.value(segment, SCHEMA.url))))
+        found.append((-1 if start is None else int(str(start)), text, _str(graph.value(segment, SCHEMA.url))))
     return [(text, url) for _start, text, url in sorted(found)]
 
 
@@ -266,7 +267,7 @@ def cited_at(graph: Graph, source: Any) -> tuple[str, str | None]:
     if (source, RDF.type, SCHEMA.Clip) in graph:
         episode = graph.value(source, SCHEMA.partOfEpisode)
         start, end = graph.value(source, SCHEMA.startOffset), graph.value(source, SCHEMA.endOffset)
-        span = span_text(None if start is None else int(start), None if end is None else int(end))
+        span = span_text(None if start is None else int(str(start)), None if end is None else int(str(end)))
         title = _label(graph, episode) if episode is not None else ""
         return f"{title} {span}".strip(), _str(graph.value(source, SCHEMA.url))
     if (source, RDF.type, SCHEMA.PodcastEpisode) in graph:
@@ -483,7 +484,7 @@ def career_map(graph: Graph) -> View:
     view = View("Career map: roles and the moves between them")
 
     def named(iris: Iterable[str]) -> list[str]:
-        return sorted((labels.get(i, i.rsplit("/", 1)[-1]) for i in iris), key=str.casefold)
+        return sorted((labels.get(i, local_name(i)) for i in iris), key=str.casefold)
 
     moves_out: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
     moves_in: defaultdict[str, list[tuple[str, str | None]]] = defaultdict(list)
@@ -607,7 +608,7 @@ def query_view(graph: Graph, output: Any, *, types: Collection[str] | None = Non
         if not isinstance(s, resources):
             continue
         source = add(s)
-        name = names.get(str(p)) or str(p).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        name = names.get(str(p)) or local_name(p)
         if isinstance(o, resources) and p != RDF.type:
             target = add(o)
             if (source, target, name) not in seen:

@@ -23,7 +23,7 @@ import unicodedata
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, DefinedNamespace
 
-from .prefixes import PREFIXES
+from .prefixes import CONCEPT_KINDS, KINDS, PREFIXES, local_name
 
 __all__ = [
     "CG",
@@ -35,7 +35,10 @@ __all__ = [
     "SCHEMA",
     "SKOS",
     "XSD",
+    "CONCEPT_KINDS",
+    "KINDS",
     "PREFIXES",
+    "local_name",
     "deep_link",
     "iri",
     "role_iri",

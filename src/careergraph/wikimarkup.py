@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from .errors import FrontMatterError
+
 __all__ = [
     "Block",
     "Chapter",
@@ -30,14 +32,6 @@ __all__ = [
     "time_spans",
     "wiki_links",
 ]
-
-
-class FrontMatterError(ValueError):
-    """Front matter that cannot be read; ``line`` is the file's line at fault."""
-
-    def __init__(self, message: str, line: int) -> None:
-        super().__init__(message)
-        self.line = line
 
 
 _CLOCK = re.compile(r"^\d{1,2}:[0-5]\d(?::[0-5]\d)?$")
@@ -64,7 +58,9 @@ class _Loader(yaml.SafeLoader):
         try:
             if self.depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise FrontMatterError(f"front matter nests deeper than {MAX_DEPTH} levels; skipped", 2 + mark.line)
+                raise FrontMatterError(
+                    f"front matter nests deeper than {MAX_DEPTH} levels; skipped", 2 + mark.line
+                )
             return super().compose_node(parent, index)  # type: ignore[misc]
         finally:
             self.depth -= 1

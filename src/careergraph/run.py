@@ -1,0 +1,68 @@
+"""Running a named query on a store, bounded in time: where :mod:`careergraph.sparql` (checking,
+binding, the workers) and :mod:`careergraph.stores` (the engines) meet.
+
+It sits above both, so neither imports the other's callers: stores use the
+query toolkit, and this module hands a checked, bound query to a store.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from . import sparql
+from .portable import settle_concat  # GROUP_CONCAT's order is each engine's own
+from .sparql import NamedQuery, QueryOutput, bind_params, check_query
+from .stores import MemoryStore, Store
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from .names import Names
+
+__all__ = ["run_query"]
+
+
+def run_query(
+    store: Store | Graph,
+    query: NamedQuery,
+    *,
+    params: Mapping[str, str] | None = None,
+    index: Names | None = None,
+    limit: int | None = None,
+    timeout: float | None = 30.0,
+    isolate: bool = True,
+) -> QueryOutput:
+    """Check, bind and run ``query`` on ``store``; stop it after ``timeout`` seconds.
+
+    ``store`` is a :class:`careergraph.stores.Store`, or an rdflib graph (run in
+    memory). With a timeout and ``isolate``, the query runs in the store's
+    worker process (:meth:`careergraph.stores.Store.workers`), killed when the
+    time passes while this process carries on: what a server or a library
+    caller needs. Without ``isolate`` it runs in this process, and a
+    :class:`~careergraph.sparql.Watchdog` ends the whole process with the timeout error: what a
+    one-shot command needs, and the fastest way (no fork, nothing copied).
+
+    Raises
+    ------
+    UnsafeQueryError, QueryParameterError, UnknownNameError
+        before anything runs.
+    QuerySyntaxError
+        when the store's engine cannot parse the query.
+    QueryTimeoutError
+        when the query is still running after ``timeout`` seconds.
+    """
+    if not isinstance(store, Store):
+        store = MemoryStore.of(store)
+    checked = check_query(query.text, trusted=query.trusted)
+    bindings = bind_params(query, params or {}, index)
+
+    if timeout is None or sys.platform == "win32":
+        return settle_concat(store.execute(checked, bindings, limit), checked.text)
+    if isolate:
+        return settle_concat(store.workers().run(checked, bindings, limit, timeout, query.name), checked.text)
+    store.prepare()  # parsing the data is not the query's time, as for a worker
+    with sparql.WATCHDOG.guard(timeout, sparql.timed_out(query.name, timeout)):
+        output = store.execute(checked, bindings, limit)
+    return settle_concat(output, checked.text)

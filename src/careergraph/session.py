@@ -1,0 +1,376 @@
+"""The application core: one object over the data that answers what the CLI and the server ask.
+
+A :class:`Session` opens the data (Turtle paths, or a store spec such as
+``oxigraph:PATH``) when first needed, keeps the label index and the role
+projection in the cache (:mod:`careergraph.cache`) and resolves names, so a
+caller says "Data Scientist", not an IRI. :mod:`careergraph.cli` is a thin click
+layer over it.
+
+>>> from careergraph.data import shipped_dir
+>>> session = Session([shipped_dir("graph_data")])
+>>> session.role("ml engineer").rsplit("/", 1)[-1]
+'machine-learning-engineer'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import NoPathError, UnknownNameError, UsageError
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from rdflib import Graph
+
+    from .names import Names
+    from .paths import NextRole, Route
+    from .rolegraph import RoleGraph
+    from .sparql import QueryOutput
+    from .stores import Store
+    from .validate import Violation
+    from .viz import View
+
+__all__ = ["NextAnswer", "RouteAnswer", "Session"]
+
+
+@dataclass(frozen=True)
+class RouteAnswer:
+    """Routes from ``source`` to ``target`` (IRIs), cheapest first, over the projection ``graph``."""
+
+    graph: RoleGraph
+    source: str
+    target: str
+    routes: list[Route]
+
+    def text(self, *, all_skills: bool = False, evidence: int = 12) -> str:
+        from .report import routes_text
+
+        return routes_text(self.graph, self.routes, all_skills=all_skills, evidence=evidence)
+
+    def markdown(self) -> str:
+        from .report import routes_markdown
+
+        return routes_markdown(self.graph, self.routes)
+
+    def json(self) -> str:
+        from .report import routes_json
+
+        return routes_json(self.graph, self.source, self.target, self.routes)
+
+
+@dataclass(frozen=True)
+class NextAnswer:
+    """The roles one step from ``role`` (an IRI), best first."""
+
+    graph: RoleGraph
+    role: str
+    ranked: list[NextRole]
+
+    def text(self, *, all_skills: bool = False) -> str:
+        from .report import next_text
+
+        return next_text(self.graph, self.role, self.ranked, all_skills=all_skills)
+
+    def markdown(self) -> str:
+        from .report import next_markdown
+
+        return next_markdown(self.graph, self.role, self.ranked)
+
+    def json(self) -> str:
+        from .report import next_json
+
+        return next_json(self.graph, self.role, self.ranked)
+
+
+def _some(names: list[str], *, limit: int = 12) -> str:
+    """A readable list of at most ``limit`` names, saying how many more there are."""
+    if not names:
+        return "none"
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+class Session:
+    """The data, its store, and what is derived from it, on demand.
+
+    ``data`` are Turtle files or folders (default: the shipped data and the
+    importer's output, or ``CAREERGRAPH_DATA``); ``store`` is a store spec
+    (``memory``, ``oxigraph:PATH``, ``sparql:URL``; default ``CAREERGRAPH_STORE``
+    or memory). Nothing is read until a question needs it, and the label index
+    and the role projection come from the cache while the data is unchanged, so
+    :meth:`path` and :meth:`next` need not load the data at all.
+    """
+
+    def __init__(self, data: Iterable[str | Path] = (), store: str | None = None) -> None:
+        self.data = [Path(p) for p in data]
+        self.store_spec = store
+        self._store: Store | None = None
+        self._graph: Graph | None = None
+        self._index: Names | None = None
+
+    # --- the data ------------------------------------------------------------
+
+    @property
+    def paths(self) -> list[Path]:
+        from .data import default_data_paths
+
+        return self.data or default_data_paths()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            from .stores import open_store
+
+            self._store = open_store(self.store_spec, self.paths)
+        return self._store
+
+    @property
+    def graph(self) -> Graph:
+        """All the data as an rdflib graph (for views and validation)."""
+        if self._graph is None:
+            self._graph = self.store.as_graph()
+        return self._graph
+
+    def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
+        from .cache import cached_database
+
+        fingerprint = self.store.fingerprint()
+        return cached_database(fingerprint and f"{fingerprint}-{what}", build)
+
+    @property
+    def index(self) -> Names:
+        if self._index is None:
+            from .names import LabelIndex, StoredLabelIndex
+
+            def build(db: sqlite3.Connection) -> None:
+                from .stores import LABELS_QUERY
+
+                LabelIndex.from_graph(self.store.pull(LABELS_QUERY)).save(db)
+
+            self._index = StoredLabelIndex(self._database("index", build))
+        return self._index
+
+    def _roles_database(self) -> sqlite3.Connection:
+        def build(db: sqlite3.Connection) -> None:
+            from .network import PROJECTION_QUERY, project_roles
+            from .rolegraph import save_roles
+
+            save_roles(db, project_roles(self.store.pull(PROJECTION_QUERY)))
+
+        from .rolegraph import FORMAT
+
+        return self._database(f"roles-{FORMAT}", build)
+
+    # --- the role projection -------------------------------------------------
+
+    def roles_near(self, names: list[str], hops: int) -> RoleGraph:
+        """The part of the role projection a search of at most ``hops`` steps around ``names`` can use."""
+        from .rolegraph import load_roles
+
+        return load_roles(self._roles_database(), near=names, hops=hops)
+
+    def roles_between(self, source: str, target: str, hops: int) -> RoleGraph:
+        """The roles on the routes of at most ``hops`` steps from ``source`` to ``target``."""
+        from .rolegraph import load_roles
+
+        return load_roles(self._roles_database(), between=(source, target), hops=hops)
+
+    def all_roles(self) -> RoleGraph:
+        """The whole role projection."""
+        from .rolegraph import load_roles
+
+        return load_roles(self._roles_database())
+
+    def skill_totals(self) -> dict[str, tuple[int, int]]:
+        """Every skill with the guests and claims that name it anywhere."""
+        from .rolegraph import skill_totals
+
+        return skill_totals(self._roles_database())
+
+    # --- names ---------------------------------------------------------------
+
+    def role(self, name: str) -> str:
+        """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
+        return self.index.resolve("role", name)
+
+    def skills(self, names: Iterable[str], warn: Callable[[str], None] | None = None) -> frozenset[str]:
+        """The skills ``names`` name (each may be a comma list).
+
+        An unknown skill is skipped and told to ``warn`` (with suggestions);
+        without ``warn`` it raises :class:`UnknownNameError`.
+        """
+        found = set()
+        for option in names:
+            for name in (part.strip() for part in option.split(",")):
+                if not name:
+                    continue
+                try:
+                    found.add(self.index.resolve("skill", name))
+                except UnknownNameError as error:
+                    if warn is None:
+                        raise
+                    tool = self.index.lookup("tool", name)
+                    if tool is not None:
+                        warn(
+                            f"Warning: {self.index.label(tool)!r} is a tool, not a skill; "
+                            "tools do not change a route's cost (ignored)"
+                        )
+                    else:
+                        warn(f"Warning: {error} (ignored)")
+        return frozenset(found)
+
+    def node(self, name: str) -> Any:
+        """The role, skill, tool, guest, episode or topic called ``name`` (an rdflib IRI)."""
+        from .prefixes import KINDS
+
+        suggestions: list[str] = []
+        for kind in KINDS:
+            found = self.index.lookup(kind, name)
+            if found is not None:
+                from rdflib import URIRef
+
+                return URIRef(found)
+            suggestions += self.index.suggest(kind, name, limit=3)
+        raise UnknownNameError("node", name, suggestions[:5])
+
+    # --- questions -----------------------------------------------------------
+
+    def query(
+        self,
+        query: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        limit: int | None = None,
+        timeout: float | None = 30.0,
+    ) -> QueryOutput:
+        """Run a read-only SPARQL query: a shipped query's name (``careergraph queries``), or SPARQL text.
+
+        ``params`` binds the named query's ``@param`` lines by name (a role's
+        or skill's label is resolved). A shipped query runs in this process; any
+        other in a worker process stopped at ``timeout``.
+        """
+        from .data import shipped_dir
+        from .run import run_query
+        from .sparql import check_query, find_query, parse_query_text
+
+        if any(c.isspace() for c in query.strip()):  # text, not a name
+            named = parse_query_text(query, name="query")
+        else:
+            named = find_query(query, shipped_dir("queries"))
+        check_query(named.text, trusted=named.trusted)  # refuse before loading any data
+        needs_labels = any(p.kind not in ("string", "integer", "iri") for p in named.params)
+        return run_query(
+            self.store,
+            named,
+            params=params,
+            index=self.index if needs_labels else None,
+            limit=limit,
+            timeout=timeout,
+            isolate=not named.trusted,
+        )
+
+    def path(
+        self,
+        source: str,
+        target: str,
+        *,
+        have: Iterable[str] = (),
+        k: int = 1,
+        max_hops: int = 4,
+        include_inferred: bool = False,
+        warn: Callable[[str], None] | None = None,
+    ) -> RouteAnswer:
+        """The ``k`` cheapest routes from the role called ``source`` to the one called ``target``.
+
+        Raises :class:`NoPathError` saying where each end does lead when none is
+        within ``max_hops`` steps.
+        """
+        from .paths import alternative_paths, reachable_from, reaching
+
+        u, v = self.role(source), self.role(target)
+        if u == v:
+            raise UsageError(f"{source!r} and {target!r} are the same role; name two different roles")
+        held = self.skills(have, warn)
+        G = self.roles_between(u, v, max_hops)
+        try:
+            routes = alternative_paths(
+                G, u, v, k=k, have=held, max_hops=max_hops, include_inferred=include_inferred
+            )
+        except NoPathError:
+            G = self.roles_near([u, v], max_hops)  # to say where each end does lead
+            label = G.nodes
+            ahead = reachable_from(G, u, max_hops=max_hops, include_inferred=include_inferred)
+            behind = reaching(G, v, max_hops=max_hops, include_inferred=include_inferred)
+            forward = _some([label[str(n)]["label"] for n in ahead])
+            backward = _some([label[str(n)]["label"] for n in behind])
+            left_out = "" if include_inferred else " (--inferred also takes steps inferred with no evidence)"
+            raise NoPathError(
+                f"no route from {label[u]['label']} to {label[v]['label']} in at most {max_hops} steps"
+                f"{left_out}. "
+                f"Reachable from {label[u]['label']}: {forward}. "
+                f"Roles that lead to {label[v]['label']}: {backward}."
+            ) from None
+        return RouteAnswer(G, u, v, routes)
+
+    def next(
+        self,
+        role: str,
+        *,
+        have: Iterable[str] = (),
+        limit: int | None = None,
+        include_inferred: bool = False,
+        warn: Callable[[str], None] | None = None,
+    ) -> NextAnswer:
+        """The roles one step from the role called ``role``: moves guests made first."""
+        from .paths import next_roles
+
+        u = self.role(role)
+        G = self.roles_near([u], 1)
+        held = self.skills(have, warn)
+        return NextAnswer(G, u, next_roles(G, u, have=held, limit=limit, include_inferred=include_inferred))
+
+    def view(
+        self,
+        *,
+        route: tuple[str, str] | None = None,
+        focus: str | None = None,
+        depth: int = 1,
+        types: Iterable[str] | None = None,
+        context: int = 0,
+        have: Iterable[str] = (),
+        warn: Callable[[str], None] | None = None,
+    ) -> View:
+        """What the graph page shows: the cheapest ``route`` between two roles, the nodes around
+        ``focus``, or (neither) the default view; :func:`careergraph.viz.render_html` draws it."""
+        from .viz import DEFAULT_TYPES, default_view, focus_view, path_view, whole_view
+
+        shown = tuple(types) if types is not None else DEFAULT_TYPES
+        if route is not None and focus is not None:
+            raise UsageError("choose one of a route and a focus")
+        if route is not None:
+            from .paths import MAX_HOPS, cheapest_path
+
+            u, v = self.role(route[0]), self.role(route[1])
+            if u == v:
+                raise UsageError(f"{route[0]!r} and {route[1]!r} are the same role; name two different roles")
+            roles = self.roles_between(u, v, MAX_HOPS)
+            best = cheapest_path(roles, u, v, have=self.skills(have, warn))
+            return path_view(self.graph, roles, best, types=shown, context=context)
+        if focus is not None:
+            return focus_view(self.graph, self.node(focus), depth=depth, types=shown)
+        if types is not None:
+            return whole_view(self.graph, types=shown)
+        return default_view(self.graph)
+
+    def validate(self, shapes: str | Path | None = None) -> list[Violation]:
+        """The SHACL violations of the data (empty: it conforms) against ``shapes`` (default: the shipped)."""
+        from .data import shipped_dir
+        from .validate import validate_graph
+
+        return validate_graph(
+            self.graph, Path(shapes) if shapes else shipped_dir("graph_data") / "shapes.ttl"
+        )
