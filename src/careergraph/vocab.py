@@ -89,6 +89,7 @@ class CG(DefinedNamespace):
     mentionsSkill: URIRef
     mentionsTool: URIRef
     mentionsRole: URIRef
+    mentionsTopic: URIRef
     guest: URIRef
     slug: URIRef
     section: URIRef
