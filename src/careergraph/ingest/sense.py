@@ -211,7 +211,7 @@ GENERIC = frozenset(
         "serving", "modeling", "modelling", "deployment", "evaluation", "governance", "metadata",
         "testing", "tests", "scheduled runs", "training", "operations", "monitoring", "logging",
         "pipelines", "exploration", "collaboration", "configuration", "packaging", "latency",
-        "freshness", "rollback", "baseline", "baselines", "prototyping", "cloud",
+        "freshness", "rollback", "baseline", "baselines", "prototyping", "cloud", "agents", "embedding",
     }
 )  # fmt: skip
 
