@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 _KEPT_HEADING = re.compile(
-    r"\b(?:transfer\w*|carr(?:y|ies) over|advantages?|strengths?|already|you (?:bring|have)|"
+    r"\b(?:transfer\w*|carr(?:y|ies) over|advantages?|strengths?|already|bring|brings|you have|"
     r"skills? (?:you|that) (?:bring|keep|reuse)|head start|what you (?:know|keep))\b",
     re.IGNORECASE,
 )
@@ -57,7 +57,7 @@ def section_stance(heading: str) -> str | None:
 
 _KEPT_SENTENCE = re.compile(
     r"\b(?:already (?:know|use|have|own|bring|work)\w*|(?<!the )(?<!same )(?<!a )transfers?(?! from| to| of)|transferable|carr(?:y|ies) over|"
-    r"away from|(?:shift|move|moving) (?:was |is )?from)\b",
+    r"head start|away from|(?:shift|move|moving) (?:was |is )?from)\b",
     re.IGNORECASE,
 )
 
@@ -148,7 +148,9 @@ def leading_plural(sentence: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
-_QUESTION = re.compile(r"\?\s*(?:\(.*\))?\s*$|\bask (?:who|whether|if|what|how|which)\b|\bwho owns\b", re.IGNORECASE)
+_QUESTION = re.compile(
+    r"\?\s*(?:\(.*\))?\s*$|\bask (?:who|whether|if|what|how|which)\b|\bwho owns\b", re.IGNORECASE
+)
 
 
 def asks(sentence: str) -> bool:
@@ -165,7 +167,8 @@ def asks(sentence: str) -> bool:
 
 
 _HEDGE = re.compile(
-    r"(?:'s|es|s)?\s+(?:awareness|readiness|sense|basics|familiarity|exposure|literacy|intuition)\b", re.IGNORECASE
+    r"(?:'s|es|s)?\s+(?:awareness|readiness|sense|basics|familiarity|exposure|literacy|intuition)\b",
+    re.IGNORECASE,
 )
 
 
