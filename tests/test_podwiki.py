@@ -188,7 +188,7 @@ related:
   - Nowhere Page
 ---
 
-[[person:ada|Ada]] moves from SQL to Docker and testing
+[[person:ada|Ada]] moves from SQL to Docker and unit testing
 ([[podcast:shipping-models|Ada at 8:49-13:19 and 1:00:00]]).
 
 ## Gaps

@@ -92,6 +92,7 @@ class CG(DefinedNamespace):
     mentionsSkill: URIRef
     mentionsTool: URIRef
     mentionsRole: URIRef
+    mentionsTopic: URIRef
     guest: URIRef
     slug: URIRef
     section: URIRef

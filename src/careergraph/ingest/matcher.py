@@ -7,64 +7,119 @@ a better matcher (more labels, stemming, context) is one module to change.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from rdflib import Graph, URIRef
 
 from ..names import LabelIndex
 from ..vocab import CG, SKOS
+from .sense import generic_sense, hedged, sentences
 
-__all__ = ["LabelMatcher", "field_candidates", "resolve_role"]
+__all__ = ["LabelMatcher", "field_candidates", "label_key", "resolve_role"]
 
 
 class LabelMatcher:
-    """Finds the curated skills, tools and roles a paragraph names, by their labels.
+    """Finds the curated skills, tools, roles and topics a paragraph names, by their labels.
 
-    Labels of four or more characters match case-insensitively on word
-    boundaries; shorter ones only as written and only when all capitals
-    (``SQL``, ``ETL``), so "de" or "it" never match.
+    A compiled-regex alternation of every label (longest first), on token
+    boundaries: labels of three or more characters match case-insensitively
+    ("dbt", "DBT", "git", "aws"), spaces and hyphens in a label match each
+    other ("fine-tuning", "fine tuning"), and a plural or possessive ending is
+    allowed ("data scientists", "pipelines"). Shorter labels never match, so
+    "de" or "it" are never a skill. Generic labels ("serving", "modeling",
+    "tests") count only in the sense :func:`.sense.generic_sense` gives them in
+    their sentence.
     """
+
+    KINDS = (("skill", CG.Skills), ("tool", CG.Tools), ("role", CG.Roles), ("topic", CG.Topics))
 
     def __init__(self, vocabulary: Graph) -> None:
         self.kinds: dict[str, tuple[str, URIRef]] = {}
-        exact: dict[str, tuple[str, URIRef]] = {}
-        for kind, scheme in (("skill", CG.Skills), ("tool", CG.Tools), ("role", CG.Roles)):
-            for concept in vocabulary.subjects(SKOS.inScheme, scheme):
-                if not isinstance(concept, URIRef):
-                    continue
-                labels = list(vocabulary.objects(concept, SKOS.prefLabel))
+        self.labels: dict[str, str] = {}
+        for kind, scheme in self.KINDS:
+            concepts = (c for c in vocabulary.subjects(SKOS.inScheme, scheme) if isinstance(c, URIRef))
+            for concept in sorted(concepts):
+                labels = sorted(map(str, vocabulary.objects(concept, SKOS.prefLabel)))
                 if kind != "role":
-                    labels += list(vocabulary.objects(concept, SKOS.altLabel))
-                for label in map(str, labels):
-                    if len(label) >= 4:
-                        self.kinds.setdefault(label.casefold(), (kind, concept))
-                    elif len(label) >= 3 and label.isupper():
-                        exact.setdefault(label, (kind, concept))
-        self.exact = exact
-        self.pattern = _alternation(self.kinds, re.IGNORECASE)
-        self.exact_pattern = _alternation(exact, 0)
+                    labels += sorted(map(str, vocabulary.objects(concept, SKOS.altLabel)))
+                for label in labels:
+                    if len(label) >= 3:
+                        self.kinds.setdefault(label_key(label), (kind, concept))
+                        self.labels.setdefault(label_key(label), label)
+        data_modeling = self.kinds.get("data modeling")
+        self.data_modeling = data_modeling[1] if data_modeling else None
+        self.pattern = _alternation(self.kinds)
+
+    def lookup(self, written: str) -> tuple[str, URIRef] | None:
+        """The concept a matched piece of text names, trying it as written, then without a plural ending."""
+        key = label_key(written)
+        for candidate in (key, key.removesuffix("'s"), key.removesuffix("es"), key.removesuffix("s")):
+            if candidate in self.kinds:
+                return self.kinds[candidate]
+        return None
+
+    def matches(self, sentence: str) -> list[tuple[str, URIRef]]:
+        """The (kind, concept) pairs one sentence names, in order, generic labels only in their sense."""
+        found: list[tuple[str, URIRef]] = []
+        clean = re.sub(r"\[\[(?:podcast|person):[^\]]*\]\]", lambda m: " " * len(m.group(0)), sentence)
+        if self.pattern is None:
+            return found
+        for match in self.pattern.finditer(clean):
+            hit = self.lookup(match.group(0))
+            if hit is None:
+                continue
+            kind, concept = hit
+            sense = generic_sense(match.group(0), clean, match.start(), match.end())
+            if sense is None or (kind != "role" and hedged(clean, match.end())):
+                continue
+            if sense == "warehouse" and self.data_modeling is not None:
+                kind, concept = "skill", self.data_modeling
+            found.append((kind, concept))
+        return found
+
+    def find_all(self, text: str) -> dict[str, set[URIRef]]:
+        """The concepts ``text`` names, by kind (``skill``, ``tool``, ``role``, ``topic``)."""
+        found: dict[str, set[URIRef]] = {kind: set() for kind, _ in self.KINDS}
+        for _offset, sentence in sentences(text):
+            for kind, concept in self.matches(sentence):
+                found[kind].add(concept)
+        return found
 
     def find(self, text: str) -> tuple[set[URIRef], set[URIRef], set[URIRef]]:
         """The skills, tools and roles ``text`` names (citations and person links left out)."""
-        found: dict[str, set[URIRef]] = {"skill": set(), "tool": set(), "role": set()}
-        clean = re.sub(r"\[\[(?:podcast|person):[^\]]*\]\]", " ", text)
-        if self.pattern is not None:
-            for match in self.pattern.finditer(clean):
-                kind, concept = self.kinds[match.group(0).casefold()]
-                found[kind].add(concept)
-        if self.exact_pattern is not None:
-            for match in self.exact_pattern.finditer(clean):
-                kind, concept = self.exact[match.group(0)]
-                found[kind].add(concept)
+        found = self.find_all(text)
         return found["skill"], found["tool"], found["role"]
 
 
-def _alternation(labels: Iterable[str], flags: int) -> re.Pattern[str] | None:
-    ordered = sorted(set(labels), key=lambda s: (-len(s), s))
+def label_key(text: str) -> str:
+    """How a label or a matched text is compared: case-folded, hyphens and runs of spaces as one space.
+
+    >>> label_key("Fine-Tuning")
+    'fine tuning'
+    >>> label_key("Data  scientists")
+    'data scientists'
+    """
+    return re.sub(r"[\s-]+", " ", text.casefold()).strip()
+
+
+def _label_regex(label: str) -> str:
+    words = [re.escape(word) for word in re.split(r"[\s-]+", label.strip()) if word]
+    body = r"[\s-]+".join(words)
+    return body + (r"(?:'s|es|s)?" if label[-1:].isalpha() else "")
+
+
+def _alternation(keys: dict[str, tuple[str, URIRef]]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for every label, longest first so "data modeling" beats "modeling".
+
+    >>> pattern = _alternation({"dbt": ("tool", URIRef("t")), "data scientist": ("role", URIRef("r"))})
+    >>> [m.group(0) for m in pattern.finditer("Data-Scientists use DBT; dbt-core and adbt do not count.")]
+    ['Data-Scientists', 'DBT']
+    """
+    ordered = sorted(keys, key=lambda s: (-len(s), s))
     if not ordered:
         return None
     return re.compile(
-        r"(?<![\w/-])(?:" + "|".join(re.escape(label) for label in ordered) + r")(?![\w/-])", flags
+        r"(?<![\w/-])(?:" + "|".join(_label_regex(label) for label in ordered) + r")(?![\w/-])",
+        re.IGNORECASE,
     )
 
 

@@ -45,8 +45,22 @@ _ARROW = re.compile(r"\s*(?:→|->|⟶)\s*")
 _ALTERNATIVES = re.compile(r"\s*/\s*|\s+and\s+|\s*&\s*|\s+or\s+|\s*\+\s*")
 _CUT = re.compile(r"(?i)\s*[(,;.!?]|\s+(?:at|in|for|with|within|while|via|using|where|who|after|before)\s")
 _FILLER = {
-    "role", "roles", "work", "career", "position", "positions", "internally", "degree",
-    "degrees", "studies", "background", "roots", "job", "jobs", "world", "field",
+    "role",
+    "roles",
+    "work",
+    "career",
+    "position",
+    "positions",
+    "internally",
+    "degree",
+    "degrees",
+    "studies",
+    "background",
+    "roots",
+    "job",
+    "jobs",
+    "world",
+    "field",
 }
 _ARTICLE = {"a", "an", "the", "my", "his", "her", "their", "former", "ex", "full-time", "fulltime"}
 

@@ -66,6 +66,7 @@ from .citations import Cited, read_citations, seconds
 from .matcher import LabelMatcher, resolve_role
 from .moves_writer import transition_iri, write_moves
 from .result import ImportResult, Problem
+from .sense import asks, leading_plural, section_stance, sentence_stance, sentences
 from .titles import looks_like_role, role_page_name, split_transition_title, valid_url
 
 __all__ = ["count_files", "import_podwiki"]
@@ -75,8 +76,18 @@ FOLDERS = ("_wiki", "_people", "_podcast_summaries")
 MAX_FILE_BYTES = 2_000_000
 _CHAPTER_LIKE = re.compile(r"^\s*[-*]\s+(\d{1,2}(?::\d{1,2})+)\s+[-–—]\s+\[")
 _PUNCTUATION = re.compile(r"[^\w\s-]")
-#: How a page's subject takes the skills its paragraphs name: a transition adds them, a role needs them.
-_SKILLS_OF = {"transition": CG.addsSkill, "role": CG.requiresSkill}
+#: How firmly a sentence says a move keeps or adds something; the firmest on the page wins. A sentence's
+#: own words ("already know", "add") beat its section's heading, and a section about what to add or learn
+#: ("Stage 2", "Gaps") beats one about transferable strengths; a sentence with neither counts as gained.
+_STANCE_RANK = {
+    ("kept", True): 5,
+    ("gain", True): 4,
+    ("gain", False): 3,
+    ("kept", False): 2,
+    (None, False): 1,
+}
+_KEPT_RANKS = {_STANCE_RANK[("kept", True)], _STANCE_RANK[("kept", False)]}
+
 _PROFILE_LINKS = {
     "github": "https://github.com/{}",
     "linkedin": "https://www.linkedin.com/in/{}",
@@ -98,6 +109,10 @@ class _Page:
     cited_guests: set[str] = field(default_factory=set)
     #: transition -> its target role, on transition pages
     targets: dict[URIRef, URIRef] = field(default_factory=dict)
+    #: the source roles of the page's transitions
+    sources: set[URIRef] = field(default_factory=set)
+    #: (transition, skill or tool) -> how firmly the page says it is kept or gained (see ``_STANCE_RANK``)
+    stances: dict[tuple[URIRef, str, URIRef], int] = field(default_factory=dict)
     kind: str = "page"  # "transition", "role", "concept" or "page"
 
     def meta_line(self, value: str) -> int:
@@ -308,7 +323,9 @@ class _Importer:
         for number, line in enumerate(body.split("\n"), start=body_line):
             bad = _CHAPTER_LIKE.match(line)
             if bad and seconds(bad.group(1)) is None:
-                self.warn(path, number, f"impossible chapter time {bad.group(1)} (not M:SS or H:MM:SS); skipped")
+                self.warn(
+                    path, number, f"impossible chapter time {bad.group(1)} (not M:SS or H:MM:SS); skipped"
+                )
         found = chapters(body, first_line=body_line)
         for number, chapter in enumerate(found):
             end = found[number + 1].start if number + 1 < len(found) else None
@@ -448,6 +465,7 @@ class _Importer:
                 self.add(transition, PROV.wasDerivedFrom, ID[f"page/{page.slug}"])
                 found.append(transition)
                 page.targets[transition] = target
+                page.sources.add(source)
                 self.counts["transitions"] += 1
         return found
 
@@ -481,6 +499,12 @@ class _Importer:
             cited = self.block(page, node, block, episode)
             if cited:
                 episode = next(iter(cited)) if len(cited) == 1 else None
+        for (transition, kind, thing), rank in sorted(page.stances.items()):
+            kept = rank in _KEPT_RANKS
+            if kind == "skill":
+                self.add(transition, CG.keepsSkill if kept else CG.addsSkill, thing)
+            elif not kept:  # a tool the move leaves behind is not one of its tools
+                self.add(transition, CG.usesTool, thing)
 
     def _relate_roles(self, page: _Page, target_slug: str) -> None:
         other = self.pages[target_slug]
@@ -489,7 +513,6 @@ class _Importer:
 
     def block(self, page: _Page, node: URIRef, block: Any, carried: str | None = None) -> set[str]:
         """Import one paragraph; return the episodes its podcast links cite."""
-        skills, tools, roles = self._matcher.find(block.text)
         for link in wiki_links(block.text):
             target = self.find_page(link.target)
             if target is None:
@@ -501,16 +524,18 @@ class _Importer:
                 continue
             self.add(node, DCTERMS.references, ID[f"page/{target}"])
             self._relate_roles(page, target)
-            for subject in self.pages[target].subjects:
-                kind = self.index.kinds.get(str(subject), "")
-                {"skill": skills, "tool": tools, "role": roles}.get(kind, set()).add(subject)
+        named, named_ranks = self.named(page, block)
+        skills, tools, roles, topics = (named[k] for k in ("skill", "tool", "role", "topic"))
         about = self.about(page, block)
-        skill_property = _SKILLS_OF.get(page.kind)
-        for subject in about if skill_property is not None else ():
+        for subject in about if page.kind == "role" else ():
             for skill in skills:
-                self.add(subject, skill_property, skill)
+                self.add(subject, CG.requiresSkill, skill)
             for tool in tools:
                 self.add(subject, CG.usesTool, tool)
+        for subject in about if page.kind == "transition" else ():
+            for (kind, thing), rank in named_ranks.items():
+                key = (subject, kind, thing)
+                page.stances[key] = max(page.stances.get(key, 0), rank)
         people = person_links(block.text)
         for person in people:
             if person.target not in self.guests:
@@ -538,10 +563,58 @@ class _Importer:
                 citation,
                 block.line_at(citation.offset),
                 [p.target for p in people],
-                (skills, tools, roles),
+                (skills, tools, roles, topics),
                 about or [node],
             )
         return {c.episode for c in cited if c.text or c.episode != carried}
+
+    def named(self, page: _Page, block: Any) -> tuple[dict[str, set[URIRef]], dict[tuple[str, URIRef], int]]:
+        """What a paragraph names, sentence by sentence, and what it says of the page's subject.
+
+        Keys ``skill``, ``tool``, ``role``, ``topic``: everything named in a
+        sentence about this page's subject (for its claims); a sentence whose
+        subject is another role, or that asks a question, names only roles.
+        With it, on a transition page, each skill and tool's firmest stance
+        (``_STANCE_RANK``): kept when the sentence says someone already has it
+        or leaves it behind, or its subject is the move's source role, or its
+        section is about transferable strengths; else gained.
+        """
+        found: dict[str, set[URIRef]] = {k: set() for k in ("skill", "tool", "role", "topic")}
+        ranks: dict[tuple[str, URIRef], int] = {}
+        own = set(page.targets.values()) if page.kind == "transition" else set(page.subjects)
+        section = section_stance(block.section) if page.kind == "transition" else None
+        for _offset, sentence in sentences(block.text):
+            hits = self._matcher.matches(sentence)
+            for link in wiki_links(sentence):
+                target = self.find_page(link.target)
+                for subject in self.pages[target].subjects if target is not None else ():
+                    kind = self.index.kinds.get(str(subject), "")
+                    if kind in found:
+                        hits.append((kind, subject))
+            stance = sentence_stance(sentence) if page.kind == "transition" else None
+            lead = leading_plural(sentence)
+            role = self._subject_role(lead) if lead else None
+            if asks(sentence) or (role is not None and role[1] not in own):
+                if role is None or role[1] not in page.sources:
+                    for kind, concept in hits:
+                        if kind == "role":
+                            found["role"].add(concept)
+                    continue  # another role's business
+                stance = "kept"
+            rank = _STANCE_RANK[(stance, True)] if stance else _STANCE_RANK[(section, False)]
+            for kind, concept in hits:
+                found[kind].add(concept)
+                if kind in ("skill", "tool") and page.kind == "transition":
+                    ranks[(kind, concept)] = max(ranks.get((kind, concept), 0), rank)
+        return found, ranks
+
+    def _subject_role(self, phrase: str) -> tuple[str, URIRef] | None:
+        """The role a sentence's subject names: a role's label (or plural), or a field ("analytics engineering")."""
+        hit = self._matcher.lookup(phrase)
+        if hit is not None:
+            return hit if hit[0] == "role" else None
+        role = self.resolve_role(phrase)
+        return ("role", role) if role is not None else None
 
     def _names_someone_else(self, page: _Page, text: str, people: list[Any], guests: list[str]) -> bool:
         """Whether ``text`` names a guest (a person link, or the name of a guest the page cites) not in ``guests``."""
@@ -590,7 +663,7 @@ class _Importer:
         citation: Cited,
         line: int,
         people: list[str],
-        mentioned: tuple[set[URIRef], set[URIRef], set[URIRef]],
+        mentioned: tuple[set[URIRef], set[URIRef], set[URIRef], set[URIRef]],
         supported: list[URIRef],
     ) -> None:
         ranges = {(citation.episode, s, e) for s, e in citation.spans}
@@ -647,8 +720,13 @@ class _Importer:
             self.add(claim, PROV.wasDerivedFrom, source)
         for subject in supported:
             self.add(claim, CG.supports, subject)
-        skills, tools, roles = mentioned
-        for prop, things in ((CG.mentionsSkill, skills), (CG.mentionsTool, tools), (CG.mentionsRole, roles)):
+        skills, tools, roles, topics = mentioned
+        for prop, things in (
+            (CG.mentionsSkill, skills),
+            (CG.mentionsTool, tools),
+            (CG.mentionsRole, roles),
+            (CG.mentionsTopic, topics),
+        ):
             for thing in things:
                 self.add(claim, prop, thing)
 

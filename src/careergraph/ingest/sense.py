@@ -1,0 +1,268 @@
+"""What a sentence says about a skill: kept or to gain, whose it is, and which sense a generic label has.
+
+Small pure functions over a heading or a sentence; :mod:`.matcher` and the
+writer combine them. None of them knows a particular page.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "GENERIC",
+    "about_ml",
+    "asks",
+    "generic_sense",
+    "hedged",
+    "leading_plural",
+    "section_stance",
+    "sentence_stance",
+    "sentences",
+]
+
+_KEPT_HEADING = re.compile(
+    r"\b(?:transfer\w*|carr(?:y|ies) over|advantages?|strengths?|already|bring|brings|you have|"
+    r"skills? (?:you|that) (?:bring|keep|reuse)|head start|what you (?:know|keep))\b",
+    re.IGNORECASE,
+)
+_GAIN_HEADING = re.compile(
+    r"\b(?:gaps?|stages?|steps?|learn\w*|add|adds|adding|roadmap|missing|new|close|build|deepen|"
+    r"what to (?:learn|add|study))\b",
+    re.IGNORECASE,
+)
+
+
+def section_stance(heading: str) -> str | None:
+    """Whether a section is about what a move keeps (``"kept"``), what it adds (``"gain"``), or neither.
+
+    >>> section_stance("Analyst Skills That Transfer")
+    'kept'
+    >>> section_stance("Translate The Analyst Advantage")
+    'kept'
+    >>> section_stance("Skills You Already Bring")
+    'kept'
+    >>> section_stance("Stage 4: Add Cloud, Docker, Orchestration, And Operations")
+    'gain'
+    >>> section_stance("New ML Gaps")
+    'gain'
+    >>> section_stance("Interview Story") is None
+    True
+    """
+    if _KEPT_HEADING.search(heading):
+        return "kept"
+    if _GAIN_HEADING.search(heading):
+        return "gain"
+    return None
+
+
+_KEPT_SENTENCE = re.compile(
+    r"\b(?:already (?:know|use|have|own|bring|work)\w*|(?<!the )(?<!same )(?<!a )transfers?(?! from| to| of)|transferable|carr(?:y|ies) over|"
+    r"head start|away from|(?:shift|move|moving) (?:was |is )?from)\b",
+    re.IGNORECASE,
+)
+
+
+_GAIN_SENTENCE = re.compile(
+    r"\b(?:add|adds|adding|added|learn|learns|learning|new|gaps?|roadmap|missing|must|needs? to|"
+    r"requires?|required|close|closing)\b",
+    re.IGNORECASE,
+)
+
+
+def sentence_stance(sentence: str) -> str | None:
+    """``"kept"`` when a sentence says what someone already has or leaves behind, ``"gain"`` when it says
+    what to add or learn, else None (the section decides).
+
+    >>> sentence_stance("Analysts already use SQL and Tableau every day.")
+    'kept'
+    >>> sentence_stance("The shift was from front-end tools such as Tableau toward pipelines.")
+    'kept'
+    >>> sentence_stance("SQL and dashboard work transfer directly.")
+    'kept'
+    >>> sentence_stance("Marketing shows the same transfer, with data modeling and dbt.") is None
+    True
+    >>> sentence_stance("Learn Docker and Airflow next.")
+    'gain'
+    >>> sentence_stance("Simon links platform work to model registries.") is None
+    True
+    """
+    if _KEPT_SENTENCE.search(sentence):
+        return "kept"
+    return "gain" if _GAIN_SENTENCE.search(sentence) else None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\[A-Z0-9*\"'(])|\n\s*(?:[-*+]|\d+[.)])\s+|\n\s*\n")
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """The sentences of a paragraph (a list item is one), each with its offset.
+
+    >>> sentences("Data scientists own modeling. Engineers own pipelines.")
+    [(0, 'Data scientists own modeling.'), (30, 'Engineers own pipelines.')]
+    >>> [s for _, s in sentences("Do this:\\n- learn dbt\\n- add tests")]
+    ['Do this:', 'learn dbt', 'add tests']
+    """
+    found, start = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        if text[start : match.start()].strip():
+            found.append((start, text[start : match.start()].strip()))
+        start = match.end()
+    if text[start:].strip():
+        found.append((start, text[start:].strip()))
+    return found
+
+
+_DETERMINERS = r"(?:(?:the|most|many|some|all|good|strong|senior|junior|experienced)\s+)*"
+
+
+_VERBS = (
+    r"own|owns|do|does|build|builds|handle|handles|focus|focuses|are|is|work|works|need|needs|use|uses|"
+    r"know|knows|spend|spends|tend|tends|write|writes|run|runs|care|cares|have|has|train|trains|deploy|"
+    r"deploys|connect|connects|cover|covers|add|adds|include|includes|sit|sits|usually|often|typically|"
+    r"still|already|may|can|should|will|would"
+)
+
+
+def leading_plural(sentence: str) -> str | None:
+    """The subject a sentence opens with when it is a group or a field ("Data scientists own …"), lower-cased.
+
+    A plural noun phrase or a field ("-ing") of up to four words, followed by
+    a verb; else None. The writer checks it against the roles: a sentence
+    whose subject is another role says nothing about this one.
+
+    >>> leading_plural("Data scientists own modeling and experiments.")
+    'data scientists'
+    >>> leading_plural("Most analysts already know SQL.")
+    'analysts'
+    >>> leading_plural("Analytics engineering connects to data modeling.")
+    'analytics engineering'
+    >>> leading_plural("Learn SQL first.") is None
+    True
+    """
+    match = re.match(
+        _DETERMINERS + r"((?:[A-Za-z][\w/-]*\s+){0,3}?[A-Za-z][\w-]*(?:s|ing))\s+(?:\w+ly\s+)?"
+        r"(?:" + _VERBS + r")\b",
+        sentence.strip(),
+        re.IGNORECASE,
+    )
+    return match.group(1).lower() if match else None
+
+
+_QUESTION = re.compile(
+    r"\?\s*(?:\(.*\))?\s*$|\bask (?:who|whether|if|what|how|which)\b|\bwho owns\b", re.IGNORECASE
+)
+
+
+def asks(sentence: str) -> bool:
+    """Whether a sentence asks (or tells you to ask) a question rather than saying what the role does.
+
+    >>> asks("Ask who owns data pipelines and model deployment.")
+    True
+    >>> asks("Who deploys the models?")
+    True
+    >>> asks("Machine learning engineers own model deployment.")
+    False
+    """
+    return bool(_QUESTION.search(sentence))
+
+
+_HEDGE = re.compile(
+    r"(?:'s|es|s)?\s+(?:awareness|readiness|sense|basics|familiarity|exposure|literacy|intuition)\b",
+    re.IGNORECASE,
+)
+
+
+def hedged(sentence: str, end: int) -> bool:
+    """Whether a label ending at ``end`` is only a light touch ("deployment awareness", "modeling sense").
+
+    >>> s = "It ties to feature engineering and deployment awareness."
+    >>> hedged(s, s.index("deployment") + len("deployment"))
+    True
+    >>> hedged(s, s.index("feature engineering") + len("feature engineering"))
+    False
+    """
+    return bool(_HEDGE.match(sentence, end))
+
+
+_ML = re.compile(
+    r"\b(?:ML|AI|LLMs?|MLOps|machine[ -]learning|models?|model's|predictions?|inference|features?|"
+    r"training|classifiers?|neural|deep learning|embeddings?|recommend\w*|scoring|drift)\b",
+    re.IGNORECASE,
+)
+_WAREHOUSE = re.compile(
+    r"\b(?:dbt|warehouse\w*|dimensional|kimball|fact tables?|dimension tables?|star schema|marts?|"
+    r"grain|staging|schemas?|data model\w*|SQL|tables?|semantic layer|analytics engineer\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def about_ml(sentence: str) -> bool:
+    """Whether a sentence talks about machine learning.
+
+    >>> about_ml("Serving a model online needs latency budgets.")
+    True
+    >>> about_ml("The serving table is refreshed nightly.")
+    False
+    """
+    return bool(_ML.search(sentence))
+
+
+#: Labels with a general-English or data-engineering sense besides the ML one; they count only
+#: when qualified ("model serving") or in a sentence about ML, and never as a modifier ("serving table").
+GENERIC = frozenset(
+    {
+        "serving", "modeling", "modelling", "deployment", "evaluation", "governance", "metadata",
+        "testing", "tests", "scheduled runs", "training", "operations", "monitoring", "logging",
+        "pipelines", "exploration", "collaboration", "configuration", "packaging", "latency",
+        "freshness", "rollback", "baseline", "baselines", "prototyping", "cloud", "agents", "embedding",
+    }
+)  # fmt: skip
+
+_MODIFIED_NOUN = re.compile(
+    r"\s+(?:tables?|layers?|logic|schemas?|jobs?|windows?|costs?|budgets?|data|cadence|team|teams|"
+    r"environment|environments|runs?|scripts?|queries|query|views?)\b",
+    re.IGNORECASE,
+)
+_NOUN_BEFORE_TESTS = re.compile(
+    r"\b(?:a|the|add|adding|adds|write|writing|writes|run|running|with|more|automated|unit|"
+    r"integration|data|dbt|regression|your|its|their)\s+$",
+    re.IGNORECASE,
+)
+
+
+def generic_sense(label: str, sentence: str, start: int, end: int) -> str | None:
+    """How a generic label found at ``sentence[start:end]`` counts: ``"ml"``, ``"warehouse"`` or None (not at all).
+
+    ``"warehouse"`` is "modeling" said of tables, which is data modeling. A
+    label that is not generic always counts (``"ml"``).
+
+    >>> s = "Each mart feeds a serving table for dashboards."
+    >>> generic_sense("serving", s, s.index("serving"), s.index("serving") + 7) is None
+    True
+    >>> s = "Kimball-style modeling and SQL are core preparation."
+    >>> generic_sense("modeling", s, s.index("modeling"), s.index("modeling") + 8)
+    'warehouse'
+    >>> s = "Data scientists focus on modeling and model evaluation."
+    >>> generic_sense("modeling", s, s.index("modeling"), s.index("modeling") + 8)
+    'ml'
+    >>> s = "She tests each idea with users."
+    >>> generic_sense("tests", s, s.index("tests"), s.index("tests") + 5) is None
+    True
+    >>> s = "They run Kubernetes and write tests."
+    >>> generic_sense("tests", s, s.index("tests"), s.index("tests") + 5)
+    'ml'
+    >>> generic_sense("Docker", "Docker images", 0, 6)
+    'ml'
+    """
+    key = re.sub(r"[\s-]+", " ", label.casefold())
+    if key not in GENERIC:
+        return "ml"
+    if _MODIFIED_NOUN.match(sentence, end):
+        return None
+    if key in {"tests", "testing"} and _NOUN_BEFORE_TESTS.search(sentence[:start]):
+        return "ml"  # "write tests", "unit testing": the software practice, whatever the sentence is about
+    if key == "tests":
+        return None  # "she tests each idea": a verb
+    if key in {"modeling", "modelling"} and _WAREHOUSE.search(sentence):
+        return "warehouse"
+    return "ml" if about_ml(sentence) else None

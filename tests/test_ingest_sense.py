@@ -1,0 +1,145 @@
+"""Skills by what the text says: the matcher, kept vs to gain, other roles' sentences, generic labels.
+
+Fixture pages are written here; the snapshot checks skip without ../shared/podwiki.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from careergraph.cli import main
+from careergraph.data import load_graph, shipped_dir
+from careergraph.ingest import import_podwiki
+from careergraph.ingest.matcher import LabelMatcher
+from careergraph.vocab import CG, ID
+
+PAGE = """---
+title: "Data Analyst to Data Engineer"
+tags: ["transition"]
+---
+
+An intro with no skills.
+
+## What Analysts Bring Along
+
+Reporting with SQL and dashboards in Tableau is a head start
+([[podcast:talk|Talk]] at 1:00-2:00).
+
+## Stage 2: Add Pipelines
+
+Learn Python and Apache Airflow, then put data quality checks around every load
+([[podcast:talk|Talk]] at 3:00-4:00). Data scientists own modeling and model evaluation.
+The serving table is rebuilt each night. Ask who owns monitoring before you start.
+"""
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_graph([shipped_dir("graph_data")])
+
+
+@pytest.fixture(scope="module")
+def fixture_import(tmp_path_factory: pytest.TempPathFactory, vocabulary):
+    root = tmp_path_factory.mktemp("wiki")
+    for folder in ("_wiki", "_people", "_podcast_summaries"):
+        (root / folder).mkdir()
+    (root / "_people" / "ann.md").write_text('---\ntitle: "Ann Example"\n---\n\n# Ann Example\n')
+    (root / "_podcast_summaries" / "talk.md").write_text(
+        '---\ntitle: "A Talk"\nguests: [ann]\nyoutube_url: "https://www.youtube.com/watch?v=abc"\n---\n\n'
+        "## Chapters\n\n- 0:00 Intro\n"
+    )
+    (root / "_wiki" / "analyst-to-engineer.md").write_text(PAGE)
+    return import_podwiki(root, vocabulary).graph
+
+
+@pytest.fixture(scope="module")
+def matcher(vocabulary) -> LabelMatcher:
+    return LabelMatcher(vocabulary)
+
+
+def _slugs(found) -> set[str]:
+    return {str(c).rsplit("/", 1)[-1] for c in found}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Models are built in DBT and versioned with git on Github.", {"dbt", "git", "github"}),
+        ("Fine tuning and fine-tuning are the same skill.", {"fine-tuning"}),
+        ("Pipelines feed the nightly report.", set()),  # "pipelines" is generic: not about ML here
+        (
+            "Training pipelines feed the model registry.",
+            {"data-pipelines", "model-training", "model-registry"},
+        ),
+        ("It is an AWSome day in Gitlab.", set()),  # token boundaries
+        ("Kimball-style modeling with dimension tables.", {"data-modeling"}),
+        ("She tests each idea with users.", set()),
+    ],
+)
+def test_the_matcher_finds_labels_on_token_boundaries_in_their_sense(matcher, text, expected) -> None:
+    found = matcher.find_all(text)
+    assert _slugs(found["skill"] | found["tool"]) == expected
+
+
+def test_topics_are_found(matcher) -> None:
+    assert _slugs(matcher.find_all("RAG over a vector database with LLMs")["topic"]) >= {
+        "vector-databases",
+        "llms",
+    }
+
+
+def test_a_section_on_what_transfers_is_kept_not_to_gain(fixture_import) -> None:
+    g = fixture_import
+    move = ID["transition/data-analyst--data-engineer"]
+    adds = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.addsSkill)}
+    keeps = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.keepsSkill)}
+    tools = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.usesTool)}
+    assert {"sql", "dashboards"} <= keeps and not {"sql", "dashboards"} & adds
+    assert "data-quality-checks" in adds
+    assert {"python", "apache-airflow"} <= tools and "tableau" not in tools  # left behind
+    # another role's sentence, a question to ask, and a generic label used as a modifier name nothing
+    assert not {"model-development", "model-evaluation", "monitoring", "batch-and-online-serving"} & (
+        adds | keeps
+    )
+
+
+@pytest.fixture(scope="module")
+def imported(podwiki: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    output = tmp_path_factory.mktemp("import") / "podwiki.ttl"
+    result = CliRunner().invoke(main, ["import", "podwiki", str(podwiki), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    return output
+
+
+def _hop(imported: Path, source: str, target: str) -> dict:
+    data = ["--data", str(shipped_dir("graph_data")), "--data", str(imported)]
+    args = ["path", source, target, "--max-hops", "1", "--all-skills", "-f", "json"]
+    result = CliRunner().invoke(main, [*data, *args], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["paths"][0]["hops"][0]
+
+
+def test_snapshot_transferable_strengths_are_not_to_gain(imported: Path) -> None:
+    # _wiki/data-scientist-to-data-engineer.md "Skills You Already Bring": SQL and Python transfer;
+    # _wiki/software-engineer-to-machine-learning.md "Transferable Engineering Skills": code review.
+    ds_de = {s["label"] for s in _hop(imported, "Data Scientist", "Data Engineer")["skills_to_gain"]}
+    assert "SQL" not in ds_de
+    swe_mle = {
+        s["label"] for s in _hop(imported, "Software Engineer", "Machine Learning Engineer")["skills_to_gain"]
+    }
+    assert "Code review" not in swe_mle and "Deployment" in swe_mle
+
+
+def test_snapshot_analyst_to_analytics_engineer_names_dbt_and_data_modeling(imported: Path) -> None:
+    hop = _hop(imported, "Data Analyst", "Analytics Engineer")
+    assert "Data modeling" in {s["label"] for s in hop["skills_to_gain"]}
+    assert "dbt" in {t["label"] for t in hop["tools"]}
+
+
+def test_snapshot_software_engineer_to_data_scientist_counts_its_movers(imported: Path) -> None:
+    hop = _hop(imported, "Software Engineer", "Data Scientist")
+    assert hop["moves"] >= 1 and len(hop["movers"]) == hop["moves"]
