@@ -323,6 +323,8 @@ def test_a_regex_that_holds_the_gil_is_stopped_on_the_memory_store() -> None:
             "careergraph",
             "--data",
             str(shipped_dir("graph_data")),
+            "--store",
+            "memory",
             "query",
             "-",
             "--timeout",

@@ -69,14 +69,17 @@ def sparql_endpoint(tmp_path_factory: pytest.TempPathFactory, listening):
         yield f"sparql:http://127.0.0.1:{port}/query"
 
 
-@pytest.fixture(params=["oxigraph", "sparql"])
+@pytest.fixture(params=["embedded", "oxigraph", "sparql"])
 def store(request: pytest.FixtureRequest) -> str:
+    """Each store besides rdflib's memory store, which the tests compare them with."""
+    if request.param == "embedded":
+        return "embedded"  # the default: the same as giving no --store
     return request.getfixturevalue("oxigraph_store" if request.param == "oxigraph" else "sparql_endpoint")
 
 
 @pytest.mark.parametrize("name", sorted(NAMED))
 def test_named_queries_give_the_same_rows_on_every_store(name: str, store: str) -> None:
-    memory = run("query", name, *NAMED[name], "-f", "csv")
+    memory = run("query", name, *NAMED[name], "-f", "csv", store="memory")
     other = run("query", name, *NAMED[name], "-f", "csv", store=store)
     assert other.exit_code == 0, other.output
     # the same bytes: GROUP_CONCAT cells and ties in ORDER BY are settled the same on every store
@@ -110,14 +113,14 @@ def test_path_is_the_same_on_every_store(store: str) -> None:
         ["Data Scientist", "Machine Learning Engineer"],
         ["Data Scientist", "ML Platform Engineer"],
     ):
-        memory = json.loads(run("path", *route, "-f", "json", "-k", "3").stdout)
+        memory = json.loads(run("path", *route, "-f", "json", "-k", "3", store="memory").stdout)
         other = run("path", *route, "-f", "json", "-k", "3", store=store)
         assert other.exit_code == 0, other.output
         assert json.loads(other.stdout) == memory
 
 
 def test_viz_is_the_same_on_every_store(store: str, tmp_path: Path) -> None:
-    memory = run("viz", "-o", str(tmp_path / "a.html"), "--path", "DS", "MLE")
+    memory = run("viz", "-o", str(tmp_path / "a.html"), "--path", "DS", "MLE", store="memory")
     other = run("viz", "-o", str(tmp_path / "b.html"), "--path", "DS", "MLE", store=store)
     assert other.exit_code == 0, other.output
     assert other.output.replace("b.html", "a.html") == memory.output
@@ -126,7 +129,7 @@ def test_viz_is_the_same_on_every_store(store: str, tmp_path: Path) -> None:
 def test_validate_on_every_store(store: str) -> None:
     result = run("validate", store=store)
     assert result.exit_code == 0, result.output
-    assert result.output == run("validate").output
+    assert result.output == run("validate", store="memory").output
 
 
 def test_refused_queries_are_refused_on_every_store(store: str) -> None:
@@ -224,10 +227,11 @@ def test_a_cold_path_reads_the_cache_without_rdflib_or_networkx(tmp_path: Path) 
     shutil.copytree(shipped_dir("graph_data"), data)
     env = {**os.environ, "CAREERGRAPH_CACHE": str(tmp_path / "cache")}
     first = _cli_in_process("--data", str(data), "path", "DS", "MLE", env=env)
-    assert "heavy: ['networkx', 'rdflib']" in first  # the first run builds the cache
+    # the first run builds the embedded store and the cache from it
+    body, _, heavy = first.rpartition("heavy: ")
+    assert "networkx" in heavy and "pyoxigraph" in heavy
     again = _cli_in_process("--data", str(data), "path", "DS", "MLE", env=env)
-    assert "heavy: []" in again
-    assert again.replace("heavy: []", "") == first.replace("heavy: ['networkx', 'rdflib']", "")
+    assert again == body + "heavy: []\n"
 
 
 def test_a_query_on_oxigraph_answers_without_rdflib(oxigraph_store: str, tmp_path: Path) -> None:
@@ -359,7 +363,8 @@ def test_a_graph_in_the_store_url(monkeypatch: pytest.MonkeyPatch) -> None:
     ],
 )
 def test_a_query_rdflib_cannot_evaluate_is_one_line(query: str, message: str) -> None:
-    result = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), "query", "-"], input=query)
+    options = ["--data", str(shipped_dir("graph_data")), "--store", "memory"]
+    result = CliRunner().invoke(main, [*options, "query", "-"], input=query)
     assert result.exit_code == 2
     assert result.output.startswith(message) and len(result.output.splitlines()) == 1
     named = "SELECT ?l (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY (LANG(?o) AS ?l) ORDER BY ?l"
@@ -407,7 +412,7 @@ def test_limit_is_sent_to_the_endpoint(capped_endpoint: str, monkeypatch: pytest
 
 
 def test_next_is_the_same_on_every_store(store: str) -> None:
-    memory = run("next", "Software Engineer", "-f", "json")
+    memory = run("next", "Software Engineer", "-f", "json", store="memory")
     other = run("next", "Software Engineer", "-f", "json", store=store)
     assert other.exit_code == 0, other.output
     assert other.output == memory.output and json.loads(memory.output)
@@ -596,3 +601,89 @@ def test_markdown_drops_links_that_are_not_http(tmp_path: Path) -> None:
         main, ["--data", str(shipped_dir("graph_data")), "path", "DS", "MLE", "-f", "markdown"]
     )
     assert "](https://www.youtube.com/watch?v=" in plain.output
+
+
+# --- the embedded store: the default ----------------------------------------------------------
+
+
+def _embedded_stores(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.glob("oxigraph-*") if (p / "CURRENT").is_file())
+
+
+def test_the_default_store_is_embedded_oxigraph_kept_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from careergraph.stores import EmbeddedStore, open_store
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(cache))
+    store = open_store(None, [shipped_dir("graph_data")])
+    assert isinstance(store, EmbeddedStore) and store.kind == "embedded"
+    result = run("query", "roles", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    (kept,) = _embedded_stores(cache)
+    assert kept == store.path
+    assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no half-built copy left behind
+
+
+def test_the_embedded_store_is_reused_until_a_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(cache))
+    data = tmp_path / "data"
+    shutil.copytree(shipped_dir("graph_data"), data)
+    ask = ["--data", str(data), "query", "role-skills", "-p", "role=Machine Learning Engineer", "-f", "csv"]
+    first = CliRunner().invoke(main, ask)
+    assert first.exit_code == 0, first.output
+    (kept,) = _embedded_stores(cache)
+    built = kept.stat().st_ino
+    again = CliRunner().invoke(main, ask)
+    assert again.output == first.output
+    assert _embedded_stores(cache) == [kept] and kept.stat().st_ino == built  # opened, not rebuilt
+    roles = data / "roles.ttl"
+    roles.write_text(roles.read_text().replace('"Machine Learning Engineer"@en', '"ML Engineer Renamed"@en'))
+    changed = CliRunner().invoke(main, ["--data", str(data), "query", "roles", "-f", "csv"])
+    assert changed.exit_code == 0, changed.output
+    assert "ML Engineer Renamed" in changed.output  # the changed file was read: a new store
+    assert len(_embedded_stores(cache)) == 2
+    assert (
+        changed.output
+        == CliRunner()
+        .invoke(main, ["--data", str(data), "--store", "memory", "query", "roles", "-f", "csv"])
+        .output
+    )
+
+
+def test_two_first_runs_at_once_both_answer_the_same(tmp_path: Path) -> None:
+    env = {**os.environ, "CAREERGRAPH_CACHE": str(tmp_path / "cache")}
+    data = ["--data", str(shipped_dir("graph_data"))]
+    command = [sys.executable, "-m", "careergraph", *data, "query", "transitions", "-f", "csv"]
+    runs = [
+        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)
+    ]
+    answers = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0, 0], [err for _, err in answers]
+    assert len({out for out, _ in answers}) == 1 and answers[0][0].count(b"\n") > 1
+    assert len(_embedded_stores(tmp_path / "cache")) == 1
+    assert not [p for p in (tmp_path / "cache").iterdir() if p.name.startswith(".oxigraph")]
+
+
+def test_a_bad_data_file_on_the_embedded_store_names_the_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unclosed .\n')
+    embedded = CliRunner().invoke(main, ["--data", str(bad), "query", "roles"])
+    memory = CliRunner().invoke(main, ["--data", str(bad), "--store", "memory", "query", "roles"])
+    assert embedded.exit_code == memory.exit_code != 0
+    assert embedded.output == memory.output and str(bad) in embedded.output
+
+
+def test_an_unwritable_cache_runs_the_embedded_store_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would be")
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(blocked))
+    result = run("query", "roles", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.output == run("query", "roles", "-f", "csv", store="memory").output

@@ -105,7 +105,8 @@ def _split_data(ctx: click.Context, param: click.Parameter, value: tuple[str, ..
     "--store",
     envvar="CAREERGRAPH_STORE",
     metavar="STORE",
-    help="Where the triples live: memory (default: the Turtle files, in memory), "
+    help="Where the triples live: embedded (default: an Oxigraph store kept in the cache folder, "
+    "rebuilt when the Turtle files change), memory (the Turtle files parsed by rdflib), "
     "oxigraph:PATH (an on-disk store filled by `careergraph load`) or sparql:URL "
     "(any SPARQL 1.1 endpoint). Also CAREERGRAPH_STORE.",
 )

@@ -1,7 +1,9 @@
 """Where the triples live: one small interface, three backends chosen by name.
 
 =================  ==========================================================
-``memory``         rdflib's in-memory graph, parsed from the Turtle files (default)
+``embedded``       an Oxigraph store in the cache folder, kept per content of the
+                   Turtle files: built on first use, reused while they are unchanged (default)
+``memory``         rdflib's in-memory graph, parsed from the Turtle files
 ``oxigraph:PATH``  an on-disk pyoxigraph store, filled by ``careergraph load``
 ``sparql:URL``     any SPARQL 1.1 Protocol endpoint, queried over HTTP
 =================  ==========================================================
@@ -40,6 +42,7 @@ __all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "StoreError", "open
 STORE_ENV = "CAREERGRAPH_STORE"
 #: backend name -> "module:class", imported only when that backend is opened
 BACKENDS = {
+    "embedded": "careergraph.stores:EmbeddedStore",
     "memory": "careergraph.stores:MemoryStore",
     "oxigraph": "careergraph.stores:OxigraphStore",
     "sparql": "careergraph.stores:SparqlStore",
@@ -112,19 +115,21 @@ class Store:
 
 
 def open_store(spec: str | None, data: Sequence[Path]) -> Store:
-    """The store ``spec`` names (``memory``, ``oxigraph:PATH``, ``sparql:URL``).
+    """The store ``spec`` names (``embedded``, the default; ``memory``, ``oxigraph:PATH``, ``sparql:URL``).
 
     Raises
     ------
     UsageError
         for an unknown backend, with the known ones.
     """
-    spec = spec or "memory"
+    spec = spec or "embedded"
     name, _, argument = spec.partition(":")
     target = BACKENDS.get(name)
     if target is None:
-        raise UsageError(f"unknown store {spec!r}; stores: memory, oxigraph:PATH, sparql:URL")
-    if name != "memory" and not argument:
+        raise UsageError(
+            f"unknown store {spec!r}; stores: embedded (default), memory, oxigraph:PATH, sparql:URL"
+        )
+    if name not in ("memory", "embedded") and not argument:
         raise UsageError(f"store {name!r} needs a location: {name}:{'PATH' if name == 'oxigraph' else 'URL'}")
     module, _, cls = target.partition(":")
     factory = getattr(importlib.import_module(module), cls)
@@ -206,13 +211,18 @@ class MemoryStore(Store):
             raise QuerySyntaxError(f"the query cannot be evaluated: {message}") from None
 
     def _digest(self) -> str:
-        from .cache import file_digests
+        return files_digest(self.files)
 
-        # A file's path is part of its content here: relative IRIs resolve against it.
-        digest = hashlib.sha256(b"memory\n")
-        for file, content in zip(self.files, file_digests(self.files), strict=True):
-            digest.update(str(file.resolve()).encode() + b"\n" + content)
-        return digest.hexdigest()
+
+def files_digest(files: Sequence[Path]) -> str:
+    """A key for the data in ``files``: their paths and contents (the same whichever store reads them)."""
+    from .cache import file_digests
+
+    # A file's path is part of its content here: relative IRIs resolve against it.
+    digest = hashlib.sha256(b"memory\n")
+    for file, content in zip(files, file_digests(files), strict=True):
+        digest.update(str(file.resolve()).encode() + b"\n" + content)
+    return digest.hexdigest()
 
 
 # --- oxigraph ------------------------------------------------------------------------
@@ -239,6 +249,34 @@ def _plain_terms() -> Any:
         return found  # type: ignore[return-value]
 
     return plain
+
+
+def bulk_load(store: Any, files: Sequence[Path], target: Path | str) -> None:
+    """Load the RDF ``files`` into the pyoxigraph ``store`` (at ``target``, for messages).
+
+    Raises
+    ------
+    DataFileError
+        for a file that does not parse, or a term too large for Oxigraph.
+    StoreError
+        when the store cannot be written.
+    """
+    import pyoxigraph
+
+    for file in files:
+        fmt = pyoxigraph.RdfFormat.N_TRIPLES if file.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
+        try:
+            store.bulk_load(path=str(file), format=fmt, base_iri=file.resolve().as_uri())
+        except SyntaxError as error:
+            raise DataFileError(str(file), f"syntax error: {error}") from error
+        except MemoryError as error:  # pyoxigraph's parser buffers one term at most 16 MiB long
+            raise DataFileError(
+                str(file), f"a term or line is too large for Oxigraph to load ({error})"
+            ) from None
+        except OSError as error:
+            if not file.is_file() or not os.access(file, os.R_OK):
+                raise DataFileError(str(file), f"cannot read it: {error.strerror or error}") from None
+            raise StoreError(f"{target}: cannot write the store: {error}") from None
 
 
 class OxigraphStore(Store):
@@ -319,18 +357,7 @@ class OxigraphStore(Store):
             raise StoreError(f"{target}: cannot make the store: {error.strerror or error}") from None
         try:
             store = pyoxigraph.Store(str(fresh))
-            for file in files:
-                fmt = pyoxigraph.RdfFormat.N_TRIPLES if file.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
-                try:
-                    store.bulk_load(path=str(file), format=fmt, base_iri=file.resolve().as_uri())
-                except SyntaxError as error:
-                    raise DataFileError(str(file), f"syntax error: {error}") from error
-                except MemoryError as error:  # pyoxigraph's parser buffers one term at most 16 MiB long
-                    raise DataFileError(
-                        str(file), f"a term or line is too large for Oxigraph to load ({error})"
-                    ) from None
-                except OSError as error:
-                    raise StoreError(f"{target}: cannot write the store: {error}") from None
+            bulk_load(store, files, target)
             store.optimize()
             size = len(store)
             store.flush()
@@ -375,7 +402,8 @@ class OxigraphStore(Store):
         except SyntaxError as error:
             from .errors import QuerySyntaxError
 
-            raise QuerySyntaxError(f"not a valid SPARQL query: {error}") from None
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise QuerySyntaxError(f"not a valid SPARQL query: {first[:300]}") from None
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return ("ASK", [], [], bool(answer), [], False)
         plain = _plain_terms()
@@ -396,6 +424,23 @@ class OxigraphStore(Store):
         truncated = limit is not None and len(triples) > limit
         return (query.form, [], [], None, triples[:limit], truncated)
 
+    def pull(self, query: str) -> Graph:
+        """The CONSTRUCT ``query``'s triples, added to a graph as Oxigraph yields them.
+
+        A graph has no order, so unlike :meth:`answer` nothing is sorted, and no
+        answer is held as a list of tuples on the way.
+        """
+        from rdflib import Graph
+
+        from .sparql import _terms
+
+        plain, term = _plain_terms(), _terms()
+        graph = Graph()
+        add = graph.add
+        for triple in self.store.query(query):
+            add((term(plain(triple.subject)), term(plain(triple.predicate)), term(plain(triple.object))))
+        return graph
+
     def fingerprint(self) -> str:
         # The store's files change whenever its content does.
         if not (self.path / "CURRENT").is_file():
@@ -405,6 +450,126 @@ class OxigraphStore(Store):
             stat = file.stat()
             digest.update(f"{file.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
         return digest.hexdigest()
+
+
+class EmbeddedStore(OxigraphStore):
+    """The default: an Oxigraph store in the cache folder, filled from the Turtle files on first use.
+
+    Kept under a key of the files' paths and contents (the key the label index
+    and the projection are cached under, :func:`files_digest`), pyoxigraph's
+    version and careergraph's, so a command on unchanged data opens it in
+    milliseconds and a changed file makes a new one. It is built in a temporary
+    folder and renamed into place: two commands that start at once both build,
+    the first rename wins and the other discards its copy and opens the
+    winner's. With no cache folder to write (or no files) the same engine runs
+    in memory. Whatever needs rdflib (pySHACL, the views) reads the same files.
+    """
+
+    kind = "embedded"
+
+    def __init__(self, _argument: str, data: Sequence[Path]) -> None:
+        from .data import turtle_files
+
+        self.files = turtle_files(data)
+        self._store: Any = None
+        self._fingerprint: str | None = None
+        self._path: Path | None = None
+
+    def fingerprint(self) -> str | None:
+        if self._fingerprint is None and self.files:
+            self._fingerprint = files_digest(self.files)
+        return self._fingerprint
+
+    @property  # type: ignore[override]
+    def path(self) -> Path | None:
+        """Where this data's store is kept (None: the data cannot be keyed, so it is held in memory)."""
+        if self._path is None:
+            fingerprint = self.fingerprint()
+            if fingerprint is None:
+                return None
+            import pyoxigraph
+
+            from . import __version__
+            from .cache import cache_dir
+
+            key = f"{fingerprint}\noxigraph {pyoxigraph.__version__}\n{__version__}"
+            self._path = cache_dir() / f"oxigraph-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+        return self._path
+
+    def _open(self, *, write: bool = False) -> Any:
+        import pyoxigraph
+
+        target = self.path
+        if target is None:
+            return self._in_memory()
+        if (target / "CURRENT").is_file():
+            try:
+                return pyoxigraph.Store.read_only(str(target))
+            except OSError:
+                pass  # damaged: build it again
+        try:
+            return self._build(target)
+        except (OSError, StoreError):
+            return self._in_memory()  # a cache folder that cannot be written only costs speed
+
+    def _in_memory(self) -> Any:
+        import pyoxigraph
+
+        store = pyoxigraph.Store()
+        self._fill(store, "memory")
+        return store
+
+    def _fill(self, store: Any, target: Path | str) -> None:
+        try:
+            bulk_load(store, self.files, target)
+        except DataFileError as error:
+            # The file does not parse: rdflib's message names the line as every other store does.
+            from rdflib import Graph
+
+            from .data import parse_file
+
+            parse_file(Graph(), Path(error.path))
+            raise
+
+    def _build(self, target: Path) -> Any:
+        import shutil
+        import tempfile
+
+        import pyoxigraph
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+        try:
+            store = pyoxigraph.Store(str(fresh))
+            self._fill(store, target)
+            store.flush()
+            del store
+            try:
+                os.rename(fresh, target)
+            except OSError:
+                if not (target / "CURRENT").is_file():
+                    # a damaged store in the way: put this one in its place
+                    self._swap_into(fresh, target)
+        finally:
+            shutil.rmtree(fresh, ignore_errors=True)  # the loser of a race discards its copy
+        return pyoxigraph.Store.read_only(str(target))
+
+    @staticmethod
+    def _swap_into(fresh: Path, target: Path) -> None:
+        import shutil
+
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.rename(target, old)
+        os.rename(fresh, target)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def as_graph(self) -> Graph:
+        from .data import load_graph
+
+        return load_graph(self.files)
+
+    def load(self, files: Sequence[Path], *, replace: bool = False) -> int:
+        raise UsageError("load fills an on-disk store: give --store oxigraph:PATH")
 
 
 # --- a SPARQL endpoint -----------------------------------------------------------------

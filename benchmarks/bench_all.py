@@ -1,0 +1,147 @@
+"""Issue 17's ratios, each against its floor, in one run: A and B take turns, in processes of their own.
+
+For synthetic graphs (benchmarks/synthetic.py) of each size it measures:
+
+- **first `path`** (17.2): `careergraph --data FILE path "Role 0" "Role 1"` with an empty cache
+  folder, so it builds the embedded store, the label index and the projection; against
+  pyoxigraph's bulk load of the same file into a new store (the floor). Target ≤ 2×.
+- **cold named query** (17.5): `careergraph --data FILE query role-skills -p role=Role 0 -f csv`
+  with the cache warm (the embedded store opened, not built); against a `python -c` that opens
+  that same store read-only and runs the same query text, writing CSV with pyoxigraph's
+  serializer (the floor). Target ≤ 1.5×.
+- **the default store against `--store memory`** (17.1): the same cold query on rdflib.
+
+Then the growth of the first `path` from one size to the next (17.2: 5 M ≤ 5.5× the 1 M time).
+
+Usage: python benchmarks/bench_all.py [--sizes 100000,1000000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+from common import machine, report
+from synthetic import generate, sizes_for_triples
+
+from careergraph.data import shipped_dir
+from careergraph.names import LabelIndex
+from careergraph.sparql import bind_params, check_query, list_queries
+from careergraph.stores import LABELS_QUERY, OxigraphStore, bind_in_text
+
+BULK_LOAD = (
+    "import sys, pyoxigraph; s = pyoxigraph.Store(sys.argv[1]); "
+    "s.bulk_load(path=sys.argv[2], format=pyoxigraph.RdfFormat.TURTLE); s.flush()"
+)
+QUERY_FLOOR = (
+    "import sys, pyoxigraph; s = pyoxigraph.Store.read_only(sys.argv[1]); "
+    "sys.stdout.buffer.write(s.query(sys.argv[2]).serialize(format=pyoxigraph.QueryResultsFormat.CSV))"
+)
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    return time.perf_counter() - start
+
+
+def alternate(a: Callable[[], float], b: Callable[[], float], runs: int) -> tuple[float, float, float]:
+    """Medians of A and B called in turn, and the median of the ratios pair by pair."""
+    times_a, times_b, ratios = [], [], []
+    for _ in range(runs):
+        first, second = a(), b()
+        times_a.append(first)
+        times_b.append(second)
+        ratios.append(first / second)
+    return statistics.median(times_a), statistics.median(times_b), statistics.median(ratios)
+
+
+def careergraph(*args: str) -> list[str]:
+    return [sys.executable, "-m", "careergraph", *args]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    work = Path(tempfile.mkdtemp(prefix="cg-bench-all-"))
+    rows = []
+    first_path: dict[int, float] = {}
+    query = next(q for q in list_queries(shipped_dir("queries")) if q.name == "role-skills")
+    try:
+        for size in sizes:
+            data = work / f"synthetic-{size}.ttl"
+            triples = generate(data, **sizes_for_triples(size))
+            env = {**os.environ, "CAREERGRAPH_CACHE": str(work / f"cache-{size}")}
+            counter = iter(range(10**6))
+
+            def first_run(data: Path = data, env: dict[str, str] = env) -> float:
+                shutil.rmtree(env["CAREERGRAPH_CACHE"], ignore_errors=True)
+                return timed(careergraph("--data", str(data), "path", "Role 0", "Role 1"), env)
+
+            def bulk_load(data: Path = data, counter: Iterator[int] = counter) -> float:
+                target = work / f"floor-{next(counter)}"
+                try:
+                    return timed([sys.executable, "-c", BULK_LOAD, str(target), str(data)])
+                finally:
+                    shutil.rmtree(target, ignore_errors=True)
+
+            a, b, ratio = alternate(first_run, bulk_load, args.runs)
+            first_path[triples] = a
+            rows.append((f"first `path`, {triples:,} triples", a, "pyoxigraph bulk load", b, ratio, "≤ 2"))
+
+            # Warm the cache once, then find the store the default opened.
+            cold = careergraph("--data", str(data), "query", "role-skills", "-p", "role=Role 0", "-f", "csv")
+            subprocess.run(cold, check=True, capture_output=True, env=env)
+            (store,) = Path(env["CAREERGRAPH_CACHE"]).glob("oxigraph-*")
+            index_store = OxigraphStore(str(store), [])
+            index = LabelIndex.from_graph(index_store.pull(LABELS_QUERY))
+            text = bind_in_text(
+                query.text, check_query(query.text).form, bind_params(query, {"role": "Role 0"}, index)
+            )
+            floor = [sys.executable, "-c", QUERY_FLOOR, str(store), text]
+            del index_store
+            a, b, ratio = alternate(partial(timed, cold, env), partial(timed, floor), args.runs)
+            rows.append(
+                (f"cold `query role-skills`, {triples:,}", a, "`python -c` open + query", b, ratio, "≤ 1.5")
+            )
+            if triples <= 200_000:
+                memory = [*cold[:3], "--store", "memory", *cold[3:]]
+                a, b, ratio = alternate(partial(timed, memory, env), partial(timed, cold, env), args.runs)
+                rows.append(
+                    (f"same on `--store memory`, {triples:,}", a, "default (embedded)", b, ratio, "—")
+                )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    lines = [
+        f"{machine()}; {args.runs} runs each, A and B alternating; medians",
+        "",
+        "| A | A (s) | B (floor) | B (s) | A ÷ B (median of pairs) | target |",
+        "|---|---:|---|---:|---:|---|",
+    ]
+    lines += [f"| {n} | {a:.2f} | {fn} | {b:.2f} | {r:.2f}× | {t} |" for n, a, fn, b, r, t in rows]
+    sized = sorted(first_path)
+    for small, large in zip(sized, sized[1:], strict=False):
+        growth = first_path[large] / first_path[small]
+        lines.append(
+            f"\nfirst `path`: {large:,} triples took {growth:.2f}× the time of {small:,} "
+            f"({large / small:.1f}× the data)"
+        )
+    report("bench_all", "\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
