@@ -441,7 +441,7 @@ class OxigraphStore(Store):
             add((term(plain(triple.subject)), term(plain(triple.predicate)), term(plain(triple.object))))
         return graph
 
-    def fingerprint(self) -> str:
+    def fingerprint(self) -> str | None:
         # The store's files change whenever its content does.
         if not (self.path / "CURRENT").is_file():
             raise StoreError(f"{self.path}: no oxigraph store here; fill one with `careergraph load`")
@@ -480,8 +480,8 @@ class EmbeddedStore(OxigraphStore):
             self._fingerprint = files_digest(self.files)
         return self._fingerprint
 
-    @property  # type: ignore[override]
-    def path(self) -> Path | None:
+    @property
+    def path(self) -> Path | None:  # type: ignore[override]  # kept in the cache, found from the data's digest
         """Where this data's store is kept (None: the data cannot be keyed, so it is held in memory)."""
         if self._path is None:
             fingerprint = self.fingerprint()
