@@ -177,25 +177,11 @@ def query_command(
     """
     from .data import shipped_dir
     from .results import format_output
-    from .run import run_query
-    from .sparql import check_query, find_query, parse_param_options
+    from .sparql import find_query, parse_param_options
 
     stdin_text = sys.stdin.read() if query_spec == "-" else None
     query = find_query(query_spec, shipped_dir("queries"), stdin_text=stdin_text)
-    check_query(query.text, trusted=query.trusted)  # refuse before loading any data
-    values = parse_param_options(params)
-    needs_labels = any(p.kind not in ("string", "integer", "iri") for p in query.params)
-    output = run_query(
-        context.store,
-        query,
-        params=values,
-        index=context.index if needs_labels else None,
-        limit=limit,
-        timeout=timeout,
-        # A shipped query runs here, under the watchdog; any other in a child process, killed
-        # from outside at the limit (a regex can hold the GIL) and whose crash is an error.
-        isolate=not query.trusted,
-    )
+    output = context.run(query, parse_param_options(params), limit=limit, timeout=timeout)
     click.echo(format_output(output, fmt), nl=fmt == "table")
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .names import Names
     from .paths import NextRole, Route
     from .rolegraph import RoleGraph
-    from .sparql import QueryOutput
+    from .sparql import NamedQuery, QueryOutput
     from .stores import Store
     from .validate import Violation
     from .viz import View
@@ -254,13 +254,31 @@ class Session:
         other in a worker process stopped at ``timeout``.
         """
         from .data import shipped_dir
-        from .run import run_query
-        from .sparql import check_query, find_query, parse_query_text
+        from .sparql import find_query, parse_query_text
 
         if any(c.isspace() for c in query.strip()):  # text, not a name
             named = parse_query_text(query, name="query")
         else:
             named = find_query(query, shipped_dir("queries"))
+        return self.run(named, params, limit=limit, timeout=timeout)
+
+    def run(
+        self,
+        named: NamedQuery,
+        params: Mapping[str, str] | None = None,
+        *,
+        limit: int | None = None,
+        timeout: float | None = 30.0,
+    ) -> QueryOutput:
+        """Run a query already read (:func:`careergraph.sparql.find_query`), checked before any data loads.
+
+        A shipped query runs in this process, under the watchdog; any other in a
+        child process, killed from outside at the limit (a regex can hold the
+        GIL) and whose crash is an error.
+        """
+        from .run import run_query
+        from .sparql import check_query
+
         check_query(named.text, trusted=named.trusted)  # refuse before loading any data
         needs_labels = any(p.kind not in ("string", "integer", "iri") for p in named.params)
         return run_query(
