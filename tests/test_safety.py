@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 from pathlib import Path
@@ -167,6 +168,44 @@ def test_the_bypasses_are_refused_on_every_store(
     )
     wait_for(seen)
     assert seen == []
+
+
+@pytest.mark.parametrize("how", ["absolute path without .rq", "relative path up and out"])
+def test_a_file_outside_the_queries_folder_is_never_trusted(
+    how: str,
+    tmp_path: Path,
+    listener: tuple[int, list],
+    oxigraph_location: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Found in review: `query /tmp/x/evil` once resolved to a trusted name and skipped the parse."""
+    port, seen = listener
+    (tmp_path / "evil.rq").write_text(
+        BYPASSES["empty prefix against the keyword"].replace("{url}", f"http://127.0.0.1:{port}/")
+    )
+    if how == "absolute path without .rq":
+        spec = str(tmp_path / "evil")
+    else:
+        monkeypatch.chdir(tmp_path)
+        spec = os.path.relpath(tmp_path / "evil", shipped_dir("queries"))
+    result = CliRunner().invoke(main, ["--store", f"oxigraph:{oxigraph_location}", "query", spec])
+    assert result.exit_code == 2 and "Error: unknown query file" in result.output, result.output
+    # Named as the file it is, it is read and checked on a full parse.
+    evil = str(tmp_path / "evil.rq")
+    result = CliRunner().invoke(main, ["--store", f"oxigraph:{oxigraph_location}", "query", evil])
+    assert (result.exit_code, result.output) == (
+        2,
+        "Error: query refused: SERVICE calls out to other endpoints\n",
+    )
+    wait_for(seen)
+    assert seen == []
+
+
+def test_a_trusted_query_with_a_keyword_for_a_prefix_is_refused_without_a_parse() -> None:
+    from careergraph.sparql import check_query
+
+    with pytest.raises(UnsafeQueryError, match="SERVICE"):
+        check_query("PREFIX : <http://127.0.0.1:1/> ASK { SERVICE:x { ?s ?p ?o } }", trusted=True)
 
 
 def test_a_query_rdflib_cannot_parse_is_refused_even_if_the_engine_could(oxigraph_location: Path) -> None:

@@ -254,12 +254,12 @@ class Session:
         other in a worker process stopped at ``timeout``.
         """
         from .data import shipped_dir
-        from .sparql import find_query, parse_query_text
+        from .sparql import QUERY_NAME, find_query, parse_query_text
 
-        if any(c.isspace() for c in query.strip()):  # text, not a name
-            named = parse_query_text(query, name="query")
+        if QUERY_NAME.fullmatch(query.strip()):  # a shipped query's name, never a file path
+            named = find_query(query.strip(), shipped_dir("queries"))
         else:
-            named = find_query(query, shipped_dir("queries"))
+            named = parse_query_text(query, name="query")
         return self.run(named, params, limit=limit, timeout=timeout)
 
     def run(

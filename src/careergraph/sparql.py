@@ -147,11 +147,17 @@ def list_queries(folder: Path) -> list[NamedQuery]:
     ]
 
 
+#: What a shipped query's name looks like: a file name in the queries folder, no path in it.
+QUERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
 def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> NamedQuery:
     """The query ``spec`` names: ``-`` (standard input), a path to a ``.rq`` file, or a name.
 
     A query found by its name in ``folder`` (careergraph's own) is trusted; one
-    from a path or standard input is not, and is checked on a full parse.
+    from a path or standard input is not, and is checked on a full parse. Only
+    a bare name (letters, digits, ``-``, ``_``) is looked up in ``folder``, so
+    ``../x`` or ``/tmp/x`` can never pass for a shipped query.
 
     Raises
     ------
@@ -165,8 +171,10 @@ def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> Nam
         if not path.is_file():
             raise UnknownNameError("query file", spec)
         return parse_query_text(path.read_text(encoding="utf-8"), name=path.stem, source=spec)
+    if not QUERY_NAME.fullmatch(spec):  # a path to no file, or `../x`: never one of ours
+        raise UnknownNameError("query file", spec)
     candidate = folder / f"{spec}.rq"
-    if candidate.is_file():
+    if candidate.is_file() and candidate.resolve().parent == folder.resolve():
         return parse_query_text(
             candidate.read_text(encoding="utf-8"), name=spec, source=str(candidate), trusted=True
         )
@@ -228,22 +236,28 @@ def tokens(text: str) -> Iterator[tuple[str, str, int]]:
     return ((m.lastgroup or "", m.group(), m.start()) for m in _TOKEN.finditer(text))
 
 
-def _words(text: str) -> list[str]:
+def _words(text: str, *, prefixes: bool = False) -> list[str]:
     """The bare words of ``text`` (keywords, function names), upper-cased, in order.
 
     Strings, IRIs, variables, language tags and comments are passed over, so a
     keyword inside them is not one. A prefixed name's dotted parts count as
-    words, which errs on the side of seeing a keyword.
+    words, which errs on the side of seeing a keyword; with ``prefixes=True``
+    its prefix does too (after ``PREFIX : <…>``, engines read ``SERVICE:x`` as
+    the keyword and ``:x``).
 
     >>> _words('SELECT ?from WHERE { ?s rdfs:label "SERVICE" . # FROM here\\n ?s <urn:load> ?o }')
     ['SELECT', 'WHERE']
+    >>> _words('ASK { SERVICE:x { ?s ?p ?o } }', prefixes=True)
+    ['ASK', 'SERVICE']
     """
     words = []
     for kind, token, _ in tokens(text):
         if kind == "word":
             words.append(token.upper())
         elif kind == "name":
-            words += [part.upper() for part in token.partition(":")[2].split(".")[1:]]
+            prefix, _colon, local = token.partition(":")
+            parts = [prefix, *local.split(".")[1:]] if prefixes else local.split(".")[1:]
+            words += [part.upper() for part in parts if part]
     return words
 
 
@@ -319,11 +333,12 @@ def check_query(text: str, *, trusted: bool = False) -> CheckedQuery:
     >>> check_query("PREFIX s: <https://schema.org/> ASK { ?x s:name 'SERVICE' }").form
     'ASK'
     """
-    written = _words(text)
+    # A trusted query gets no parse, so a prefix that is a keyword (`SERVICE:x`) refuses it too.
+    written = _words(text, prefixes=trusted)
     words = set(written)
     unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
     if unescaped != text:
-        words.update(_words(unescaped))
+        words.update(_words(unescaped, prefixes=trusted))
     if words & _UPDATE_WORDS:
         raise UnsafeQueryError(_UPDATES_REFUSED)
     if "SERVICE" in words:
