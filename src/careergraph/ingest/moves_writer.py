@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib import Literal, URIRef
 
@@ -20,7 +20,31 @@ from ..vocab import CG, ID, PROV, RDF, RDFS, SCHEMA, iri
 from .moves import bio_moves, role_candidates, title_chain
 
 if TYPE_CHECKING:
-    from .writer import _Importer
+    from pathlib import Path
+
+    from rdflib import Graph
+
+    from ..names import LabelIndex
+
+
+class _Importer(Protocol):
+    """What writing moves needs of the importer (``writer._Importer``), named here so neither imports the other."""
+
+    graph: Graph
+    index: LabelIndex
+    vocabulary: Graph
+    episodes: dict[str, dict[str, Any]]
+    guests: set[str]
+    counts: dict[str, int]
+    bios: dict[str, tuple[Path, int, str, URIRef | None, str]]
+    guest_names: dict[str, str]
+    unattributed_moves: list[dict[str, Any]]
+    move_sources: dict[URIRef, set[str]]
+
+    def add(self, s: Any, p: Any, o: Any) -> None: ...
+
+    def _declare_role(self, role: URIRef) -> None: ...
+
 
 __all__ = ["transition_iri", "write_moves"]
 
