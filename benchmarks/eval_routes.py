@@ -193,6 +193,24 @@ def next_first(*roles: str) -> Check:
     return check
 
 
+def next_top(top: int, *roles: str) -> Check:
+    """Each role among the first ``top``, and no inferred step ranked above a recorded or observed move."""
+
+    def check(doc: dict[str, Any] | None) -> tuple[bool, str]:
+        found = (doc or {}).get("next", [])
+        ranked = [n["role"]["label"] for n in found]
+        missing = [role for role in roles if role not in ranked[:top]]
+        inferred = [n["inferred"] for n in found]
+        late = [n["role"]["label"] for i, n in enumerate(found) if not n["inferred"] and any(inferred[:i])]
+        why = ", ".join(ranked[: top + 1])
+        if late:
+            why += f"; recorded or observed after an inferred step: {', '.join(late)}"
+        return not missing and not late, why
+
+    check.__doc__ = f"{', '.join(roles)} in the top {top}, recorded and observed moves first"
+    return check
+
+
 def next_lists(role: str) -> Check:
     def check(doc: dict[str, Any] | None) -> tuple[bool, str]:
         ranked = [n["role"]["label"] for n in (doc or {}).get("next", [])]
@@ -331,8 +349,13 @@ QUESTIONS = [
         "I'm a data analyst: what can I move to next?",
         ("next", DA),
         "_wiki/data-analyst-to-analytics-engineer.md:4 and _wiki/data-analyst-to-data-engineer.md:4 "
-        "(the two recorded moves from this role)",
-        should=[next_first(AE, DE)],
+        "(the two recorded moves from this role); guests who made Data Analyst → Data Scientist themselves: "
+        "_people/andradaolteanu.md:15 (full-time data analyst, now data scientist) and "
+        "_podcast_summaries/analytics-to-data-science-with-kaggle-portfolio.md:56-57 (chapters 1:37, 2:10); "
+        "_podcast_summaries/data-science-career-abc-framework.md:58 (Danny Ma, 3:33: his own journey from "
+        "analytics to data science). Recorded or observed moves rank before roles with none, so all three "
+        "are the top 3, in the order of who made them",
+        should=[next_top(3, AE, DE, DS)],
     ),
     Question(
         "I'm a data scientist: what can I move to next?",
