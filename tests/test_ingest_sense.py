@@ -15,7 +15,7 @@ from careergraph.cli import main
 from careergraph.data import load_graph, shipped_dir
 from careergraph.ingest import import_podwiki
 from careergraph.ingest.matcher import LabelMatcher
-from careergraph.vocab import CG, ID
+from careergraph.vocab import CG, ID, SCHEMA
 
 PAGE = """---
 title: "Data Analyst to Data Engineer"
@@ -36,6 +36,25 @@ Learn Python and Apache Airflow, then put data quality checks around every load
 The serving table is rebuilt each night. Ask who owns monitoring before you start.
 """
 
+#: A field's concept page: its skills and tools sections say what the practitioner needs, its
+#: boundaries section talks about other roles.
+FIELD_PAGE = """---
+title: "Analytics Engineering"
+---
+
+## Core Skills
+
+Analytics engineering turns raw tables into marts through dimensional modeling, with tests on every model.
+
+## Tools in the Stack
+
+Most teams run dbt on Snowflake.
+
+## Role Boundaries
+
+Machine learning engineers handle model deployment and monitoring. Dashboards stay with analysts.
+"""
+
 
 @pytest.fixture(scope="module")
 def vocabulary():
@@ -53,6 +72,8 @@ def fixture_import(tmp_path_factory: pytest.TempPathFactory, vocabulary):
         "## Chapters\n\n- 0:00 Intro\n"
     )
     (root / "_wiki" / "analyst-to-engineer.md").write_text(PAGE)
+    (root / "_wiki" / "analytics-engineering.md").write_text(FIELD_PAGE)
+    (root / "_wiki" / "widget-engineering.md").write_text(FIELD_PAGE.replace("Analytics", "Widget"))
     return import_podwiki(root, vocabulary).graph
 
 
@@ -107,6 +128,22 @@ def test_a_section_on_what_transfers_is_kept_not_to_gain(fixture_import) -> None
     )
 
 
+def test_a_fields_page_passes_its_skills_sections_to_a_known_practitioner(fixture_import) -> None:
+    g = fixture_import
+    role = ID["role/analytics-engineer"]
+    needs = {str(s).rsplit("/", 1)[-1] for s in g.objects(role, CG.requiresSkill)}
+    tools = {str(s).rsplit("/", 1)[-1] for s in g.objects(role, CG.usesTool)}
+    assert {"data-modeling", "testing"} <= needs and {"dbt", "snowflake"} <= tools
+    # the boundaries section is about other roles' work, not what this one needs
+    assert not {"model-deployment", "monitoring", "dashboards"} & needs
+    # a field with no known practitioner creates no role and passes nothing; both pages stay topics
+    assert (ID["role/widget-engineer"], None, None) not in g
+    assert set(g.subjects(CG.requiresSkill, None)) == {role}
+    for slug in ("analytics-engineering", "widget-engineering"):
+        about = set(g.objects(ID[f"page/{slug}"], SCHEMA.about))
+        assert about and all("/topic/" in str(a) for a in about)
+
+
 @pytest.fixture(scope="module")
 def imported(podwiki: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("import") / "podwiki.ttl"
@@ -143,3 +180,13 @@ def test_snapshot_analyst_to_analytics_engineer_names_dbt_and_data_modeling(impo
 def test_snapshot_software_engineer_to_data_scientist_counts_its_movers(imported: Path) -> None:
     hop = _hop(imported, "Software Engineer", "Data Scientist")
     assert hop["moves"] >= 1 and len(hop["movers"]) == hop["moves"]
+
+
+def test_snapshot_analytics_engineer_needs_what_its_fields_page_says(imported: Path) -> None:
+    # _wiki/analytics-engineering.md has no role page beside it; its "Core Skills" and "Tools in the
+    # Stack" sections name data modeling and dbt. Its "Role Boundaries" section gives the role nothing.
+    g = load_graph([imported])
+    role = ID["role/analytics-engineer"]
+    assert ID["skill/data-modeling"] in set(g.objects(role, CG.requiresSkill))
+    assert ID["tool/dbt"] in set(g.objects(role, CG.usesTool))
+    assert ID["role/software-engineer"] not in set(g.subjects(CG.requiresSkill, None))  # no such sections

@@ -14,7 +14,14 @@ from ..names import LabelIndex
 from ..vocab import CG, SKOS
 from .sense import generic_sense, hedged, sentences
 
-__all__ = ["LabelMatcher", "field_candidates", "label_key", "resolve_role"]
+__all__ = [
+    "LabelMatcher",
+    "field_candidates",
+    "label_key",
+    "practitioner_name",
+    "practitioner_role",
+    "resolve_role",
+]
 
 
 class LabelMatcher:
@@ -142,3 +149,44 @@ def resolve_role(index: LabelIndex, name: str) -> URIRef | None:
         if found is not None:
             return URIRef(found)
     return None
+
+
+#: A field's last word and the job noun of the person who practises it.
+_PRACTITIONER = {
+    "engineering": "Engineer",
+    "science": "Scientist",
+    "analytics": "Analyst",
+    "analysis": "Analyst",
+    "management": "Manager",
+    "architecture": "Architect",
+}
+
+
+def practitioner_name(field: str) -> str | None:
+    """The practitioner a field's name implies ("Analytics Engineering" → "Analytics Engineer"), or None.
+
+    Only a field of two or more words whose last word is a discipline: "Science"
+    alone names no one, nor does "Privacy Engineering for ML" (not a field's name).
+
+    >>> practitioner_name("Analytics Engineering"), practitioner_name("Data Science")
+    ('Analytics Engineer', 'Data Scientist')
+    >>> practitioner_name("Product Analytics"), practitioner_name("Data Product Management")
+    ('Product Analyst', 'Data Product Manager')
+    >>> practitioner_name("Science"), practitioner_name("Privacy Engineering for ML"), practitioner_name("Tracking Plans")
+    (None, None, None)
+    """
+    words = field.split()
+    noun = _PRACTITIONER.get(words[-1].casefold()) if len(words) >= 2 else None
+    return " ".join([*words[:-1], noun]) if noun else None
+
+
+def practitioner_role(index: LabelIndex, field: str) -> URIRef | None:
+    """The known role that practises the field a concept page is named after, or None.
+
+    Only a role the vocabulary already has: a field whose practitioner is not a
+    role ("Prompt Engineering" with no "Prompt Engineer") names no one, and no
+    role is created for it.
+    """
+    name = practitioner_name(field)
+    found = index.lookup("role", name) if name else None
+    return URIRef(found) if found else None

@@ -15,6 +15,7 @@ __all__ = [
     "generic_sense",
     "hedged",
     "leading_plural",
+    "needs_section",
     "section_stance",
     "sentence_stance",
     "sentences",
@@ -53,6 +54,25 @@ def section_stance(heading: str) -> str | None:
     if _GAIN_HEADING.search(heading):
         return "gain"
     return None
+
+
+_NEEDS_HEADING = re.compile(
+    r"\b(?:skills?|responsibilit(?:y|ies)|duties|tools?(?! use| calling)|stack|toolkit)\b", re.IGNORECASE
+)
+
+
+def needs_section(heading: str) -> bool:
+    """Whether a section of a field's page says what its practitioner needs: skills, tools, duties.
+
+    Elsewhere a field's page discusses neighbouring roles, handoffs and
+    history, which say nothing of what the practitioner must have.
+
+    >>> needs_section("Core Skills"), needs_section("Role Responsibilities"), needs_section("Tools in the Stack")
+    (True, True, True)
+    >>> needs_section("Role Boundaries"), needs_section("Deployment"), needs_section("Agents and Tool Use")
+    (False, False, False)
+    """
+    return bool(_NEEDS_HEADING.search(heading))
 
 
 _KEPT_SENTENCE = re.compile(

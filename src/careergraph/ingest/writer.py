@@ -63,10 +63,10 @@ from ..wikimarkup import (
     wiki_links,
 )
 from .citations import Cited, read_citations, seconds
-from .matcher import LabelMatcher, resolve_role
+from .matcher import LabelMatcher, practitioner_role, resolve_role
 from .moves_writer import transition_iri, write_moves
 from .result import ImportResult, Problem
-from .sense import asks, leading_plural, section_stance, sentence_stance, sentences
+from .sense import asks, leading_plural, needs_section, section_stance, sentence_stance, sentences
 from .titles import looks_like_role, role_page_name, split_transition_title, valid_url
 
 __all__ = ["count_files", "import_podwiki"]
@@ -114,6 +114,8 @@ class _Page:
     #: (transition, skill or tool) -> how firmly the page says it is kept or gained (see ``_STANCE_RANK``)
     stances: dict[tuple[URIRef, str, URIRef], int] = field(default_factory=dict)
     kind: str = "page"  # "transition", "role", "concept" or "page"
+    #: on a field's concept page ("Analytics Engineering"), the known role that practises it
+    practitioner: URIRef | None = None
 
     def meta_line(self, value: str) -> int:
         """The line of the front matter that holds ``value`` (2, its first line, if none does)."""
@@ -398,6 +400,7 @@ class _Importer:
         elif not tags:
             page.kind = "concept"
             page.subjects = [self.concept(page.title)]
+            page.practitioner = practitioner_role(self.index, page.title)
 
     def new_role(self, role: URIRef, name: str) -> None:
         """Add a role the vocabulary does not know, named ``name``."""
@@ -527,7 +530,10 @@ class _Importer:
         named, named_ranks = self.named(page, block)
         skills, tools, roles, topics = (named[k] for k in ("skill", "tool", "role", "topic"))
         about = self.about(page, block)
-        for subject in about if page.kind == "role" else ():
+        # A field's page says what its practitioner needs where a role page would: its skills, tools, duties.
+        practised = page.practitioner is not None and needs_section(block.section)
+        needs = about if page.kind == "role" else [page.practitioner] if practised else []
+        for subject in needs:
             for skill in skills:
                 self.add(subject, CG.requiresSkill, skill)
             for tool in tools:
@@ -581,7 +587,7 @@ class _Importer:
         """
         found: dict[str, set[URIRef]] = {k: set() for k in ("skill", "tool", "role", "topic")}
         ranks: dict[tuple[str, URIRef], int] = {}
-        own = set(page.targets.values()) if page.kind == "transition" else set(page.subjects)
+        own = set(page.targets.values()) if page.kind == "transition" else {*page.subjects, page.practitioner}
         section = section_stance(block.section) if page.kind == "transition" else None
         for _offset, sentence in sentences(block.text):
             hits = self._matcher.matches(sentence)
