@@ -55,6 +55,23 @@ Most teams run dbt on Snowflake.
 Machine learning engineers handle model deployment and monitoring. Dashboards stay with analysts.
 """
 
+#: Sentences that keep one thing and add another, and a discussion that "adds" in a section on
+#: what carries over.
+CLAUSE_PAGE = """---
+title: "Software Engineer to Machine Learning Engineer"
+tags: ["transition"]
+---
+
+## Where The Move Starts
+
+The engineer keeps code review habits and adds model monitoring.
+Git carries over, experiment tracking is new.
+
+## What Engineers Bring
+
+Ann's discussion adds feature stores to the picture.
+"""
+
 
 @pytest.fixture(scope="module")
 def vocabulary():
@@ -73,6 +90,7 @@ def fixture_import(tmp_path_factory: pytest.TempPathFactory, vocabulary):
     )
     (root / "_wiki" / "analyst-to-engineer.md").write_text(PAGE)
     (root / "_wiki" / "analytics-engineering.md").write_text(FIELD_PAGE)
+    (root / "_wiki" / "engineer-to-ml.md").write_text(CLAUSE_PAGE)
     (root / "_wiki" / "widget-engineering.md").write_text(FIELD_PAGE.replace("Analytics", "Widget"))
     return import_podwiki(root, vocabulary).graph
 
@@ -126,6 +144,17 @@ def test_a_section_on_what_transfers_is_kept_not_to_gain(fixture_import) -> None
     assert not {"model-development", "model-evaluation", "monitoring", "batch-and-online-serving"} & (
         adds | keeps
     )
+
+
+def test_each_clause_says_kept_or_to_gain_and_a_narrated_add_is_no_instruction(fixture_import) -> None:
+    g = fixture_import
+    move = ID["transition/software-engineer--machine-learning-engineer"]
+    adds = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.addsSkill)}
+    keeps = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.keepsSkill)}
+    tools = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.usesTool)}
+    assert "code-review" in keeps and "monitoring" in adds  # "keeps X and adds Y"
+    assert "experiment-tracking" in adds and "git" not in tools  # "X carries over, Y is new"
+    assert "feature-stores" in keeps and "feature-stores" not in adds  # the discussion adds, in a kept section
 
 
 def test_a_fields_page_passes_its_skills_sections_to_a_known_practitioner(fixture_import) -> None:

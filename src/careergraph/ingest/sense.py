@@ -12,6 +12,7 @@ __all__ = [
     "GENERIC",
     "about_ml",
     "asks",
+    "clauses",
     "generic_sense",
     "hedged",
     "leading_plural",
@@ -77,7 +78,7 @@ def needs_section(heading: str) -> bool:
 
 _KEPT_SENTENCE = re.compile(
     r"\b(?:already (?:know|use|have|own|bring|work)\w*|(?<!the )(?<!same )(?<!a )transfers?(?! from| to| of)|transferable|carr(?:y|ies) over|"
-    r"head start|away from|(?:shift|move|moving) (?:was |is )?from)\b",
+    r"head start|away from|(?:shift|move|moving) (?:was |is )?from|(?<=\w )(?:keeps|kept|keep|reuses?|retains?))\b",
     re.IGNORECASE,
 )
 
@@ -85,6 +86,15 @@ _KEPT_SENTENCE = re.compile(
 _GAIN_SENTENCE = re.compile(
     r"\b(?:add|adds|adding|added|learn|learns|learning|new|gaps?|roadmap|missing|must|needs? to|"
     r"requires?|required|close|closing)\b",
+    re.IGNORECASE,
+)
+
+
+#: "adds" whose subject narrates (a guest's link, she/he, a discussion, an episode, an example): what
+#: someone says next, not what to add.
+_NARRATED = re.compile(
+    r"(?:\]\]|\b(?:she|he|discussion|episode|example|conversation|talk|interview|podcast|chapter|section|"
+    r"page|guide|story|case study|side))\s+(?:also\s+|then\s+)?(?:adds|added)\b",
     re.IGNORECASE,
 )
 
@@ -105,22 +115,109 @@ def sentence_stance(sentence: str) -> str | None:
     'gain'
     >>> sentence_stance("Simon links platform work to model registries.") is None
     True
+    >>> sentence_stance("The engineer keeps testing habits.")
+    'kept'
+    >>> sentence_stance("Keep the first dbt project small.") is None
+    True
+    >>> sentence_stance("Simon's platform discussion adds model registries.") is None
+    True
+    >>> sentence_stance("[[person:ann|Ann]] adds lineage to the picture.") is None
+    True
     """
     if _KEPT_SENTENCE.search(sentence):
         return "kept"
-    return "gain" if _GAIN_SENTENCE.search(sentence) else None
+    return "gain" if _GAIN_SENTENCE.search(_NARRATED.sub(" ", sentence)) else None
+
+
+#: Where a sentence may change from one clause to the next: ";", "but", "while", "whereas", "because", a comma,
+#: or "and" before a verb of keeping or adding.
+_CLAUSE_BREAK = re.compile(
+    r"\s*;\s+|,?\s+(?:but|while|whereas|because)\s+|,\s+(?:and\s+)?|\s+and\s+(?=(?:then\s+|also\s+)?"
+    r"(?:adds?|adding|learn\w*|keeps?|kept|needs?|must|reuses?|retains?|requires?|close)\b)",
+    re.IGNORECASE,
+)
+#: A clause that opens with its verb ("adds dbt"), against one that ends with it ("dbt is new").
+_LEADING_VERB = re.compile(
+    r"(?:(?:then|also|you|they|and)\s+)*(?:adds?|adding|learn\w*|keeps?|kept|needs?|must|reuses?|retains?|requires?|close)\b",
+    re.IGNORECASE,
+)
+
+
+def clauses(sentence: str) -> list[tuple[int, str]]:
+    """A sentence cut where what it says changes between kept and to gain, each clause with its offset.
+
+    "X carries over, Y is new" and "keeps X and adds Y" say two things: read as
+    one sentence, the firmer word would decide both. A sentence that says one
+    thing stays whole. A clause that opens with its verb carries the sentence's
+    subject ("Analysts keep SQL and add dbt" → "Analysts add dbt"), so whose
+    sentence it is does not change.
+
+    >>> [c for _, c in clauses("The engineer keeps software habits and adds monitoring and deployment.")]
+    ['The engineer keeps software habits', 'The engineer adds monitoring and deployment.']
+    >>> [c for _, c in clauses("SQL and dashboards carry over, dbt and tests are new.")]
+    ['SQL and dashboards carry over', 'dbt and tests are new.']
+    >>> [c for _, c in clauses("The move is more than learning SQL because a designer keeps research.")]
+    ['The move is more than learning SQL', 'a designer keeps research.']
+    >>> [c for _, c in clauses("Learn Python, Docker, and Airflow next.")]
+    ['Learn Python, Docker, and Airflow next.']
+    """
+    if not (_KEPT_SENTENCE.search(sentence) and _GAIN_SENTENCE.search(sentence)):
+        return [(0, sentence)]  # one stance at most: nothing to cut
+    pieces, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        pieces.append((start, sentence[start : match.start()], match.end()))
+        start = match.end()
+    pieces.append((start, sentence[start:], len(sentence)))
+    stances = [sentence_stance(text) for _, text, _ in pieces]
+    if len({s for s in stances if s}) < 2:
+        return [(0, sentence)]
+    # Cut before a clause that opens with its verb, after the last cued clause before one that ends with it.
+    cuts, last_cued = [], None
+    for i, stance in enumerate(stances):
+        if stance is None:
+            continue
+        if last_cued is not None and stance != stances[last_cued]:
+            cuts.append(i if _LEADING_VERB.match(pieces[i][1]) else last_cued + 1)
+        last_cued = i
+    subject = _subject_span(sentence)
+    found, bounds = [], [0, *cuts, len(pieces)]
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        offset = pieces[a][0]
+        text = (
+            sentence[offset : pieces[b - 1][0] + len(pieces[b - 1][1])]
+            if b < len(pieces)
+            else sentence[offset:]
+        )
+        if a > 0 and subject and _LEADING_VERB.match(text):
+            text = f"{subject} {text}"
+        found.append((offset, text.strip()))
+    return found
+
+
+def _subject_span(sentence: str) -> str | None:
+    """The words a sentence opens with before its verb ("The engineer", "Most analysts"), as written."""
+    match = re.match(
+        r"((?:[A-Za-z][\w/'’-]*\s+){0,3}?[A-Za-z][\w'’-]*)\s+(?:\w+ly\s+)?(?:keeps?|kept|reuses?|retains?|"
+        + _VERBS
+        + r")\b",
+        sentence.strip(),
+        re.IGNORECASE,
+    )
+    return match.group(1) if match else None
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\[A-Z0-9*\"'(])|\n\s*(?:[-*+]|\d+[.)])\s+|\n\s*\n")
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
-    """The sentences of a paragraph (a list item is one), each with its offset.
+    """The sentences of a paragraph (a list item is one), each with its offset, cut in :func:`clauses`.
 
     >>> sentences("Data scientists own modeling. Engineers own pipelines.")
     [(0, 'Data scientists own modeling.'), (30, 'Engineers own pipelines.')]
     >>> [s for _, s in sentences("Do this:\\n- learn dbt\\n- add tests")]
     ['Do this:', 'learn dbt', 'add tests']
+    >>> sentences("Hi. SQL carries over, dbt is new.")
+    [(0, 'Hi.'), (4, 'SQL carries over'), (22, 'dbt is new.')]
     """
     found, start = [], 0
     for match in _SENTENCE_END.finditer(text):
@@ -129,7 +226,7 @@ def sentences(text: str) -> list[tuple[int, str]]:
         start = match.end()
     if text[start:].strip():
         found.append((start, text[start:].strip()))
-    return found
+    return [(offset + at, clause) for offset, sentence in found for at, clause in clauses(sentence)]
 
 
 _DETERMINERS = r"(?:(?:the|most|many|some|all|good|strong|senior|junior|experienced)\s+)*"
