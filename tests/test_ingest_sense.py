@@ -154,7 +154,7 @@ def test_each_clause_says_kept_or_to_gain_and_a_narrated_add_is_no_instruction(f
     tools = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.usesTool)}
     assert "code-review" in keeps and "monitoring" in adds  # "keeps X and adds Y"
     assert "experiment-tracking" in adds and "git" not in tools  # "X carries over, Y is new"
-    assert "feature-stores" in keeps and "feature-stores" not in adds  # the discussion adds, in a kept section
+    assert "feature-stores" in keeps and "feature-stores" not in adds  # a discussion "adds", kept section
 
 
 def test_a_fields_page_passes_its_skills_sections_to_a_known_practitioner(fixture_import) -> None:
