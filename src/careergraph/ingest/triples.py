@@ -50,10 +50,16 @@ class Triples:
 
     def __init__(self) -> None:
         self._set: set[tuple[str, str, str]] = set()
+        #: IRIs already checked (most recur: a predicate, a role, a guest)
+        self._checked: set[str] = set()
 
     def add(self, s: Any, p: Any, o: Any) -> None:
         """Add one triple of rdflib terms (an IRI subject and predicate, an IRI or literal object)."""
-        self._set.add((_iri(s), _iri(p), object_term(o)))
+        subject, predicate = str(s), str(p)
+        for term, text in ((s, subject), (p, predicate)):
+            if text not in self._checked:
+                self._checked.add(_iri(term))
+        self._set.add((subject, predicate, object_term(o, self._checked)))
 
     def __contains__(self, triple: object) -> bool:
         if not isinstance(triple, tuple) or len(triple) != 3:
@@ -99,14 +105,19 @@ def _iri(term: Any) -> str:
     return text
 
 
-def object_term(term: Any) -> str:
+def object_term(term: Any, checked: set[str] | None = None) -> str:
     """An object as N-Triples writes it: ``<iri>``, or a quoted literal with its language or datatype.
 
     >>> object_term(URIRef("urn:x")), object_term(Literal("a\\nb")), object_term(Literal("x", lang="en"))
     ('<urn:x>', '"a\\\\nb"', '"x"@en')
     """
     if isinstance(term, URIRef):
-        return f"<{_iri(term)}>"
+        text = str(term)
+        if checked is None or text not in checked:
+            _iri(term)
+            if checked is not None:
+                checked.add(text)
+        return f"<{text}>"
     if isinstance(term, Literal):
         text = '"' + str(term).translate(_ESCAPES) + '"'
         if term.language:
@@ -118,10 +129,10 @@ def object_term(term: Any) -> str:
 
 
 def turtle(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
-    """The triples as sorted Turtle: one block per subject, ``a`` first, objects of a predicate joined by commas.
+    """The triples as sorted Turtle: one block per subject, objects of a predicate joined by commas.
 
-    Subjects, predicates and objects are in string order, so the same triples
-    give the same bytes. An IRI is written with a prefix when its local name
+    Subjects, predicates and objects are in string order (``a``, rdf:type, where
+    its IRI sorts), so the same triples give the same bytes. An IRI is written with a prefix when its local name
     needs no escape; otherwise in full.
     """
     namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))
@@ -153,7 +164,7 @@ def turtle(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
     blocks: list[str] = []
     lines: list[str] = []
     subject = predicate = None
-    for s, p, o in sorted(triples, key=_turtle_order):
+    for s, p, o in triples.sorted():
         if s != subject:
             if lines:
                 blocks.append("".join(lines) + " .\n")
@@ -172,9 +183,3 @@ def turtle(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
 
 def _verb(predicate: str, name: Any) -> str:
     return "a" if predicate == _RDF_TYPE else str(name(predicate))
-
-
-def _turtle_order(triple: tuple[str, str, str]) -> tuple[str, bool, str, str]:
-    """Subjects in string order; within one, ``rdf:type`` first, then predicates and objects as strings."""
-    s, p, o = triple
-    return (s, p != _RDF_TYPE, p, o)
