@@ -55,11 +55,13 @@ class Triples:
 
     def add(self, s: Any, p: Any, o: Any) -> None:
         """Add one triple of rdflib terms (an IRI subject and predicate, an IRI or literal object)."""
+        checked = self._checked
         subject, predicate = str(s), str(p)
-        for term, text in ((s, subject), (p, predicate)):
-            if text not in self._checked:
-                self._checked.add(_iri(term))
-        self._set.add((subject, predicate, object_term(o, self._checked)))
+        if subject not in checked or type(s) is not URIRef:
+            checked.add(_iri(s))
+        if predicate not in checked or type(p) is not URIRef:
+            checked.add(_iri(p))
+        self._set.add((subject, predicate, object_term(o, checked)))
 
     def __contains__(self, triple: object) -> bool:
         if not isinstance(triple, tuple) or len(triple) != 3:
