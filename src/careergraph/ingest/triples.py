@@ -79,6 +79,21 @@ class Triples:
         """Every triple, sorted as strings: subject, then predicate, then object."""
         return sorted(self._set)
 
+    def by_subject(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Every subject in string order, with its (predicate, object) pairs sorted: :meth:`sorted`, grouped.
+
+        Sorting 15,000 subjects and then each one's few pairs compares far fewer
+        long, alike IRIs than sorting 110,000 whole triples.
+        """
+        pairs: dict[str, list[tuple[str, str]]] = {}
+        for s, p, o in self._set:
+            found = pairs.get(s)
+            if found is None:
+                pairs[s] = [(p, o)]
+            else:
+                found.append((p, o))
+        return [(s, sorted(pairs[s])) for s in sorted(pairs)]
+
     def ntriples(self) -> str:
         """The triples as sorted N-Triples.
 
@@ -164,20 +179,19 @@ def turtle(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
         return term
 
     blocks: list[str] = []
-    lines: list[str] = []
-    subject = predicate = None
-    for s, p, o in triples.sorted():
-        if s != subject:
-            if lines:
-                blocks.append("".join(lines) + " .\n")
-            lines = [f"{name(s)} {_verb(p, name)} {value(o)}"]
-            subject, predicate = s, p
-        elif p != predicate:
-            lines.append(f" ;\n    {_verb(p, name)} {value(o)}")
-            predicate = p
-        else:
-            lines.append(f",\n        {value(o)}")
-    if lines:
+    for s, pairs in triples.by_subject():
+        lines = [name(s)]
+        predicate = None
+        for p, o in pairs:
+            if p == predicate:
+                lines.append(f",\n        {value(o)}")
+            else:
+                lines.append(
+                    f" {_verb(p, name)} {value(o)}"
+                    if predicate is None
+                    else f" ;\n    {_verb(p, name)} {value(o)}"
+                )
+                predicate = p
         blocks.append("".join(lines) + " .\n")
     header = "".join(f"@prefix {prefix}: <{prefixes[prefix]}> .\n" for prefix in sorted(used))
     return header + ("\n" if header and blocks else "") + "\n".join(blocks)

@@ -127,6 +127,7 @@ class _Importer:
         self.root = root
         #: what the import adds, as plain tuples (an rdflib Graph here cost more than the rest of the import)
         self.triples = Triples()
+        self.segments: set[str] = set()
         self.index = LabelIndex.from_graph(vocabulary)
         self.vocabulary = vocabulary
         self.problems: list[Problem] = []
@@ -341,7 +342,8 @@ class _Importer:
     def segment(self, slug: str, start: int, end: int | None) -> URIRef:
         episode = self.episodes[slug]
         segment = segment_iri(slug, start, end)
-        if (segment, RDF.type, SCHEMA.Clip) not in self.triples:
+        if str(segment) not in self.segments:
+            self.segments.add(str(segment))
             self.add(segment, RDF.type, SCHEMA.Clip)
             self.add(segment, SCHEMA.partOfEpisode, episode["iri"])
             self.add(segment, SCHEMA.startOffset, Literal(start))
