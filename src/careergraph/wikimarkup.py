@@ -103,7 +103,7 @@ _END_EVENTS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 if _CSafeLoader is not None:
 
     class _FastLoader(_Checks, _CSafeLoader):  # type: ignore[misc, valid-type]
-        """libyaml's parser and composer (about 15× the pure-Python one) with the same checks."""
+        """libyaml's parser and composer (7× faster than the pure-Python one on the snapshot), same checks."""
 
 else:  # pragma: no cover - PyYAML built without libyaml
     _FastLoader = None  # type: ignore[assignment, misc]
