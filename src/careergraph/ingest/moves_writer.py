@@ -25,12 +25,13 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from ..names import LabelIndex
+    from .triples import Triples
 
 
 class _Importer(Protocol):
     """What writing moves needs of the importer (``writer._Importer``), named here so neither imports the other."""
 
-    graph: Graph
+    triples: Triples
     index: LabelIndex
     vocabulary: Graph
     episodes: dict[str, dict[str, Any]]
@@ -160,7 +161,7 @@ def _move(
 ) -> None:
     before, after = pair
     transition = transition_iri(before, after)
-    if (transition, RDF.type, CG.Transition) not in importer.graph and (
+    if (transition, RDF.type, CG.Transition) not in importer.triples and (
         transition,
         RDF.type,
         CG.Transition,

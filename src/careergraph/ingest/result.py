@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from rdflib import Graph
+
+from .triples import Triples, turtle
 
 __all__ = ["ImportResult", "Problem"]
 
@@ -26,8 +29,17 @@ class Problem:
 class ImportResult:
     """The imported triples, what they count, and the problems met on the way."""
 
-    graph: Graph
+    triples: Triples
     counts: dict[str, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     #: Details for ``--report``: skipped citations with their reason, and the like.
     details: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The triples as an rdflib graph, built on first use (the import itself never needs one)."""
+        return self.triples.graph()
+
+    def turtle(self) -> str:
+        """The triples as sorted Turtle: the same bytes for the same triples."""
+        return turtle(self.triples)

@@ -26,11 +26,11 @@ def summary_text(result: ImportResult) -> str:
 def coverage_line(result: ImportResult) -> str:
     """Cited ranges found and held, career moves by source, roles created.
 
-    >>> from rdflib import Graph
+    >>> from careergraph.ingest.triples import Triples
     >>> counts = {"cited ranges": 200, "cited ranges held": 199, "times not attributed": 3,
     ...           "moves": 5, "moves from chapters": 3, "moves from episode titles": 1,
     ...           "moves from bios": 1, "roles created": 2, "claims": 9}
-    >>> print(coverage_line(ImportResult(Graph(), counts)))
+    >>> print(coverage_line(ImportResult(Triples(), counts)))
     cited ranges: 200 found, 199 held (99.5%), 3 times not attributed; career moves: 5 (3 from chapters, 1 from episode titles, 1 from bios); roles created: 2
     """
     counts = result.counts

@@ -35,13 +35,13 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 
+from ..errors import WikiFolderError
 from ..evidence import clock
 from ..names import LabelIndex, normalise
 from ..vocab import (
     CG,
     DCTERMS,
     ID,
-    PREFIXES,
     PROV,
     RDF,
     RDFS,
@@ -68,6 +68,7 @@ from .moves_writer import transition_iri, write_moves
 from .result import ImportResult, Problem
 from .sense import asks, leading_plural, needs_section, section_stance, sentence_stance, sentences
 from .titles import looks_like_role, role_page_name, split_transition_title, valid_url
+from .triples import Triples
 
 __all__ = ["count_files", "import_podwiki"]
 
@@ -126,9 +127,9 @@ class _Page:
 class _Importer:
     def __init__(self, root: Path, vocabulary: Graph) -> None:
         self.root = root
-        self.graph = Graph(bind_namespaces="core")
-        for prefix, namespace in PREFIXES.items():
-            self.graph.bind(prefix, namespace, override=True)
+        #: what the import adds, as plain tuples (an rdflib Graph here cost more than the rest of the import)
+        self.triples = Triples()
+        self.segments: set[str] = set()
         self.index = LabelIndex.from_graph(vocabulary)
         self.vocabulary = vocabulary
         self.problems: list[Problem] = []
@@ -179,7 +180,7 @@ class _Importer:
         self.problems.append(Problem(str(path), line, message))
 
     def add(self, s: Any, p: Any, o: Any) -> None:
-        self.graph.add((s, p, o))
+        self.triples.add(s, p, o)
 
     def read(self, path: Path) -> tuple[dict[str, Any], str, int] | None:
         try:
@@ -343,7 +344,8 @@ class _Importer:
     def segment(self, slug: str, start: int, end: int | None) -> URIRef:
         episode = self.episodes[slug]
         segment = segment_iri(slug, start, end)
-        if (segment, RDF.type, SCHEMA.Clip) not in self.graph:
+        if str(segment) not in self.segments:
+            self.segments.add(str(segment))
             self.add(segment, RDF.type, SCHEMA.Clip)
             self.add(segment, SCHEMA.partOfEpisode, episode["iri"])
             self.add(segment, SCHEMA.startOffset, Literal(start))
@@ -737,10 +739,15 @@ class _Importer:
                 self.add(claim, prop, thing)
 
     def run(self, progress: Callable[[Path], None] | None) -> ImportResult:
+        if not self.root.is_dir():
+            reason = "not a folder" if self.root.exists() else "no such folder"
+            raise WikiFolderError(
+                str(self.root), f"{reason}; expected a podcast wiki folder ({', '.join(FOLDERS)})"
+            )
         missing = [f for f in FOLDERS if not (self.root / f).is_dir()]
         if len(missing) == len(FOLDERS):
-            raise FileNotFoundError(
-                f"{self.root} has none of {', '.join(FOLDERS)}: not a podcast wiki folder"
+            raise WikiFolderError(
+                str(self.root), f"not a podcast wiki folder: it has none of {', '.join(FOLDERS)}"
             )
         for folder in missing:
             self.warn(self.root / folder, 0, "folder missing; nothing imported from it")
@@ -779,13 +786,13 @@ class _Importer:
         counts["cited ranges"] = len(self.ranges_found)
         counts["cited ranges held"] = len(self.ranges_found & self.ranges_held)
         counts["times not attributed"] = sum(1 for s in self.skipped if "not attributed" in s["reason"])
-        counts["triples"] = len(self.graph)
+        counts["triples"] = len(self.triples)
         details = {
             "skipped citations": sorted(self.skipped, key=lambda s: (s["file"], s["line"], s["time"])),
             "moves not attributed": sorted(self.unattributed_moves, key=lambda m: (m["file"], m["line"])),
             "roles created": sorted(self.index.label(role) for role in self.created_roles),
         }
-        return ImportResult(self.graph, counts, sorted(set(self.problems)), details)
+        return ImportResult(self.triples, counts, sorted(set(self.problems)), details)
 
 
 def _last(node: URIRef) -> str:
@@ -812,8 +819,8 @@ def import_podwiki(
 
     Raises
     ------
-    FileNotFoundError
-        when ``root`` has none of the wiki's folders.
+    WikiFolderError
+        naming ``root`` when it is not a folder or has none of the wiki's folders.
     """
     return _Importer(Path(root), vocabulary).run(progress)
 

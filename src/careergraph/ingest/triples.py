@@ -1,0 +1,201 @@
+"""The importer's triples as plain tuples of strings, and sorted Turtle written straight from them.
+
+An import holds about 110,000 triples. Adding them to an rdflib ``Graph`` and
+letting rdflib's Turtle serializer work out a prefixed name for every term
+took most of the import's time; here a triple is ``(subject, predicate,
+object)`` where subject and predicate are IRIs and the object is written as in
+N-Triples (``<iri>``, ``"text"@en``, ``"5"^^<…#integer>``). A set of such
+tuples sorts as plain strings, so the written file is the same bytes for the
+same triples.
+
+>>> from rdflib import Literal, URIRef
+>>> triples = Triples()
+>>> triples.add(URIRef("https://w3id.org/careergraph/id/role/x"), URIRef(PREFIXES["rdf"] + "type"),
+...             URIRef(PREFIXES["cg"] + "Role"))
+>>> triples.add(URIRef("https://w3id.org/careergraph/id/role/x"), URIRef(PREFIXES["skos"] + "prefLabel"),
+...             Literal('Say "hi"', lang="en"))
+>>> print(turtle(triples, {"cg": PREFIXES["cg"], "skos": PREFIXES["skos"]}), end="")
+@prefix cg: <https://w3id.org/careergraph/ontology#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+<BLANKLINE>
+<https://w3id.org/careergraph/id/role/x> a cg:Role ;
+    skos:prefLabel "Say \\"hi\\""@en .
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rdflib import Graph, Literal, URIRef
+
+from ..errors import CareergraphError
+from ..prefixes import PREFIXES
+
+__all__ = ["Triples", "object_term", "turtle"]
+
+_RDF_TYPE = PREFIXES["rdf"] + "type"
+_XSD_INTEGER = PREFIXES["xsd"] + "integer"
+#: Characters an IRI may not hold in Turtle or N-Triples (IRIREF).
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+#: A local name written after a prefix without escapes; anything else is written as a full IRI.
+_LOCAL = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_INTEGER = re.compile(r"[+-]?\d+")
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+
+class Triples:
+    """A set of ``(subject, predicate, object)`` string tuples: what an import adds, in no order."""
+
+    def __init__(self) -> None:
+        self._set: set[tuple[str, str, str]] = set()
+        #: IRIs already checked (most recur: a predicate, a role, a guest)
+        self._checked: set[str] = set()
+
+    def add(self, s: Any, p: Any, o: Any) -> None:
+        """Add one triple of rdflib terms (an IRI subject and predicate, an IRI or literal object)."""
+        checked = self._checked
+        subject, predicate = str(s), str(p)
+        if subject not in checked or type(s) is not URIRef:
+            checked.add(_iri(s))
+        if predicate not in checked or type(p) is not URIRef:
+            checked.add(_iri(p))
+        self._set.add((subject, predicate, object_term(o, checked)))
+
+    def __contains__(self, triple: object) -> bool:
+        if not isinstance(triple, tuple) or len(triple) != 3:
+            return False
+        s, p, o = triple
+        return (str(s), str(p), object_term(o)) in self._set
+
+    def __len__(self) -> int:
+        return len(self._set)
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        return iter(self._set)
+
+    def sorted(self) -> list[tuple[str, str, str]]:
+        """Every triple, sorted as strings: subject, then predicate, then object."""
+        return sorted(self._set)
+
+    def by_subject(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """Every subject in string order, with its (predicate, object) pairs sorted: :meth:`sorted`, grouped.
+
+        Sorting 15,000 subjects and then each one's few pairs compares far fewer
+        long, alike IRIs than sorting 110,000 whole triples.
+        """
+        pairs: dict[str, list[tuple[str, str]]] = {}
+        for s, p, o in self._set:
+            found = pairs.get(s)
+            if found is None:
+                pairs[s] = [(p, o)]
+            else:
+                found.append((p, o))
+        return [(s, sorted(pairs[s])) for s in sorted(pairs)]
+
+    def ntriples(self) -> str:
+        """The triples as sorted N-Triples.
+
+        >>> t = Triples(); t.add(URIRef("urn:a"), URIRef("urn:p"), Literal(3))
+        >>> print(t.ntriples(), end="")
+        <urn:a> <urn:p> "3"^^<http://www.w3.org/2001/XMLSchema#integer> .
+        """
+        return "".join(f"<{s}> <{p}> {o} .\n" for s, p, o in self.sorted())
+
+    def graph(self) -> Graph:
+        """The triples as an rdflib graph, with careergraph's prefixes bound (for tests and programs)."""
+        graph = Graph(bind_namespaces="core")
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace, override=True)
+        if self._set:
+            graph.parse(data=self.ntriples(), format="nt")
+        return graph
+
+
+def _iri(term: Any) -> str:
+    text = str(term)
+    if not isinstance(term, URIRef) or _BAD_IRI.search(text):
+        raise CareergraphError(
+            f"cannot write {text!r} as an IRI (a subject or predicate must be a valid IRI)"
+        )
+    return text
+
+
+def object_term(term: Any, checked: set[str] | None = None) -> str:
+    """An object as N-Triples writes it: ``<iri>``, or a quoted literal with its language or datatype.
+
+    >>> object_term(URIRef("urn:x")), object_term(Literal("a\\nb")), object_term(Literal("x", lang="en"))
+    ('<urn:x>', '"a\\\\nb"', '"x"@en')
+    """
+    if isinstance(term, URIRef):
+        text = str(term)
+        if checked is None or text not in checked:
+            _iri(term)
+            if checked is not None:
+                checked.add(text)
+        return f"<{text}>"
+    if isinstance(term, Literal):
+        text = '"' + str(term).translate(_ESCAPES) + '"'
+        if term.language:
+            return f"{text}@{term.language}"
+        if term.datatype is not None:
+            return f"{text}^^<{_iri(term.datatype)}>"
+        return text
+    raise CareergraphError(f"cannot write {term!r} as an object: not an IRI or a literal")
+
+
+def turtle(triples: Triples, prefixes: Mapping[str, str] = PREFIXES) -> str:
+    """The triples as sorted Turtle: one block per subject, objects of a predicate joined by commas.
+
+    Subjects, predicates and objects are in string order (``a``, rdf:type, where
+    its IRI sorts), so the same triples give the same bytes. An IRI is written with a prefix when its local name
+    needs no escape; otherwise in full.
+    """
+    namespaces = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+    names: dict[str, str] = {}
+    used: set[str] = set()
+
+    def name(iri: str) -> str:
+        found = names.get(iri)
+        if found is None:
+            found = f"<{iri}>"
+            for prefix, namespace in namespaces:
+                if iri.startswith(namespace) and _LOCAL.fullmatch(iri, len(namespace)):
+                    found = f"{prefix}:{iri[len(namespace) :]}"
+                    used.add(prefix)
+                    break
+            names[iri] = found
+        return found
+
+    def value(term: str) -> str:
+        if term.startswith("<"):
+            return name(term[1:-1])
+        if term.endswith(">"):  # a typed literal: "lexical"^^<datatype>
+            lexical, _, datatype = term.rpartition("^^")
+            if datatype == f"<{_XSD_INTEGER}>" and _INTEGER.fullmatch(lexical, 1, len(lexical) - 1):
+                return lexical[1:-1]
+            return f"{lexical}^^{name(datatype[1:-1])}"
+        return term
+
+    blocks: list[str] = []
+    for s, pairs in triples.by_subject():
+        lines = [name(s)]
+        predicate = None
+        for p, o in pairs:
+            if p == predicate:
+                lines.append(f",\n        {value(o)}")
+            else:
+                lines.append(
+                    f" {_verb(p, name)} {value(o)}"
+                    if predicate is None
+                    else f" ;\n    {_verb(p, name)} {value(o)}"
+                )
+                predicate = p
+        blocks.append("".join(lines) + " .\n")
+    header = "".join(f"@prefix {prefix}: <{prefixes[prefix]}> .\n" for prefix in sorted(used))
+    return header + ("\n" if header and blocks else "") + "\n".join(blocks)
+
+
+def _verb(predicate: str, name: Any) -> str:
+    return "a" if predicate == _RDF_TYPE else str(name(predicate))
