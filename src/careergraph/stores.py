@@ -35,6 +35,7 @@ from .errors import CareergraphError, DataFileError, StoreError, UsageError
 if TYPE_CHECKING:
     from rdflib import Graph
 
+    from .facts import Facts, Pull
     from .sparql import CheckedQuery, Plain, QueryOutput, WorkerPool
 
 __all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "StoreError", "open_store"]
@@ -104,6 +105,12 @@ class Store:
     def pull(self, query: str) -> Graph:
         """A graph holding at least what the CONSTRUCT ``query`` answers: one query, never one per node."""
         return self.construct(query)
+
+    def facts(self, pull: Pull) -> Facts:
+        """The triples ``pull`` asks for, as plain :class:`~careergraph.facts.Facts` (no graph kept)."""
+        from .facts import Facts
+
+        return Facts.from_graph(self.pull(pull.construct()), pull)
 
     def fingerprint(self) -> str | None:
         """A key that changes whenever the data does (None: do not cache)."""
@@ -182,6 +189,11 @@ class MemoryStore(Store):
         # Already in memory: reading it directly beats copying part of it through CONSTRUCT.
         return self.graph
 
+    def facts(self, pull: Pull) -> Facts:
+        from .facts import Facts
+
+        return Facts.from_graph(self.graph, pull)
+
     def prepare(self) -> None:
         self.graph  # noqa: B018 (parsing is the point)
 
@@ -249,6 +261,26 @@ def _plain_terms() -> Any:
         return found  # type: ignore[return-value]
 
     return plain
+
+
+def _fact_terms() -> Any:
+    """A function from pyoxigraph terms to the plain strings of :class:`careergraph.facts.Facts`."""
+    from pyoxigraph import BlankNode, Literal
+
+    from .facts import Blank, Lit
+
+    made: dict[Any, str] = {}
+
+    def term(node: Any) -> str:
+        found = made.get(node)
+        if found is None:
+            kind = type(node)
+            found = made[node] = (
+                Lit(node.value) if kind is Literal else Blank(node.value) if kind is BlankNode else node.value
+            )
+        return found
+
+    return term
 
 
 def bulk_load(store: Any, files: Sequence[Path], target: Path | str) -> None:
@@ -440,6 +472,20 @@ class OxigraphStore(Store):
         for triple in self.store.query(query):
             add((term(plain(triple.subject)), term(plain(triple.predicate)), term(plain(triple.object))))
         return graph
+
+    def facts(self, pull: Pull) -> Facts:
+        """The triples ``pull`` asks for: one SELECT per predicate, each answer read straight into
+        :class:`~careergraph.facts.Facts` as Oxigraph yields it (no graph, no sort)."""
+        from .facts import Facts
+
+        facts, term = Facts(), _fact_terms()
+        query = self.store.query
+        for predicate, objects in pull.patterns():
+            only = " ".join(f"<{o}>" for o in sorted(objects or ()))
+            values = f"VALUES ?o {{ {only} }} " if objects is not None else ""
+            answer = query(f"SELECT ?s ?o WHERE {{ {values}?s <{predicate}> ?o }}")
+            facts.add_pairs(predicate, ((term(s), term(o)) for s, o in answer))
+        return facts
 
     def fingerprint(self) -> str | None:
         # The store's files change whenever its content does.
@@ -832,6 +878,21 @@ class SparqlStore(Store):
 
         from .sparql import _terms
 
+        found = self._pull_rows(query)
+        graph = Graph()
+        term = _terms()
+        for triple in found:
+            graph.add(tuple(map(term, triple)))  # type: ignore[arg-type]
+        return graph
+
+    def facts(self, pull: Pull) -> Facts:
+        """The triples ``pull`` asks for, read as :meth:`pull` reads them (paged, checked against a count)."""
+        from .facts import Facts
+
+        return Facts.from_plain(self._pull_rows(pull.construct()))
+
+    def _pull_rows(self, query: str) -> set[tuple[Any, ...]]:
+        """The distinct plain rows ``(s, p, o)`` of the CONSTRUCT ``query``, every one or an error."""
         prologue, pattern = _pull_parts(query)
         _vars, counted, _cut = self._select(f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {pattern}")
         try:
@@ -852,11 +913,7 @@ class SparqlStore(Store):
                 f"{self.url}: read {len(found)} of the {expected} triples it holds for this pull "
                 "(the data changed, or the server cannot page in a stable order); nothing was answered"
             )
-        graph = Graph()
-        term = _terms()
-        for triple in found:
-            graph.add(tuple(map(term, triple)))  # type: ignore[arg-type]
-        return graph
+        return found
 
     def _pages(self, prologue: str, pattern: str, expected: int, order: str) -> set[tuple[Any, ...]]:
         """The distinct rows of ``SELECT ?s ?p ?o WHERE pattern``, read a page at a time."""
