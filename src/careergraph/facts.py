@@ -21,6 +21,8 @@ frozenset()
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,7 +32,7 @@ from .prefixes import KINDS
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["FACTS", "LABELS_PULL", "PROJECTION_PULL", "Blank", "Facts", "Lit", "Pull"]
+__all__ = ["FACTS", "LABELS_PULL", "PROJECTION_PULL", "Blank", "Facts", "Lit", "Pull", "gc_paused"]
 
 _CG = "https://w3id.org/careergraph/ontology#"
 _PROV = "http://www.w3.org/ns/prov#"
@@ -39,6 +41,23 @@ _SCHEMA = "https://schema.org/"
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 IN_SCHEME = _SKOS + "inScheme"
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off Python's cycle collector while millions of small tuples are made and kept.
+
+    Nothing built here makes cycles, and each full collection walks every
+    container made so far, so with it on a first run grows faster than its data
+    (at 1 M triples, building the facts took 14× the time of 100 k).
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 class Blank(str):

@@ -405,9 +405,15 @@ def _add_overlap_edges(G: nx.DiGraph) -> None:
             for v in roles:
                 if u != v:
                     shared[u, v] += 1
-    for (u, v), count in sorted(shared.items()):
-        if not G.has_edge(u, v) and count / len(G.nodes[v]["skills"]) >= OVERLAP_THRESHOLD:
-            _add_inferred(G, u, v, "overlap")
+    # Only the pairs that qualify are sorted (most share one skill); adding one never changes another.
+    nodes = G.nodes
+    enough = [
+        (u, v)
+        for (u, v), count in shared.items()
+        if count / len(nodes[v]["skills"]) >= OVERLAP_THRESHOLD and not G.has_edge(u, v)
+    ]
+    for u, v in sorted(enough):
+        _add_inferred(G, u, v, "overlap")
 
 
 def _add_inferred(

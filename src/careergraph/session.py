@@ -139,9 +139,14 @@ class Session:
 
     def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
         from .cache import cached_database
+        from .facts import gc_paused
+
+        def build_paused(db: sqlite3.Connection) -> None:
+            with gc_paused():
+                build(db)
 
         fingerprint = self.store.fingerprint()
-        return cached_database(fingerprint and f"{fingerprint}-{what}", build)
+        return cached_database(fingerprint and f"{fingerprint}-{what}", build_paused)
 
     def _facts(self) -> Facts:
         """What the label index and the projection are built from, read from the store once."""

@@ -332,14 +332,22 @@ def parsed_facts(files: Sequence[Path], pull: Pull) -> Facts:
 
     for file in files:
         quads = pyoxigraph.parse(path=str(file), format=_rdf_format(file), base_iri=file.resolve().as_uri())
-        for s, p, o, _graph in quads:
-            name = everything.get(p)
+        for quad in quads:  # only the terms of a kept triple are made into Python objects
+            predicate = quad.predicate
+            name = everything.get(predicate)
             if name is None:
-                restricted = only.get(p)
-                if restricted is None or o not in restricted[1]:
+                restricted = only.get(predicate)
+                if restricted is None:
                     continue
-                name = restricted[0]
-            pairs[name].add((plain(s), plain(o)))
+                obj = quad.object
+                if obj not in restricted[1]:
+                    continue
+                pairs[restricted[0]].add((plain(quad.subject), obj.value))
+                continue
+            subject = quad.subject
+            pairs[name].add(
+                (subject.value if type(subject) is NamedNode else plain(subject), plain(quad.object))
+            )
     facts = Facts()
     for predicate, found in pairs.items():
         facts.add_pairs(predicate, found)
