@@ -205,6 +205,10 @@ class Facts:
             facts.add_pairs(predicate, pairs)
         return facts
 
+    def by_subject(self, predicate: str) -> dict[Term, list[Term]]:
+        """Every subject of ``predicate`` with its objects (read it, do not change it): for hot loops."""
+        return self._by.get(predicate, {})
+
     def objects(self, subject: Term, predicate: str) -> list[Term]:
         """The objects of ``subject`` 's ``predicate``, in no particular order."""
         return self._by.get(predicate, {}).get(subject, [])

@@ -115,6 +115,13 @@ PREF_LABEL, BROADER, RELATED = _SKOS + "prefLabel", _SKOS + "broader", _SKOS + "
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
+def _one(found: list[Term] | None) -> Term | None:
+    """One of ``found`` (the least, when there are several: the same from every store), or None."""
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else min(found)
+
+
 class _Reader:
     """The projection's lookups over :class:`Facts`: each guest's name and each claim's guests once."""
 
@@ -123,25 +130,29 @@ class _Reader:
         self.clips = facts.typed(CLIP)
         self.episodes = facts.typed(EPISODE)
         self.moves = facts.typed(CAREER_MOVE)
+        by = facts.by_subject
+        self.attributed, self.names, self.derived = by(ATTRIBUTED_TO), by(NAME), by(DERIVED_FROM)
+        self.mentions, self.starts = by(MENTIONS_SKILL), by(START)
+        self.parts, self.ends, self.urls, self.videos = by(PART_OF_EPISODE), by(END), by(URL), by(VIDEO)
         self._guests: dict[Term, list[str]] = {}
         self._names: dict[Term, str] = {}
 
     def guest_names(self, claim: Term) -> list[str]:
         found = self._guests.get(claim)
         if found is None:
-            value, names = self.facts.value, self._names
+            names, known = self.names, self._names
             found = []
-            for guest in self.facts.objects(claim, ATTRIBUTED_TO):
-                name = names.get(guest)
+            for guest in self.attributed.get(claim, ()):
+                name = known.get(guest)
                 if name is None:
-                    name = names[guest] = str(value(guest, NAME) or guest)
+                    name = known[guest] = str(_one(names.get(guest)) or guest)
                 found.append(name)
             found.sort()
             self._guests[claim] = found
         return found
 
     def is_timed(self, source: Term) -> bool:
-        return source in self.clips and self.facts.value(source, START) is not None
+        return source in self.clips and bool(self.starts.get(source))
 
     def claims_for(self, targets: Iterable[Term]) -> set[Term]:
         subjects = self.facts.subjects
@@ -158,15 +169,15 @@ def _support(sub: _Reader, claims: Iterable[Term]) -> dict[str, Any]:
     backers: set[str] = set()
     cited_by: set[str] = set()
     naming: defaultdict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    objects = sub.facts.objects
+    derived, mentions, is_timed = sub.derived, sub.mentions, sub.is_timed
     for claim in claims:
         guests = sub.guest_names(claim)
         if claim in sub.moves:
             movers.update(guests)
-        if any(sub.is_timed(source) for source in objects(claim, DERIVED_FROM)):
+        if any(is_timed(source) for source in derived.get(claim, ())):
             backers.update(guests)
         cited_by.update(guests)
-        for skill in objects(claim, MENTIONS_SKILL):
+        for skill in mentions.get(claim, ()):
             who, which = naming[str(skill)]
             who.update(guests or [f"claim:{claim}"])
             which.add(str(claim))
@@ -181,23 +192,22 @@ def _support(sub: _Reader, claims: Iterable[Term]) -> dict[str, Any]:
 def _evidence_from(sub: _Reader, claims: Iterable[Term]) -> tuple[Evidence, ...]:
     """The segments (or whole episodes) ``claims`` come from, with who said them."""
     found: set[Evidence] = set()
-    value = sub.facts.value
     for claim in claims:
         guest = ", ".join(sub.guest_names(claim)) or "unknown guest"
-        for source in sub.facts.objects(claim, DERIVED_FROM):
+        for source in sub.derived.get(claim, ()):
             if source in sub.clips:
-                episode = value(source, PART_OF_EPISODE)
-                start = value(source, START)
-                end = value(source, END)
-                url = value(source, URL)
+                episode = _one(sub.parts.get(source))
+                start = _one(sub.starts.get(source))
+                end = _one(sub.ends.get(source))
+                url = _one(sub.urls.get(source))
             elif source in sub.episodes:
                 episode, start, end = source, None, None
-                url = value(source, VIDEO)
+                url = _one(sub.videos.get(source))
             else:
                 continue
             found.add(
                 Evidence(
-                    episode_title=str((episode is not None and value(episode, NAME)) or episode),
+                    episode_title=str((episode is not None and _one(sub.names.get(episode))) or episode),
                     start=None if start is None else int(start),
                     end=None if end is None else int(end),
                     guest=guest,
