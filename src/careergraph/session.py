@@ -173,6 +173,7 @@ class Session:
             from .rolegraph import save_roles
 
             save_roles(db, project_roles(self._facts()))
+            self._pulled = None  # the index is built first (names resolve before routes): let them go
 
         from .rolegraph import FORMAT
 
