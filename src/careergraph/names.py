@@ -42,11 +42,18 @@ if TYPE_CHECKING:
 
     from rdflib import Graph
 
+    from .facts import Facts
+
 __all__ = ["KINDS", "LabelIndex", "Names", "StoredLabelIndex", "normalise"]
 
 #: The kinds of named thing kept in SKOS concept schemes, by the scheme's local name.
 _SPACE = re.compile(r"[\s_]+")
 _ROLE_WORD = re.compile(r"\s+role$")
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_PREF_LABEL, _ALT_LABEL = _SKOS + "prefLabel", _SKOS + "altLabel"
+#: What names a guest and an episode, display name first.
+_GUEST_NAMES = ("https://schema.org/name", "https://schema.org/alternateName")
+_EPISODE_NAMES = ("https://schema.org/name", "https://w3id.org/careergraph/ontology#slug")
 
 
 def normalise(name: str) -> str:
@@ -158,26 +165,26 @@ class LabelIndex(Names):
     @classmethod
     def from_graph(cls, graph: Graph) -> LabelIndex:
         """Index the roles, skills, tools and topics (SKOS), guests and episodes of ``graph``."""
-        from rdflib import URIRef
+        from .facts import LABELS_PULL, Facts
 
-        from .vocab import CG, RDF, SCHEMA, SKOS
+        return cls.from_facts(Facts.from_graph(graph, LABELS_PULL))
+
+    @classmethod
+    def from_facts(cls, facts: Facts) -> LabelIndex:
+        """Index the named things of ``facts`` (holding at least :data:`careergraph.facts.LABELS_PULL`)."""
+        from .facts import IN_SCHEME, RDF_TYPE, is_iri
 
         index = cls()
+        objects = facts.objects
         for kind in CONCEPT_KINDS:
-            for concept in graph.subjects(SKOS.inScheme, URIRef(KINDS[kind])):
-                if not isinstance(concept, URIRef):
-                    continue
-                pref = [str(label) for label in graph.objects(concept, SKOS.prefLabel)]
-                alts = [str(label) for label in graph.objects(concept, SKOS.altLabel)]
-                index.add(kind, concept, sorted(pref) + sorted(alts))
-        for kind, props in (
-            ("guest", (SCHEMA.name, SCHEMA.alternateName)),
-            ("episode", (SCHEMA.name, CG.slug)),
-        ):
-            for thing in graph.subjects(RDF.type, URIRef(KINDS[kind])):
-                if isinstance(thing, URIRef):
-                    names = [str(o) for prop in props for o in sorted(graph.objects(thing, prop), key=str)]
-                    index.add(kind, thing, names)
+            for concept in facts.subjects(IN_SCHEME, KINDS[kind]):
+                if is_iri(concept):
+                    pref = sorted(map(str, objects(concept, _PREF_LABEL)))
+                    index.add(kind, concept, pref + sorted(map(str, objects(concept, _ALT_LABEL))))
+        for kind, props in (("guest", _GUEST_NAMES), ("episode", _EPISODE_NAMES)):
+            for thing in facts.subjects(RDF_TYPE, KINDS[kind]):
+                if is_iri(thing):
+                    index.add(kind, thing, [str(o) for prop in props for o in sorted(objects(thing, prop))])
         return index
 
     def add(self, kind: str, iri: Any, names: list[str]) -> None:

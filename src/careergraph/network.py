@@ -38,14 +38,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
-
-import networkx as nx
-from rdflib import Graph, URIRef
-from rdflib.term import Node
+from typing import TYPE_CHECKING, Any
 
 from .evidence import Evidence, sort_evidence
-from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS, local_name
+from .facts import IN_SCHEME, PROJECTION_PULL, Facts, Term
+from .prefixes import local_name
+
+if TYPE_CHECKING:
+    import networkx as nx
+    from rdflib import Graph
 
 __all__ = [
     "Evidence",
@@ -93,24 +94,72 @@ WHERE {
 
 
 _CG = "https://w3id.org/careergraph/ontology#"
-#: Not yet in :class:`careergraph.vocab.CG` on every branch: the moves model's two classes.
-CAREER_MOVE = URIRef(_CG + "CareerMove")
-OBSERVED_TRANSITION = URIRef(_CG + "ObservedTransition")
+_PROV = "http://www.w3.org/ns/prov#"
+_SCHEMA = "https://schema.org/"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+#: The terms the projection reads, as the plain strings :class:`careergraph.facts.Facts` holds.
+ROLE, TRANSITION = _CG + "Role", _CG + "Transition"
+CAREER_MOVE, OBSERVED_TRANSITION = _CG + "CareerMove", _CG + "ObservedTransition"
+REQUIRES_SKILL, USES_TOOL, MENTIONS_ROLE = _CG + "requiresSkill", _CG + "usesTool", _CG + "mentionsRole"
+FROM_ROLE, TO_ROLE = _CG + "fromRole", _CG + "toRole"
+ADDS_SKILL, KEEPS_SKILL = _CG + "addsSkill", _CG + "keepsSkill"
+HAS_SKILL_GAP, GAP_SKILL = _CG + "hasSkillGap", _CG + "gapSkill"
+HAS_ROUTE_VARIANT, HAS_PORTFOLIO_PROJECT = _CG + "hasRouteVariant", _CG + "hasPortfolioProject"
+LEADS_TO, EMPHASISES_SKILL = _CG + "leadsTo", _CG + "emphasisesSkill"
+SUPPORTS, MENTIONS_SKILL, SKILLS = _CG + "supports", _CG + "mentionsSkill", _CG + "Skills"
+ATTRIBUTED_TO, DERIVED_FROM = _PROV + "wasAttributedTo", _PROV + "wasDerivedFrom"
+CLIP, EPISODE, NAME = _SCHEMA + "Clip", _SCHEMA + "PodcastEpisode", _SCHEMA + "name"
+PART_OF_EPISODE, START, END = _SCHEMA + "partOfEpisode", _SCHEMA + "startOffset", _SCHEMA + "endOffset"
+URL, VIDEO = _SCHEMA + "url", _SCHEMA + "video"
+PREF_LABEL, BROADER, RELATED = _SKOS + "prefLabel", _SKOS + "broader", _SKOS + "related"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
-def _objects(graph: Graph, subject: Any, predicate: URIRef) -> frozenset[str]:
-    return frozenset(str(o) for o in graph.objects(subject, predicate) if isinstance(o, URIRef))
+def _one(found: list[Term] | None) -> Term | None:
+    """One of ``found`` (the least, when there are several: the same from every store), or None."""
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else min(found)
 
 
-def _guest_names(graph: Graph, claim: Any) -> list[str]:
-    return sorted(str(graph.value(g, SCHEMA.name) or g) for g in graph.objects(claim, PROV.wasAttributedTo))
+class _Reader:
+    """The projection's lookups over :class:`Facts`: each guest's name and each claim's guests once."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self.clips = facts.typed(CLIP)
+        self.episodes = facts.typed(EPISODE)
+        self.moves = facts.typed(CAREER_MOVE)
+        by = facts.by_subject
+        self.attributed, self.names, self.derived = by(ATTRIBUTED_TO), by(NAME), by(DERIVED_FROM)
+        self.mentions, self.starts = by(MENTIONS_SKILL), by(START)
+        self.parts, self.ends, self.urls, self.videos = by(PART_OF_EPISODE), by(END), by(URL), by(VIDEO)
+        self._guests: dict[Term, list[str]] = {}
+        self._names: dict[Term, str] = {}
+
+    def guest_names(self, claim: Term) -> list[str]:
+        found = self._guests.get(claim)
+        if found is None:
+            names, known = self.names, self._names
+            found = []
+            for guest in self.attributed.get(claim, ()):
+                name = known.get(guest)
+                if name is None:
+                    name = known[guest] = str(_one(names.get(guest)) or guest)
+                found.append(name)
+            found.sort()
+            self._guests[claim] = found
+        return found
+
+    def is_timed(self, source: Term) -> bool:
+        return source in self.clips and bool(self.starts.get(source))
+
+    def claims_for(self, targets: Iterable[Term]) -> set[Term]:
+        subjects = self.facts.subjects
+        return {c for t in targets for c in subjects(SUPPORTS, t)}
 
 
-def _is_timed(graph: Graph, source: Any) -> bool:
-    return (source, RDF.type, SCHEMA.Clip) in graph and graph.value(source, SCHEMA.startOffset) is not None
-
-
-def _support(graph: Graph, claims: Iterable[Any]) -> dict[str, Any]:
+def _support(sub: _Reader, claims: Iterable[Term]) -> dict[str, Any]:
     """Who stands behind ``claims``: movers, guests with timed citations, every citing guest, skill weights.
 
     ``weights`` maps each skill a claim names (``cg:mentionsSkill``) to
@@ -120,15 +169,15 @@ def _support(graph: Graph, claims: Iterable[Any]) -> dict[str, Any]:
     backers: set[str] = set()
     cited_by: set[str] = set()
     naming: defaultdict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    derived, mentions, is_timed = sub.derived, sub.mentions, sub.is_timed
     for claim in claims:
-        guests = _guest_names(graph, claim)
-        sources = list(graph.objects(claim, PROV.wasDerivedFrom))
-        if (claim, RDF.type, CAREER_MOVE) in graph:
+        guests = sub.guest_names(claim)
+        if claim in sub.moves:
             movers.update(guests)
-        if any(_is_timed(graph, source) for source in sources):
+        if any(is_timed(source) for source in derived.get(claim, ())):
             backers.update(guests)
         cited_by.update(guests)
-        for skill in graph.objects(claim, CG.mentionsSkill):
+        for skill in mentions.get(claim, ()):
             who, which = naming[str(skill)]
             who.update(guests or [f"claim:{claim}"])
             which.add(str(claim))
@@ -140,36 +189,27 @@ def _support(graph: Graph, claims: Iterable[Any]) -> dict[str, Any]:
     }
 
 
-def _claims_for(graph: Graph, targets: Iterable[Any]) -> set[Any]:
-    return {c for t in targets for c in graph.subjects(CG.supports, t)}
-
-
-def _evidence_of(graph: Graph, targets: Iterable[URIRef]) -> tuple[Evidence, ...]:
-    """The evidence of every claim that supports one of ``targets``."""
-    return _evidence_from(graph, _claims_for(graph, targets))
-
-
-def _evidence_from(graph: Graph, claims: Iterable[Any]) -> tuple[Evidence, ...]:
+def _evidence_from(sub: _Reader, claims: Iterable[Term]) -> tuple[Evidence, ...]:
     """The segments (or whole episodes) ``claims`` come from, with who said them."""
     found: set[Evidence] = set()
     for claim in claims:
-        guest = ", ".join(_guest_names(graph, claim)) or "unknown guest"
-        for source in graph.objects(claim, PROV.wasDerivedFrom):
-            if (source, RDF.type, SCHEMA.Clip) in graph:
-                episode = graph.value(source, SCHEMA.partOfEpisode)
-                start = graph.value(source, SCHEMA.startOffset)
-                end = graph.value(source, SCHEMA.endOffset)
-                url = graph.value(source, SCHEMA.url)
-            elif (source, RDF.type, SCHEMA.PodcastEpisode) in graph:
+        guest = ", ".join(sub.guest_names(claim)) or "unknown guest"
+        for source in sub.derived.get(claim, ()):
+            if source in sub.clips:
+                episode = _one(sub.parts.get(source))
+                start = _one(sub.starts.get(source))
+                end = _one(sub.ends.get(source))
+                url = _one(sub.urls.get(source))
+            elif source in sub.episodes:
                 episode, start, end = source, None, None
-                url = graph.value(source, SCHEMA.video)
+                url = _one(sub.videos.get(source))
             else:
                 continue
             found.add(
                 Evidence(
-                    episode_title=str(graph.value(episode, SCHEMA.name) or episode),
-                    start=None if start is None else int(str(start)),
-                    end=None if end is None else int(str(end)),
+                    episode_title=str((episode is not None and _one(sub.names.get(episode))) or episode),
+                    start=None if start is None else int(start),
+                    end=None if end is None else int(end),
                     guest=guest,
                     episode=str(episode),
                     url=None if url is None else str(url),
@@ -195,10 +235,11 @@ def _skill_weights(support: dict[str, Any], skills: Iterable[str]) -> dict[str, 
     return {skill: support["weights"].get(skill, (0, 0)) for skill in skills}
 
 
-def project_roles(sub: Graph) -> nx.DiGraph:
+def project_roles(sub: Facts | Graph) -> nx.DiGraph:
     """Project the roles and transitions of a graph into a networkx ``DiGraph``.
 
-    ``sub`` holds (at least) what :data:`PROJECTION_QUERY` constructs.
+    ``sub`` holds (at least) what :data:`PROJECTION_QUERY` constructs, as
+    :class:`careergraph.facts.Facts` read from a store, or an rdflib graph.
 
     Examples
     --------
@@ -211,29 +252,37 @@ def project_roles(sub: Graph) -> nx.DiGraph:
     >>> G.edges[ds, mle]["weights"]["https://w3id.org/careergraph/id/skill/testing"]
     (2, 3)
     """
+    import networkx as nx
+
+    facts = sub if isinstance(sub, Facts) else Facts.from_graph(sub, PROJECTION_PULL)
+    read = _Reader(facts)
+    iris, objects, value = facts.iris, facts.objects, facts.value
     G = nx.DiGraph()
     labels: dict[str, str] = {}
-    for concept, label in sub.subject_objects(SKOS.prefLabel):
-        labels.setdefault(str(concept), str(label))
+    for concept, label in facts.subject_objects(PREF_LABEL):
+        known = labels.get(concept)
+        if known is None or str(label) < known:  # the least of several: the same from every store
+            labels[str(concept)] = str(label)
     G.graph["labels"] = labels
 
-    for role in sorted(sub.subjects(RDF.type, CG.Role), key=str):
-        skills = _objects(sub, role, CG.requiresSkill)
-        support = _support(sub, sub.subjects(CG.supports, role))
+    for role in sorted(facts.typed(ROLE)):
+        skills = iris(role, REQUIRES_SKILL)
+        support = _support(read, facts.subjects(SUPPORTS, role))
         G.add_node(
             str(role),
-            label=labels.get(str(role), local_name(role)),
+            label=labels.get(role, local_name(role)),
             skills=skills,
-            tools=_objects(sub, role, CG.usesTool),
+            tools=iris(role, USES_TOOL),
             weights=_skill_weights(support, skills),
         )
 
     def skills_of(node: str) -> frozenset[str]:
         return G.nodes[node]["skills"] if node in G else frozenset()
 
-    variants: list[tuple[str, Node]] = []
-    for transition in sorted(sub.subjects(RDF.type, CG.Transition), key=str):
-        source, target = sub.value(transition, CG.fromRole), sub.value(transition, CG.toRole)
+    observed_transitions = facts.typed(OBSERVED_TRANSITION)
+    variants: list[tuple[str, Term]] = []
+    for transition in sorted(facts.typed(TRANSITION)):
+        source, target = value(transition, FROM_ROLE), value(transition, TO_ROLE)
         if source is None or target is None or source == target:
             continue
         u, v = str(source), str(target)
@@ -246,26 +295,23 @@ def project_roles(sub: Graph) -> nx.DiGraph:
                     tools=frozenset(),
                     weights={},
                 )
-        gaps = list(sub.objects(transition, CG.hasSkillGap))
-        gap_skills = frozenset().union(*(_objects(sub, gap, CG.gapSkill) for gap in gaps))
-        adds = _objects(sub, transition, CG.addsSkill) | gap_skills
-        skills = adds - _objects(sub, transition, CG.keepsSkill) - skills_of(u)
-        tools = _objects(sub, transition, CG.usesTool).union(
-            *(_objects(sub, gap, CG.usesTool) for gap in gaps)
-        )
-        supported = [transition, *gaps, *sub.objects(transition, CG.hasPortfolioProject)]
-        supported += list(sub.objects(transition, CG.hasRouteVariant))
-        claims = _claims_for(sub, supported)
-        support = _support(sub, claims)
-        observed = (transition, RDF.type, OBSERVED_TRANSITION) in sub
+        gaps = objects(transition, HAS_SKILL_GAP)
+        gap_skills = frozenset().union(*(iris(gap, GAP_SKILL) for gap in gaps))
+        adds = iris(transition, ADDS_SKILL) | gap_skills
+        skills = adds - iris(transition, KEEPS_SKILL) - skills_of(u)
+        tools = iris(transition, USES_TOOL).union(*(iris(gap, USES_TOOL) for gap in gaps))
+        supported = [transition, *gaps, *objects(transition, HAS_PORTFOLIO_PROJECT)]
+        supported += objects(transition, HAS_ROUTE_VARIANT)
+        claims = read.claims_for(supported)
+        support = _support(read, claims)
         kind = "transition"
-        if observed and not adds:
+        if transition in observed_transitions and not adds:
             # Known from guests' own moves only: what the target needs that the source does not.
             kind = "observed"
             skills = G.nodes[v]["skills"] - skills_of(u)
             tools = tools | G.nodes[v]["tools"]
             support["weights"] = {**G.nodes[v]["weights"], **support["weights"]}
-        evidence = _evidence_from(sub, claims)
+        evidence = _evidence_from(read, claims)
         if G.has_edge(u, v):  # two records of one transition: merge them
             edge = G.edges[u, v]
             edge["skills"] |= skills
@@ -290,44 +336,44 @@ def project_roles(sub: Graph) -> nx.DiGraph:
             **{key: support[key] for key in ("movers", "backers", "cited_by")},
             weights=_skill_weights(support, skills),
         )
-        variants.extend((u, variant) for variant in sub.objects(transition, CG.hasRouteVariant))
+        variants.extend((u, variant) for variant in objects(transition, HAS_ROUTE_VARIANT))
 
     # A route variant that leads somewhere the transition does not: an inferred step.
     for u, variant in sorted(variants, key=lambda pair: (pair[0], str(pair[1]))):
-        for leads_to in sorted(sub.objects(variant, CG.leadsTo), key=str):
+        for leads_to in sorted(objects(variant, LEADS_TO)):
             v = str(leads_to)
             if v != u and v in G and not G.has_edge(u, v):
-                claims = _claims_for(sub, [variant])
+                claims = read.claims_for([variant])
                 _add_inferred(
                     G,
                     u,
                     v,
                     "variant",
-                    skills=_objects(sub, variant, CG.emphasisesSkill),
-                    tools=_objects(sub, variant, CG.usesTool),
-                    evidence=_evidence_from(sub, claims),
-                    support=_support(sub, claims),
+                    skills=iris(variant, EMPHASISES_SKILL),
+                    tools=iris(variant, USES_TOOL),
+                    evidence=_evidence_from(read, claims),
+                    support=_support(read, claims),
                     via=str(variant),
-                    via_label=str(sub.value(variant, RDFS.label) or ""),
+                    via_label=str(value(variant, RDFS_LABEL) or ""),
                 )
 
     # A claim about one role that names another: guests talking about the move.
-    mentions: defaultdict[tuple[str, str], set[Any]] = defaultdict(set)
-    for claim, mentioned in sub.subject_objects(CG.mentionsRole):
-        for backed in sub.objects(claim, CG.supports):
+    mentions: defaultdict[tuple[str, str], set[Term]] = defaultdict(set)
+    for claim, mentioned in facts.subject_objects(MENTIONS_ROLE):
+        for backed in objects(claim, SUPPORTS):
             u, v = str(backed), str(mentioned)
             if u != v and u in G and v in G:
                 mentions[u, v].add(claim)
     for (u, v), claims in sorted(mentions.items()):
         if not G.has_edge(u, v):
-            support = _support(sub, claims)
+            support = _support(read, claims)
             support["movers"] = ()  # talking about a role is not having moved to it
-            _add_inferred(G, u, v, "mentioned", evidence=_evidence_from(sub, claims), support=support)
+            _add_inferred(G, u, v, "mentioned", evidence=_evidence_from(read, claims), support=support)
 
     # Roles related by skos:broader or skos:related: a move either way, inferred from the skills alone.
     related: defaultdict[str, set[str]] = defaultdict(set)
-    for prop in (SKOS.broader, SKOS.related):
-        for one, other in sub.subject_objects(prop):
+    for prop in (BROADER, RELATED):
+        for one, other in facts.subject_objects(prop):
             if str(one) in G and str(other) in G and one != other:
                 related[str(one)].add(str(other))
                 related[str(other)].add(str(one))
@@ -337,18 +383,18 @@ def project_roles(sub: Graph) -> nx.DiGraph:
                 _add_inferred(G, u, v, "related")
 
     _add_overlap_edges(G)
-    G.graph["skills"] = _skill_totals(sub)
+    G.graph["skills"] = _skill_totals(facts)
     return G
 
 
-def _skill_totals(sub: Graph) -> dict[str, tuple[int, int]]:
+def _skill_totals(sub: Facts) -> dict[str, tuple[int, int]]:
     """Every skill of the vocabulary with ``(guests, claims)`` naming it anywhere."""
-    totals = {str(skill): (0, 0) for skill in sub.subjects(SKOS.inScheme, CG.Skills)}
-    claims: defaultdict[str, set[Any]] = defaultdict(set)
-    for claim, mentioned in sub.subject_objects(CG.mentionsSkill):
+    totals = {str(skill): (0, 0) for skill in sub.subjects(IN_SCHEME, SKILLS)}
+    claims: defaultdict[str, set[Term]] = defaultdict(set)
+    for claim, mentioned in sub.subject_objects(MENTIONS_SKILL):
         claims[str(mentioned)].add(claim)
     for iri, named in claims.items():
-        guests = {g for c in named for g in sub.objects(c, PROV.wasAttributedTo)}
+        guests = {g for c in named for g in sub.objects(c, ATTRIBUTED_TO)}
         totals[iri] = (len(guests), len(named))
     return totals
 
@@ -369,9 +415,15 @@ def _add_overlap_edges(G: nx.DiGraph) -> None:
             for v in roles:
                 if u != v:
                     shared[u, v] += 1
-    for (u, v), count in sorted(shared.items()):
-        if not G.has_edge(u, v) and count / len(G.nodes[v]["skills"]) >= OVERLAP_THRESHOLD:
-            _add_inferred(G, u, v, "overlap")
+    # Only the pairs that qualify are sorted (most share one skill); adding one never changes another.
+    nodes = G.nodes
+    enough = [
+        (u, v)
+        for (u, v), count in shared.items()
+        if count / len(nodes[v]["skills"]) >= OVERLAP_THRESHOLD and not G.has_edge(u, v)
+    ]
+    for u, v in sorted(enough):
+        _add_inferred(G, u, v, "overlap")
 
 
 def _add_inferred(

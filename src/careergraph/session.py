@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from rdflib import Graph
 
+    from .facts import Facts
     from .names import Names
     from .paths import NextRole, Route
     from .rolegraph import RoleGraph
@@ -111,6 +112,7 @@ class Session:
         self._store: Store | None = None
         self._graph: Graph | None = None
         self._index: Names | None = None
+        self._pulled: Facts | None = None
 
     # --- the data ------------------------------------------------------------
 
@@ -137,9 +139,22 @@ class Session:
 
     def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
         from .cache import cached_database
+        from .facts import gc_paused
+
+        def build_paused(db: sqlite3.Connection) -> None:
+            with gc_paused():
+                build(db)
 
         fingerprint = self.store.fingerprint()
-        return cached_database(fingerprint and f"{fingerprint}-{what}", build)
+        return cached_database(fingerprint and f"{fingerprint}-{what}", build_paused)
+
+    def _facts(self) -> Facts:
+        """What the label index and the projection are built from, read from the store once."""
+        if self._pulled is None:
+            from .facts import FACTS
+
+            self._pulled = self.store.facts(FACTS)
+        return self._pulled
 
     @property
     def index(self) -> Names:
@@ -147,19 +162,18 @@ class Session:
             from .names import LabelIndex, StoredLabelIndex
 
             def build(db: sqlite3.Connection) -> None:
-                from .stores import LABELS_QUERY
-
-                LabelIndex.from_graph(self.store.pull(LABELS_QUERY)).save(db)
+                LabelIndex.from_facts(self._facts()).save(db)
 
             self._index = StoredLabelIndex(self._database("index", build))
         return self._index
 
     def _roles_database(self) -> sqlite3.Connection:
         def build(db: sqlite3.Connection) -> None:
-            from .network import PROJECTION_QUERY, project_roles
+            from .network import project_roles
             from .rolegraph import save_roles
 
-            save_roles(db, project_roles(self.store.pull(PROJECTION_QUERY)))
+            save_roles(db, project_roles(self._facts()))
+            self._pulled = None  # the index is built first (names resolve before routes): let them go
 
         from .rolegraph import FORMAT
 

@@ -20,6 +20,7 @@ registry does.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -35,6 +36,7 @@ from .errors import CareergraphError, DataFileError, StoreError, UsageError
 if TYPE_CHECKING:
     from rdflib import Graph
 
+    from .facts import Facts, Pull
     from .sparql import CheckedQuery, Plain, QueryOutput, WorkerPool
 
 __all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "StoreError", "open_store"]
@@ -104,6 +106,12 @@ class Store:
     def pull(self, query: str) -> Graph:
         """A graph holding at least what the CONSTRUCT ``query`` answers: one query, never one per node."""
         return self.construct(query)
+
+    def facts(self, pull: Pull) -> Facts:
+        """The triples ``pull`` asks for, as plain :class:`~careergraph.facts.Facts` (no graph kept)."""
+        from .facts import Facts
+
+        return Facts.from_graph(self.pull(pull.construct()), pull)
 
     def fingerprint(self) -> str | None:
         """A key that changes whenever the data does (None: do not cache)."""
@@ -182,6 +190,11 @@ class MemoryStore(Store):
         # Already in memory: reading it directly beats copying part of it through CONSTRUCT.
         return self.graph
 
+    def facts(self, pull: Pull) -> Facts:
+        from .facts import Facts
+
+        return Facts.from_graph(self.graph, pull)
+
     def prepare(self) -> None:
         self.graph  # noqa: B018 (parsing is the point)
 
@@ -249,6 +262,96 @@ def _plain_terms() -> Any:
         return found  # type: ignore[return-value]
 
     return plain
+
+
+def _fact_terms() -> Any:
+    """A function from pyoxigraph terms to the plain strings of :class:`careergraph.facts.Facts`."""
+    from pyoxigraph import BlankNode, Literal
+
+    from .facts import Blank, Lit
+
+    made: dict[Any, str] = {}
+
+    def term(node: Any) -> str:
+        found = made.get(node)
+        if found is None:
+            kind = type(node)
+            found = made[node] = (
+                Lit(node.value) if kind is Literal else Blank(node.value) if kind is BlankNode else node.value
+            )
+        return found
+
+    return term
+
+
+def _rdf_format(file: Path) -> Any:
+    """The format :func:`bulk_load` reads ``file`` in."""
+    import pyoxigraph
+
+    return pyoxigraph.RdfFormat.N_TRIPLES if file.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
+
+
+def parsed_facts(files: Sequence[Path], pull: Pull) -> Facts:
+    """The triples of ``files`` that ``pull`` asks for, read by the parser that bulk-loads them.
+
+    What an embedded store holds is exactly its files, and Oxigraph's parser
+    yields their triples at several times the rate a query reads them back out
+    of the store (each term a lookup by id): so the first run reads the files
+    again instead of the store it has just built. A triple written twice is
+    kept once, and an integer's digits are written as the store writes them
+    (``"061"`` is ``"61"``), as the store keeps them; other typed literals keep
+    their written form (the projection and the label index read only text and
+    integers).
+
+    Raises
+    ------
+    SyntaxError, OSError
+        for a file that does not parse or cannot be read (the store's build reports it first).
+    """
+    import pyoxigraph
+    from pyoxigraph import Literal, NamedNode
+
+    from .facts import Blank, Facts, Lit
+
+    everything = {NamedNode(p): p for p in pull.predicates}
+    only = {NamedNode(p): (p, frozenset(map(NamedNode, objects))) for p, objects in pull.only}
+    pairs: dict[str, set[tuple[str, str]]] = {p: set() for p, _objects in pull.patterns()}
+
+    integer = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+
+    def plain(node: Any) -> str:
+        kind = type(node)
+        if kind is NamedNode:
+            return node.value  # type: ignore[no-any-return]
+        if kind is not Literal:
+            return Blank(node.value)
+        if node.datatype == integer:  # "061" as a store (and rdflib) give it back: "61"
+            with contextlib.suppress(ValueError):
+                return Lit(int(node.value))
+        return Lit(node.value)
+
+    for file in files:
+        quads = pyoxigraph.parse(path=str(file), format=_rdf_format(file), base_iri=file.resolve().as_uri())
+        for quad in quads:  # only the terms of a kept triple are made into Python objects
+            predicate = quad.predicate
+            name = everything.get(predicate)
+            if name is None:
+                restricted = only.get(predicate)
+                if restricted is None:
+                    continue
+                obj = quad.object
+                if obj not in restricted[1]:
+                    continue
+                pairs[restricted[0]].add((plain(quad.subject), obj.value))
+                continue
+            subject = quad.subject
+            pairs[name].add(
+                (subject.value if type(subject) is NamedNode else plain(subject), plain(quad.object))
+            )
+    facts = Facts()
+    for predicate, found in pairs.items():
+        facts.add_pairs(predicate, found)
+    return facts
 
 
 def bulk_load(store: Any, files: Sequence[Path], target: Path | str) -> None:
@@ -441,6 +544,20 @@ class OxigraphStore(Store):
             add((term(plain(triple.subject)), term(plain(triple.predicate)), term(plain(triple.object))))
         return graph
 
+    def facts(self, pull: Pull) -> Facts:
+        """The triples ``pull`` asks for: one SELECT per predicate, each answer read straight into
+        :class:`~careergraph.facts.Facts` as Oxigraph yields it (no graph, no sort)."""
+        from .facts import Facts
+
+        facts, term = Facts(), _fact_terms()
+        query = self.store.query
+        for predicate, objects in pull.patterns():
+            only = " ".join(f"<{o}>" for o in sorted(objects or ()))
+            values = f"VALUES ?o {{ {only} }} " if objects is not None else ""
+            answer = query(f"SELECT ?s ?o WHERE {{ {values}?s <{predicate}> ?o }}")
+            facts.add_pairs(predicate, ((term(s), term(o)) for s, o in answer))
+        return facts
+
     def fingerprint(self) -> str | None:
         # The store's files change whenever its content does.
         if not (self.path / "CURRENT").is_file():
@@ -567,6 +684,14 @@ class EmbeddedStore(OxigraphStore):
         from .data import load_graph
 
         return load_graph(self.files)
+
+    def facts(self, pull: Pull) -> Facts:
+        """The triples ``pull`` asks for, parsed from the files the store holds (:func:`parsed_facts`)."""
+        self.store  # noqa: B018  # built first: a bad file is reported as every command reports it
+        try:
+            return parsed_facts(self.files, pull)
+        except (SyntaxError, OSError):  # a file changed since the store was built: read the store
+            return super().facts(pull)
 
     def load(self, files: Sequence[Path], *, replace: bool = False) -> int:
         raise UsageError("load fills an on-disk store: give --store oxigraph:PATH")
@@ -832,6 +957,21 @@ class SparqlStore(Store):
 
         from .sparql import _terms
 
+        found = self._pull_rows(query)
+        graph = Graph()
+        term = _terms()
+        for triple in found:
+            graph.add(tuple(map(term, triple)))  # type: ignore[arg-type]
+        return graph
+
+    def facts(self, pull: Pull) -> Facts:
+        """The triples ``pull`` asks for, read as :meth:`pull` reads them (paged, checked against a count)."""
+        from .facts import Facts
+
+        return Facts.from_plain(self._pull_rows(pull.construct()))
+
+    def _pull_rows(self, query: str) -> set[tuple[Any, ...]]:
+        """The distinct plain rows ``(s, p, o)`` of the CONSTRUCT ``query``, every one or an error."""
         prologue, pattern = _pull_parts(query)
         _vars, counted, _cut = self._select(f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {pattern}")
         try:
@@ -852,11 +992,7 @@ class SparqlStore(Store):
                 f"{self.url}: read {len(found)} of the {expected} triples it holds for this pull "
                 "(the data changed, or the server cannot page in a stable order); nothing was answered"
             )
-        graph = Graph()
-        term = _terms()
-        for triple in found:
-            graph.add(tuple(map(term, triple)))  # type: ignore[arg-type]
-        return graph
+        return found
 
     def _pages(self, prologue: str, pattern: str, expected: int, order: str) -> set[tuple[Any, ...]]:
         """The distinct rows of ``SELECT ?s ?p ?o WHERE pattern``, read a page at a time."""

@@ -1,0 +1,143 @@
+"""The plain facts the label index and the projection are built from: the same from every store."""
+
+from __future__ import annotations
+
+import marshal
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from careergraph.data import shipped_dir, turtle_files
+from careergraph.facts import FACTS, Blank, Facts, Lit
+from careergraph.names import LabelIndex
+from careergraph.network import project_roles
+from careergraph.rolegraph import save_roles
+from careergraph.session import Session
+from careergraph.stores import MemoryStore, OxigraphStore, open_store, parsed_facts
+
+pytest.importorskip("pyoxigraph")
+
+PREF_LABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
+
+# Written for these tests: a role whose skill is a literal by mistake, a skill gap that is a blank node,
+# a triple written twice, an offset with a leading zero.
+ODD = """
+@prefix cg: <https://w3id.org/careergraph/ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix schema: <https://schema.org/> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@base <https://w3id.org/careergraph/id/> .
+
+<role/odd-analyst> a cg:Role ; skos:inScheme cg:Roles ; skos:prefLabel "Odd Analyst"@en ;
+    cg:requiresSkill "SQL", <skill/sql> .
+<role/odd-analyst> skos:prefLabel "Odd Analyst"@en .
+<transition/odd> a cg:Transition ; cg:fromRole <role/odd-analyst> ;
+    cg:toRole <role/data-scientist> ; cg:addsSkill <skill/testing> .
+<transition/odd> cg:hasSkillGap [ cg:gapSkill <skill/docker> ] .
+<claim/odd> cg:supports <transition/odd> ; prov:wasAttributedTo <guest/odd-guest> ;
+    prov:wasDerivedFrom <segment/odd/1> ; cg:mentionsSkill <skill/testing> .
+<segment/odd/1> a schema:Clip ; schema:partOfEpisode <episode/odd> ;
+    schema:startOffset "061"^^xsd:integer ; schema:endOffset 90 .
+<episode/odd> a schema:PodcastEpisode ; schema:name "An odd episode" .
+<guest/odd-guest> a schema:Person ; schema:name "Odd Guest" .
+"""
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    odd = tmp_path_factory.mktemp("odd") / "odd.ttl"
+    odd.write_text(ODD, encoding="utf-8")
+    return [*turtle_files([shipped_dir("graph_data")]), odd]
+
+
+def _normal(facts: Facts) -> set[tuple[Any, ...]]:
+    """Every fact with its kind of object; blank nodes (named by each store its own way) as one name."""
+
+    def plain(term: str) -> tuple[str, str]:
+        if isinstance(term, Blank):
+            return ("blank", "")
+        return ("literal" if isinstance(term, Lit) else "iri", str(term))
+
+    found = set()
+    for predicate in sorted(facts._by):
+        for s, o in facts.subject_objects(predicate):
+            found.add((plain(s), predicate, plain(o)))
+    return found
+
+
+def _dump(facts: Facts) -> list[tuple[Any, ...]]:
+    """Every row the cache keeps of the projection and the index (blobs read back: marshal's bytes
+    depend on which equal strings are one object)."""
+    db = sqlite3.connect(":memory:")
+    save_roles(db, project_roles(facts))
+    LabelIndex.from_facts(facts).save(db)
+    tables = ("role", "step", "label", "skill", "name", "thing")
+    rows = [(table, *row) for table in tables for row in db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
+    return [tuple(marshal.loads(v) if isinstance(v, bytes) else v for v in row) for row in rows]
+
+
+@pytest.fixture(scope="module")
+def every_store(files: list[Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Facts]:
+    oxigraph = OxigraphStore(str(tmp_path_factory.mktemp("ox") / "store"), [])
+    oxigraph.load(files)
+    return {
+        "memory": MemoryStore("", files).facts(FACTS),
+        "oxigraph SELECT": oxigraph.facts(FACTS),
+        "embedded (files parsed)": open_store("embedded", files).facts(FACTS),
+    }
+
+
+def test_every_store_reads_the_same_facts(every_store: dict[str, Facts]) -> None:
+    memory = _normal(every_store["memory"])
+    assert (("iri", "https://w3id.org/careergraph/id/role/odd-analyst"),) in {t[:1] for t in memory}
+    for name, facts in every_store.items():
+        assert _normal(facts) == memory, name
+
+
+def test_every_store_builds_the_same_projection_and_index(every_store: dict[str, Facts]) -> None:
+    dumps = {name: _dump(facts) for name, facts in every_store.items()}
+    assert dumps["oxigraph SELECT"] == dumps["memory"]
+    assert dumps["embedded (files parsed)"] == dumps["memory"]
+
+
+def test_a_literal_is_not_a_skill_and_a_blank_gap_is_read(every_store: dict[str, Facts]) -> None:
+    G = project_roles(every_store["oxigraph SELECT"])
+    odd = "https://w3id.org/careergraph/id/role/odd-analyst"
+    ds = "https://w3id.org/careergraph/id/role/data-scientist"
+    assert G.nodes[odd]["skills"] == {"https://w3id.org/careergraph/id/skill/sql"}
+    assert "https://w3id.org/careergraph/id/skill/docker" in G.edges[odd, ds]["skills"]
+    (evidence,) = G.edges[odd, ds]["evidence"]
+    assert (evidence.episode_title, evidence.start, evidence.end, evidence.guest) == (
+        "An odd episode",
+        61,
+        90,
+        "Odd Guest",
+    )
+
+
+def test_a_triple_written_twice_is_read_once(files: list[Path]) -> None:
+    facts = parsed_facts(files, FACTS)
+    labels = facts.objects("https://w3id.org/careergraph/id/role/odd-analyst", PREF_LABEL)
+    assert labels == ["Odd Analyst"]
+
+
+def test_a_first_run_builds_no_rdflib_graph(
+    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rdflib
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("an rdflib graph was built")
+
+    monkeypatch.setattr(rdflib.Graph, "__init__", refuse)
+    answer = Session(files).path("Odd Analyst", "Machine Learning Engineer")
+    assert answer.routes[0].nodes == [
+        "https://w3id.org/careergraph/id/role/odd-analyst",
+        "https://w3id.org/careergraph/id/role/data-scientist",
+        "https://w3id.org/careergraph/id/role/machine-learning-engineer",
+    ]
