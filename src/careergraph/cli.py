@@ -176,13 +176,12 @@ def query_command(
     anything runs.
     """
     from .data import shipped_dir
-    from .results import format_output
     from .sparql import find_query, parse_param_options
 
     stdin_text = sys.stdin.read() if query_spec == "-" else None
     query = find_query(query_spec, shipped_dir("queries"), stdin_text=stdin_text)
-    output = context.run(query, parse_param_options(params), limit=limit, timeout=timeout)
-    click.echo(format_output(output, fmt), nl=fmt == "table")
+    answer = context.write(query, fmt, parse_param_options(params), limit=limit, timeout=timeout)
+    click.echo(answer, nl=False)
 
 
 # --- validate ------------------------------------------------------------------

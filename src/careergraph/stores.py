@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -71,6 +70,11 @@ class Store:
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
         """Run a checked query with ``bindings`` (plain terms by variable name)."""
         raise NotImplementedError
+
+    def write(self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str) -> bytes | None:
+        """The answer already written in ``fmt`` by the engine, or None: this store cannot (then
+        :meth:`execute` it and write it with :func:`careergraph.results.format_output`)."""
+        return None
 
     def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
         """:meth:`execute` 's answer as plain tuples (:func:`careergraph.sparql.plain_output`)."""
@@ -393,17 +397,31 @@ class OxigraphStore(Store):
 
         return output_from_plain(self.answer(query, bindings, limit))
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
-        import pyoxigraph
-
+    def _query(self, query: CheckedQuery, bindings: dict[Any, Any]) -> Any:
         # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
         try:
-            answer = self.store.query(bound_text(query, bindings))
+            return self.store.query(bound_text(query, bindings))
         except SyntaxError as error:
             from .errors import QuerySyntaxError
 
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise QuerySyntaxError(f"not a valid SPARQL query: {first[:300]}") from None
+
+    def write(self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str) -> bytes | None:
+        """The answer to a SELECT ``query`` in ``fmt``, written by pyoxigraph's serializer in the
+        bytes :func:`careergraph.results.format_output` gives, or None where it cannot be (another
+        form or format, a ``GROUP_CONCAT`` careergraph settles itself): then :meth:`answer` it."""
+        from .portable import concatenated
+        from .results import WRITTEN, written
+
+        if query.form != "SELECT" or fmt not in WRITTEN or concatenated(query.text):
+            return None
+        return written(self._query(query, bindings), fmt)
+
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
+        import pyoxigraph
+
+        answer = self._query(query, bindings)
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return ("ASK", [], [], bool(answer), [], False)
         plain = _plain_terms()
@@ -760,6 +778,8 @@ class SparqlStore(Store):
 
     def _select(self, text: str) -> tuple[list[str], list[tuple[Any, ...]], bool]:
         """A SELECT's variables and plain rows, and whether the server cut them."""
+        import json
+
         from .sparql import plain_literal
 
         payload, cut = self._post(text, _ACCEPT["SELECT"])
@@ -800,6 +820,8 @@ class SparqlStore(Store):
             truncated = limit is not None and len(triples) > limit
             return QueryOutput(kind, triples=triples[:limit], truncated=truncated)
         if kind == "ASK":
+            import json
+
             payload, _cut = self._post(text, _ACCEPT[kind])
             return QueryOutput("ASK", boolean=bool(json.loads(payload)["boolean"]))
         variables, rows, cut = self._select(push_limit(text, limit))
