@@ -71,7 +71,7 @@ def test_the_oxigraph_engine_writes_the_answer_itself(
     if concatenated(query.text):
         assert written is None
     else:
-        assert written == memory.write(query, fmt, PARAMS[name])
+        assert written == (memory.write(query, fmt, PARAMS[name]), False)
 
 
 AWKWARD = """@prefix ex: <https://example.org/> .
@@ -103,6 +103,31 @@ def test_awkward_values_give_the_same_bytes_from_a_worker(tmp_path: Path, text: 
     query = parse_query_text(text, name="awkward")
     embedded = Session([data]).write(query, fmt)
     assert embedded == Session([data], store="memory").write(query, fmt)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("limit", [0, 1, 3, 1000])
+def test_an_answer_cut_at_a_limit_gives_the_memory_stores_bytes(
+    sessions: tuple[Session, Session], fmt: str, limit: int
+) -> None:
+    embedded, memory = sessions
+    for name in ("transitions", "role-skills"):
+        query = find_query(name, shipped_dir("queries"))
+        expected = memory.write(query, fmt, PARAMS[name], limit=limit)
+        assert embedded.write(query, fmt, PARAMS[name], limit=limit) == expected, name
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "json", "xml"])
+def test_the_engine_cuts_its_own_answer_and_says_so(sessions: tuple[Session, Session], fmt: str) -> None:
+    embedded, _memory = sessions
+    query = find_query("transitions", shipped_dir("queries"))
+    checked = check_query(query.text, trusted=True)
+    whole = embedded.store.write(checked, {}, fmt)
+    cut = embedded.store.write(checked, {}, fmt, 2)
+    assert whole is not None and cut is not None
+    assert cut[1] is True and whole[1] is False
+    assert len(cut[0]) < len(whole[0])
+    assert embedded.store.write(checked, {}, fmt, 1000) == whole
 
 
 def test_a_cut_answer_is_still_written_by_careergraph(sessions: tuple[Session, Session]) -> None:

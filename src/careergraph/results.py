@@ -220,10 +220,11 @@ _XML_BREAKS = (
 )
 
 
-def written(solutions: Any, fmt: str) -> bytes | None:
+def written(solutions: Any, fmt: str, cap: int | None = None) -> tuple[bytes, bool] | None:
     """pyoxigraph's ``QuerySolutions`` written by its serializer in ``fmt`` (one of :data:`WRITTEN`),
-    in the bytes :func:`format_output` writes for the same answer; None for the one case it cannot
-    even out (a one-column CSV with an empty cell, which Python's csv writes as ``""``).
+    in the bytes :func:`format_output` writes for the same answer, and whether rows past ``cap``
+    were cut; None where the bytes cannot be evened out (a one-column CSV with an empty cell, which
+    Python's csv writes as ``""``; a CSV longer than ``cap`` lines, whose rows may span lines).
 
     Oxigraph writes JSON compactly, XML on one line and TSV numbers in Turtle's short form; the
     bytes are evened out in C-speed passes (``json``, ``bytes.replace``, one regex), never term by term.
@@ -233,32 +234,45 @@ def written(solutions: Any, fmt: str) -> bytes | None:
     >>> store.add(pyoxigraph.Quad(pyoxigraph.NamedNode("urn:a"), pyoxigraph.NamedNode("urn:p"),
     ...     pyoxigraph.Literal("5", datatype=pyoxigraph.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))))
     >>> written(store.query("SELECT ?s ?o { ?s ?p ?o }"), "tsv")
-    b'?s\\t?o\\n<urn:a>\\t"5"^^<http://www.w3.org/2001/XMLSchema#integer>\\n'
+    (b'?s\\t?o\\n<urn:a>\\t"5"^^<http://www.w3.org/2001/XMLSchema#integer>\\n', False)
     """
     import pyoxigraph
 
+    cut = False
     if fmt == "json":
         import json
 
         document = json.loads(solutions.serialize(format=pyoxigraph.QueryResultsFormat.JSON))
-        return json.dumps(document, ensure_ascii=False).encode() + b"\n"
+        bindings = document.get("results", {}).get("bindings", [])
+        if cap is not None and len(bindings) > cap:
+            del bindings[cap:]
+            cut = True
+        return json.dumps(document, ensure_ascii=False).encode() + b"\n", cut
     if fmt == "xml":
         text = solutions.serialize(format=pyoxigraph.QueryResultsFormat.XML)
         declaration, _, body = text.partition(b"?>")
         if declaration != b'<?xml version="1.0"':
             return None
+        if cap is not None:
+            rows = body.split(b"<result>", cap + 1)  # "<" in text is always "&lt;": each is a row
+            if len(rows) > cap + 1:
+                body, cut = b"<result>".join(rows[: cap + 1]) + b"</results></sparql>", True
         opening, _, body = body.partition(b">")
         for before, after in _XML_BREAKS:
             body = body.replace(before, after)
-        return b'<?xml version="1.0" encoding="utf-8"?>\n' + opening + b">\n" + body
+        return b'<?xml version="1.0" encoding="utf-8"?>\n' + opening + b">\n" + body, cut
     if fmt == "tsv":
-        return _SHORT_CELL.sub(_long_form, solutions.serialize(format=pyoxigraph.QueryResultsFormat.TSV))
+        text = solutions.serialize(format=pyoxigraph.QueryResultsFormat.TSV)
+        if cap is not None and text.count(b"\n") - 1 > cap:  # no raw newline inside a TSV cell
+            text, cut = b"\n".join(text.split(b"\n", cap + 1)[: cap + 1]) + b"\n", True
+        return _SHORT_CELL.sub(_long_form, text), cut
     if fmt == "csv":
-        variables = len(solutions.variables)
         text = solutions.serialize(format=pyoxigraph.QueryResultsFormat.CSV)
-        if variables == 1 and b"\r\n\r\n" in text:
+        if len(solutions.variables) == 1 and b"\r\n\r\n" in text:
             return None
-        return text  # type: ignore[no-any-return]
+        if cap is not None and text.count(b"\r\n") - 1 > cap:
+            return None
+        return text, False
     raise ValueError(f"pyoxigraph does not write {fmt!r} here; formats: {', '.join(WRITTEN)}")
 
 

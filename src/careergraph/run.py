@@ -83,31 +83,31 @@ def write_query(
 
     Checked, bound and bounded in time as by :func:`run_query`. A store whose
     engine writes the format itself (:meth:`careergraph.stores.Store.write`:
-    Oxigraph, for a SELECT with no ``limit``) hands over its bytes, the same
+    Oxigraph, for a SELECT) hands over its bytes, the same
     bytes :func:`careergraph.results.format_output` writes for any other store;
     from a worker process they come back as they are, never as terms.
     """
     from .results import WRITTEN, format_output
 
-    answer: QueryOutput | bytes | None = None
-    if limit is None and fmt in WRITTEN and type(store).write is not Store.write:
+    answer: QueryOutput | tuple[bytes, bool] | None = None
+    if fmt in WRITTEN and type(store).write is not Store.write:
         checked = check_query(query.text, trusted=query.trusted)
         bindings = bind_params(query, params or {}, index)
         if timeout is None or sys.platform == "win32":
-            answer = store.write(checked, bindings, fmt)
+            answer = store.write(checked, bindings, fmt, limit)
         elif isolate:
-            answer = store.workers().ask(checked, bindings, None, timeout, query.name, fmt=fmt)
+            answer = store.workers().ask(checked, bindings, limit, timeout, query.name, fmt=fmt)
             if isinstance(answer, QueryOutput):
                 answer = settle_concat(answer, checked.text)
         else:
             store.prepare()
             with sparql.WATCHDOG.guard(timeout, sparql.timed_out(query.name, timeout)):
-                answer = store.write(checked, bindings, fmt)
+                answer = store.write(checked, bindings, fmt, limit)
     if answer is None:
         answer = run_query(
             store, query, params=params, index=index, limit=limit, timeout=timeout, isolate=isolate
         )
-    if isinstance(answer, bytes):
-        return answer
+    if isinstance(answer, tuple):
+        return answer[0]
     text = format_output(answer, fmt)
     return (text + "\n" if fmt == "table" else text).encode()

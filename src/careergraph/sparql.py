@@ -732,7 +732,9 @@ class Answering(Protocol):
 
     def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]: ...
 
-    def write(self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str) -> bytes | None: ...
+    def write(
+        self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
+    ) -> tuple[bytes, bool] | None: ...
 
 
 def _serve(conn: Any, store: Answering) -> None:
@@ -748,7 +750,7 @@ def _serve(conn: Any, store: Answering) -> None:
             return
         try:
             # Written by the engine where it can (bytes, sent as they are), else plain tuples.
-            written = store.write(query, bindings, fmt) if fmt is not None and limit is None else None
+            written = store.write(query, bindings, fmt, limit) if fmt is not None else None
             if written is not None:
                 answer = marshal.dumps(("written", written))
             else:
@@ -930,12 +932,12 @@ class QueryWorker:
         fmt: str | None = None,
         budget: float | None = None,
         over_budget: Any = None,
-    ) -> QueryOutput | bytes:
+    ) -> QueryOutput | tuple[bytes, bool]:
         """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds.
 
-        With a format ``fmt`` (and no ``limit``), the answer comes as the bytes the store's
-        engine wrote (:meth:`careergraph.stores.Store.write`) when it can write them, else as
-        a :class:`QueryOutput`.
+        With a format ``fmt``, the answer comes as the bytes the store's engine wrote and
+        whether rows past ``limit`` were cut (:meth:`careergraph.stores.Store.write`) when it
+        can write them, else as a :class:`QueryOutput`.
 
         With a ``budget`` (seconds), ``over_budget(self)`` is called each time
         that much more time passes with the query still running: it returns
@@ -973,7 +975,7 @@ class QueryWorker:
         if status == "error":
             raise CareergraphError(f"query {name!r} failed: {payload}")
         if status == "written":
-            return payload  # type: ignore[no-any-return]
+            return (payload[0], payload[1])
         return output_from_plain(payload)
 
 
@@ -1016,7 +1018,7 @@ class WorkerPool:
         name: str,
         *,
         fmt: str | None = None,
-    ) -> QueryOutput | bytes:
+    ) -> QueryOutput | tuple[bytes, bool]:
         """Ask ``query`` of the first worker free (see :meth:`QueryWorker.ask`)."""
         worker = self.idle.get()
         try:
