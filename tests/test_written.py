@@ -192,3 +192,43 @@ def test_an_error_is_said_by_the_click_command() -> None:
     assert done.stdout == ""
     assert "Error:" in done.stderr and "Data Scientist" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _serve(port: int, rows: int, *store: str) -> list[str]:
+    data = ["--data", str(shipped_dir("graph_data")), *store]
+    return [
+        sys.executable,
+        "-m",
+        "careergraph",
+        *data,
+        "serve",
+        "--port",
+        str(port),
+        "--max-rows",
+        str(rows),
+        "--timeout",
+        "60",
+    ]
+
+
+@pytest.mark.parametrize("capped", [False, True])
+def test_the_server_sends_the_engines_bytes_as_the_memory_store_answers(listening, capped: bool) -> None:
+    import urllib.parse
+    import urllib.request
+
+    text = find_query("roles" if capped else "role-skills", shipped_dir("queries")).text
+    if not capped:  # a parameter bound by hand, as a client would write it
+        text = text.replace("?role cg:", "<https://w3id.org/careergraph/id/role/data-engineer> cg:")
+    types = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"]
+    types.append("text/tab-separated-values")
+    answers = []
+    for store in ([], ["--store", "memory"]):
+        rows = 5 if capped else 10_000
+        with listening(lambda port, store=store, rows=rows: _serve(port, rows, *store)) as port:
+            url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": text})
+            for accept in types:
+                with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept})) as r:
+                    answers.append((accept, r.headers.get("X-Careergraph-Truncated"), r.read()))
+    half = len(answers) // 2
+    assert answers[:half] == answers[half:]
+    assert {cut for _accept, cut, _body in answers} == ({"true"} if capped else {None})

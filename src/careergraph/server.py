@@ -221,7 +221,7 @@ class Lanes:
         self.idle.put(fresh)
         return True
 
-    def _run(self, checked: Any, shape: bytes | None, client: str) -> Any:
+    def _run(self, checked: Any, shape: bytes | None, client: str, fmt: str | None = None) -> Any:
         settings = self.settings
         worker = self.idle.get()
         demoted = over = False
@@ -239,12 +239,13 @@ class Lanes:
             worker.generation = self.generation
             worker.start()
             cpu_at_start = _cpu_seconds(worker._pid)
-            return worker.run(
+            return worker.ask(
                 checked,
                 {},
                 settings.max_rows,
                 settings.timeout,
                 "request",
+                fmt=fmt,
                 budget=settings.fast_budget,
                 over_budget=over_budget,
             )
@@ -259,13 +260,14 @@ class Lanes:
                     worker.start()  # stopped at the time limit or the cap: forked again by this query
                 self.idle.put(worker)
 
-    def _run_slow(self, checked: Any, shape: bytes) -> Any:
+    def _run_slow(self, checked: Any, shape: bytes, fmt: str | None = None) -> Any:
         worker = self._new()
         try:
             worker.start()
             _lowest_priority(worker._pid)
             cpu_at_start = _cpu_seconds(worker._pid)
-            output = worker.run(checked, {}, self.settings.max_rows, self.settings.timeout, "request")
+            settings = self.settings
+            output = worker.ask(checked, {}, settings.max_rows, settings.timeout, "request", fmt=fmt)
             cpu = _cpu_seconds(worker._pid)
             if (
                 cpu is not None
@@ -283,8 +285,12 @@ class Lanes:
         if shape is not None and shape in self.slow_shapes and self._slow_full(client):
             raise ServerBusyError(_LIKE_SLOW)
 
-    async def run(self, checked: Any, client: str) -> Any:
-        """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise)."""
+    async def run(self, checked: Any, client: str, fmt: str | None = None) -> Any:
+        """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise).
+
+        With a results format ``fmt``, the answer comes as the bytes the store's engine wrote and
+        whether rows were cut, where it can write them (:meth:`careergraph.sparql.QueryWorker.ask`).
+        """
         import anyio.to_thread
 
         shape = _shape(checked.text)
@@ -293,11 +299,11 @@ class Lanes:
                 raise ServerBusyError(_LIKE_SLOW)
             try:
                 return await anyio.to_thread.run_sync(
-                    self._run_slow, checked, shape, limiter=self.slow_threads
+                    self._run_slow, checked, shape, fmt, limiter=self.slow_threads
                 )
             finally:
                 self._release_slow(client)
-        return await anyio.to_thread.run_sync(self._run, checked, shape, client, limiter=self.threads)
+        return await anyio.to_thread.run_sync(self._run, checked, shape, client, fmt, limiter=self.threads)
 
 
 _LIKE_SLOW = "the server is busy with slow queries, and this one is like them; try again later"
@@ -551,7 +557,9 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             return problem(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
         data_changed()
         try:
-            output = await lanes.run(checked, client)
+            output = await lanes.run(
+                checked, client, RESULT_TYPES.get(media_type) if kind == "SELECT" else None
+            )
         except QueryTimeoutError:
             return problem(503, f"the query was stopped after {settings.timeout:g} s")
         except QueryMemoryError:
@@ -562,8 +570,11 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             return problem(503, str(error))
         except CareergraphError as error:
             return problem(400, str(error))
-        body = _serialise(output, media_type)
-        headers = {"X-Careergraph-Truncated": "true"} if output.truncated else {}
+        if isinstance(output, tuple):  # already written by the engine: sent as it is
+            body, truncated = output
+        else:
+            body, truncated = _serialise(output, media_type), output.truncated
+        headers = {"X-Careergraph-Truncated": "true"} if truncated else {}
         return Response(body, media_type=media_type, headers=headers)
 
     async def _body(request: Request) -> bytes | Response:
