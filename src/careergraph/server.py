@@ -791,18 +791,33 @@ def _protocol(settings: ServerSettings) -> Any:
     return GuardedH11Protocol
 
 
-def run_server(store: Any, settings: ServerSettings, *, host: str, port: int) -> None:
-    """Serve ``store`` on ``host:port`` until interrupted, with the limits of ``settings``."""
-    import resource
+def run_server(store: Any, settings: ServerSettings, *, host: str, port: int, processes: int = 1) -> None:
+    """Serve ``store`` on ``host:port`` until interrupted, with the limits of ``settings``.
 
-    import uvicorn
+    With ``processes`` above 1, that many server processes answer on the one
+    port: the socket is opened here and each forked process accepts from it
+    (the kernel hands each connection to one of them), with its own event
+    loop, query workers and safety checker. One Python event loop tops out
+    near a thousand requests a second whatever the engine does; several
+    share the machine's cores.
+    """
+    import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
     logging.basicConfig(format="%(message)s")
+    if processes <= 1:
+        _serve_on(store, settings, host=host, port=port, sockets=None)
+        return
+    _serve_forked(store, settings, host=host, port=port, processes=processes)
+
+
+def _serve_on(store: Any, settings: ServerSettings, *, host: str, port: int, sockets: Any) -> None:
+    import uvicorn
+
     app = create_app(store, settings=settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -811,6 +826,62 @@ def run_server(store: Any, settings: ServerSettings, *, host: str, port: int) ->
         timeout_keep_alive=5,
         limit_concurrency=settings.max_connections,
     )
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+def _leave(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _serve_forked(store: Any, settings: ServerSettings, *, host: str, port: int, processes: int) -> None:
+    """``processes`` server processes accepting on one listening socket; ended together."""
+    import signal
+    import socket
+    import sys
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        raise CareergraphError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    listener.listen(2048)
+    store.prepare()  # open the store once: every server process shares it
+    children: list[int] = []
+    for _ in range(processes):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # a server process never returns to the command's code
+            # uvicorn raises the signal that stopped it again once it has shut down: leave through
+            # the finally below, not the default handler, so the query workers end with this process.
+            signal.signal(signal.SIGTERM, _leave)
+            try:
+                _serve_on(store, settings, host=host, port=port, sockets=[listener])
+            finally:
+                import atexit
+
+                atexit._run_exitfuncs()  # its query workers and checker are killed and reaped
+                os._exit(0)
+        children.append(pid)
+    listener.close()
+
+    def end(_signum: int, _frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, end)
+    try:
+        for child in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, 0)
+    except KeyboardInterrupt:  # Ctrl-C reached every process of the group: each ends on its own
+        end(signal.SIGINT, None)
+        for child in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, 0)
 
 
 def _dataset_problem(request: Any) -> str | None:
