@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import NamedTuple
 
-__all__ = ["main", "quick_query"]
+__all__ = ["Asked", "main", "parse", "quick_query"]
 
 _FORMATS = ("table", "csv", "tsv", "json", "xml")
 
@@ -34,12 +35,23 @@ def _value(argv: list[str], i: int, short: str, long: str) -> tuple[str, int] | 
     return None
 
 
-def parse(argv: list[str]) -> dict[str, object] | None:
+class Asked(NamedTuple):
+    """What a plain named-query command line asks for."""
+
+    data: list[str]
+    store: str | None
+    name: str
+    params: list[str]
+    format: str
+    timeout: float
+
+
+def parse(argv: list[str]) -> Asked | None:
     """What a plain named-query command line asks for, or None when click must read it.
 
-    >>> parse(["--data", "x.ttl", "query", "roles", "-f", "csv"])["format"]
+    >>> parse(["--data", "x.ttl", "query", "roles", "-f", "csv"]).format
     'csv'
-    >>> parse(["query", "role-skills", "-p", "role=Data Scientist", "--timeout=5"])["params"]
+    >>> parse(["query", "role-skills", "-p", "role=Data Scientist", "--timeout=5"]).params
     ['role=Data Scientist']
     >>> parse(["query", "roles", "--limit", "3"]) is None, parse(["query", "../x"]) is None
     (True, True)
@@ -82,7 +94,7 @@ def parse(argv: list[str]) -> dict[str, object] | None:
         else:
             return None
         i = found[1]
-    return {"data": data, "store": store, "name": name, "params": params, "format": fmt, "timeout": timeout}
+    return Asked(data, store, name, params, fmt, timeout)
 
 
 def quick_query(argv: list[str]) -> bytes | None:
@@ -97,13 +109,14 @@ def quick_query(argv: list[str]) -> bytes | None:
     from .session import Session
     from .sparql import find_query, parse_param_options
 
-    data = [Path(p) for item in asked["data"] for p in str(item).split(os.pathsep) if p]  # type: ignore[attr-defined]
-    store = asked["store"] or os.environ.get("CAREERGRAPH_STORE") or None
+    # As click reads them: each --data may hold several paths, as CAREERGRAPH_DATA does.
+    data = [Path(p) for item in asked.data for p in item.split(os.pathsep) if p]
+    store = asked.store or os.environ.get("CAREERGRAPH_STORE") or None
     try:
-        session = Session(data, store)  # type: ignore[arg-type]
-        query = find_query(str(asked["name"]), shipped_dir("queries"))
-        params = parse_param_options(asked["params"])  # type: ignore[arg-type]
-        return session.write(query, str(asked["format"]), params, timeout=asked["timeout"])  # type: ignore[arg-type]
+        session = Session(data, store)
+        query = find_query(asked.name, shipped_dir("queries"))
+        params = parse_param_options(asked.params)
+        return session.write(query, asked.format, params, timeout=asked.timeout)
     except (CareergraphError, OSError):
         return None
 
