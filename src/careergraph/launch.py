@@ -123,7 +123,11 @@ def quick_query(argv: list[str]) -> bytes | None:
 
 def main() -> None:
     """``careergraph``: a plain named query answered at once, anything else by the click command."""
-    answer = quick_query(sys.argv[1:])
+    try:
+        answer = quick_query(sys.argv[1:])
+    except KeyboardInterrupt:  # as click says it
+        sys.stderr.write("\nAborted!\n")
+        sys.exit(1)
     if answer is None:
         from .cli import main as click_main
 
