@@ -301,7 +301,9 @@ def test_workers_hold_no_listening_or_client_socket(oxigraph_server) -> None:
 
 def test_a_query_past_the_memory_cap_is_503_and_the_server_carries_on(oxigraph_server) -> None:
     url, _, log = oxigraph_server
-    greedy = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g"
+    # A cross product sorted whole before its first row. (Without the OFFSET the row cap reaches
+    # Oxigraph as a LIMIT, and it keeps only the first rows while it sorts: no memory to run out of.)
+    greedy = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?a ?d ?g OFFSET 1"
     status, _, body = get(url, greedy)
     assert status == 503 and "200 MiB" in body, body
     assert get(url, "ASK { ?s ?p ?o }")[0] == 200
@@ -508,3 +510,33 @@ def test_a_page_elsewhere_cannot_make_the_server_run_queries(browser, oxigraph_s
     finally:
         page.close()
     assert "refused a cross-site request" in log.read_text()
+
+
+def test_several_server_processes_answer_on_one_port_and_end_together(listening) -> None:
+    import os
+    import subprocess
+
+    def command(port: int) -> list[str]:
+        data = ["--data", str(shipped_dir("graph_data"))]
+        return [sys.executable, "-m", "careergraph", *data, "serve", "--port", str(port), "--workers", "2"]
+
+    with listening(command) as port:
+        url = f"http://127.0.0.1:{port}"
+        answers = {get(url, ROLES, "text/csv")[2] for _ in range(12)}
+        assert len(answers) == 1 and "Data Scientist" in answers.pop()
+        out = subprocess.run(["ps", "-ww", "-eo", "pid=,ppid=,args="], capture_output=True, text=True).stdout
+        rows = [line.split(None, 2) for line in out.splitlines()]
+        ours = [pid for pid, _ppid, args in rows if f"--port {port}" in args]
+        (first,) = [pid for pid, ppid, args in rows if ppid == str(os.getpid()) and f"--port {port}" in args]
+        servers = [pid for pid, ppid, _args in rows if ppid == first]
+        assert len(servers) == 2, out
+        for server in servers:  # each with query workers (and a checker) of its own
+            assert sum(ppid == server for _pid, ppid, _args in rows) >= 2, out
+    import time
+
+    for _ in range(100):  # a safety checker leaves when its pipe closes: give it a moment
+        left = [pid for pid in ours if os.path.exists(f"/proc/{pid}")]
+        if not left:
+            break
+        time.sleep(0.1)
+    assert left == [], "every server process and query worker ends with the first"

@@ -1,6 +1,6 @@
 """``python -m careergraph``: the same as the ``careergraph`` command."""
 
-from .cli import main
+from .launch import main
 
 if __name__ == "__main__":
     main()

@@ -176,13 +176,12 @@ def query_command(
     anything runs.
     """
     from .data import shipped_dir
-    from .results import format_output
     from .sparql import find_query, parse_param_options
 
     stdin_text = sys.stdin.read() if query_spec == "-" else None
     query = find_query(query_spec, shipped_dir("queries"), stdin_text=stdin_text)
-    output = context.run(query, parse_param_options(params), limit=limit, timeout=timeout)
-    click.echo(format_output(output, fmt), nl=fmt == "table")
+    answer = context.write(query, fmt, parse_param_options(params), limit=limit, timeout=timeout)
+    click.echo(answer, nl=False)
 
 
 # --- validate ------------------------------------------------------------------
@@ -586,6 +585,14 @@ def load_command(context: Context, replace: bool) -> None:
     metavar="ORIGIN",
     help="Let pages from this origin (https://host:port) read answers (CORS); off by default.",
 )
+@click.option(
+    "--workers",
+    "processes",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Server processes answering on the one port, each with its own query workers.",
+)
 @pass_context
 @reports_errors
 def serve_command(
@@ -598,6 +605,7 @@ def serve_command(
     max_body: int,
     max_memory: int,
     cors: str | None,
+    processes: int,
 ) -> None:
     """Serve the career explorer at / and a read-only SPARQL 1.1 endpoint at /sparql."""
     from .server import ServerSettings, exposure_warning, run_server
@@ -613,7 +621,7 @@ def serve_command(
     if warning:
         click.secho(warning, err=True, fg="red", bold=True)
     click.echo(f"serving SPARQL at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    run_server(store, settings, host=host, port=port)
+    run_server(store, settings, host=host, port=port, processes=processes)
 
 
 # --- import ---------------------------------------------------------------------------

@@ -9,7 +9,6 @@ plus anything the archive importer wrote to :func:`generated_dir`.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -137,6 +136,8 @@ def parse_file(graph: Graph, file: Path) -> None:
 
 def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, then rename."""
+    import tempfile
+
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)

@@ -183,6 +183,7 @@ def settle_concat(output: QueryOutput, text: str) -> QueryOutput:
         for column, separator in columns:
             cell = cells[column]
             if cell is not None and cell[0] == "l":
-                cells[column] = ("l", separator.join(sorted(cell[1].split(separator))), *cell[2:])
+                # A simple literal, as SPARQL 1.1 has it: Oxigraph keeps a language its values share.
+                cells[column] = ("l", separator.join(sorted(cell[1].split(separator))), None, None)
         rows.append(tuple(cells))
     return QueryOutput("SELECT", output.variables, truncated=output.truncated, plain_rows=rows)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from .names import Names
 
-__all__ = ["run_query"]
+__all__ = ["run_query", "write_query"]
 
 
 def run_query(
@@ -66,3 +66,48 @@ def run_query(
     with sparql.WATCHDOG.guard(timeout, sparql.timed_out(query.name, timeout)):
         output = store.execute(checked, bindings, limit)
     return settle_concat(output, checked.text)
+
+
+def write_query(
+    store: Store,
+    query: NamedQuery,
+    fmt: str,
+    *,
+    params: Mapping[str, str] | None = None,
+    index: Names | None = None,
+    limit: int | None = None,
+    timeout: float | None = 30.0,
+    isolate: bool = True,
+) -> bytes:
+    """``query``'s answer as the bytes a command writes: in ``fmt`` (:data:`careergraph.results.FORMATS`).
+
+    Checked, bound and bounded in time as by :func:`run_query`. A store whose
+    engine writes the format itself (:meth:`careergraph.stores.Store.write`:
+    Oxigraph, for a SELECT) hands over its bytes, the same
+    bytes :func:`careergraph.results.format_output` writes for any other store;
+    from a worker process they come back as they are, never as terms.
+    """
+    from .results import WRITTEN, format_output
+
+    answer: QueryOutput | tuple[bytes, bool] | None = None
+    if fmt in WRITTEN and type(store).write is not Store.write:
+        checked = check_query(query.text, trusted=query.trusted)
+        bindings = bind_params(query, params or {}, index)
+        if timeout is None or sys.platform == "win32":
+            answer = store.write(checked, bindings, fmt, limit)
+        elif isolate:
+            answer = store.workers().ask(checked, bindings, limit, timeout, query.name, fmt=fmt)
+            if isinstance(answer, QueryOutput):
+                answer = settle_concat(answer, checked.text)
+        else:
+            store.prepare()
+            with sparql.WATCHDOG.guard(timeout, sparql.timed_out(query.name, timeout)):
+                answer = store.write(checked, bindings, fmt, limit)
+    if answer is None:
+        answer = run_query(
+            store, query, params=params, index=index, limit=limit, timeout=timeout, isolate=isolate
+        )
+    if isinstance(answer, tuple):
+        return answer[0]
+    text = format_output(answer, fmt)
+    return (text + "\n" if fmt == "table" else text).encode()

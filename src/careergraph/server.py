@@ -221,7 +221,7 @@ class Lanes:
         self.idle.put(fresh)
         return True
 
-    def _run(self, checked: Any, shape: bytes | None, client: str) -> Any:
+    def _run(self, checked: Any, shape: bytes | None, client: str, fmt: str | None = None) -> Any:
         settings = self.settings
         worker = self.idle.get()
         demoted = over = False
@@ -239,12 +239,13 @@ class Lanes:
             worker.generation = self.generation
             worker.start()
             cpu_at_start = _cpu_seconds(worker._pid)
-            return worker.run(
+            return worker.ask(
                 checked,
                 {},
                 settings.max_rows,
                 settings.timeout,
                 "request",
+                fmt=fmt,
                 budget=settings.fast_budget,
                 over_budget=over_budget,
             )
@@ -259,13 +260,14 @@ class Lanes:
                     worker.start()  # stopped at the time limit or the cap: forked again by this query
                 self.idle.put(worker)
 
-    def _run_slow(self, checked: Any, shape: bytes) -> Any:
+    def _run_slow(self, checked: Any, shape: bytes, fmt: str | None = None) -> Any:
         worker = self._new()
         try:
             worker.start()
             _lowest_priority(worker._pid)
             cpu_at_start = _cpu_seconds(worker._pid)
-            output = worker.run(checked, {}, self.settings.max_rows, self.settings.timeout, "request")
+            settings = self.settings
+            output = worker.ask(checked, {}, settings.max_rows, settings.timeout, "request", fmt=fmt)
             cpu = _cpu_seconds(worker._pid)
             if (
                 cpu is not None
@@ -283,8 +285,12 @@ class Lanes:
         if shape is not None and shape in self.slow_shapes and self._slow_full(client):
             raise ServerBusyError(_LIKE_SLOW)
 
-    async def run(self, checked: Any, client: str) -> Any:
-        """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise)."""
+    async def run(self, checked: Any, client: str, fmt: str | None = None) -> Any:
+        """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise).
+
+        With a results format ``fmt``, the answer comes as the bytes the store's engine wrote and
+        whether rows were cut, where it can write them (:meth:`careergraph.sparql.QueryWorker.ask`).
+        """
         import anyio.to_thread
 
         shape = _shape(checked.text)
@@ -293,11 +299,11 @@ class Lanes:
                 raise ServerBusyError(_LIKE_SLOW)
             try:
                 return await anyio.to_thread.run_sync(
-                    self._run_slow, checked, shape, limiter=self.slow_threads
+                    self._run_slow, checked, shape, fmt, limiter=self.slow_threads
                 )
             finally:
                 self._release_slow(client)
-        return await anyio.to_thread.run_sync(self._run, checked, shape, client, limiter=self.threads)
+        return await anyio.to_thread.run_sync(self._run, checked, shape, client, fmt, limiter=self.threads)
 
 
 _LIKE_SLOW = "the server is busy with slow queries, and this one is like them; try again later"
@@ -551,7 +557,9 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             return problem(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
         data_changed()
         try:
-            output = await lanes.run(checked, client)
+            output = await lanes.run(
+                checked, client, RESULT_TYPES.get(media_type) if kind == "SELECT" else None
+            )
         except QueryTimeoutError:
             return problem(503, f"the query was stopped after {settings.timeout:g} s")
         except QueryMemoryError:
@@ -562,8 +570,11 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             return problem(503, str(error))
         except CareergraphError as error:
             return problem(400, str(error))
-        body = _serialise(output, media_type)
-        headers = {"X-Careergraph-Truncated": "true"} if output.truncated else {}
+        if isinstance(output, tuple):  # already written by the engine: sent as it is
+            body, truncated = output
+        else:
+            body, truncated = _serialise(output, media_type), output.truncated
+        headers = {"X-Careergraph-Truncated": "true"} if truncated else {}
         return Response(body, media_type=media_type, headers=headers)
 
     async def _body(request: Request) -> bytes | Response:
@@ -780,18 +791,33 @@ def _protocol(settings: ServerSettings) -> Any:
     return GuardedH11Protocol
 
 
-def run_server(store: Any, settings: ServerSettings, *, host: str, port: int) -> None:
-    """Serve ``store`` on ``host:port`` until interrupted, with the limits of ``settings``."""
-    import resource
+def run_server(store: Any, settings: ServerSettings, *, host: str, port: int, processes: int = 1) -> None:
+    """Serve ``store`` on ``host:port`` until interrupted, with the limits of ``settings``.
 
-    import uvicorn
+    With ``processes`` above 1, that many server processes answer on the one
+    port: the socket is opened here and each forked process accepts from it
+    (the kernel hands each connection to one of them), with its own event
+    loop, query workers and safety checker. One Python event loop tops out
+    near a thousand requests a second whatever the engine does; several
+    share the machine's cores.
+    """
+    import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and (hard == resource.RLIM_INFINITY or soft < hard):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
     logging.basicConfig(format="%(message)s")
+    if processes <= 1:
+        _serve_on(store, settings, host=host, port=port, sockets=None)
+        return
+    _serve_forked(store, settings, host=host, port=port, processes=processes)
+
+
+def _serve_on(store: Any, settings: ServerSettings, *, host: str, port: int, sockets: Any) -> None:
+    import uvicorn
+
     app = create_app(store, settings=settings)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -800,6 +826,64 @@ def run_server(store: Any, settings: ServerSettings, *, host: str, port: int) ->
         timeout_keep_alive=5,
         limit_concurrency=settings.max_connections,
     )
+    uvicorn.Server(config).run(sockets=sockets)
+
+
+def _leave(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
+
+
+def _serve_forked(store: Any, settings: ServerSettings, *, host: str, port: int, processes: int) -> None:
+    """``processes`` server processes accepting on one listening socket; ended together."""
+    import signal
+    import socket
+    import sys
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # IPPROTO_TCP spelt out: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets
+    # that say so, and a reply written in two parts would otherwise wait for the client's ACK.
+    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        raise CareergraphError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    listener.listen(2048)
+    store.prepare()  # open the store once: every server process shares it
+    children: list[int] = []
+    for _ in range(processes):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # a server process never returns to the command's code
+            # uvicorn raises the signal that stopped it again once it has shut down: leave through
+            # the finally below, not the default handler, so the query workers end with this process.
+            signal.signal(signal.SIGTERM, _leave)
+            try:
+                _serve_on(store, settings, host=host, port=port, sockets=[listener])
+            finally:
+                import atexit
+
+                atexit._run_exitfuncs()  # its query workers and checker are killed and reaped
+                os._exit(0)
+        children.append(pid)
+    listener.close()
+
+    def end(_signum: int, _frame: Any) -> None:
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, end)
+    try:
+        for child in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, 0)
+    except KeyboardInterrupt:  # Ctrl-C reached every process of the group: each ends on its own
+        end(signal.SIGINT, None)
+        for child in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, 0)
 
 
 def _dataset_problem(request: Any) -> str | None:

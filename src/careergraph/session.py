@@ -305,6 +305,33 @@ class Session:
             isolate=not named.trusted,
         )
 
+    def write(
+        self,
+        named: NamedQuery,
+        fmt: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        limit: int | None = None,
+        timeout: float | None = 30.0,
+    ) -> bytes:
+        """:meth:`run` 's answer as the bytes ``careergraph query -f fmt`` writes; where the store's
+        engine writes the format itself, written by it (:func:`careergraph.run.write_query`)."""
+        from .run import write_query
+        from .sparql import check_query
+
+        check_query(named.text, trusted=named.trusted)  # refuse before loading any data
+        needs_labels = any(p.kind not in ("string", "integer", "iri") for p in named.params)
+        return write_query(
+            self.store,
+            named,
+            fmt,
+            params=params,
+            index=self.index if needs_labels else None,
+            limit=limit,
+            timeout=timeout,
+            isolate=not named.trusted,
+        )
+
     def path(
         self,
         source: str,

@@ -26,16 +26,13 @@ one-shot command, in the command's own process, which a watchdog thread ends
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import marshal
 import os
-import queue
 import re
 import sys
 import threading
 import time
-import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,6 +175,8 @@ def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> Nam
         return parse_query_text(
             candidate.read_text(encoding="utf-8"), name=spec, source=str(candidate), trusted=True
         )
+    import difflib
+
     names = [p.stem for p in sorted(folder.glob("*.rq"))]
     raise UnknownNameError("query", spec, difflib.get_close_matches(spec, names, n=5, cutoff=0.4))
 
@@ -733,6 +732,10 @@ class Answering(Protocol):
 
     def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]: ...
 
+    def write(
+        self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
+    ) -> tuple[bytes, bool] | None: ...
+
 
 def _serve(conn: Any, store: Answering) -> None:
     """The worker's loop: answer each checked query sent down ``conn`` until the parent hangs up."""
@@ -742,11 +745,16 @@ def _serve(conn: Any, store: Answering) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
         try:
-            query, bindings, limit = pickle.loads(conn.recv_bytes())
+            query, bindings, limit, fmt = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
         try:
-            answer = marshal.dumps(("ok", store.answer(query, bindings, limit)))
+            # Written by the engine where it can (bytes, sent as they are), else plain tuples.
+            written = store.write(query, bindings, fmt, limit) if fmt is not None else None
+            if written is not None:
+                answer = marshal.dumps(("written", written))
+            else:
+                answer = marshal.dumps(("ok", store.answer(query, bindings, limit)))
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
             answer = marshal.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
         except MemoryError:
@@ -855,6 +863,8 @@ class QueryWorker:
                 os._exit(0)
         theirs.close()
         self._pid, self._conn = pid, ours
+        import weakref
+
         # Killed and reaped when this worker is dropped, or when this process exits.
         self._end = weakref.finalize(self, _end_child, pid, ours)
 
@@ -905,6 +915,31 @@ class QueryWorker:
         """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds.
 
         With a ``budget`` (seconds), ``over_budget(self)`` is called each time
+        that much more time passes with the query still running (see :meth:`ask`).
+        """
+        answer = self.ask(query, bindings, limit, timeout, name, budget=budget, over_budget=over_budget)
+        assert isinstance(answer, QueryOutput)
+        return answer
+
+    def ask(
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Plain],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        fmt: str | None = None,
+        budget: float | None = None,
+        over_budget: Any = None,
+    ) -> QueryOutput | tuple[bytes, bool]:
+        """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds.
+
+        With a format ``fmt``, the answer comes as the bytes the store's engine wrote and
+        whether rows past ``limit`` were cut (:meth:`careergraph.stores.Store.write`) when it
+        can write them, else as a :class:`QueryOutput`.
+
+        With a ``budget`` (seconds), ``over_budget(self)`` is called each time
         that much more time passes with the query still running: it returns
         True (the query goes on to the end), False (it is stopped with
         :class:`ServerBusyError`) or None (ask again after another budget).
@@ -914,7 +949,7 @@ class QueryWorker:
         with self._lock:
             self._start()
             try:
-                self._conn.send_bytes(pickle.dumps((query, bindings, limit)))
+                self._conn.send_bytes(pickle.dumps((query, bindings, limit, fmt)))
                 waited = 0.0
                 while budget is not None and waited + budget < timeout and not self._conn.poll(budget):
                     waited += budget
@@ -939,6 +974,8 @@ class QueryWorker:
             raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
         if status == "error":
             raise CareergraphError(f"query {name!r} failed: {payload}")
+        if status == "written":
+            return (payload[0], payload[1])
         return output_from_plain(payload)
 
 
@@ -946,6 +983,8 @@ class WorkerPool:
     """Several :class:`QueryWorker` s for one store, so that queries from many threads run side by side."""
 
     def __init__(self, store: Answering, size: int = 1, **options: Any) -> None:
+        import queue
+
         self.idle: queue.SimpleQueue[QueryWorker] = queue.SimpleQueue()
         self.workers = [QueryWorker(store, **options) for _ in range(max(1, size))]
         for worker in self.workers:
@@ -967,6 +1006,23 @@ class WorkerPool:
         worker = self.idle.get()
         try:
             return worker.run(query, bindings, limit, timeout, name)
+        finally:
+            self.idle.put(worker)
+
+    def ask(
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Plain],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        fmt: str | None = None,
+    ) -> QueryOutput | tuple[bytes, bool]:
+        """Ask ``query`` of the first worker free (see :meth:`QueryWorker.ask`)."""
+        worker = self.idle.get()
+        try:
+            return worker.ask(query, bindings, limit, timeout, name, fmt=fmt)
         finally:
             self.idle.put(worker)
 
@@ -1022,19 +1078,18 @@ class Watchdog:
         Returns the descriptor to restore (None when not on the main thread).
         """
         import signal
-        import socket
 
         if threading.current_thread() is not threading.main_thread():
             return None
         if self._wake is None:
-            reader, writer = socket.socketpair()
-            writer.setblocking(False)
+            reader, writer = os.pipe()  # a pipe, not a socket pair: no socket module to import
+            os.set_blocking(writer, False)
             self._wake = (reader, writer)
             threading.Thread(
                 target=self._listen, args=(reader,), name="careergraph-interrupt", daemon=True
             ).start()
         try:
-            return signal.set_wakeup_fd(self._wake[1].fileno(), warn_on_full_buffer=False)
+            return signal.set_wakeup_fd(self._wake[1], warn_on_full_buffer=False)
         except ValueError:
             return None
 
@@ -1043,7 +1098,7 @@ class Watchdog:
 
         while True:
             try:
-                received = reader.recv(64)
+                received = os.read(reader, 64)
             except OSError:
                 return
             if signal.SIGINT in received and self._deadline is not None:

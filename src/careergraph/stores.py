@@ -24,14 +24,13 @@ import contextlib
 import functools
 import hashlib
 import importlib
-import json
 import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import CareergraphError, DataFileError, StoreError, UsageError
+from .errors import CareergraphError, DataFileError, QuerySyntaxError, StoreError, UsageError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -73,6 +72,14 @@ class Store:
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
         """Run a checked query with ``bindings`` (plain terms by variable name)."""
         raise NotImplementedError
+
+    def write(
+        self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
+    ) -> tuple[bytes, bool] | None:
+        """The answer already written in ``fmt`` by the engine, at most ``limit`` rows, and whether
+        rows were cut; or None: this store cannot (then :meth:`execute` it and write it with
+        :func:`careergraph.results.format_output`)."""
+        return None
 
     def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
         """:meth:`execute` 's answer as plain tuples (:func:`careergraph.sparql.plain_output`)."""
@@ -496,17 +503,46 @@ class OxigraphStore(Store):
 
         return output_from_plain(self.answer(query, bindings, limit))
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
-        import pyoxigraph
-
+    def _query(self, query: CheckedQuery, bindings: dict[Any, Any]) -> Any:
         # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
+        return self._run(bound_text(query, bindings))
+
+    def _run(self, text: str) -> Any:
         try:
-            answer = self.store.query(bound_text(query, bindings))
+            return self.store.query(text)
         except SyntaxError as error:
             from .errors import QuerySyntaxError
 
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise QuerySyntaxError(f"not a valid SPARQL query: {first[:300]}") from None
+
+    def write(
+        self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
+    ) -> tuple[bytes, bool] | None:
+        """The answer to a SELECT ``query`` in ``fmt``, written by pyoxigraph's serializer in the
+        bytes :func:`careergraph.results.format_output` gives, at most ``limit`` rows, and whether
+        rows were cut; None where it cannot be (another form or format, a ``GROUP_CONCAT``
+        careergraph settles itself, a ``limit`` the engine cannot be told): then :meth:`answer` it."""
+        from .portable import concatenated
+        from .results import WRITTEN, written
+
+        if query.form != "SELECT" or fmt not in WRITTEN or concatenated(query.text):
+            return None
+        text = bound_text(query, bindings)
+        if limit is None:
+            return written(self._run(text), fmt)
+        limited = _limit_in_oxigraph(text, limit)
+        if limited is None:
+            return None
+        try:
+            return written(self._run(limited), fmt, limit)
+        except QuerySyntaxError:  # the LIMIT did not fit where it went: answer() says what is wrong
+            return None
+
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
+        import pyoxigraph
+
+        answer = self._query(query, bindings)
         if isinstance(answer, pyoxigraph.QueryBoolean):
             return ("ASK", [], [], bool(answer), [], False)
         plain = _plain_terms()
@@ -567,6 +603,47 @@ class OxigraphStore(Store):
             stat = file.stat()
             digest.update(f"{file.name} {stat.st_size} {stat.st_mtime_ns}\n".encode())
         return digest.hexdigest()
+
+
+def _limit_in_oxigraph(text: str, limit: int) -> str | None:
+    """``text`` with ``LIMIT limit+1``, so that Oxigraph stops one row past a cap; None for a query
+    with a LIMIT, OFFSET or trailing VALUES of its own (then careergraph cuts the answer itself).
+
+    Oxigraph applies LIMIT after ORDER BY and DISTINCT, as SPARQL has it, so the rows it keeps
+    are the first rows of the whole answer (unlike :func:`push_limit`, written for every engine).
+
+    >>> _limit_in_oxigraph("SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY LCASE(?s)", 5)
+    'SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY LCASE(?s) LIMIT 6'
+    >>> _limit_in_oxigraph("SELECT * WHERE { ?s ?p ?o } LIMIT 3", 5) is None
+    True
+    >>> _limit_in_oxigraph("SELECT * { ?s ?p ?o } VALUES (?s ?o) { (<urn:a> 1) }", 5) is None
+    True
+    >>> _limit_in_oxigraph("SELECT ?s { VALUES ?s { <urn:a> } ?s ?p ?o }", 5)[-7:]
+    'LIMIT 6'
+    """
+    from .sparql import tokens
+
+    words = [token.upper() for kind, token, _ in tokens(text) if kind not in ("space", "comment")]
+    last = max((i for i, word in enumerate(words) if word == "}"), default=None)
+    if last is None or any(word in ("LIMIT", "OFFSET", "VALUES") for word in words[last + 1 :]):
+        return None
+    # Is that last group a trailing `VALUES ?x { … }` or `VALUES (?x ?y) { … }`? LIMIT goes before it.
+    depth, at = 0, last
+    while at >= 0:
+        depth += {"}": 1, "{": -1}.get(words[at], 0)
+        if depth == 0:
+            break
+        at -= 1
+    before = at - 1
+    if before >= 0 and words[before] == ")":
+        while before >= 0 and words[before] != "(":
+            before -= 1
+        before -= 1
+    elif before >= 0 and words[before][:1] in "?$":
+        before -= 1
+    if before >= 0 and words[before] == "VALUES":
+        return None
+    return f"{text.rstrip()} LIMIT {limit + 1}"
 
 
 class EmbeddedStore(OxigraphStore):
@@ -885,6 +962,8 @@ class SparqlStore(Store):
 
     def _select(self, text: str) -> tuple[list[str], list[tuple[Any, ...]], bool]:
         """A SELECT's variables and plain rows, and whether the server cut them."""
+        import json
+
         from .sparql import plain_literal
 
         payload, cut = self._post(text, _ACCEPT["SELECT"])
@@ -925,6 +1004,8 @@ class SparqlStore(Store):
             truncated = limit is not None and len(triples) > limit
             return QueryOutput(kind, triples=triples[:limit], truncated=truncated)
         if kind == "ASK":
+            import json
+
             payload, _cut = self._post(text, _ACCEPT[kind])
             return QueryOutput("ASK", boolean=bool(json.loads(payload)["boolean"]))
         variables, rows, cut = self._select(push_limit(text, limit))

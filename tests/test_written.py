@@ -1,0 +1,229 @@
+"""Answers written by pyoxigraph's serializer: the same bytes as careergraph's own writers, and a
+plain named query answered without click."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from careergraph.data import shipped_dir
+from careergraph.launch import Asked, parse
+from careergraph.portable import concatenated
+from careergraph.results import WRITTEN
+from careergraph.session import Session
+from careergraph.sparql import bind_params, check_query, find_query, parse_query_text
+
+FORMATS = ("table", "csv", "tsv", "json", "xml")
+DS_MLE = {"from": "Data Scientist", "to": "Machine Learning Engineer"}
+PARAMS = {
+    "roles": {},
+    "transitions": {},
+    "role-skills": {"role": "Machine Learning Engineer"},
+    "transition-evidence": DS_MLE,
+    "skill-gap": DS_MLE,
+    "guests-for-skill": {"skill": "Testing"},
+    "episodes-for-tool": {"tool": "Docker"},
+    "portfolio-projects": {"role": "Machine Learning Engineer"},
+    "guest": {"guest": "Simon Stiebellehner"},
+    "route-variants": DS_MLE,
+}
+
+
+@pytest.fixture(scope="module")
+def sessions() -> tuple[Session, Session]:
+    data = [shipped_dir("graph_data")]
+    return Session(data), Session(data, store="memory")
+
+
+def test_every_named_query_is_covered() -> None:
+    assert {p.stem for p in shipped_dir("queries").glob("*.rq")} == set(PARAMS)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_every_named_query_and_format_gives_the_memory_stores_bytes(
+    sessions: tuple[Session, Session], name: str, fmt: str
+) -> None:
+    embedded, memory = sessions
+    query = find_query(name, shipped_dir("queries"))
+    expected = memory.write(query, fmt, PARAMS[name])
+    assert embedded.write(query, fmt, PARAMS[name]) == expected
+    lines = expected.count(b"\n")
+    rows = {"json": expected.count(b'"bindings": [{'), "xml": expected.count(b"<result>"), "table": lines - 3}
+    assert rows.get(fmt, lines - 1) > 0, "an answer with no rows proves nothing"
+
+
+@pytest.mark.parametrize("fmt", WRITTEN)
+@pytest.mark.parametrize("name", sorted(PARAMS))
+def test_the_oxigraph_engine_writes_the_answer_itself(
+    sessions: tuple[Session, Session], name: str, fmt: str
+) -> None:
+    """Not careergraph's writers in disguise: the store hands back bytes, except where a
+    GROUP_CONCAT's order is careergraph's to settle."""
+    embedded, memory = sessions
+    query = find_query(name, shipped_dir("queries"))
+    checked = check_query(query.text, trusted=True)
+    written = embedded.store.write(checked, bind_params(query, PARAMS[name], embedded.index), fmt)
+    if concatenated(query.text):
+        assert written is None
+    else:
+        assert written == (memory.write(query, fmt, PARAMS[name]), False)
+
+
+AWKWARD = """@prefix ex: <https://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a ex:says "with \\"quotes\\", an apostrophe's <tag> & ampersand" ; ex:n 5 .
+ex:b ex:says "tab\\there\\nnew line, été, 東京"@fr ; ex:n -12 .
+ex:c ex:says "" ; ex:n 2.5 .
+ex:d ex:says "#comment-like =1" ; ex:n true .
+ex:e ex:says "&apos; written out" ; ex:n "0042"^^xsd:integer .
+ex:f ex:says "plain" ; ex:n "x"^^ex:custom .
+"""
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?s ?says ?n ?none WHERE { ?s <https://example.org/says> ?says ; <https://example.org/n> ?n "
+        "OPTIONAL { ?s <urn:none> ?none } } ORDER BY ?s",
+        "SELECT ?says WHERE { ?s <https://example.org/says> ?says } ORDER BY STR(?says)",
+        "SELECT ?n WHERE { ?s <https://example.org/n> ?n } ORDER BY STR(?n)",
+    ],
+    ids=["four-columns", "one-column-with-an-empty-string", "numbers-and-booleans"],
+)
+def test_awkward_values_give_the_same_bytes_from_a_worker(tmp_path: Path, text: str, fmt: str) -> None:
+    """An ad-hoc query runs in a worker process, which sends the engine's bytes back as they are."""
+    data = tmp_path / "awkward.ttl"
+    data.write_text(AWKWARD, encoding="utf-8")
+    query = parse_query_text(text, name="awkward")
+    embedded = Session([data]).write(query, fmt)
+    assert embedded == Session([data], store="memory").write(query, fmt)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("limit", [0, 1, 3, 1000])
+def test_an_answer_cut_at_a_limit_gives_the_memory_stores_bytes(
+    sessions: tuple[Session, Session], fmt: str, limit: int
+) -> None:
+    embedded, memory = sessions
+    for name in ("transitions", "role-skills"):
+        query = find_query(name, shipped_dir("queries"))
+        expected = memory.write(query, fmt, PARAMS[name], limit=limit)
+        assert embedded.write(query, fmt, PARAMS[name], limit=limit) == expected, name
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "json", "xml"])
+def test_the_engine_cuts_its_own_answer_and_says_so(sessions: tuple[Session, Session], fmt: str) -> None:
+    embedded, _memory = sessions
+    query = find_query("transitions", shipped_dir("queries"))
+    checked = check_query(query.text, trusted=True)
+    whole = embedded.store.write(checked, {}, fmt)
+    cut = embedded.store.write(checked, {}, fmt, 2)
+    assert whole is not None and cut is not None
+    assert cut[1] is True and whole[1] is False
+    assert len(cut[0]) < len(whole[0])
+    assert embedded.store.write(checked, {}, fmt, 1000) == whole
+
+
+def test_a_cut_answer_is_still_written_by_careergraph(sessions: tuple[Session, Session]) -> None:
+    embedded, memory = sessions
+    query = find_query("roles", shipped_dir("queries"))
+    cut = embedded.write(query, "table", limit=2)
+    assert cut == memory.write(query, "table", limit=2)
+    assert cut.endswith(b"(2 rows, cut at --limit)\n")
+
+
+def test_parse_reads_only_plain_named_query_command_lines() -> None:
+    asked = parse(["--data=a.ttl", "--store", "memory", "query", "guest", "-pguest=X", "--format=json"])
+    assert asked == Asked(["a.ttl"], "memory", "guest", ["guest=X"], "json", 30.0)
+    for argv in (
+        ["--help"],
+        ["query", "roles", "--help"],
+        ["query", "-", "-f", "csv"],
+        ["query", "my.rq"],
+        ["query", "roles", "-f", "yaml"],
+        ["query", "roles", "--timeout", "0"],
+        ["query", "roles", "-p"],
+        ["path", "a", "b"],
+    ):
+        assert parse(argv) is None, argv
+
+
+def _careergraph(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "CAREERGRAPH_DATA": str(shipped_dir("graph_data"))}
+    return subprocess.run(
+        [sys.executable, "-m", "careergraph", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_a_named_query_runs_without_click_or_rdflib() -> None:
+    # A first run on new data builds the store and the label index (with rdflib): not this one's.
+    assert _careergraph("query", "role-skills", "-p", "role=ML engineer").returncode == 0
+    probe = (
+        "import sys; from careergraph.launch import quick_query; "
+        "answer = quick_query(['query', 'role-skills', '-p', 'role=ML engineer', '-f', 'csv']); "
+        "print(answer.splitlines()[0].decode(), 'click' in sys.modules, 'rdflib' in sys.modules)"
+    )
+    env = {**os.environ, "CAREERGRAPH_DATA": str(shipped_dir("graph_data"))}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    assert done.stdout.split() == ["kind,concept,label", "False", "False"], done.stderr
+
+
+def test_the_command_answers_as_click_does(sessions: tuple[Session, Session]) -> None:
+    done = _careergraph("query", "role-skills", "-p", "role=ML engineer", "-f", "tsv")
+    assert done.returncode == 0, done.stderr
+    query = find_query("role-skills", shipped_dir("queries"))
+    assert done.stdout.encode() == sessions[1].write(query, "tsv", {"role": "ML engineer"})
+
+
+def test_an_error_is_said_by_the_click_command() -> None:
+    done = _careergraph("query", "role-skills", "-p", "role=Data Scientits")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "Error:" in done.stderr and "Data Scientist" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def _serve(port: int, rows: int, *store: str) -> list[str]:
+    data = ["--data", str(shipped_dir("graph_data")), *store]
+    return [
+        sys.executable,
+        "-m",
+        "careergraph",
+        *data,
+        "serve",
+        "--port",
+        str(port),
+        "--max-rows",
+        str(rows),
+        "--timeout",
+        "60",
+    ]
+
+
+@pytest.mark.parametrize("capped", [False, True])
+def test_the_server_sends_the_engines_bytes_as_the_memory_store_answers(listening, capped: bool) -> None:
+    import urllib.parse
+    import urllib.request
+
+    text = find_query("roles" if capped else "role-skills", shipped_dir("queries")).text
+    if not capped:  # a parameter bound by hand, as a client would write it
+        text = text.replace("?role cg:", "<https://w3id.org/careergraph/id/role/data-engineer> cg:")
+    types = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"]
+    types.append("text/tab-separated-values")
+    answers = []
+    for store in ([], ["--store", "memory"]):
+        rows = 5 if capped else 10_000
+        with listening(lambda port, store=store, rows=rows: _serve(port, rows, *store)) as port:
+            url = f"http://127.0.0.1:{port}/sparql?" + urllib.parse.urlencode({"query": text})
+            for accept in types:
+                with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept})) as r:
+                    answers.append((accept, r.headers.get("X-Careergraph-Truncated"), r.read()))
+    half = len(answers) // 2
+    assert answers[:half] == answers[half:]
+    assert {cut for _accept, cut, _body in answers} == ({"true"} if capped else {None})
