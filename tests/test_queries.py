@@ -417,11 +417,12 @@ def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
     from rdflib.namespace import XSD
 
     from careergraph.sparql import plain_literal, plain_term
+    from careergraph.terms import Lit
 
     # rdflib keeps an explicit xsd:string; Oxigraph and endpoints always name it: one form for all.
-    assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == ("l", "x", None, None)
+    assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == Lit("x", None, None)
     assert plain_literal("x", None, str(XSD.string)) == plain_literal("x", None, None)
-    assert plain_term(Literal("x", lang="en")) == plain_literal("x", "en", None) == ("l", "x", "en", None)
+    assert plain_term(Literal("x", lang="en")) == plain_literal("x", "en", None) == Lit("x", "en", None)
 
 
 @pytest.mark.parametrize("isolate", [True, False])

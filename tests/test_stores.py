@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from careergraph.cli import main
 from careergraph.data import shipped_dir
+from careergraph.terms import XSD_INTEGER, Iri, Lit
 
 # name -> parameters, as in tests/data/golden/README.md
 NAMED = {
@@ -327,8 +328,8 @@ def test_a_pull_that_comes_up_short_is_an_error(monkeypatch: pytest.MonkeyPatch)
     from careergraph.stores import LABELS_QUERY, IncompletePullError, SparqlStore
 
     store = SparqlStore("http://127.0.0.1:9/sparql", [])
-    answers = {"COUNT": (["n"], [(("l", "3", None, "http://www.w3.org/2001/XMLSchema#integer"),)], False)}
-    row = (("u", "urn:a"), ("u", "urn:p"), ("l", "x", None, None))
+    answers = {"COUNT": (["n"], [(Lit("3", None, XSD_INTEGER),)], False)}
+    row = (Iri("urn:a"), Iri("urn:p"), Lit("x"))
 
     def select(text: str):
         if "COUNT(*)" in text:
@@ -380,13 +381,13 @@ def test_a_refused_sort_falls_back_to_the_engines_order_and_is_still_counted(
 
     store = SparqlStore("http://127.0.0.1:9/sparql", [])
     store.page_rows = 2
-    triples = [(("u", f"urn:s{i}"), ("u", "urn:p"), ("l", str(i), None, None)) for i in range(5)]
+    triples = [(Iri(f"urn:s{i}"), Iri("urn:p"), Lit(str(i))) for i in range(5)]
     asked: list[str] = []
 
     def select(text: str):
         asked.append(text)
         if "COUNT(*)" in text:
-            return ["n"], [(("l", "5", None, "http://www.w3.org/2001/XMLSchema#integer"),)], False
+            return ["n"], [(Lit("5", None, XSD_INTEGER),)], False
         if "ORDER BY" in text and "OFFSET 0" not in text:
             raise StoreError("SR353: Sorted TOP clause specifies more then 2 rows to sort")
         offset = int(text.rsplit("OFFSET", 1)[1])

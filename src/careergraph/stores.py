@@ -35,7 +35,8 @@ from .errors import CareergraphError, DataFileError, StoreError, UsageError
 if TYPE_CHECKING:
     from rdflib import Graph
 
-    from .sparql import CheckedQuery, Plain, QueryOutput, WorkerPool
+    from .sparql import CheckedQuery, QueryOutput, WorkerPool
+    from .terms import Answer, Term
 
 __all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "StoreError", "open_store"]
 
@@ -72,8 +73,8 @@ class Store:
         """Run a checked query with ``bindings`` (plain terms by variable name)."""
         raise NotImplementedError
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
-        """:meth:`execute` 's answer as plain tuples (:func:`careergraph.sparql.plain_output`)."""
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer:
+        """:meth:`execute` 's answer in plain terms (:func:`careergraph.sparql.plain_output`)."""
         from .sparql import plain_output
 
         return plain_output(self.execute(query, bindings, limit))
@@ -229,22 +230,22 @@ def files_digest(files: Sequence[Path]) -> str:
 
 
 def _plain_terms() -> Any:
-    """A function from pyoxigraph terms to the plain tuples answers are held as, each made once."""
+    """A function from pyoxigraph terms to the plain terms answers are held as, each made once."""
     from pyoxigraph import BlankNode, NamedNode
 
-    from .sparql import plain_literal
+    from .terms import Blank, Iri, literal
 
-    made: dict[Any, tuple[str | None, ...] | None] = {None: None}
+    made: dict[Any, Term | None] = {None: None}
 
-    def plain(term: Any) -> tuple[str | None, ...] | None:
+    def plain(term: Any) -> Term | None:
         found = made.get(term, False)
         if found is False:
             if isinstance(term, NamedNode):
-                found = ("u", term.value)
+                found = Iri(term.value)
             elif isinstance(term, BlankNode):
-                found = ("b", term.value)
+                found = Blank(term.value)
             else:
-                found = plain_literal(term.value, term.language, term.datatype.value)
+                found = literal(term.value, term.language, term.datatype.value)
             made[term] = found
         return found  # type: ignore[return-value]
 
@@ -393,8 +394,10 @@ class OxigraphStore(Store):
 
         return output_from_plain(self.answer(query, bindings, limit))
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer:
         import pyoxigraph
+
+        from .terms import Answer, sort_key
 
         # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
         try:
@@ -405,24 +408,24 @@ class OxigraphStore(Store):
             first = str(error).splitlines()[0] if str(error) else type(error).__name__
             raise QuerySyntaxError(f"not a valid SPARQL query: {first[:300]}") from None
         if isinstance(answer, pyoxigraph.QueryBoolean):
-            return ("ASK", [], [], bool(answer), [], False)
+            return Answer("ASK", [], [], bool(answer), [], False)
         plain = _plain_terms()
         if isinstance(answer, pyoxigraph.QuerySolutions):
             variables = answer.variables
-            rows: list[Plain] = []
+            rows: list[tuple[Term | None, ...]] = []
             truncated = False
             for solution in answer:
                 if limit is not None and len(rows) >= limit:
                     truncated = True
                     break
                 rows.append(tuple([plain(solution[v]) for v in variables]))
-            return ("SELECT", [v.value for v in variables], rows, None, [], truncated)
+            return Answer("SELECT", [v.value for v in variables], rows, None, [], truncated)
         triples = sorted(
             ((plain(t.subject), plain(t.predicate), plain(t.object)) for t in answer),
-            key=lambda triple: [[part or "" for part in term] for term in triple],  # None beside text
+            key=lambda triple: [sort_key(term) for term in triple],
         )
         truncated = limit is not None and len(triples) > limit
-        return (query.form, [], [], None, triples[:limit], truncated)
+        return Answer(query.form, [], [], None, triples[:limit], truncated)
 
     def pull(self, query: str) -> Graph:
         """The CONSTRUCT ``query``'s triples, added to a graph as Oxigraph yields them.
@@ -614,7 +617,8 @@ def bind_in_text(text: str, form: str, bindings: dict[str, Any]) -> str:
     written in SPARQL syntax by :func:`careergraph.sparql.turtle_term`, so a
     value cannot break out of its place.
 
-    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {"l": ("l", 'a" }', None, None)})
+    >>> from careergraph.terms import Lit
+    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {"l": Lit('a" }')})
     'SELECT ?x WHERE { VALUES ?l { "a\\\\" }" }  ?x ?p ?l }'
     """
     from .sparql import turtle_term
@@ -760,19 +764,19 @@ class SparqlStore(Store):
 
     def _select(self, text: str) -> tuple[list[str], list[tuple[Any, ...]], bool]:
         """A SELECT's variables and plain rows, and whether the server cut them."""
-        from .sparql import plain_literal
+        from .terms import Blank, Iri, literal
 
         payload, cut = self._post(text, _ACCEPT["SELECT"])
         document = json.loads(payload)
 
-        def plain(value: dict[str, str] | None) -> tuple[str | None, ...] | None:
+        def plain(value: dict[str, str] | None) -> Term | None:
             if value is None:
                 return None
             if value["type"] == "uri":
-                return ("u", value["value"])
+                return Iri(value["value"])
             if value["type"] == "bnode":
-                return ("b", value["value"])
-            return plain_literal(value["value"], value.get("xml:lang"), value.get("datatype"))
+                return Blank(value["value"])
+            return literal(value["value"], value.get("xml:lang"), value.get("datatype"))
 
         variables = list(document["head"]["vars"])
         rows = [tuple([plain(b.get(v)) for v in variables]) for b in document["results"]["bindings"]]
@@ -835,8 +839,8 @@ class SparqlStore(Store):
         prologue, pattern = _pull_parts(query)
         _vars, counted, _cut = self._select(f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {pattern}")
         try:
-            expected = int(counted[0][0][1])
-        except (IndexError, TypeError, ValueError):
+            expected = int(counted[0][0].value)
+        except (AttributeError, IndexError, ValueError):
             raise IncompletePullError(f"{self.url} did not answer how many triples to read") from None
         try:
             found = self._pages(prologue, pattern, expected, "ORDER BY ?s ?p ?o ")
