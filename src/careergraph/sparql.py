@@ -84,11 +84,13 @@ _PARAM_LINE = re.compile(r"^#\s*@param\s+(\w+)\s+(\w+)\s*(.*)$")
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter of a named query: a variable name, a kind and what it means."""
+    """A parameter of a named query: a variable name, a kind, what it means, and a value that
+    answers something on the shipped data (what the golden answers are run with)."""
 
     name: str
     kind: str
     description: str = ""
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,15 +106,22 @@ class NamedQuery:
     #: so that running it needs no SPARQL parser in this process
     trusted: bool = False
 
+    @property
+    def examples(self) -> dict[str, str]:
+        """Each parameter's example value, by name (the parameters the golden answer is run with)."""
+        return {p.name: p.example for p in self.params}
+
 
 def parse_query_text(
     text: str, *, name: str = "query", source: str = "<query>", trusted: bool = False
 ) -> NamedQuery:
     """Read the description and ``@param`` lines of a query's leading comment.
 
-    >>> q = parse_query_text("# Roles.\\n# @param role role  The role.\\nSELECT * {}")
-    >>> q.description, q.params
-    ('Roles.', (Param(name='role', kind='role', description='The role.'),))
+    A ``@param`` line may end in ``@example VALUE``.
+
+    >>> q = parse_query_text("# Roles.\\n# @param role role  The role.  @example Data Scientist\\nSELECT * {}")
+    >>> q.description, q.params[0].description, q.examples
+    ('Roles.', 'The role.', {'role': 'Data Scientist'})
     """
     description = ""
     params: list[Param] = []
@@ -130,7 +139,8 @@ def parse_query_text(
                     f"{source}:{number}: parameter {pname!r} has unknown kind {kind!r} "
                     f"(kinds: {', '.join(PARAM_KINDS)})"
                 )
-            params.append(Param(pname, kind, pdesc.strip()))
+            pdesc, _, example = pdesc.partition("@example")
+            params.append(Param(pname, kind, pdesc.strip(), example.strip()))
         elif not description and not stripped.lstrip("#").strip().startswith("@"):
             description = stripped.lstrip("#").strip()
     return NamedQuery(name, text, description, tuple(params), source, trusted)
