@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from careergraph.cli import main
-from careergraph.data import shipped_dir
-from careergraph.sparql import list_queries
+from careergraph.data import load_graph, shipped_dir
+from careergraph.sparql import find_query, list_queries
 from careergraph.terms import XSD_INTEGER, Iri, Lit
 
 # name -> `--param` options: each parameter's @example in the query's header
@@ -79,6 +79,25 @@ def test_named_queries_give_the_same_rows_on_every_store(name: str, store: str) 
     # the same bytes: GROUP_CONCAT cells and ties in ORDER BY are settled the same on every store
     assert other.output == memory.output
     assert len(memory.output.splitlines()) > 1
+
+
+@pytest.mark.parametrize("spec", ["memory", "oxigraph"])
+def test_a_worker_sends_back_the_same_named_terms(spec: str, request: pytest.FixtureRequest) -> None:
+    from careergraph.names import LabelIndex
+    from careergraph.run import run_query
+    from careergraph.stores import open_store
+
+    store_spec = spec if spec == "memory" else request.getfixturevalue("oxigraph_store")
+    store = open_store(store_spec, [shipped_dir("graph_data")])
+    index = LabelIndex.from_graph(load_graph([shipped_dir("graph_data")]))
+    query = find_query("guest", shipped_dir("queries"))
+    params = query.examples
+    here = run_query(store, query, params=params, index=index, isolate=False).plain_rows
+    there = run_query(store, query, params=params, index=index, isolate=True).plain_rows
+    kinds = [[type(term) for term in row] for row in there]
+    # tuples compare by value alone: the classes must come across the pipe too
+    assert there == here and kinds == [[type(term) for term in row] for row in here]
+    assert {kind for row in kinds for kind in row} == {Iri, Lit}
 
 
 def test_a_runaway_query_on_oxigraph_ends_the_command(oxigraph_store: str) -> None:
