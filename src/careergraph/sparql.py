@@ -119,9 +119,9 @@ def parse_query_text(
 
     A ``@param`` line may end in ``@example VALUE``.
 
-    >>> q = parse_query_text("# Roles.\\n# @param role role  The role.  @example Data Scientist\\nSELECT * {}")
+    >>> q = parse_query_text("# Roles.\\n# @param role role  The role.  @example Ann\\nSELECT * {}")
     >>> q.description, q.params[0].description, q.examples
-    ('Roles.', 'The role.', {'role': 'Data Scientist'})
+    ('Roles.', 'The role.', {'role': 'Ann'})
     """
     description = ""
     params: list[Param] = []
