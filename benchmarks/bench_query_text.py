@@ -25,6 +25,7 @@ from careergraph.data import shipped_dir
 from careergraph.run import run_query
 from careergraph.sparql import list_queries, parse_query_text
 from careergraph.stores import OxigraphStore, bind_in_text
+from careergraph.terms import Iri
 
 ID = "https://w3id.org/careergraph/id/"
 
@@ -43,7 +44,7 @@ def main() -> None:
     OxigraphStore(str(folder / "store"), []).load([folder / "data.ttl"])
     store = OxigraphStore(str(folder / "store"), [])
     bindings = {  # the synthetic graph's names, as bench_scale.py binds them
-        name: ("u", ID + local)
+        name: Iri(ID + local)
         for name, local in (
             ("from", "role/r0"), ("to", "role/r1"), ("role", "role/r1"),
             ("guest", "guest/g0"), ("tool", "tool/t0"), ("skill", "skill/s0"),
@@ -66,7 +67,7 @@ def main() -> None:
             print(f"| {name} | (skipped: takes {', '.join(p.name for p in query.params)}) ||||||| ")
             continue
         bound = {p.name: bindings[p.name] for p in query.params}
-        params = {name: term[1] for name, term in bound.items()}
+        params = {name: term.value for name, term in bound.items()}
         times: dict[str, list[float]] = {k: [] for k in ("cg old", "cg new", "direct old", "direct new")}
         for _ in range(args.runs):
             for label, text in (("old", old), ("new", new)):

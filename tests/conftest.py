@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -107,9 +108,14 @@ def browser():
 
 
 class PageVisit:
-    """A page opened from a file with every other request blocked and recorded."""
+    """A page in the browser with every request outside its home blocked and recorded, and its
+    console errors and dialogs kept: a file's page may load files only, a server's page only
+    that server's paths."""
 
-    def __init__(self, browser, path: Path) -> None:
+    def __init__(self, browser, target: Path | str) -> None:
+        url = target.as_uri() if isinstance(target, Path) else target
+        parts = urllib.parse.urlsplit(url)
+        self.home = "file:" if parts.scheme == "file" else f"{parts.scheme}://{parts.netloc}/"
         self.page = browser.new_page(viewport={"width": 1280, "height": 800})
         self.outside: list[str] = []
         self.console_errors: list[str] = []
@@ -118,12 +124,14 @@ class PageVisit:
         self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.route("**/*", self._route)
-        self.page.goto(path.as_uri())
-        self.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=60_000)
+        response = self.page.goto(url)
+        self.status = response.status if response is not None else None
+        if isinstance(target, Path):  # a written page says when it has drawn
+            self.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=60_000)
 
     def _route(self, route) -> None:
         url = route.request.url
-        if url.startswith("file:"):
+        if url.startswith(self.home):
             route.continue_()
         else:
             self.outside.append(url)
@@ -138,10 +146,11 @@ class PageVisit:
 
 @pytest.fixture()
 def open_page(browser):
+    """Open a page (a file, or a URL of a server) as a :class:`PageVisit`; closed after the test."""
     visits: list[PageVisit] = []
 
-    def opener(path: Path) -> PageVisit:
-        visit = PageVisit(browser, path)
+    def opener(target: Path | str) -> PageVisit:
+        visit = PageVisit(browser, target)
         visits.append(visit)
         return visit
 

@@ -38,45 +38,9 @@ def server(listening, data_dir: Path):
         yield f"http://127.0.0.1:{port}"
 
 
-class Visit:
-    """A page of the server, with requests elsewhere blocked and recorded, and console errors kept."""
-
-    def __init__(self, browser, server: str, path: str) -> None:
-        self.server = server
-        self.page = browser.new_page(viewport={"width": 1280, "height": 800})
-        self.outside: list[str] = []
-        self.console_errors: list[str] = []
-        self.dialogs: list[str] = []
-        self.page.on("console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.console_errors.append(str(e)))
-        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
-        self.page.route("**/*", self._route)
-        self.status = self.page.goto(server + path).status
-
-    def _route(self, route) -> None:
-        if route.request.url.startswith(self.server + "/"):
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-
-@pytest.fixture()
-def visit(browser, server):
-    visits: list[Visit] = []
-
-    def opener(path: str) -> Visit:
-        visits.append(Visit(browser, server, path))
-        return visits[-1]
-
-    yield opener
-    for v in visits:
-        v.page.close()
-
-
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_renders_cleanly(visit, path: str) -> None:
-    page = visit(path)
+def test_every_page_renders_cleanly(open_page, server, path: str) -> None:
+    page = open_page(server + path)
     assert page.status in (200, 400, 404)
     assert page.page.locator("header.top form.route-form").count() == 1
     # 404 and 400 are the page's own answer, not an error of the page
@@ -84,8 +48,8 @@ def test_every_page_renders_cleanly(visit, path: str) -> None:
     assert errors == [] and page.outside == []
 
 
-def test_the_route_page_draws_the_route_and_links_the_minute(visit) -> None:
-    page = visit(PAGES[1])
+def test_the_route_page_draws_the_route_and_links_the_minute(open_page, server) -> None:
+    page = open_page(server + PAGES[1])
     page.page.wait_for_selector("body[data-drawn=true]", state="attached", timeout=30_000)
     drawn = page.page.evaluate("() => window.careergraphRoute.nodes.get().filter((n) => n.borderWidth === 4)")
     assert {n["label"] for n in drawn} >= {"Data Scientist", "Machine Learning Engineer"}
@@ -109,8 +73,8 @@ def test_from_the_home_page_to_a_route_without_javascript(browser, server) -> No
     context.close()
 
 
-def test_search_finds_a_guest_and_a_chapter(visit) -> None:
-    page = visit("/")
+def test_search_finds_a_guest_and_a_chapter(open_page, server) -> None:
+    page = open_page(server + "/")
     page.page.fill("header input[name=q]", "ben")
     page.page.press("header input[name=q]", "Enter")
     page.page.wait_for_url("**/search?q=ben")
@@ -126,8 +90,8 @@ def test_search_finds_a_guest_and_a_chapter(visit) -> None:
 
 
 @pytest.mark.parametrize("path", HOSTILE)
-def test_hostile_labels_stay_text(visit, path: str) -> None:
-    page = visit(path)
+def test_hostile_labels_stay_text(open_page, server, path: str) -> None:
+    page = open_page(server + path)
     page.page.wait_for_timeout(100)
     assert page.dialogs == []
     assert page.page.evaluate("() => document.querySelectorAll('img, b, main script').length") == 0
@@ -136,14 +100,14 @@ def test_hostile_labels_stay_text(visit, path: str) -> None:
     assert page.console_errors == [] and page.outside == []
 
 
-def editor(visit) -> Visit:
-    page = visit("/sparql")
+def editor(open_page, server: str):
+    page = open_page(server + "/sparql")
     page.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
     return page
 
 
-def test_the_sparql_editor_runs_a_named_query_and_shows_its_table(visit) -> None:
-    page = editor(visit)
+def test_the_sparql_editor_runs_a_named_query_and_shows_its_table(open_page, server) -> None:
+    page = editor(open_page, server)
     page.page.select_option("#example-name", "role-skills")
     assert page.page.input_value("#example-params input[name=role]") == "Data Scientist"
     page.page.click("#examples button")
@@ -159,8 +123,8 @@ def test_the_sparql_editor_runs_a_named_query_and_shows_its_table(visit) -> None
     assert page.console_errors == [] and page.outside == []
 
 
-def test_the_sparql_editor_asks_no_one_else_and_shares_by_fragment(visit) -> None:
-    page = editor(visit)
+def test_the_sparql_editor_asks_no_one_else_and_shares_by_fragment(open_page, server) -> None:
+    page = editor(open_page, server)
     yasqe = "window.careergraphYasgui.getTab().getYasqe()"
     page.page.click(".CodeMirror")
     page.page.keyboard.press("Control+A")
@@ -169,8 +133,8 @@ def test_the_sparql_editor_asks_no_one_else_and_shares_by_fragment(visit) -> Non
     query = "PREFIX foaf: <http://xmlns.com/foaf/0.1/>\nSELECT ?s WHERE { ?s a foaf:Nobody }"
     page.page.evaluate(f"(text) => {yasqe}.setValue(text)", query)
     link = page.page.evaluate(f"() => {yasqe}.config.createShareableLink({yasqe})")
-    assert link.startswith(page.server + "/sparql#") and "query=PREFIX" in link
-    shared = visit(link.removeprefix(page.server))
+    assert link.startswith(server + "/sparql#") and "query=PREFIX" in link
+    shared = open_page(link)
     shared.page.wait_for_selector("body[data-ready=true]", state="attached", timeout=30_000)
     assert shared.page.evaluate(f"() => {yasqe}.getValue()") == query
     shared.page.wait_for_selector(".yasr_results", timeout=30_000)  # a shared link runs its query

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from careergraph.data import shipped_dir, turtle_files
-from careergraph.facts import FACTS, Blank, Facts, Lit
+from careergraph.facts import FACTS, BlankId, Facts, LexicalForm
 from careergraph.names import LabelIndex
 from careergraph.network import project_roles
 from careergraph.rolegraph import save_roles
@@ -57,9 +57,9 @@ def _normal(facts: Facts) -> set[tuple[Any, ...]]:
     """Every fact with its kind of object; blank nodes (named by each store its own way) as one name."""
 
     def plain(term: str) -> tuple[str, str]:
-        if isinstance(term, Blank):
+        if isinstance(term, BlankId):
             return ("blank", "")
-        return ("literal" if isinstance(term, Lit) else "iri", str(term))
+        return ("literal" if isinstance(term, LexicalForm) else "iri", str(term))
 
     found = set()
     for predicate in sorted(facts._by):

@@ -19,19 +19,13 @@ from rdflib.query import Result
 
 from careergraph.cli import main
 from careergraph.data import shipped_dir
+from careergraph.sparql import list_queries
 
 DS_MLE = ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"]
+# name -> `--param` options the golden answer is run with: each parameter's @example in its header
 GOLDEN = {
-    "roles": [],
-    "transitions": [],
-    "role-skills": ["-p", "role=Machine Learning Engineer"],
-    "transition-evidence": DS_MLE,
-    "skill-gap": DS_MLE,
-    "guests-for-skill": ["-p", "skill=Testing"],
-    "episodes-for-tool": ["-p", "tool=Docker"],
-    "portfolio-projects": ["-p", "role=Machine Learning Engineer"],
-    "guest": ["-p", "guest=Simon Stiebellehner"],
-    "route-variants": DS_MLE,
+    q.name: [f"--param={name}={value}" for name, value in q.examples.items()]
+    for q in list_queries(shipped_dir("queries"))
 }
 SPARQL_RESULTS = "{http://www.w3.org/2005/sparql-results#}"
 
@@ -40,9 +34,10 @@ def run(runner: CliRunner, *args: str, input: str | None = None):
     return runner.invoke(main, list(args), input=input, catch_exceptions=False)
 
 
-def test_every_named_query_has_a_golden_answer() -> None:
-    names = {p.stem for p in shipped_dir("queries").glob("*.rq")}
-    assert names == set(GOLDEN)
+def test_every_named_query_has_a_golden_answer_and_examples(data_dir: Path) -> None:
+    assert {p.stem for p in (data_dir / "golden").glob("*.csv")} == set(GOLDEN)
+    queries = list_queries(shipped_dir("queries"))
+    assert [(q.name, p.name) for q in queries for p in q.params if not p.example] == []
 
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
@@ -417,11 +412,12 @@ def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
     from rdflib.namespace import XSD
 
     from careergraph.sparql import plain_literal, plain_term
+    from careergraph.terms import Lit
 
     # rdflib keeps an explicit xsd:string; Oxigraph and endpoints always name it: one form for all.
-    assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == ("l", "x", None, None)
+    assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == Lit("x", None, None)
     assert plain_literal("x", None, str(XSD.string)) == plain_literal("x", None, None)
-    assert plain_term(Literal("x", lang="en")) == plain_literal("x", "en", None) == ("l", "x", "en", None)
+    assert plain_term(Literal("x", lang="en")) == plain_literal("x", "en", None) == Lit("x", "en", None)
 
 
 @pytest.mark.parametrize("isolate", [True, False])

@@ -231,10 +231,11 @@ def test_a_bound_value_cannot_smuggle_a_service_call(
 ) -> None:
     from careergraph.sparql import check_query
     from careergraph.stores import bind_in_text
+    from careergraph.terms import Lit
 
     port, seen = listener
     payload = f"AS ?w) WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?a ?b ?c }} }} #"
-    bound = bind_in_text(TRICKY_FILE, "SELECT", {"v": ("l", payload, None, None)})
+    bound = bind_in_text(TRICKY_FILE, "SELECT", {"v": Lit(payload)})
     check_query(TRICKY_FILE)  # the query as written is safe
     with pytest.raises(UnsafeQueryError, match="SERVICE"):
         check_query(bound)  # as bound, it is not

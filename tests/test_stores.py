@@ -14,20 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 from careergraph.cli import main
-from careergraph.data import shipped_dir
+from careergraph.data import load_graph, shipped_dir
+from careergraph.sparql import find_query, list_queries
+from careergraph.terms import XSD_INTEGER, Iri, Lit
 
-# name -> parameters, as in tests/data/golden/README.md
+# name -> `--param` options: each parameter's @example in the query's header
 NAMED = {
-    "roles": [],
-    "transitions": [],
-    "role-skills": ["-p", "role=Machine Learning Engineer"],
-    "transition-evidence": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
-    "skill-gap": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
-    "guests-for-skill": ["-p", "skill=Testing"],
-    "episodes-for-tool": ["-p", "tool=Docker"],
-    "portfolio-projects": ["-p", "role=Machine Learning Engineer"],
-    "guest": ["-p", "guest=Simon Stiebellehner"],
-    "route-variants": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
+    q.name: [f"--param={name}={value}" for name, value in q.examples.items()]
+    for q in list_queries(shipped_dir("queries"))
 }
 
 
@@ -85,6 +79,25 @@ def test_named_queries_give_the_same_rows_on_every_store(name: str, store: str) 
     # the same bytes: GROUP_CONCAT cells and ties in ORDER BY are settled the same on every store
     assert other.output == memory.output
     assert len(memory.output.splitlines()) > 1
+
+
+@pytest.mark.parametrize("spec", ["memory", "oxigraph"])
+def test_a_worker_sends_back_the_same_named_terms(spec: str, request: pytest.FixtureRequest) -> None:
+    from careergraph.names import LabelIndex
+    from careergraph.run import run_query
+    from careergraph.stores import open_store
+
+    store_spec = spec if spec == "memory" else request.getfixturevalue("oxigraph_store")
+    store = open_store(store_spec, [shipped_dir("graph_data")])
+    index = LabelIndex.from_graph(load_graph([shipped_dir("graph_data")]))
+    query = find_query("guest", shipped_dir("queries"))
+    params = query.examples
+    here = run_query(store, query, params=params, index=index, isolate=False).plain_rows
+    there = run_query(store, query, params=params, index=index, isolate=True).plain_rows
+    kinds = [[type(term) for term in row] for row in there]
+    # tuples compare by value alone: the classes must come across the pipe too
+    assert there == here and kinds == [[type(term) for term in row] for row in here]
+    assert {kind for row in kinds for kind in row} == {Iri, Lit}
 
 
 def test_a_runaway_query_on_oxigraph_ends_the_command(oxigraph_store: str) -> None:
@@ -327,8 +340,8 @@ def test_a_pull_that_comes_up_short_is_an_error(monkeypatch: pytest.MonkeyPatch)
     from careergraph.stores import LABELS_QUERY, IncompletePullError, SparqlStore
 
     store = SparqlStore("http://127.0.0.1:9/sparql", [])
-    answers = {"COUNT": (["n"], [(("l", "3", None, "http://www.w3.org/2001/XMLSchema#integer"),)], False)}
-    row = (("u", "urn:a"), ("u", "urn:p"), ("l", "x", None, None))
+    answers = {"COUNT": (["n"], [(Lit("3", None, XSD_INTEGER),)], False)}
+    row = (Iri("urn:a"), Iri("urn:p"), Lit("x"))
 
     def select(text: str):
         if "COUNT(*)" in text:
@@ -380,13 +393,13 @@ def test_a_refused_sort_falls_back_to_the_engines_order_and_is_still_counted(
 
     store = SparqlStore("http://127.0.0.1:9/sparql", [])
     store.page_rows = 2
-    triples = [(("u", f"urn:s{i}"), ("u", "urn:p"), ("l", str(i), None, None)) for i in range(5)]
+    triples = [(Iri(f"urn:s{i}"), Iri("urn:p"), Lit(str(i))) for i in range(5)]
     asked: list[str] = []
 
     def select(text: str):
         asked.append(text)
         if "COUNT(*)" in text:
-            return ["n"], [(("l", "5", None, "http://www.w3.org/2001/XMLSchema#integer"),)], False
+            return ["n"], [(Lit("5", None, XSD_INTEGER),)], False
         if "ORDER BY" in text and "OFFSET 0" not in text:
             raise StoreError("SR353: Sorted TOP clause specifies more then 2 rows to sort")
         offset = int(text.rsplit("OFFSET", 1)[1])

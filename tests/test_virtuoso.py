@@ -15,19 +15,12 @@ from click.testing import CliRunner
 
 from careergraph.cli import main
 from careergraph.data import shipped_dir
+from careergraph.sparql import list_queries
 
-# name -> parameters, as in tests/data/golden/README.md
+# name -> `--param` options: each parameter's @example in the query's header
 NAMED = {
-    "roles": [],
-    "transitions": [],
-    "role-skills": ["-p", "role=Machine Learning Engineer"],
-    "transition-evidence": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
-    "skill-gap": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
-    "guests-for-skill": ["-p", "skill=Testing"],
-    "episodes-for-tool": ["-p", "tool=Docker"],
-    "portfolio-projects": ["-p", "role=Machine Learning Engineer"],
-    "guest": ["-p", "guest=Simon Stiebellehner"],
-    "route-variants": ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"],
+    q.name: [f"--param={name}={value}" for name, value in q.examples.items()]
+    for q in list_queries(shipped_dir("queries"))
 }
 
 

@@ -2,7 +2,7 @@
 
 A :class:`Facts` holds the triples a :class:`Pull` asks a store for, keyed by
 predicate, then subject, with terms as plain strings: an IRI is a ``str``, a
-blank node a :class:`Blank` and a literal a :class:`Lit` (both ``str``
+blank node a :class:`BlankId` and a literal a :class:`LexicalForm` (both ``str``
 subclasses whose text is the node's id or the literal's lexical form, as
 ``str()`` of the rdflib term gives). A store fills one straight from its
 answers (:meth:`careergraph.stores.Store.facts`): Oxigraph one SELECT per
@@ -12,7 +12,7 @@ keeps, so the result does not depend on the order a store answers in.
 
 >>> facts = Facts()
 >>> facts.add_pairs(RDF_TYPE, [("urn:x:ds", "urn:x:Role")])
->>> facts.add_pairs("urn:x:label", [("urn:x:ds", Lit("Data Scientist"))])
+>>> facts.add_pairs("urn:x:label", [("urn:x:ds", LexicalForm("Data Scientist"))])
 >>> facts.subjects(RDF_TYPE, "urn:x:Role"), facts.value("urn:x:ds", "urn:x:label")
 (['urn:x:ds'], 'Data Scientist')
 >>> facts.iris("urn:x:ds", "urn:x:label")  # a literal is not an IRI
@@ -32,7 +32,7 @@ from .prefixes import KINDS
 if TYPE_CHECKING:
     from rdflib import Graph
 
-__all__ = ["FACTS", "LABELS_PULL", "PROJECTION_PULL", "Blank", "Facts", "Lit", "Pull", "gc_paused"]
+__all__ = ["FACTS", "LABELS_PULL", "PROJECTION_PULL", "BlankId", "Facts", "LexicalForm", "Pull", "gc_paused"]
 
 _CG = "https://w3id.org/careergraph/ontology#"
 _PROV = "http://www.w3.org/ns/prov#"
@@ -60,19 +60,19 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class Blank(str):
+class BlankId(str):
     """A blank node: its text is its id."""
 
     __slots__ = ()
 
 
-class Lit(str):
+class LexicalForm(str):
     """A literal: its text is its lexical form (language and datatype are not kept)."""
 
     __slots__ = ()
 
 
-Term = str  # an IRI (a plain str), a Blank or a Lit
+FactTerm = str  # an IRI (a plain str), a BlankId or a LexicalForm
 
 
 def is_iri(term: object) -> bool:
@@ -151,11 +151,11 @@ class Facts:
     """Triples by predicate, then subject: the few lookups the label index and the projection make."""
 
     def __init__(self) -> None:
-        self._by: dict[str, dict[Term, list[Term]]] = {}
-        self._inverse: dict[str, dict[Term, list[Term]]] = {}
-        self._typed: dict[str, frozenset[Term]] = {}
+        self._by: dict[str, dict[FactTerm, list[FactTerm]]] = {}
+        self._inverse: dict[str, dict[FactTerm, list[FactTerm]]] = {}
+        self._typed: dict[str, frozenset[FactTerm]] = {}
 
-    def add_pairs(self, predicate: str, pairs: Iterable[tuple[Term, Term]]) -> None:
+    def add_pairs(self, predicate: str, pairs: Iterable[tuple[FactTerm, FactTerm]]) -> None:
         """Add ``(subject, object)`` for ``predicate`` (a store never answers one triple twice)."""
         by_subject = self._by.setdefault(predicate, {})
         self._inverse.pop(predicate, None)
@@ -172,11 +172,11 @@ class Facts:
         """The triples of an rdflib ``graph`` that ``pull`` asks for."""
         from rdflib import BNode, Literal, URIRef
 
-        def plain(term: Any) -> Term:
+        def plain(term: Any) -> FactTerm:
             if isinstance(term, Literal):
-                return Lit(term)
+                return LexicalForm(term)
             if isinstance(term, BNode):
-                return Blank(term)
+                return BlankId(term)
             return str(term)
 
         facts = cls()
@@ -191,53 +191,56 @@ class Facts:
 
     @classmethod
     def from_plain(cls, rows: Iterable[tuple[Any, Any, Any]]) -> Facts:
-        """Triples held as :func:`careergraph.sparql.plain_term` tuples (an endpoint's pages)."""
+        """Triples held as :mod:`careergraph.terms` terms (an endpoint's pages)."""
 
-        def plain(term: tuple[Any, ...]) -> Term:
-            kind, value = term[0], term[1]
-            return value if kind == "u" else Blank(value) if kind == "b" else Lit(value)
+        from .terms import Blank, Iri
 
-        by_predicate: dict[str, list[tuple[Term, Term]]] = {}
+        def plain(term: Any) -> FactTerm:
+            if isinstance(term, Iri):
+                return term.value
+            return BlankId(term.value) if isinstance(term, Blank) else LexicalForm(term.value)
+
+        by_predicate: dict[str, list[tuple[FactTerm, FactTerm]]] = {}
         for s, p, o in rows:
-            by_predicate.setdefault(p[1], []).append((plain(s), plain(o)))
+            by_predicate.setdefault(p.value, []).append((plain(s), plain(o)))
         facts = cls()
         for predicate, pairs in by_predicate.items():
             facts.add_pairs(predicate, pairs)
         return facts
 
-    def by_subject(self, predicate: str) -> dict[Term, list[Term]]:
+    def by_subject(self, predicate: str) -> dict[FactTerm, list[FactTerm]]:
         """Every subject of ``predicate`` with its objects (read it, do not change it): for hot loops."""
         return self._by.get(predicate, {})
 
-    def objects(self, subject: Term, predicate: str) -> list[Term]:
+    def objects(self, subject: FactTerm, predicate: str) -> list[FactTerm]:
         """The objects of ``subject`` 's ``predicate``, in no particular order."""
         return self._by.get(predicate, {}).get(subject, [])
 
-    def iris(self, subject: Term, predicate: str) -> frozenset[str]:
+    def iris(self, subject: FactTerm, predicate: str) -> frozenset[str]:
         """The objects of ``subject`` 's ``predicate`` that are IRIs."""
         return frozenset(o for o in self.objects(subject, predicate) if type(o) is str)
 
-    def value(self, subject: Term, predicate: str) -> Term | None:
+    def value(self, subject: FactTerm, predicate: str) -> FactTerm | None:
         """One object of ``subject`` 's ``predicate`` (the least, when there are several), or None."""
         found = self.objects(subject, predicate)
         if not found:
             return None
         return found[0] if len(found) == 1 else min(found)
 
-    def subject_objects(self, predicate: str) -> Iterator[tuple[Term, Term]]:
+    def subject_objects(self, predicate: str) -> Iterator[tuple[FactTerm, FactTerm]]:
         """Every ``(subject, object)`` of ``predicate``."""
         for subject, objects in self._by.get(predicate, {}).items():
             for obj in objects:
                 yield subject, obj
 
-    def subjects(self, predicate: str, obj: Term) -> list[Term]:
+    def subjects(self, predicate: str, obj: FactTerm) -> list[FactTerm]:
         """The subjects with ``obj`` (an IRI or blank node) as their ``predicate``."""
         inverse = self._inverse.get(predicate)
         if inverse is None:
             inverse = self._inverse[predicate] = {}
             for subject, objects in self._by.get(predicate, {}).items():
                 for o in objects:
-                    if type(o) is not Lit:  # a literal is never looked up: it cannot stand for a node
+                    if type(o) is not LexicalForm:  # a literal is never looked up: it cannot stand for a node
                         found = inverse.get(o)
                         if found is None:
                             inverse[o] = [subject]
@@ -245,7 +248,7 @@ class Facts:
                             found.append(subject)
         return inverse.get(obj, [])
 
-    def typed(self, cls: str) -> frozenset[Term]:
+    def typed(self, cls: str) -> frozenset[FactTerm]:
         """The subjects of type ``cls``."""
         found = self._typed.get(cls)
         if found is None:

@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .evidence import Evidence, sort_evidence
-from .facts import IN_SCHEME, PROJECTION_PULL, Facts, Term
+from .facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm
 from .prefixes import local_name
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ PREF_LABEL, BROADER, RELATED = _SKOS + "prefLabel", _SKOS + "broader", _SKOS + "
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
-def _one(found: list[Term] | None) -> Term | None:
+def _one(found: list[FactTerm] | None) -> FactTerm | None:
     """One of ``found`` (the least, when there are several: the same from every store), or None."""
     if not found:
         return None
@@ -134,10 +134,10 @@ class _Reader:
         self.attributed, self.names, self.derived = by(ATTRIBUTED_TO), by(NAME), by(DERIVED_FROM)
         self.mentions, self.starts = by(MENTIONS_SKILL), by(START)
         self.parts, self.ends, self.urls, self.videos = by(PART_OF_EPISODE), by(END), by(URL), by(VIDEO)
-        self._guests: dict[Term, list[str]] = {}
-        self._names: dict[Term, str] = {}
+        self._guests: dict[FactTerm, list[str]] = {}
+        self._names: dict[FactTerm, str] = {}
 
-    def guest_names(self, claim: Term) -> list[str]:
+    def guest_names(self, claim: FactTerm) -> list[str]:
         found = self._guests.get(claim)
         if found is None:
             names, known = self.names, self._names
@@ -151,15 +151,15 @@ class _Reader:
             self._guests[claim] = found
         return found
 
-    def is_timed(self, source: Term) -> bool:
+    def is_timed(self, source: FactTerm) -> bool:
         return source in self.clips and bool(self.starts.get(source))
 
-    def claims_for(self, targets: Iterable[Term]) -> set[Term]:
+    def claims_for(self, targets: Iterable[FactTerm]) -> set[FactTerm]:
         subjects = self.facts.subjects
         return {c for t in targets for c in subjects(SUPPORTS, t)}
 
 
-def _support(sub: _Reader, claims: Iterable[Term]) -> dict[str, Any]:
+def _support(sub: _Reader, claims: Iterable[FactTerm]) -> dict[str, Any]:
     """Who stands behind ``claims``: movers, guests with timed citations, every citing guest, skill weights.
 
     ``weights`` maps each skill a claim names (``cg:mentionsSkill``) to
@@ -189,7 +189,7 @@ def _support(sub: _Reader, claims: Iterable[Term]) -> dict[str, Any]:
     }
 
 
-def _evidence_from(sub: _Reader, claims: Iterable[Term]) -> tuple[Evidence, ...]:
+def _evidence_from(sub: _Reader, claims: Iterable[FactTerm]) -> tuple[Evidence, ...]:
     """The segments (or whole episodes) ``claims`` come from, with who said them."""
     found: set[Evidence] = set()
     for claim in claims:
@@ -280,7 +280,7 @@ def project_roles(sub: Facts | Graph) -> nx.DiGraph:
         return G.nodes[node]["skills"] if node in G else frozenset()
 
     observed_transitions = facts.typed(OBSERVED_TRANSITION)
-    variants: list[tuple[str, Term]] = []
+    variants: list[tuple[str, FactTerm]] = []
     for transition in sorted(facts.typed(TRANSITION)):
         source, target = value(transition, FROM_ROLE), value(transition, TO_ROLE)
         if source is None or target is None or source == target:
@@ -358,7 +358,7 @@ def project_roles(sub: Facts | Graph) -> nx.DiGraph:
                 )
 
     # A claim about one role that names another: guests talking about the move.
-    mentions: defaultdict[tuple[str, str], set[Term]] = defaultdict(set)
+    mentions: defaultdict[tuple[str, str], set[FactTerm]] = defaultdict(set)
     for claim, mentioned in facts.subject_objects(MENTIONS_ROLE):
         for backed in objects(claim, SUPPORTS):
             u, v = str(backed), str(mentioned)
@@ -390,7 +390,7 @@ def project_roles(sub: Facts | Graph) -> nx.DiGraph:
 def _skill_totals(sub: Facts) -> dict[str, tuple[int, int]]:
     """Every skill of the vocabulary with ``(guests, claims)`` naming it anywhere."""
     totals = {str(skill): (0, 0) for skill in sub.subjects(IN_SCHEME, SKILLS)}
-    claims: defaultdict[str, set[Term]] = defaultdict(set)
+    claims: defaultdict[str, set[FactTerm]] = defaultdict(set)
     for claim, mentioned in sub.subject_objects(MENTIONS_SKILL):
         claims[str(mentioned)].add(claim)
     for iri, named in claims.items():

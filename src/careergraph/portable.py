@@ -22,6 +22,8 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any
 
+from .terms import Blank, Iri, Lit
+
 if TYPE_CHECKING:
     from .sparql import QueryOutput
 
@@ -123,17 +125,18 @@ def order_keys(text: str) -> tuple[tuple[str, tuple[str, ...], bool], ...] | Non
 def sort_key(term: Any) -> tuple[Any, ...]:
     """Where a plain term sorts in SPARQL's ORDER BY.
 
-    >>> sorted([("l", "10", None, "http://www.w3.org/2001/XMLSchema#integer"), None, ("u", "urn:b"),
-    ...         ("l", "9", None, "http://www.w3.org/2001/XMLSchema#integer")], key=sort_key)[1:3]
-    [('u', 'urn:b'), ('l', '9', None, 'http://www.w3.org/2001/XMLSchema#integer')]
+    >>> from careergraph.terms import XSD_INTEGER, Iri, Lit
+    >>> terms = [Lit("10", None, XSD_INTEGER), None, Iri("urn:b"), Lit("9", None, XSD_INTEGER)]
+    >>> sorted(terms, key=sort_key)[1:3]
+    [Iri(value='urn:b'), Lit(value='9', language=None, datatype='http://www.w3.org/2001/XMLSchema#integer')]
     """
     if term is None:
         return (0,)
-    if term[0] == "b":
-        return (1, term[1])
-    if term[0] == "u":
-        return (2, term[1])
-    _, value, language, datatype = term
+    if isinstance(term, Blank):
+        return (1, term.value)
+    if isinstance(term, Iri):
+        return (2, term.value)
+    value, language, datatype = term
     if datatype in _NUMERIC:
         try:
             return (3, 0, float(value), value)
@@ -144,14 +147,14 @@ def sort_key(term: Any) -> tuple[Any, ...]:
 
 def _applied(term: Any, functions: tuple[str, ...]) -> Any:
     for function in functions:
-        if term is None or term[0] == "b":
+        if term is None or isinstance(term, Blank):
             return None  # an error in SPARQL: sorts with the unbound
-        text = term[1]
+        text = term.value
         if function == "LCASE":
             text = text.lower()
         elif function == "UCASE":
             text = text.upper()
-        term = ("l", text, term[2] if term[0] == "l" and function != "STR" else None, None)
+        term = Lit(text, term.language if isinstance(term, Lit) and function != "STR" else None)
     return term
 
 
@@ -182,8 +185,8 @@ def settle_concat(output: QueryOutput, text: str) -> QueryOutput:
         cells = list(row)
         for column, separator in columns:
             cell = cells[column]
-            if cell is not None and cell[0] == "l":
+            if isinstance(cell, Lit):
                 # A simple literal, as SPARQL 1.1 has it: Oxigraph keeps a language its values share.
-                cells[column] = ("l", separator.join(sorted(cell[1].split(separator))), None, None)
+                cells[column] = Lit(separator.join(sorted(cell.value.split(separator))), None, None)
         rows.append(tuple(cells))
     return QueryOutput("SELECT", output.variables, truncated=output.truncated, plain_rows=rows)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .prefixes import ID, PREFIXES
 from .sparql import QueryOutput, plain_term, turtle_term
+from .terms import Blank, Iri, Lit, Term
 
 if TYPE_CHECKING:
     from rdflib.namespace import NamespaceManager
@@ -50,14 +51,14 @@ def term_text(term: object, namespaces: NamespaceManager | None = None) -> str:
     >>> term_text(URIRef("https://schema.org/name")), term_text(Literal(529))
     ('schema:name', '529')
     """
-    plain = term if isinstance(term, tuple) else plain_term(term)
+    plain = term if isinstance(term, Iri | Blank | Lit) else plain_term(term)
     if plain is None:
         return ""
-    if plain[0] == "b":
-        return f"_:{plain[1]}"
-    if plain[0] == "l":
-        return str(plain[1])
-    iri: str = plain[1]
+    if isinstance(plain, Blank):
+        return f"_:{plain.value}"
+    if isinstance(plain, Lit):
+        return str(plain.value)
+    iri: str = plain.value
     if iri.startswith(ID):
         return iri[len(ID) :]
     if namespaces is not None:
@@ -129,7 +130,9 @@ def format_csv(output: QueryOutput) -> str:
     writer = csv.writer(buffer)
     writer.writerow(output.variables)
     for row in output.plain_rows:
-        writer.writerow(["" if t is None else f"_:{t[1]}" if t[0] == "b" else t[1] for t in row])
+        writer.writerow(
+            ["" if t is None else f"_:{t.value}" if isinstance(t, Blank) else t.value for t in row]
+        )
     return buffer.getvalue()
 
 
@@ -297,12 +300,12 @@ def _attribute(text: str) -> str:
     return '"' + text.translate(_XML_ESCAPES) + '"'
 
 
-def _json_term(term: tuple[Any, ...]) -> dict[str, str]:
-    if term[0] == "u":
-        return {"type": "uri", "value": term[1]}
-    if term[0] == "b":
-        return {"type": "bnode", "value": term[1]}
-    _, value, language, datatype = term
+def _json_term(term: Term) -> dict[str, str]:
+    if isinstance(term, Iri):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, Blank):
+        return {"type": "bnode", "value": term.value}
+    value, language, datatype = term
     found = {"type": "literal", "value": value}
     if language:
         found["xml:lang"] = language
@@ -311,12 +314,12 @@ def _json_term(term: tuple[Any, ...]) -> dict[str, str]:
     return found
 
 
-def _xml_term(term: tuple[Any, ...]) -> str:
-    if term[0] == "u":
-        return f"<uri>{_text(term[1])}</uri>"
-    if term[0] == "b":
-        return f"<bnode>{_text(term[1])}</bnode>"
-    _, value, language, datatype = term
+def _xml_term(term: Term) -> str:
+    if isinstance(term, Iri):
+        return f"<uri>{_text(term.value)}</uri>"
+    if isinstance(term, Blank):
+        return f"<bnode>{_text(term.value)}</bnode>"
+    value, language, datatype = term
     attribute = (
         f" xml:lang={_attribute(language)}"
         if language

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import marshal
 import os
 import re
 import sys
@@ -51,6 +50,7 @@ from .errors import (
 )
 from .names import Names
 from .prefixes import KINDS, PREFIXES
+from .terms import XSD_INTEGER, Answer, Blank, Iri, Lit, Term, literal
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -58,11 +58,8 @@ if TYPE_CHECKING:
     from rdflib.term import Node as RDFNode
 
 
-#: A term as answers and bindings hold it: ("u", iri), ("b", id) or ("l", text, language,
-#: datatype), datatype None for a plain string (see :func:`plain_term`).
-Plain = tuple[Any, ...]
-XSD_INTEGER = PREFIXES["xsd"] + "integer"
-XSD_STRING = PREFIXES["xsd"] + "string"
+#: A term as answers and bindings hold it (see :mod:`careergraph.terms`).
+Plain = Term
 
 __all__ = [
     "NamedQuery",
@@ -84,11 +81,13 @@ _PARAM_LINE = re.compile(r"^#\s*@param\s+(\w+)\s+(\w+)\s*(.*)$")
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter of a named query: a variable name, a kind and what it means."""
+    """A parameter of a named query: a variable name, a kind, what it means, and a value that
+    answers something on the shipped data (what the golden answers are run with)."""
 
     name: str
     kind: str
     description: str = ""
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,15 +103,22 @@ class NamedQuery:
     #: so that running it needs no SPARQL parser in this process
     trusted: bool = False
 
+    @property
+    def examples(self) -> dict[str, str]:
+        """Each parameter's example value, by name (the parameters the golden answer is run with)."""
+        return {p.name: p.example for p in self.params}
+
 
 def parse_query_text(
     text: str, *, name: str = "query", source: str = "<query>", trusted: bool = False
 ) -> NamedQuery:
     """Read the description and ``@param`` lines of a query's leading comment.
 
-    >>> q = parse_query_text("# Roles.\\n# @param role role  The role.\\nSELECT * {}")
-    >>> q.description, q.params
-    ('Roles.', (Param(name='role', kind='role', description='The role.'),))
+    A ``@param`` line may end in ``@example VALUE``.
+
+    >>> q = parse_query_text("# Roles.\\n# @param role role  The role.  @example Ann\\nSELECT * {}")
+    >>> q.description, q.params[0].description, q.examples
+    ('Roles.', 'The role.', {'role': 'Ann'})
     """
     description = ""
     params: list[Param] = []
@@ -130,7 +136,8 @@ def parse_query_text(
                     f"{source}:{number}: parameter {pname!r} has unknown kind {kind!r} "
                     f"(kinds: {', '.join(PARAM_KINDS)})"
                 )
-            params.append(Param(pname, kind, pdesc.strip()))
+            pdesc, _, example = pdesc.partition("@example")
+            params.append(Param(pname, kind, pdesc.strip(), example.strip()))
         elif not description and not stripped.lstrip("#").strip().startswith("@"):
             description = stripped.lstrip("#").strip()
     return NamedQuery(name, text, description, tuple(params), source, trusted)
@@ -461,7 +468,7 @@ def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | Non
 
     >>> query = parse_query_text("# n.\\n# @param n integer  A number.\\nSELECT * {}")
     >>> bind_params(query, {"n": "5"}, None)
-    {'n': ('l', '5', None, 'http://www.w3.org/2001/XMLSchema#integer')}
+    {'n': Lit(value='5', language=None, datatype='http://www.w3.org/2001/XMLSchema#integer')}
     """
     declared = {p.name: p for p in query.params}
     takes = ", ".join(p.name for p in query.params) or "none"
@@ -480,20 +487,20 @@ def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | Non
     for name, raw in values.items():
         param = declared[name]
         if param.kind == "string":
-            bindings[name] = ("l", raw, None, None)
+            bindings[name] = Lit(raw)
         elif param.kind == "integer":
             try:
-                bindings[name] = ("l", str(int(raw)), None, XSD_INTEGER)
+                bindings[name] = Lit(str(int(raw)), None, XSD_INTEGER)
             except ValueError:
                 raise QueryParameterError(f"parameter {name!r} must be a whole number, not {raw!r}") from None
         elif param.kind == "iri":
             if not re.match(r"^[a-zA-Z][\w+.-]*:[^\s<>\"{}|^`\\]*$", raw):
                 raise QueryParameterError(f"parameter {name!r} must be an IRI, not {raw!r}")
-            bindings[name] = ("u", raw)
+            bindings[name] = Iri(raw)
         else:
             if index is None:
                 raise QueryParameterError(f"parameter {name!r} needs the loaded graph's labels")
-            bindings[name] = ("u", index.resolve(param.kind, raw))
+            bindings[name] = Iri(index.resolve(param.kind, raw))
     return bindings
 
 
@@ -503,14 +510,14 @@ _TURTLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\
 def turtle_term(term: Plain) -> str:
     """A plain term in Turtle (and SPARQL) syntax, on one line; a string cannot break out of its quotes.
 
-    >>> print(turtle_term(("l", 'say "hi"\\n', "en", None)), turtle_term(("u", "urn:x")))
+    >>> print(turtle_term(Lit('say "hi"\\n', "en")), turtle_term(Iri("urn:x")))
     "say \\"hi\\"\\n"@en <urn:x>
     """
-    if term[0] == "u":
-        return f"<{term[1]}>"
-    if term[0] == "b":
-        return f"_:{term[1]}"
-    _, value, language, datatype = term
+    if isinstance(term, Iri):
+        return f"<{term.value}>"
+    if isinstance(term, Blank):
+        return f"_:{term.value}"
+    value, language, datatype = term
     quoted = '"' + value.translate(_TURTLE_ESCAPES) + '"'
     return f"{quoted}@{language}" if language else f"{quoted}^^<{datatype}>" if datatype else quoted
 
@@ -538,9 +545,9 @@ def parse_param_options(options: Sequence[str]) -> dict[str, str]:
 class QueryOutput:
     """What a query returned: rows of a SELECT, a boolean of an ASK, or a graph.
 
-    A SELECT's rows come as rdflib terms (``rows``) or as the plain tuples the
-    stores read them as (``plain_rows``: ``("u", iri)``, ``("b", id)`` or
-    ``("l", text, language, datatype)``, datatype None for a plain string).
+    A SELECT's rows come as rdflib terms (``rows``) or as the plain terms the
+    stores read them as (``plain_rows``: :class:`~careergraph.terms.Iri`,
+    :class:`~careergraph.terms.Blank` or :class:`~careergraph.terms.Lit`).
     Each is made from the other when first asked for, so writing an answer in
     a results format never builds the rdflib terms it does not need.
     """
@@ -643,11 +650,10 @@ def execute_rdflib(
     return QueryOutput(result.type, triples=sorted(triples)[:limit], truncated=truncated)
 
 
-# Answers are held, written and sent from a worker to its parent (by marshal) as plain
-# tuples: ("u", iri), ("b", id) or ("l", text, language, datatype) a term (datatype
-# None for plain strings). Pickling rdflib's terms instead would build each one twice
-# and cost several times as much; Oxigraph's answers never become rdflib terms unless
-# a caller asks for QueryOutput.rows.
+# Answers are held, written and sent from a worker to its parent (pickled) as plain
+# terms (careergraph.terms: named tuples). Pickling rdflib's terms instead would build
+# each one twice and cost several times as much; Oxigraph's answers never become rdflib
+# terms unless a caller asks for QueryOutput.rows.
 
 
 @overload
@@ -657,36 +663,28 @@ def plain_term(term: RDFNode) -> Plain: ...
 @overload
 def plain_term(term: object) -> Plain | None: ...
 def plain_term(term: object) -> Plain | None:
-    """An rdflib term as a plain tuple (None stays None).
+    """An rdflib term as a plain term (None stays None).
 
     >>> from rdflib import Literal, URIRef
     >>> plain_term(Literal("Testing", lang="en")), plain_term(URIRef("urn:x"))
-    (('l', 'Testing', 'en', None), ('u', 'urn:x'))
+    (Lit(value='Testing', language='en', datatype=None), Iri(value='urn:x'))
     """
     from rdflib import Literal, URIRef
 
     if term is None:
         return None
     if isinstance(term, URIRef):
-        return ("u", str(term))
+        return Iri(str(term))
     if isinstance(term, Literal):
-        return plain_literal(str(term), term.language, term.datatype and str(term.datatype))
-    return ("b", str(term))
+        return literal(str(term), term.language, term.datatype and str(term.datatype))
+    return Blank(str(term))
 
 
-def plain_literal(value: str, language: str | None, datatype: str | None) -> Plain:
-    """A literal as a plain tuple, the same from every store: ``xsd:string``, which RDF 1.1
-    makes the same term as a plain string, becomes no datatype.
-
-    >>> plain_literal("x", None, XSD_STRING), plain_literal("5", None, XSD_INTEGER)[3][-7:]
-    (('l', 'x', None, None), 'integer')
-    """
-    language = language or None
-    return ("l", value, language, None if language or datatype == XSD_STRING else datatype)
+plain_literal = literal  # the name stores and tests know it by
 
 
 def _terms() -> Any:
-    """A function from plain tuples back to rdflib terms, building each distinct term once."""
+    """A function from plain terms back to rdflib terms, building each distinct term once."""
     from rdflib import BNode, Literal, URIRef
 
     made: dict[Plain, Any] = {}
@@ -696,12 +694,12 @@ def _terms() -> Any:
             return None
         found = made.get(plain)
         if found is None:
-            if plain[0] == "u":
-                found = URIRef(plain[1])
-            elif plain[0] == "b":
-                found = BNode(plain[1])
+            if isinstance(plain, Iri):
+                found = URIRef(plain.value)
+            elif isinstance(plain, Blank):
+                found = BNode(plain.value)
             else:
-                _, value, language, datatype = plain
+                value, language, datatype = plain
                 found = Literal(value, lang=language, datatype=datatype and URIRef(datatype))
             made[plain] = found
         return found
@@ -709,19 +707,20 @@ def _terms() -> Any:
     return term
 
 
-def plain_output(output: QueryOutput) -> tuple[Any, ...]:
-    """``output`` as plain tuples (see :func:`output_from_plain`)."""
-    triples = [tuple(map(plain_term, triple)) for triple in output.triples]
-    return (output.kind, output.variables, output.plain_rows, output.boolean, triples, output.truncated)
+def plain_output(output: QueryOutput) -> Answer:
+    """``output`` in plain terms (see :func:`output_from_plain`)."""
+    triples: list[Any] = [tuple(map(plain_term, triple)) for triple in output.triples]
+    return Answer(output.kind, output.variables, output.plain_rows, output.boolean, triples, output.truncated)
 
 
-def output_from_plain(payload: Any) -> QueryOutput:
-    """The :class:`QueryOutput` whose :func:`plain_output` is ``payload`` (rows stay plain till asked for)."""
-    kind, variables, rows, boolean, triples, truncated = payload
+def output_from_plain(answer: Answer) -> QueryOutput:
+    """The :class:`QueryOutput` whose :func:`plain_output` is ``answer`` (rows stay plain till asked for)."""
+    kind, variables, rows, boolean, triples, truncated = answer
+    graph: list[Any] = []
     if triples:  # a graph: rdflib writes those
         term = _terms()
-        triples = [tuple(map(term, triple)) for triple in triples]
-    return QueryOutput(kind, variables, None, boolean, triples, truncated, plain_rows=rows)
+        graph = [tuple(map(term, triple)) for triple in triples]
+    return QueryOutput(kind, variables, None, boolean, graph, truncated, plain_rows=rows)
 
 
 class Answering(Protocol):
@@ -730,7 +729,7 @@ class Answering(Protocol):
 
     def prepare(self) -> None: ...
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]: ...
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer: ...
 
     def write(
         self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
@@ -748,19 +747,20 @@ def _serve(conn: Any, store: Answering) -> None:
             query, bindings, limit, fmt = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
+        # Pickled, not marshalled: marshal takes no tuple subclass, so no named term.
         try:
             # Written by the engine where it can (bytes, sent as they are), else plain tuples.
             written = store.write(query, bindings, fmt, limit) if fmt is not None else None
             if written is not None:
-                answer = marshal.dumps(("written", written))
+                answer = pickle.dumps(("written", written), pickle.HIGHEST_PROTOCOL)
             else:
-                answer = marshal.dumps(("ok", store.answer(query, bindings, limit)))
+                answer = pickle.dumps(("ok", store.answer(query, bindings, limit)), pickle.HIGHEST_PROTOCOL)
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
-            answer = marshal.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
+            answer = pickle.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
         except MemoryError:
-            answer = marshal.dumps(("memory", ""))
+            answer = pickle.dumps(("memory", ""))
         except Exception as error:  # report anything to the parent, which raises it
-            answer = marshal.dumps(("error", f"{type(error).__name__}: {error}"))
+            answer = pickle.dumps(("error", f"{type(error).__name__}: {error}"))
         conn.send_bytes(answer)
 
 
@@ -965,7 +965,7 @@ class QueryWorker:
                 if not self._conn.poll(timeout - waited):
                     self.stop()
                     raise timed_out(name, timeout)
-                status, payload = marshal.loads(self._conn.recv_bytes())
+                status, payload = pickle.loads(self._conn.recv_bytes())
             except (EOFError, OSError):
                 raise self._died(name) from None
         if status == "careergraph":

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from .facts import Facts, Pull
-    from .sparql import CheckedQuery, Plain, QueryOutput, WorkerPool
+    from .sparql import CheckedQuery, QueryOutput, WorkerPool
+    from .terms import Answer, Term
 
 __all__ = ["BACKENDS", "STORE_ENV", "LABELS_QUERY", "Store", "StoreError", "open_store"]
 
@@ -81,8 +82,8 @@ class Store:
         :func:`careergraph.results.format_output`)."""
         return None
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
-        """:meth:`execute` 's answer as plain tuples (:func:`careergraph.sparql.plain_output`)."""
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer:
+        """:meth:`execute` 's answer in plain terms (:func:`careergraph.sparql.plain_output`)."""
         from .sparql import plain_output
 
         return plain_output(self.execute(query, bindings, limit))
@@ -249,22 +250,22 @@ def files_digest(files: Sequence[Path]) -> str:
 
 
 def _plain_terms() -> Any:
-    """A function from pyoxigraph terms to the plain tuples answers are held as, each made once."""
+    """A function from pyoxigraph terms to the plain terms answers are held as, each made once."""
     from pyoxigraph import BlankNode, NamedNode
 
-    from .sparql import plain_literal
+    from .terms import Blank, Iri, literal
 
-    made: dict[Any, tuple[str | None, ...] | None] = {None: None}
+    made: dict[Any, Term | None] = {None: None}
 
-    def plain(term: Any) -> tuple[str | None, ...] | None:
+    def plain(term: Any) -> Term | None:
         found = made.get(term, False)
         if found is False:
             if isinstance(term, NamedNode):
-                found = ("u", term.value)
+                found = Iri(term.value)
             elif isinstance(term, BlankNode):
-                found = ("b", term.value)
+                found = Blank(term.value)
             else:
-                found = plain_literal(term.value, term.language, term.datatype.value)
+                found = literal(term.value, term.language, term.datatype.value)
             made[term] = found
         return found  # type: ignore[return-value]
 
@@ -275,7 +276,7 @@ def _fact_terms() -> Any:
     """A function from pyoxigraph terms to the plain strings of :class:`careergraph.facts.Facts`."""
     from pyoxigraph import BlankNode, Literal
 
-    from .facts import Blank, Lit
+    from .facts import BlankId, LexicalForm
 
     made: dict[Any, str] = {}
 
@@ -284,7 +285,11 @@ def _fact_terms() -> Any:
         if found is None:
             kind = type(node)
             found = made[node] = (
-                Lit(node.value) if kind is Literal else Blank(node.value) if kind is BlankNode else node.value
+                LexicalForm(node.value)
+                if kind is Literal
+                else BlankId(node.value)
+                if kind is BlankNode
+                else node.value
             )
         return found
 
@@ -318,7 +323,7 @@ def parsed_facts(files: Sequence[Path], pull: Pull) -> Facts:
     import pyoxigraph
     from pyoxigraph import Literal, NamedNode
 
-    from .facts import Blank, Facts, Lit
+    from .facts import BlankId, Facts, LexicalForm
 
     everything = {NamedNode(p): p for p in pull.predicates}
     only = {NamedNode(p): (p, frozenset(map(NamedNode, objects))) for p, objects in pull.only}
@@ -331,11 +336,11 @@ def parsed_facts(files: Sequence[Path], pull: Pull) -> Facts:
         if kind is NamedNode:
             return node.value  # type: ignore[no-any-return]
         if kind is not Literal:
-            return Blank(node.value)
+            return BlankId(node.value)
         if node.datatype == integer:  # "061" as a store (and rdflib) give it back: "61"
             with contextlib.suppress(ValueError):
-                return Lit(int(node.value))
-        return Lit(node.value)
+                return LexicalForm(int(node.value))
+        return LexicalForm(node.value)
 
     for file in files:
         quads = pyoxigraph.parse(path=str(file), format=_rdf_format(file), base_iri=file.resolve().as_uri())
@@ -539,29 +544,31 @@ class OxigraphStore(Store):
         except QuerySyntaxError:  # the LIMIT did not fit where it went: answer() says what is wrong
             return None
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> tuple[Any, ...]:
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer:
         import pyoxigraph
+
+        from .terms import Answer, sort_key
 
         answer = self._query(query, bindings)
         if isinstance(answer, pyoxigraph.QueryBoolean):
-            return ("ASK", [], [], bool(answer), [], False)
+            return Answer("ASK", [], [], bool(answer), [], False)
         plain = _plain_terms()
         if isinstance(answer, pyoxigraph.QuerySolutions):
             variables = answer.variables
-            rows: list[Plain] = []
+            rows: list[tuple[Term | None, ...]] = []
             truncated = False
             for solution in answer:
                 if limit is not None and len(rows) >= limit:
                     truncated = True
                     break
                 rows.append(tuple([plain(solution[v]) for v in variables]))
-            return ("SELECT", [v.value for v in variables], rows, None, [], truncated)
+            return Answer("SELECT", [v.value for v in variables], rows, None, [], truncated)
         triples = sorted(
             ((plain(t.subject), plain(t.predicate), plain(t.object)) for t in answer),
-            key=lambda triple: [[part or "" for part in term] for term in triple],  # None beside text
+            key=lambda triple: [sort_key(term) for term in triple],
         )
         truncated = limit is not None and len(triples) > limit
-        return (query.form, [], [], None, triples[:limit], truncated)
+        return Answer(query.form, [], [], None, triples[:limit], truncated)
 
     def pull(self, query: str) -> Graph:
         """The CONSTRUCT ``query``'s triples, added to a graph as Oxigraph yields them.
@@ -816,7 +823,8 @@ def bind_in_text(text: str, form: str, bindings: dict[str, Any]) -> str:
     written in SPARQL syntax by :func:`careergraph.sparql.turtle_term`, so a
     value cannot break out of its place.
 
-    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {"l": ("l", 'a" }', None, None)})
+    >>> from careergraph.terms import Lit
+    >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {"l": Lit('a" }')})
     'SELECT ?x WHERE { VALUES ?l { "a\\\\" }" }  ?x ?p ?l }'
     """
     from .sparql import turtle_term
@@ -964,19 +972,19 @@ class SparqlStore(Store):
         """A SELECT's variables and plain rows, and whether the server cut them."""
         import json
 
-        from .sparql import plain_literal
+        from .terms import Blank, Iri, literal
 
         payload, cut = self._post(text, _ACCEPT["SELECT"])
         document = json.loads(payload)
 
-        def plain(value: dict[str, str] | None) -> tuple[str | None, ...] | None:
+        def plain(value: dict[str, str] | None) -> Term | None:
             if value is None:
                 return None
             if value["type"] == "uri":
-                return ("u", value["value"])
+                return Iri(value["value"])
             if value["type"] == "bnode":
-                return ("b", value["value"])
-            return plain_literal(value["value"], value.get("xml:lang"), value.get("datatype"))
+                return Blank(value["value"])
+            return literal(value["value"], value.get("xml:lang"), value.get("datatype"))
 
         variables = list(document["head"]["vars"])
         rows = [tuple([plain(b.get(v)) for v in variables]) for b in document["results"]["bindings"]]
@@ -1056,8 +1064,8 @@ class SparqlStore(Store):
         prologue, pattern = _pull_parts(query)
         _vars, counted, _cut = self._select(f"{prologue}SELECT (COUNT(*) AS ?n) WHERE {pattern}")
         try:
-            expected = int(counted[0][0][1])
-        except (IndexError, TypeError, ValueError):
+            expected = int(counted[0][0].value)
+        except (AttributeError, IndexError, ValueError):
             raise IncompletePullError(f"{self.url} did not answer how many triples to read") from None
         try:
             found = self._pages(prologue, pattern, expected, "ORDER BY ?s ?p ?o ")
