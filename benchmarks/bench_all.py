@@ -37,8 +37,11 @@ from synthetic import generate, sizes_for_triples
 import careergraph as package
 from careergraph.data import shipped_dir
 from careergraph.names import LabelIndex
-from careergraph.sparql import bind_params, check_query, list_queries
-from careergraph.stores import LABELS_QUERY, OxigraphStore, bind_in_text
+from careergraph.query.catalogue import list_queries
+from careergraph.query.params import bind_in_text, bind_params
+from careergraph.query.safety import check_query
+from careergraph.stores import LABELS_QUERY
+from careergraph.stores.oxigraph import OxigraphStore
 
 BULK_LOAD = (
     "import sys, pyoxigraph; s = pyoxigraph.Store(sys.argv[1]); "

@@ -31,8 +31,8 @@ from synthetic import generate
 
 from careergraph.data import load_graph, shipped_dir
 from careergraph.names import LabelIndex
-from careergraph.network import project_roles
-from careergraph.paths import cheapest_path
+from careergraph.routes.projection import project_roles
+from careergraph.routes.search import cheapest_path
 
 
 def _command(data: list[Path], source: str, target: str) -> list[str]:

@@ -22,10 +22,11 @@ from pathlib import Path
 from synthetic import generate, sizes_for_triples
 
 from careergraph.data import shipped_dir
+from careergraph.query.catalogue import list_queries, parse_query_text
+from careergraph.query.params import bind_in_text
+from careergraph.query.terms import Iri
 from careergraph.run import run_query
-from careergraph.sparql import list_queries, parse_query_text
-from careergraph.stores import OxigraphStore, bind_in_text
-from careergraph.terms import Iri
+from careergraph.stores.oxigraph import OxigraphStore
 
 ID = "https://w3id.org/careergraph/id/"
 

@@ -41,9 +41,12 @@ import careergraph as package
 from careergraph.data import load_graph, shipped_dir
 from careergraph.errors import QueryTimeoutError
 from careergraph.names import LabelIndex
+from careergraph.query.catalogue import list_queries
+from careergraph.query.params import bind_in_text, bind_params
+from careergraph.query.safety import check_query
 from careergraph.run import run_query
-from careergraph.sparql import bind_params, check_query, list_queries
-from careergraph.stores import MemoryStore, OxigraphStore, bind_in_text
+from careergraph.stores.memory import MemoryStore
+from careergraph.stores.oxigraph import OxigraphStore
 
 PEAK = (
     "import resource, subprocess, sys, time; start = time.perf_counter(); "
@@ -249,7 +252,8 @@ def _ms(seconds: float) -> str:
 
 
 def _viz(runs: int) -> list[str]:
-    from careergraph.viz import Edge, Node, View, render_html
+    from careergraph.viz.page import render_html
+    from careergraph.viz.views import Edge, Node, View
 
     rows = []
     for count in (100, 1_000, 10_000):

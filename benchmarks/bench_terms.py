@@ -35,7 +35,7 @@ from bench_scale import PARAMS as SYNTHETIC_PARAMS  # the synthetic graph's name
 from common import machine, report
 from synthetic import generate, sizes_for_triples
 
-from careergraph.stores import OxigraphStore
+from careergraph.stores.oxigraph import OxigraphStore
 
 PARAMS = {**SYNTHETIC_PARAMS, "guests-for-skill": {"skill": "Skill 0"}}
 
@@ -44,10 +44,10 @@ CHILD = r"""
 import json, statistics, sys, time
 from careergraph.data import shipped_dir
 from careergraph.names import LabelIndex
-from careergraph.results import format_output
+from careergraph.query.results import format_output
 from careergraph.run import run_query
-from careergraph.sparql import list_queries
-from careergraph.stores import LABELS_QUERY, OxigraphStore
+from careergraph.query.catalogue import list_queries
+from careergraph.stores import LABELS_QUERY; from careergraph.stores.oxigraph import OxigraphStore
 
 store_path, params, runs = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 store = OxigraphStore(store_path, [])

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from careergraph.evidence import Evidence, group_evidence
-from careergraph.report import evidence_lines
+from careergraph.routes.answers import evidence_lines
+from careergraph.routes.evidence import Evidence, group_evidence
 
 
 def cite(

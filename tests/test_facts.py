@@ -12,10 +12,12 @@ import pytest
 from careergraph.data import shipped_dir, turtle_files
 from careergraph.facts import FACTS, BlankId, Facts, LexicalForm
 from careergraph.names import LabelIndex
-from careergraph.network import project_roles
-from careergraph.rolegraph import save_roles
+from careergraph.routes.projection import project_roles
+from careergraph.routes.stored import save_roles
 from careergraph.session import Session
-from careergraph.stores import MemoryStore, OxigraphStore, open_store, parsed_facts
+from careergraph.stores import open_store
+from careergraph.stores.memory import MemoryStore
+from careergraph.stores.oxigraph import OxigraphStore, parsed_facts
 
 pytest.importorskip("pyoxigraph")
 

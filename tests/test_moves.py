@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from rdflib import Graph
 
 from careergraph.cli import main
-from careergraph.network import project_roles
-from careergraph.paths import alternative_paths, cheapest_path, next_roles
-from careergraph.report import route_answer, routes_text
+from careergraph.routes.answers import route_answer, routes_text
+from careergraph.routes.projection import project_roles
+from careergraph.routes.search import alternative_paths, cheapest_path, next_roles
 from careergraph.vocab import ID
 
 PREFIXES = """

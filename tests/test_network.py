@@ -8,7 +8,7 @@ import networkx as nx
 import pytest
 from rdflib import Graph
 
-from careergraph.network import project_roles
+from careergraph.routes.projection import project_roles
 from careergraph.vocab import ID
 
 DS, MLE = str(ID["role/data-scientist"]), str(ID["role/machine-learning-engineer"])
@@ -110,8 +110,8 @@ def _edges(G: nx.DiGraph) -> dict:
 
 def test_the_construct_pull_gives_the_same_projection(seed_graph: Graph) -> None:
     """What a remote endpoint would answer to the one CONSTRUCT is enough to project from."""
-    from careergraph.network import PROJECTION_QUERY
-    from careergraph.stores import MemoryStore
+    from careergraph.routes.projection import PROJECTION_QUERY
+    from careergraph.stores.memory import MemoryStore
 
     direct = project_roles(seed_graph)
     pulled = project_roles(MemoryStore.of(seed_graph).construct(PROJECTION_QUERY))
@@ -121,7 +121,7 @@ def test_the_construct_pull_gives_the_same_projection(seed_graph: Graph) -> None
 
 
 def _saved(G: nx.DiGraph) -> sqlite3.Connection:
-    from careergraph.rolegraph import save_roles
+    from careergraph.routes.stored import save_roles
 
     db = sqlite3.connect(":memory:")
     save_roles(db, G)
@@ -129,7 +129,7 @@ def _saved(G: nx.DiGraph) -> sqlite3.Connection:
 
 
 def test_the_saved_projection_reads_back_the_same(G: nx.DiGraph) -> None:
-    from careergraph.rolegraph import load_roles
+    from careergraph.routes.stored import load_roles
 
     again = load_roles(_saved(G))
     assert again.nodes == dict(G.nodes(data=True))
@@ -141,8 +141,8 @@ def test_the_saved_projection_reads_back_the_same(G: nx.DiGraph) -> None:
 
 
 def test_reading_near_keeps_every_route_within_the_bound(G: nx.DiGraph) -> None:
-    from careergraph.paths import alternative_paths, reachable_from, reaching
-    from careergraph.rolegraph import load_roles
+    from careergraph.routes.search import alternative_paths, reachable_from, reaching
+    from careergraph.routes.stored import load_roles
 
     db = _saved(G)
     part = load_roles(db, near=[DS, MLE], hops=2)
@@ -163,8 +163,8 @@ def test_reading_between_keeps_every_route_and_little_else(seed: int) -> None:
     """Only the roles on some route of at most `hops` steps, and the same routes as the whole graph."""
     import random
 
-    from careergraph.paths import alternative_paths
-    from careergraph.rolegraph import load_roles
+    from careergraph.routes.search import alternative_paths
+    from careergraph.routes.stored import load_roles
 
     rng = random.Random(seed)
     G = nx.gnp_random_graph(30, 0.12, seed=seed, directed=True)

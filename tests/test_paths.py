@@ -6,7 +6,7 @@ import networkx as nx
 import pytest
 
 from careergraph.errors import NoPathError, UnknownNameError, UsageError
-from careergraph.paths import (
+from careergraph.routes.search import (
     EVIDENCE_COST,
     GAIN_COST,
     INFERRED_PENALTY,
@@ -234,7 +234,7 @@ def test_simple_paths_come_cheapest_first_as_networkx_enumerates_them(seed: int)
     """Our Yen's search against networkx's: every simple path, in the same order of cost."""
     import random
 
-    from careergraph.paths import _simple_paths
+    from careergraph.routes.search import _simple_paths
 
     rng = random.Random(seed)
     G = nx.gnp_random_graph(9, 0.35, seed=seed, directed=True)

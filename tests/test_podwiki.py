@@ -136,7 +136,7 @@ def test_analyst_to_ml_engineer_on_the_merged_graph(imported: Path) -> None:
     (route,) = json.loads(result.stdout)["paths"]
     assert route["hops"]
     # Every recorded transition the import writes carries its evidence; how inferred steps are
-    # chosen and costed is the route search's business (network.py, paths.py).
+    # chosen and costed is the route search's business (routes/projection.py, routes/search.py).
     for hop in route["hops"]:
         if not hop["inferred"]:
             assert hop["evidence"], f"{hop['from']['label']} → {hop['to']['label']} has no evidence"

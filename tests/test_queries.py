@@ -19,7 +19,7 @@ from rdflib.query import Result
 
 from careergraph.cli import main
 from careergraph.data import shipped_dir
-from careergraph.sparql import list_queries
+from careergraph.query.catalogue import list_queries
 
 DS_MLE = ["-p", "from=Data Scientist", "-p", "to=Machine Learning Engineer"]
 # name -> `--param` options the golden answer is run with: each parameter's @example in its header
@@ -346,7 +346,7 @@ def test_watchdog_keeps_the_nearest_deadline() -> None:
     script = """if True:
         import time
         from careergraph.errors import QueryTimeoutError
-        from careergraph.sparql import Watchdog
+        from careergraph.query.workers import Watchdog
         watchdog = Watchdog()
         with watchdog.guard(60, QueryTimeoutError("first")):
             pass
@@ -364,9 +364,9 @@ def test_the_time_limit_starts_after_the_data_is_loaded() -> None:
     script = """if True:
         import time
         from careergraph.data import shipped_dir
-        from careergraph.sparql import parse_query_text
+        from careergraph.query.catalogue import parse_query_text
         from careergraph.run import run_query
-        from careergraph.stores import MemoryStore
+        from careergraph.stores.memory import MemoryStore
 
         class SlowToLoad(MemoryStore):
             @property
@@ -385,8 +385,8 @@ def test_the_time_limit_starts_after_the_data_is_loaded() -> None:
 
 def test_timeout_in_a_worker_leaves_the_caller_running() -> None:
     from careergraph.errors import QueryTimeoutError
+    from careergraph.query.catalogue import parse_query_text
     from careergraph.run import run_query
-    from careergraph.sparql import parse_query_text
     from careergraph.stores import open_store
 
     store = open_store("memory", [shipped_dir("graph_data")])
@@ -397,7 +397,9 @@ def test_timeout_in_a_worker_leaves_the_caller_running() -> None:
 
 
 def test_literal_binding_is_typed() -> None:
-    from careergraph.sparql import _terms, bind_params, parse_query_text
+    from careergraph.query.catalogue import parse_query_text
+    from careergraph.query.params import bind_params
+    from careergraph.query.terms import _terms
 
     query = parse_query_text("# n.\n# @param n integer  A number.\n# @param i iri  An IRI.\nSELECT * {}")
     bound = bind_params(query, {"n": "3", "i": "https://example.org/x"}, None)
@@ -411,8 +413,7 @@ def test_literal_binding_is_typed() -> None:
 def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
     from rdflib.namespace import XSD
 
-    from careergraph.sparql import plain_literal, plain_term
-    from careergraph.terms import Lit
+    from careergraph.query.terms import Lit, plain_literal, plain_term
 
     # rdflib keeps an explicit xsd:string; Oxigraph and endpoints always name it: one form for all.
     assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == Lit("x", None, None)
@@ -424,9 +425,9 @@ def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
 def test_an_error_keeps_its_class_from_a_worker(isolate: bool) -> None:
     """A trusted query is parsed only by the engine: in a worker process when isolated."""
     from careergraph.errors import QuerySyntaxError
+    from careergraph.query.catalogue import NamedQuery
     from careergraph.run import run_query
-    from careergraph.sparql import NamedQuery
-    from careergraph.stores import MemoryStore
+    from careergraph.stores.memory import MemoryStore
 
     broken = NamedQuery(name="broken", text="SELECT ?x WHERE { ?x ", trusted=True)
     with pytest.raises(QuerySyntaxError, match="not a SPARQL query") as caught:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from careergraph.cli import main
 from careergraph.data import load_graph, shipped_dir
-from careergraph.network import project_roles
+from careergraph.routes.projection import project_roles
 from careergraph.vocab import ID
 
 

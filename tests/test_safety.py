@@ -92,7 +92,7 @@ def test_a_word_service_in_a_string_is_not_refused(runner: CliRunner) -> None:
 )
 def test_keywords_are_seen_however_they_are_written(text: str) -> None:
     from careergraph.errors import UnsafeQueryError
-    from careergraph.sparql import check_query
+    from careergraph.query.safety import check_query
 
     with pytest.raises(UnsafeQueryError):
         check_query(text)
@@ -110,7 +110,7 @@ def test_keywords_are_seen_however_they_are_written(text: str) -> None:
     ],
 )
 def test_keywords_inside_strings_iris_names_and_comments_are_not_keywords(text: str) -> None:
-    from careergraph.sparql import check_query
+    from careergraph.query.safety import check_query
 
     assert check_query(text).form == "SELECT"
 
@@ -202,7 +202,7 @@ def test_a_file_outside_the_queries_folder_is_never_trusted(
 
 
 def test_a_trusted_query_with_a_keyword_for_a_prefix_is_refused_without_a_parse() -> None:
-    from careergraph.sparql import check_query
+    from careergraph.query.safety import check_query
 
     with pytest.raises(UnsafeQueryError, match="SERVICE"):
         check_query("PREFIX : <http://127.0.0.1:1/> ASK { SERVICE:x { ?s ?p ?o } }", trusted=True)
@@ -229,9 +229,9 @@ SELECT ?v (1<'>' AS ?z) ("' {" AS ?w) WHERE { ?s ?p ?v }
 def test_a_bound_value_cannot_smuggle_a_service_call(
     tmp_path: Path, listener: tuple[int, list], oxigraph_location: Path
 ) -> None:
-    from careergraph.sparql import check_query
-    from careergraph.stores import bind_in_text
-    from careergraph.terms import Lit
+    from careergraph.query.params import bind_in_text
+    from careergraph.query.safety import check_query
+    from careergraph.query.terms import Lit
 
     port, seen = listener
     payload = f"AS ?w) WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{ ?a ?b ?c }} }} #"
@@ -305,8 +305,8 @@ def _attack(template: str, port: int) -> str:
 def test_generated_service_calls_are_refused_on_both_stores(
     template: str, listener: tuple[int, list], oxigraph_location: Path
 ) -> None:
+    from careergraph.query.catalogue import parse_query_text
     from careergraph.run import run_query
-    from careergraph.sparql import parse_query_text
     from careergraph.stores import open_store
 
     port, seen = listener
@@ -324,7 +324,7 @@ def test_most_generated_queries_parse_so_the_refusal_is_about_service() -> None:
     """The generator writes SPARQL, not noise: the check refuses them for SERVICE, not for syntax."""
     from hypothesis import find
 
-    from careergraph.sparql import check_query
+    from careergraph.query.safety import check_query
 
     def refused_for_service(template: str) -> bool:
         try:
@@ -407,9 +407,9 @@ def test_deep_nesting_is_refused_before_the_engine(store: str, text: str, oxigra
 
 def test_an_engine_crash_is_an_error_not_a_silent_exit() -> None:
     from careergraph.errors import CareergraphError
+    from careergraph.query.catalogue import parse_query_text
     from careergraph.run import run_query
-    from careergraph.sparql import parse_query_text
-    from careergraph.stores import MemoryStore
+    from careergraph.stores.memory import MemoryStore
 
     class Crashing(MemoryStore):
         def answer(self, query, bindings, limit):
@@ -447,7 +447,7 @@ def test_ctrl_c_stops_a_long_oxigraph_query(where: str, oxigraph_location: Path)
         ]
     else:  # as a named query runs: under the watchdog, while pyoxigraph holds the main thread
         script = f"""if True:
-            from careergraph.sparql import parse_query_text
+            from careergraph.query.catalogue import parse_query_text
             from careergraph.run import run_query
             from careergraph.stores import open_store
             query = parse_query_text({SLOW!r}, name="slow", trusted=True)

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from careergraph.cli import main
 from careergraph.data import load_graph, shipped_dir
-from careergraph.sparql import find_query, list_queries
-from careergraph.terms import XSD_INTEGER, Iri, Lit
+from careergraph.query.catalogue import find_query, list_queries
+from careergraph.query.terms import XSD_INTEGER, Iri, Lit
 
 # name -> `--param` options: each parameter's @example in the query's header
 NAMED = {
@@ -200,12 +200,12 @@ def test_path_reads_the_cache_and_the_cache_follows_the_data(
     assert first.exit_code == 0
     assert len(list((tmp_path / "cache").glob("*.sqlite"))) == 2  # the label index and the projection
 
-    import careergraph.network
+    import careergraph.routes.projection
 
     def fail(*_args: object) -> None:
         raise AssertionError("the projection was rebuilt although the data did not change")
 
-    monkeypatch.setattr(careergraph.network, "project_roles", fail)
+    monkeypatch.setattr(careergraph.routes.projection, "project_roles", fail)
     again = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE", "-f", "json"])
     assert again.stdout == first.stdout
     monkeypatch.undo()
@@ -337,7 +337,8 @@ def test_a_query_the_endpoint_cuts_is_an_error_not_an_answer(capped_endpoint: st
 
 
 def test_a_pull_that_comes_up_short_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    from careergraph.stores import LABELS_QUERY, IncompletePullError, SparqlStore
+    from careergraph.stores import LABELS_QUERY
+    from careergraph.stores.endpoint import IncompletePullError, SparqlStore
 
     store = SparqlStore("http://127.0.0.1:9/sparql", [])
     answers = {"COUNT": (["n"], [(Lit("3", None, XSD_INTEGER),)], False)}
@@ -354,7 +355,7 @@ def test_a_pull_that_comes_up_short_is_an_error(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_graph_in_the_store_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    from careergraph.stores import SparqlStore
+    from careergraph.stores.endpoint import SparqlStore
 
     store = SparqlStore("http://127.0.0.1:9/sparql#graph=urn:g", [])
     assert (store.url, store.graph) == ("http://127.0.0.1:9/sparql", "urn:g")
@@ -389,7 +390,9 @@ def test_a_refused_sort_falls_back_to_the_engines_order_and_is_still_counted(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """As Virtuoso refuses to sort past MaxSortedTopRows: the pages are read unsorted, then counted."""
-    from careergraph.stores import LABELS_QUERY, SparqlStore, StoreError
+    from careergraph.errors import StoreError
+    from careergraph.stores import LABELS_QUERY
+    from careergraph.stores.endpoint import SparqlStore
 
     store = SparqlStore("http://127.0.0.1:9/sparql", [])
     store.page_rows = 2
@@ -412,8 +415,8 @@ def test_a_refused_sort_falls_back_to_the_engines_order_and_is_still_counted(
 
 
 def test_limit_is_sent_to_the_endpoint(capped_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from careergraph.sparql import check_query
-    from careergraph.stores import SparqlStore
+    from careergraph.query.safety import check_query
+    from careergraph.stores.endpoint import SparqlStore
 
     store = SparqlStore(capped_endpoint.removeprefix("sparql:"), [])
     sent: list[str] = []
@@ -626,7 +629,8 @@ def _embedded_stores(cache: Path) -> list[Path]:
 def test_the_default_store_is_embedded_oxigraph_kept_in_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from careergraph.stores import EmbeddedStore, open_store
+    from careergraph.stores import open_store
+    from careergraph.stores.oxigraph import EmbeddedStore
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("CAREERGRAPH_CACHE", str(cache))

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from careergraph.cli import main
 from careergraph.data import shipped_dir
-from careergraph.sparql import list_queries
+from careergraph.query.catalogue import list_queries
 
 # name -> `--param` options: each parameter's @example in the query's header
 NAMED = {

@@ -12,10 +12,12 @@ import pytest
 
 from careergraph.data import shipped_dir
 from careergraph.launch import Asked, parse
-from careergraph.portable import concatenated
-from careergraph.results import WRITTEN
+from careergraph.query.catalogue import find_query, parse_query_text
+from careergraph.query.params import bind_params
+from careergraph.query.portable import concatenated
+from careergraph.query.results import WRITTEN
+from careergraph.query.safety import check_query
 from careergraph.session import Session
-from careergraph.sparql import bind_params, check_query, find_query, parse_query_text
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
 DS_MLE = {"from": "Data Scientist", "to": "Machine Learning Engineer"}

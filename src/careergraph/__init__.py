@@ -2,9 +2,9 @@
 
 The modules each own one thing: :mod:`careergraph.vocab` (terms and IRIs),
 :mod:`careergraph.data` (finding and loading the Turtle), :mod:`careergraph.names`
-(resolving labels), :mod:`careergraph.sparql` (safe, bounded named queries),
-:mod:`careergraph.validate` (SHACL), :mod:`careergraph.network` (the role
-projection), :mod:`careergraph.paths` (route algorithms) and
+(resolving labels), :mod:`careergraph.query` (safe, bounded named queries),
+:mod:`careergraph.validate` (SHACL), :mod:`careergraph.routes.projection` (the role
+projection), :mod:`careergraph.routes.search` (route algorithms) and
 :mod:`careergraph.viz` (the HTML page). :mod:`careergraph.cli` is a thin layer
 over them.
 """

@@ -60,14 +60,14 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Context(Session):
+class CommandSession(Session):
     """The CLI's :class:`careergraph.session.Session`: an unknown ``--have`` skill is a warning on stderr."""
 
     def skills(self, names: Iterable[str], warn: Callable[[str], None] | None = None) -> frozenset[str]:
         return super().skills(names, warn or (lambda message: click.echo(message, err=True)))
 
 
-pass_context = click.make_pass_decorator(Context)
+pass_context = click.make_pass_decorator(CommandSession)
 
 
 class PathType(click.Path):
@@ -118,7 +118,7 @@ def main(ctx: click.Context, data: tuple[Path, ...], store: str | None) -> None:
     Roles, skills, tools, guests and podcast episodes as RDF, with timestamped
     episode segments as evidence for every claim.
     """
-    ctx.obj = Context(data, store)
+    ctx.obj = CommandSession(data, store)
 
 
 # --- queries -------------------------------------------------------------------
@@ -129,7 +129,7 @@ def main(ctx: click.Context, data: tuple[Path, ...], store: str | None) -> None:
 def queries_command() -> None:
     """List the named queries with what they answer and their parameters."""
     from .data import shipped_dir
-    from .sparql import list_queries
+    from .query.catalogue import list_queries
 
     for query in list_queries(shipped_dir("queries")):
         params = " ".join(f"{p.name}={p.kind.upper()}" for p in query.params)
@@ -168,7 +168,12 @@ def queries_command() -> None:
 @pass_context
 @reports_errors
 def query_command(
-    context: Context, query_spec: str, params: tuple[str, ...], fmt: str, limit: int | None, timeout: float
+    context: CommandSession,
+    query_spec: str,
+    params: tuple[str, ...],
+    fmt: str,
+    limit: int | None,
+    timeout: float,
 ) -> None:
     """Run a SPARQL query: a name from `careergraph queries`, a path to an .rq file, or - (stdin).
 
@@ -176,7 +181,7 @@ def query_command(
     anything runs.
     """
     from .data import shipped_dir
-    from .sparql import find_query, parse_param_options
+    from .query.catalogue import find_query, parse_param_options
 
     stdin_text = sys.stdin.read() if query_spec == "-" else None
     query = find_query(query_spec, shipped_dir("queries"), stdin_text=stdin_text)
@@ -195,7 +200,7 @@ def query_command(
 )
 @pass_context
 @reports_errors
-def validate_command(context: Context, shapes: Path | None) -> None:
+def validate_command(context: CommandSession, shapes: Path | None) -> None:
     """Check the loaded data against the SHACL shapes; exit 1 when it does not conform."""
     from .data import shipped_dir
     from .validate import validate_graph
@@ -273,7 +278,7 @@ _ALL_SKILLS = click.option(
 @pass_context
 @reports_errors
 def path_command(
-    context: Context,
+    context: CommandSession,
     source: str,
     target: str,
     have: tuple[str, ...],
@@ -317,7 +322,7 @@ def path_command(
 @pass_context
 @reports_errors
 def next_command(
-    context: Context,
+    context: CommandSession,
     role: str,
     have: tuple[str, ...],
     limit: int | None,
@@ -344,11 +349,11 @@ _LIST_FORMAT = click.option(
 @_LIST_FORMAT
 @pass_context
 @reports_errors
-def roles_command(context: Context, fmt: str) -> None:
+def roles_command(context: CommandSession, fmt: str) -> None:
     """List the roles, with the skills each needs, its moves out and in, and the guests who made them."""
     import json
 
-    from .report import listing_text, roles_listing
+    from .routes.answers import listing_text, roles_listing
 
     rows = roles_listing(context.all_roles())
     if fmt == "json":
@@ -375,11 +380,11 @@ def roles_command(context: Context, fmt: str) -> None:
 @_LIST_FORMAT
 @pass_context
 @reports_errors
-def skills_command(context: Context, sort: str, fmt: str) -> None:
+def skills_command(context: CommandSession, sort: str, fmt: str) -> None:
     """List the skills: how many guests and claims name them, roles need them, steps add them."""
     import json
 
-    from .report import listing_text, skills_listing
+    from .routes.answers import listing_text, skills_listing
 
     index = context.index
     labels = {iri: index.label(iri) for _key, iri in index.names("skill")}
@@ -399,7 +404,7 @@ def skills_command(context: Context, sort: str, fmt: str) -> None:
 def _types(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...] | None:
     if value is None:
         return None
-    from .viz import NODE_TYPES
+    from .viz.views import NODE_TYPES
 
     types = tuple(t.strip().lower() for t in value.split(",") if t.strip())
     unknown = [t for t in types if t not in NODE_TYPES]
@@ -459,7 +464,7 @@ def _types(ctx: click.Context, param: click.Parameter, value: str | None) -> tup
 @pass_context
 @reports_errors
 def viz_command(
-    context: Context,
+    context: CommandSession,
     output: Path,
     focus: str | None,
     depth: int,
@@ -479,16 +484,11 @@ def viz_command(
     career map: roles and the moves between them, with skills, guests and
     evidence in the sidebar.
     """
+    from .data import write_atomically
     from .errors import UsageError
-    from .viz import (
-        DEFAULT_TYPES,
-        default_view,
-        query_view,
-        render_html,
-        whole_view,
-        write_atomically,
-    )
-    from .viz import career_map as career_map_view
+    from .viz.page import render_html
+    from .viz.views import DEFAULT_TYPES, default_view, query_view, whole_view
+    from .viz.views import career_map as career_map_view
 
     if sum(x is not None for x in (focus, route, query_file, career_map or None)) > 1:
         raise UsageError("choose one of --focus, --path, --query and --map")
@@ -498,8 +498,8 @@ def viz_command(
     elif focus:
         view = context.view(focus=focus, depth=depth, types=shown)
     elif query_file:
+        from .query.catalogue import find_query
         from .run import run_query
-        from .sparql import find_query
 
         query = find_query(str(query_file), query_file.parent)
         answer = run_query(context.store, query, index=context.index, isolate=not query.trusted)
@@ -525,7 +525,7 @@ def viz_command(
 @click.option("--replace", is_flag=True, help="Load afresh into a store that already holds triples.")
 @pass_context
 @reports_errors
-def load_command(context: Context, replace: bool) -> None:
+def load_command(context: CommandSession, replace: bool) -> None:
     """Load the data (--data, or the shipped graph and the importer's output) into --store oxigraph:PATH.
 
     Later commands given the same --store open it in milliseconds instead of
@@ -533,7 +533,7 @@ def load_command(context: Context, replace: bool) -> None:
     """
     from .data import turtle_files
     from .errors import UsageError
-    from .stores import OxigraphStore
+    from .stores.oxigraph import OxigraphStore
 
     store = context.store
     if not isinstance(store, OxigraphStore):
@@ -596,7 +596,7 @@ def load_command(context: Context, replace: bool) -> None:
 @pass_context
 @reports_errors
 def serve_command(
-    context: Context,
+    context: CommandSession,
     host: str,
     port: int,
     allow_host: tuple[str, ...],
@@ -651,7 +651,7 @@ def import_group() -> None:
 @pass_context
 @reports_errors
 def import_podwiki_command(
-    context: Context, folder: Path, output: Path | None, strict: bool, report_file: Path | None
+    context: CommandSession, folder: Path, output: Path | None, strict: bool, report_file: Path | None
 ) -> None:
     """Import a DataTalks.Club podcast wiki folder (_wiki/, _people/, _podcast_summaries/).
 

@@ -110,7 +110,7 @@ class Pull:
         return "CONSTRUCT { ?s ?p ?o } WHERE {\n  " + "\n  UNION ".join(branches) + "\n}\n"
 
 
-#: What :func:`careergraph.network.project_roles` reads (the triples ``PROJECTION_QUERY`` constructs).
+#: What :func:`careergraph.routes.projection.project_roles` reads (the triples ``PROJECTION_QUERY`` constructs).
 PROJECTION_PULL = Pull(
     frozenset(
         [_SKOS + name for name in ("prefLabel", "broader", "related")]
@@ -191,9 +191,9 @@ class Facts:
 
     @classmethod
     def from_plain(cls, rows: Iterable[tuple[Any, Any, Any]]) -> Facts:
-        """Triples held as :mod:`careergraph.terms` terms (an endpoint's pages)."""
+        """Triples held as :mod:`careergraph.query.terms` terms (an endpoint's pages)."""
 
-        from .terms import Blank, Iri
+        from .query.terms import Blank, Iri
 
         def plain(term: Any) -> FactTerm:
             if isinstance(term, Iri):

@@ -56,7 +56,7 @@ def parse(argv: list[str]) -> Asked | None:
     >>> parse(["query", "roles", "--limit", "3"]) is None, parse(["query", "../x"]) is None
     (True, True)
     """
-    from .sparql import QUERY_NAME
+    from .query.catalogue import QUERY_NAME
 
     data: list[str] = []
     store: str | None = None
@@ -106,8 +106,8 @@ def quick_query(argv: list[str]) -> bytes | None:
 
     from .data import shipped_dir
     from .errors import CareergraphError
+    from .query.catalogue import find_query, parse_param_options
     from .session import Session
-    from .sparql import find_query, parse_param_options
 
     # As click reads them: each --data may hold several paths, as CAREERGRAPH_DATA does.
     data = [Path(p) for item in asked.data for p in item.split(os.pathsep) if p]

@@ -1,4 +1,4 @@
-"""Running a named query on a store, bounded in time: where :mod:`careergraph.sparql` (checking,
+"""Running a named query on a store, bounded in time: where :mod:`careergraph.query` (checking,
 binding, the workers) and :mod:`careergraph.stores` (the engines) meet.
 
 It sits above both, so neither imports the other's callers: stores use the
@@ -11,10 +11,14 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from . import sparql
-from .portable import settle_concat  # GROUP_CONCAT's order is each engine's own
-from .sparql import NamedQuery, QueryOutput, bind_params, check_query
-from .stores import MemoryStore, Store
+from .query.catalogue import NamedQuery
+from .query.output import QueryOutput
+from .query.params import bind_params
+from .query.portable import settle_concat  # GROUP_CONCAT's order is each engine's own
+from .query.safety import check_query
+from .query.workers import WATCHDOG, timed_out
+from .stores import Store
+from .stores.memory import MemoryStore
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -41,7 +45,7 @@ def run_query(
     worker process (:meth:`careergraph.stores.Store.workers`), killed when the
     time passes while this process carries on: what a server or a library
     caller needs. Without ``isolate`` it runs in this process, and a
-    :class:`~careergraph.sparql.Watchdog` ends the whole process with the timeout error: what a
+    :class:`~careergraph.query.workers.Watchdog` ends the whole process with the timeout error: what a
     one-shot command needs, and the fastest way (no fork, nothing copied).
 
     Raises
@@ -63,7 +67,7 @@ def run_query(
     if isolate:
         return settle_concat(store.workers().run(checked, bindings, limit, timeout, query.name), checked.text)
     store.prepare()  # parsing the data is not the query's time, as for a worker
-    with sparql.WATCHDOG.guard(timeout, sparql.timed_out(query.name, timeout)):
+    with WATCHDOG.guard(timeout, timed_out(query.name, timeout)):
         output = store.execute(checked, bindings, limit)
     return settle_concat(output, checked.text)
 
@@ -79,15 +83,15 @@ def write_query(
     timeout: float | None = 30.0,
     isolate: bool = True,
 ) -> bytes:
-    """``query``'s answer as the bytes a command writes: in ``fmt`` (:data:`careergraph.results.FORMATS`).
+    """``query``'s answer as the bytes a command writes: in ``fmt`` (:data:`careergraph.query.results.FORMATS`).
 
     Checked, bound and bounded in time as by :func:`run_query`. A store whose
     engine writes the format itself (:meth:`careergraph.stores.Store.write`:
     Oxigraph, for a SELECT) hands over its bytes, the same
-    bytes :func:`careergraph.results.format_output` writes for any other store;
+    bytes :func:`careergraph.query.results.format_output` writes for any other store;
     from a worker process they come back as they are, never as terms.
     """
-    from .results import WRITTEN, format_output
+    from .query.results import WRITTEN, format_output
 
     answer: QueryOutput | tuple[bytes, bool] | None = None
     if fmt in WRITTEN and type(store).write is not Store.write:
@@ -101,7 +105,7 @@ def write_query(
                 answer = settle_concat(answer, checked.text)
         else:
             store.prepare()
-            with sparql.WATCHDOG.guard(timeout, sparql.timed_out(query.name, timeout)):
+            with WATCHDOG.guard(timeout, timed_out(query.name, timeout)):
                 answer = store.write(checked, bindings, fmt, limit)
     if answer is None:
         answer = run_query(

@@ -24,7 +24,7 @@ sites, oversized bodies and slow senders are refused (:class:`SameOriginMiddlewa
   ``X-Careergraph-Truncated`` header;
 - ``GET /sparql`` with no query, from a browser (``Accept: text/html``), is a
   page to type a query and see the answer (no CDN);
-- every other page is the career explorer (:mod:`careergraph.explorer`).
+- every other page is the career explorer (:mod:`careergraph.viz.explorer`).
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ from .errors import (
     ServerBusyError,
     UnsafeQueryError,
 )
-from .results import choose_type
-from .sparql import CheckedQuery, check_query
+from .query.results import choose_type
+from .query.safety import CheckedQuery, check_query
 
 __all__ = ["ServerSettings", "choose_type", "create_app", "exposure_warning", "run_server"]
 
@@ -141,7 +141,7 @@ class Lanes:
     def __init__(self, store: Any, settings: ServerSettings) -> None:
         import anyio
 
-        from .sparql import QueryWorker
+        from .query.workers import QueryWorker
 
         self.settings = settings
         self._new = lambda: QueryWorker(store, memory_cap=settings.memory_cap, close_sockets=True)
@@ -289,7 +289,7 @@ class Lanes:
         """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise).
 
         With a results format ``fmt``, the answer comes as the bytes the store's engine wrote and
-        whether rows were cut, where it can write them (:meth:`careergraph.sparql.QueryWorker.ask`).
+        whether rows were cut, where it can write them (:meth:`careergraph.query.workers.QueryWorker.ask`).
         """
         import anyio.to_thread
 
@@ -325,7 +325,7 @@ def _shape(text: str) -> bytes | None:
     """
     import hashlib
 
-    from .sparql import tokens
+    from .query.safety import tokens
 
     if len(text) > 20_000:
         return None  # not worth reading on the event loop: such a query is never fast-tracked
@@ -385,7 +385,7 @@ class Checker:
         import sys
         from multiprocessing import Pipe
 
-        from .sparql import _cap_memory, _close_sockets
+        from .query.workers import _cap_memory, _close_sockets
 
         ours, theirs = Pipe()
         sys.stdout.flush()
@@ -433,7 +433,7 @@ class Checker:
             self._pid = self._conn = None
 
     def check(self, text: str) -> CheckedQuery:
-        """The :class:`~careergraph.sparql.CheckedQuery` for ``text``, or the error refusing it."""
+        """The :class:`~careergraph.query.safety.CheckedQuery` for ``text``, or the error refusing it."""
         import marshal
 
         with self._lock:
@@ -640,7 +640,7 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
         body = _serialise_graph(service_description(str(request.url)), media_type)
         return Response(body, media_type=media_type)
 
-    from .explorer import explorer_routes
+    from .viz.explorer import explorer_routes
 
     middleware = [
         Middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts),
@@ -937,7 +937,7 @@ def _wants_page(request: Any) -> bool:
 
 
 def _serialise(output: Any, media_type: str) -> bytes:
-    from .results import format_output
+    from .query.results import format_output
 
     if output.kind in ("SELECT", "ASK"):
         return format_output(output, RESULT_TYPES[media_type]).encode("utf-8")

@@ -28,12 +28,13 @@ if TYPE_CHECKING:
 
     from .facts import Facts
     from .names import Names
-    from .paths import NextRole, Route
-    from .rolegraph import RoleGraph
-    from .sparql import NamedQuery, QueryOutput
+    from .query.catalogue import NamedQuery
+    from .query.output import QueryOutput
+    from .routes.search import NextRole, Route
+    from .routes.stored import StoredProjection
     from .stores import Store
     from .validate import Violation
-    from .viz import View
+    from .viz.views import View
 
 __all__ = ["NextAnswer", "RouteAnswer", "Session"]
 
@@ -42,23 +43,23 @@ __all__ = ["NextAnswer", "RouteAnswer", "Session"]
 class RouteAnswer:
     """Routes from ``source`` to ``target`` (IRIs), cheapest first, over the projection ``graph``."""
 
-    graph: RoleGraph
+    graph: StoredProjection
     source: str
     target: str
     routes: list[Route]
 
     def text(self, *, all_skills: bool = False, evidence: int = 12) -> str:
-        from .report import routes_text
+        from .routes.answers import routes_text
 
         return routes_text(self.graph, self.routes, all_skills=all_skills, evidence=evidence)
 
     def markdown(self) -> str:
-        from .report import routes_markdown
+        from .routes.answers import routes_markdown
 
         return routes_markdown(self.graph, self.routes)
 
     def json(self) -> str:
-        from .report import routes_json
+        from .routes.answers import routes_json
 
         return routes_json(self.graph, self.source, self.target, self.routes)
 
@@ -67,22 +68,22 @@ class RouteAnswer:
 class NextAnswer:
     """The roles one step from ``role`` (an IRI), best first."""
 
-    graph: RoleGraph
+    graph: StoredProjection
     role: str
     ranked: list[NextRole]
 
     def text(self, *, all_skills: bool = False) -> str:
-        from .report import next_text
+        from .routes.answers import next_text
 
         return next_text(self.graph, self.role, self.ranked, all_skills=all_skills)
 
     def markdown(self) -> str:
-        from .report import next_markdown
+        from .routes.answers import next_markdown
 
         return next_markdown(self.graph, self.role, self.ranked)
 
     def json(self) -> str:
-        from .report import next_json
+        from .routes.answers import next_json
 
         return next_json(self.graph, self.role, self.ranked)
 
@@ -169,39 +170,39 @@ class Session:
 
     def _roles_database(self) -> sqlite3.Connection:
         def build(db: sqlite3.Connection) -> None:
-            from .network import project_roles
-            from .rolegraph import save_roles
+            from .routes.projection import project_roles
+            from .routes.stored import save_roles
 
             save_roles(db, project_roles(self._facts()))
             self._pulled = None  # the index is built first (names resolve before routes): let them go
 
-        from .rolegraph import FORMAT
+        from .routes.stored import FORMAT
 
         return self._database(f"roles-{FORMAT}", build)
 
     # --- the role projection -------------------------------------------------
 
-    def roles_near(self, names: list[str], hops: int) -> RoleGraph:
+    def roles_near(self, names: list[str], hops: int) -> StoredProjection:
         """The part of the role projection a search of at most ``hops`` steps around ``names`` can use."""
-        from .rolegraph import load_roles
+        from .routes.stored import load_roles
 
         return load_roles(self._roles_database(), near=names, hops=hops)
 
-    def roles_between(self, source: str, target: str, hops: int) -> RoleGraph:
+    def roles_between(self, source: str, target: str, hops: int) -> StoredProjection:
         """The roles on the routes of at most ``hops`` steps from ``source`` to ``target``."""
-        from .rolegraph import load_roles
+        from .routes.stored import load_roles
 
         return load_roles(self._roles_database(), between=(source, target), hops=hops)
 
-    def all_roles(self) -> RoleGraph:
+    def all_roles(self) -> StoredProjection:
         """The whole role projection."""
-        from .rolegraph import load_roles
+        from .routes.stored import load_roles
 
         return load_roles(self._roles_database())
 
     def skill_totals(self) -> dict[str, tuple[int, int]]:
         """Every skill with the guests and claims that name it anywhere."""
-        from .rolegraph import skill_totals
+        from .routes.stored import skill_totals
 
         return skill_totals(self._roles_database())
 
@@ -268,7 +269,7 @@ class Session:
         other in a worker process stopped at ``timeout``.
         """
         from .data import shipped_dir
-        from .sparql import QUERY_NAME, find_query, parse_query_text
+        from .query.catalogue import QUERY_NAME, find_query, parse_query_text
 
         if QUERY_NAME.fullmatch(query.strip()):  # a shipped query's name, never a file path
             named = find_query(query.strip(), shipped_dir("queries"))
@@ -284,14 +285,14 @@ class Session:
         limit: int | None = None,
         timeout: float | None = 30.0,
     ) -> QueryOutput:
-        """Run a query already read (:func:`careergraph.sparql.find_query`), checked before any data loads.
+        """Run a query already read (:func:`careergraph.query.catalogue.find_query`), checked before any data loads.
 
         A shipped query runs in this process, under the watchdog; any other in a
         child process, killed from outside at the limit (a regex can hold the
         GIL) and whose crash is an error.
         """
+        from .query.safety import check_query
         from .run import run_query
-        from .sparql import check_query
 
         check_query(named.text, trusted=named.trusted)  # refuse before loading any data
         needs_labels = any(p.kind not in ("string", "integer", "iri") for p in named.params)
@@ -316,8 +317,8 @@ class Session:
     ) -> bytes:
         """:meth:`run` 's answer as the bytes ``careergraph query -f fmt`` writes; where the store's
         engine writes the format itself, written by it (:func:`careergraph.run.write_query`)."""
+        from .query.safety import check_query
         from .run import write_query
-        from .sparql import check_query
 
         check_query(named.text, trusted=named.trusted)  # refuse before loading any data
         needs_labels = any(p.kind not in ("string", "integer", "iri") for p in named.params)
@@ -348,7 +349,7 @@ class Session:
         Raises :class:`NoPathError` saying where each end does lead when none is
         within ``max_hops`` steps.
         """
-        from .paths import alternative_paths, reachable_from, reaching
+        from .routes.search import alternative_paths, reachable_from, reaching
 
         u, v = self.role(source), self.role(target)
         if u == v:
@@ -385,7 +386,7 @@ class Session:
         warn: Callable[[str], None] | None = None,
     ) -> NextAnswer:
         """The roles one step from the role called ``role``: moves guests made first."""
-        from .paths import next_roles
+        from .routes.search import next_roles
 
         u = self.role(role)
         G = self.roles_near([u], 1)
@@ -404,14 +405,14 @@ class Session:
         warn: Callable[[str], None] | None = None,
     ) -> View:
         """What the graph page shows: the cheapest ``route`` between two roles, the nodes around
-        ``focus``, or (neither) the default view; :func:`careergraph.viz.render_html` draws it."""
-        from .viz import DEFAULT_TYPES, default_view, focus_view, path_view, whole_view
+        ``focus``, or (neither) the default view; :func:`careergraph.viz.page.render_html` draws it."""
+        from .viz.views import DEFAULT_TYPES, default_view, focus_view, path_view, whole_view
 
         shown = tuple(types) if types is not None else DEFAULT_TYPES
         if route is not None and focus is not None:
             raise UsageError("choose one of a route and a focus")
         if route is not None:
-            from .paths import MAX_HOPS, cheapest_path
+            from .routes.search import MAX_HOPS, cheapest_path
 
             u, v = self.role(route[0]), self.role(route[1])
             if u == v:

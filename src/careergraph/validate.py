@@ -10,7 +10,7 @@ from rdflib.namespace import SH
 
 from .data import parse_file
 from .names import LabelIndex
-from .results import term_text
+from .query.results import term_text
 
 __all__ = ["Violation", "validate_graph"]
 

@@ -35,9 +35,9 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 
-from ..errors import WikiFolderError
-from ..evidence import clock
+from ..errors import FrontMatterError, WikiFolderError
 from ..names import LabelIndex, normalise
+from ..routes.evidence import clock
 from ..vocab import (
     CG,
     DCTERMS,
@@ -53,16 +53,8 @@ from ..vocab import (
     segment_iri,
     slugify,
 )
-from ..wikimarkup import (
-    FrontMatterError,
-    blocks,
-    chapters,
-    person_links,
-    read_front_matter,
-    section_text,
-    wiki_links,
-)
 from .citations import Cited, read_citations, seconds
+from .markup import blocks, chapters, person_links, read_front_matter, section_text, wiki_links
 from .matcher import LabelMatcher, practitioner_role, resolve_role
 from .moves_writer import transition_iri, write_moves
 from .result import ImportResult, Problem

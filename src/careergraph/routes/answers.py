@@ -6,9 +6,9 @@ import json
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from ..prefixes import local_name
 from .evidence import Evidence, group_evidence, span_text
-from .paths import MAX_HOPS, Hop, NextRole, Route, RouteGraph, alternative_paths, support
-from .prefixes import local_name
+from .search import MAX_HOPS, Hop, NextRole, Route, SearchGraph, alternative_paths, support
 
 __all__ = [
     "evidence_lines",
@@ -32,17 +32,17 @@ def span(evidence: Evidence) -> str:
     return span_text(evidence.start, evidence.end)
 
 
-def _label(G: RouteGraph, node: Any) -> str:
+def _label(G: SearchGraph, node: Any) -> str:
     if node in G:
         return str(G.nodes[node].get("label", node))
     return str(G.graph.get("labels", {}).get(node, local_name(node)))
 
 
-def _ref(G: RouteGraph, node: Any) -> dict[str, str]:
+def _ref(G: SearchGraph, node: Any) -> dict[str, str]:
     return {"id": str(node), "label": _label(G, node)}
 
 
-def _refs(G: RouteGraph, nodes: Sequence[Any]) -> list[dict[str, str]]:
+def _refs(G: SearchGraph, nodes: Sequence[Any]) -> list[dict[str, str]]:
     return sorted((_ref(G, n) for n in nodes), key=lambda r: r["label"].casefold())
 
 
@@ -66,7 +66,7 @@ TOP_SKILLS = 8
 
 
 def _weighted(
-    G: RouteGraph, skills: Collection[Any], weights: dict[Any, tuple[int, int]]
+    G: SearchGraph, skills: Collection[Any], weights: dict[Any, tuple[int, int]]
 ) -> list[dict[str, Any]]:
     """Skills as ``{"id", "label", "weight", "claims"}``, most named first (by guests, claims, then label)."""
     refs: list[dict[str, Any]] = []
@@ -114,7 +114,7 @@ def why(data: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
-def _hop_document(G: RouteGraph, hop: Hop) -> dict[str, Any]:
+def _hop_document(G: SearchGraph, hop: Hop) -> dict[str, Any]:
     data = hop.data
     weights = data.get("weights", {})
     return {
@@ -135,7 +135,7 @@ def _hop_document(G: RouteGraph, hop: Hop) -> dict[str, Any]:
     }
 
 
-def route_document(G: RouteGraph, source: Any, target: Any, routes: Sequence[Route]) -> dict[str, Any]:
+def route_document(G: SearchGraph, source: Any, target: Any, routes: Sequence[Route]) -> dict[str, Any]:
     """The routes as the documented JSON structure: ``{"from", "to", "paths": [{"cost", "why", "hops"}]}``.
 
     Each hop carries ``moves`` and ``movers`` (guests who made the move
@@ -157,7 +157,7 @@ def route_document(G: RouteGraph, source: Any, target: Any, routes: Sequence[Rou
 
 
 def route_answer(
-    G: RouteGraph,
+    G: SearchGraph,
     source: Any,
     target: Any,
     *,
@@ -168,12 +168,12 @@ def route_answer(
 ) -> dict[str, Any]:
     """Find up to ``k`` routes and return them as :func:`route_document` does: one call for a web page.
 
-    ``G`` is a role projection (a networkx ``DiGraph`` or a ``RoleGraph``);
+    ``G`` is a role projection (a networkx ``DiGraph`` or a ``StoredProjection``);
     ``source`` and ``target`` are role IRIs. Raises what
-    :func:`careergraph.paths.alternative_paths` raises.
+    :func:`careergraph.routes.search.alternative_paths` raises.
 
     >>> from careergraph.data import load_graph, shipped_dir
-    >>> from careergraph.network import project_roles
+    >>> from careergraph.routes.projection import project_roles
     >>> G = project_roles(load_graph([shipped_dir("graph_data")]))
     >>> role = "https://w3id.org/careergraph/id/role/"
     >>> doc = route_answer(G, role + "data-scientist", role + "machine-learning-engineer")
@@ -187,7 +187,7 @@ def route_answer(
     return route_document(G, source, target, routes)
 
 
-def routes_json(G: RouteGraph, source: Any, target: Any, routes: Sequence[Route]) -> str:
+def routes_json(G: SearchGraph, source: Any, target: Any, routes: Sequence[Route]) -> str:
     """:func:`route_document` as JSON text."""
     return json.dumps(route_document(G, source, target, routes), indent=2, ensure_ascii=False) + "\n"
 
@@ -246,7 +246,7 @@ def _cost(value: float) -> str:
     return f"{value:g}"
 
 
-def _skills_text(G: RouteGraph, hop: Hop, *, all_skills: bool) -> str:
+def _skills_text(G: SearchGraph, hop: Hop, *, all_skills: bool) -> str:
     skills = _weighted(G, hop.skills_to_gain, hop.data.get("weights", {}))
     if not skills:
         return "   Skills to gain: none"
@@ -258,7 +258,7 @@ def _skills_text(G: RouteGraph, hop: Hop, *, all_skills: bool) -> str:
 
 
 def routes_text(
-    G: RouteGraph, routes: Sequence[Route], *, all_skills: bool = False, evidence: int | None = None
+    G: SearchGraph, routes: Sequence[Route], *, all_skills: bool = False, evidence: int | None = None
 ) -> str:
     """Routes for a person: the route and why, then each step's top skills, tools and grouped evidence.
 
@@ -303,7 +303,7 @@ def _md(text: str) -> str:
     return text
 
 
-def routes_markdown(G: RouteGraph, routes: Sequence[Route]) -> str:
+def routes_markdown(G: SearchGraph, routes: Sequence[Route]) -> str:
     """Routes as Markdown: a heading per route, a section per step, evidence grouped by episode as links."""
     lines: list[str] = []
     for number, route in enumerate(routes, start=1):
@@ -353,11 +353,11 @@ def web_link(url: str | None) -> bool:
 # --- next roles ------------------------------------------------------------------
 
 
-def _next_weights(G: RouteGraph, n: NextRole) -> dict[Any, tuple[int, int]]:
+def _next_weights(G: SearchGraph, n: NextRole) -> dict[Any, tuple[int, int]]:
     return {**G.nodes[n.role].get("weights", {}), **n.data.get("weights", {})} if n.role in G else {}
 
 
-def next_json(G: RouteGraph, source: Any, ranked: Sequence[NextRole]) -> str:
+def next_json(G: SearchGraph, source: Any, ranked: Sequence[NextRole]) -> str:
     document = {
         "from": _ref(G, source),
         "next": [
@@ -380,7 +380,7 @@ def next_json(G: RouteGraph, source: Any, ranked: Sequence[NextRole]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def next_text(G: RouteGraph, source: Any, ranked: Sequence[NextRole], *, all_skills: bool = False) -> str:
+def next_text(G: SearchGraph, source: Any, ranked: Sequence[NextRole], *, all_skills: bool = False) -> str:
     if not ranked:
         return f"No role is one step from {_label(G, source)}.\n"
     lines = [f"One step from {_label(G, source)}:"]
@@ -402,7 +402,7 @@ def _why_rest(data: dict[str, Any]) -> str:
     return why({**data, "inferred": False})
 
 
-def next_markdown(G: RouteGraph, source: Any, ranked: Sequence[NextRole]) -> str:
+def next_markdown(G: SearchGraph, source: Any, ranked: Sequence[NextRole]) -> str:
     lines = [
         f"## One step from {_md(_label(G, source))}",
         "",
@@ -422,7 +422,7 @@ def next_markdown(G: RouteGraph, source: Any, ranked: Sequence[NextRole]) -> str
 # --- what there is to type ---------------------------------------------------------
 
 
-def roles_listing(G: RouteGraph) -> list[dict[str, Any]]:
+def roles_listing(G: SearchGraph) -> list[dict[str, Any]]:
     """Every role with its counts: skills it needs, moves in and out (recorded or observed), guests who moved.
 
     >>> import networkx as nx
@@ -453,7 +453,7 @@ def roles_listing(G: RouteGraph) -> list[dict[str, Any]]:
 
 
 def skills_listing(
-    G: RouteGraph, labels: dict[str, str], totals: dict[str, tuple[int, int]]
+    G: SearchGraph, labels: dict[str, str], totals: dict[str, tuple[int, int]]
 ) -> list[dict[str, Any]]:
     """Every skill in ``labels`` with guests and claims naming it, roles needing it, steps adding it.
 

@@ -5,7 +5,7 @@
 autoescaping from ``templates/explorer/``, or the same dict as JSON with
 ``Accept: application/json`` or ``?format=json``. A route's JSON is what
 ``careergraph path --format json`` prints, from the same functions
-(:func:`careergraph.paths.alternative_paths`, :func:`careergraph.report.routes_json`).
+(:func:`careergraph.routes.search.alternative_paths`, :func:`careergraph.routes.answers.routes_json`).
 
 The pages need no JavaScript except the drawing of a route, and make no
 request outside the server: a Content-Security-Policy forbids it, and the
@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .errors import CareergraphError, NoPathError, UnknownNameError, UsageError
-from .evidence import span_text
-from .prefixes import local_name
+from ..errors import CareergraphError, NoPathError, UnknownNameError, UsageError
+from ..prefixes import local_name
+from ..routes.evidence import span_text
 
 __all__ = ["CSP", "Explorer", "NotFound", "explorer_routes"]
 
@@ -104,10 +104,10 @@ class Explorer:
             return self._state
 
     def _build(self) -> _State:
-        from .names import LabelIndex
-        from .network import PROJECTION_QUERY, project_roles
-        from .stores import LABELS_QUERY
-        from .vocab import CG, RDF, SCHEMA
+        from ..names import LabelIndex
+        from ..routes.projection import PROJECTION_QUERY, project_roles
+        from ..stores import LABELS_QUERY
+        from ..vocab import CG, RDF, SCHEMA
 
         graph = self.store.as_graph()
         index = LabelIndex.from_graph(self.store.pull(LABELS_QUERY))
@@ -121,7 +121,7 @@ class Explorer:
         mentions: defaultdict[str, int] = defaultdict(int)
         for _claim, skill in graph.subject_objects(CG.mentionsSkill):
             mentions[str(skill)] += 1
-        from .names import normalise
+        from ..names import normalise
 
         chapters = [
             (normalise(str(name)), segment, str(name))
@@ -136,7 +136,7 @@ class Explorer:
         """A thing's display label: the index's, else the data's title or name, else its slug."""
         from rdflib import URIRef
 
-        from .vocab import DCTERMS, RDFS, SCHEMA, SKOS
+        from ..vocab import DCTERMS, RDFS, SCHEMA, SKOS
 
         state = self.state
         if str(iri) in state.roles:
@@ -209,8 +209,8 @@ class Explorer:
         route's roles and their neighbours, for the picture) and, on each step,
         ``mover_links``: the guests whose own career move it was, as links to their pages.
         """
-        from .paths import MAX_HOPS, alternative_paths
-        from .report import routes_json
+        from ..routes.answers import routes_json
+        from ..routes.search import MAX_HOPS, alternative_paths
 
         if not 1 <= k <= MAX_ALTERNATIVES:
             raise UsageError(f"k must be between 1 and {MAX_ALTERNATIVES}, not {k}")
@@ -236,8 +236,8 @@ class Explorer:
         """The guests whose own career move (a ``cg:CareerMove`` claim) supports ``transition``."""
         from rdflib import URIRef
 
-        from .viz import CAREER_MOVE
-        from .vocab import CG, PROV, RDF
+        from ..vocab import CG, PROV, RDF
+        from .views import CAREER_MOVE
 
         graph = self.state.graph
         guests = {
@@ -292,7 +292,7 @@ class Explorer:
         """A role: the skills it needs (ranked by citations), moves in and out, guests, episodes."""
         from rdflib import URIRef
 
-        from .vocab import CG, PROV
+        from ..vocab import CG, PROV
 
         iri = self._find("role", slug)
         graph, G = self.state.graph, self.state.roles
@@ -349,7 +349,7 @@ class Explorer:
         }
 
     def _episode_of(self, source: Any) -> str | None:
-        from .vocab import RDF, SCHEMA
+        from ..vocab import RDF, SCHEMA
 
         graph = self.state.graph
         if (source, RDF.type, SCHEMA.Clip) in graph:
@@ -361,7 +361,7 @@ class Explorer:
 
     def _citation(self, source: Any) -> dict[str, Any] | None:
         """Where a claim comes from: the episode, the span and the link that opens it at the minute."""
-        from .vocab import SCHEMA
+        from ..vocab import SCHEMA
 
         graph = self.state.graph
         episode = self._episode_of(source)
@@ -384,7 +384,7 @@ class Explorer:
 
     def _target(self, target: Any) -> dict[str, Any]:
         """What a claim supports, named for a person: a role, a move, a skill…"""
-        from .vocab import CG, RDF
+        from ..vocab import CG, RDF
 
         graph = self.state.graph
         if (target, RDF.type, CG.Transition) in graph:
@@ -402,7 +402,7 @@ class Explorer:
     def _claims(self, claims: Iterable[Any]) -> list[dict[str, Any]]:
         from rdflib import RDFS
 
-        from .vocab import CG, PROV
+        from ..vocab import CG, PROV
 
         graph = self.state.graph
         found = []
@@ -430,8 +430,8 @@ class Explorer:
         """A guest: their episodes, career moves and the claims they are cited for, each at its minute."""
         from rdflib import URIRef
 
-        from .viz import CAREER_MOVE
-        from .vocab import CG, PROV, RDF, SCHEMA
+        from ..vocab import CG, PROV, RDF, SCHEMA
+        from .views import CAREER_MOVE
 
         iri = URIRef(self._find("guest", slug))
         graph = self.state.graph
@@ -453,7 +453,7 @@ class Explorer:
         """An episode: guests, video, chapters with deep links, and the claims that cite it."""
         from rdflib import URIRef
 
-        from .vocab import CG, PROV, RDFS, SCHEMA
+        from ..vocab import CG, PROV, RDFS, SCHEMA
 
         iri = URIRef(self._find("episode", slug))
         graph = self.state.graph
@@ -487,7 +487,7 @@ class Explorer:
         """Roles, skills, tools, guests, episodes and chapter titles whose names match ``text``, ranked."""
         from rdflib import URIRef
 
-        from .names import normalise
+        from ..names import normalise
 
         key = normalise(text)
         if not key:
@@ -552,8 +552,8 @@ class Explorer:
 
     def queries(self) -> dict[str, Any]:
         """The named queries: name, what they answer, parameters with an example, and a link to run them."""
-        from .data import shipped_dir
-        from .sparql import list_queries
+        from ..data import shipped_dir
+        from ..query.catalogue import list_queries
 
         listed = []
         for query in list_queries(shipped_dir("queries")):
@@ -582,9 +582,10 @@ class Explorer:
 
     def bound_query(self, name: str, values: dict[str, str]) -> str:
         """The named query ``name`` with ``values`` bound as careergraph binds them (a VALUES block)."""
-        from .data import shipped_dir
-        from .sparql import bind_params, check_query, list_queries
-        from .stores import bind_in_text
+        from ..data import shipped_dir
+        from ..query.catalogue import list_queries
+        from ..query.params import bind_in_text, bind_params
+        from ..query.safety import check_query
 
         found = {q.name: q for q in list_queries(shipped_dir("queries"))}
         if name not in found:
@@ -632,9 +633,9 @@ def _environment() -> Any:
 def _static_files() -> dict[str, tuple[Path, str]]:
     import pyvis
 
-    here = Path(__file__).parent / "templates" / "explorer"
+    here = Path(__file__).parents[1] / "templates" / "explorer"
     vis = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
-    yasgui = Path(__file__).parent / "static" / "yasgui"
+    yasgui = Path(__file__).parents[1] / "static" / "yasgui"
     return {
         "explorer.css": (here / "explorer.css", "text/css"),
         "explorer.js": (here / "explorer.js", "text/javascript"),
@@ -653,7 +654,7 @@ def explorer_routes(store: Any) -> list[Any]:
     from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Route
 
-    from .results import choose_type
+    from ..query.results import choose_type
 
     explorer = Explorer(store)
     environment = _environment()

@@ -1,16 +1,16 @@
 """The role projection as a small SQLite database, and the read-only graph a route search reads from it.
 
-:func:`careergraph.network.project_roles` builds the projection as a networkx
+:func:`careergraph.routes.projection.project_roles` builds the projection as a networkx
 ``DiGraph``; :func:`save_roles` writes it to a database (the cache keeps one
-per version of the data) and :func:`load_roles` reads back a :class:`RoleGraph`:
+per version of the data) and :func:`load_roles` reads back a :class:`StoredProjection`:
 the whole projection, or only the roles within a number of steps of some
 roles — all a bounded route search between them can use. The database is
 read by index, so a search touches only the rows around its roles however
 large the data is, and this module imports neither networkx nor rdflib: a
 cold ``careergraph path`` answers in about the time Python takes to start.
 
-A :class:`RoleGraph` answers what :mod:`careergraph.paths` and
-:mod:`careergraph.report` ask of a graph, the way a networkx ``DiGraph`` does:
+A :class:`StoredProjection` answers what :mod:`careergraph.routes.search` and
+:mod:`careergraph.routes.answers` ask of a graph, the way a networkx ``DiGraph`` does:
 ``node in G``, ``G.nodes[node]``, ``G.edges[u, v]``, ``G.successors(node)``,
 ``G.predecessors(node)`` and ``G.graph["labels"]``.
 
@@ -39,7 +39,7 @@ from typing import Any
 
 from .evidence import Evidence
 
-__all__ = ["FORMAT", "RoleGraph", "load_roles", "save_roles", "skill_totals"]
+__all__ = ["FORMAT", "StoredProjection", "load_roles", "save_roles", "skill_totals"]
 
 SCHEMA = """
 CREATE TABLE role (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
@@ -59,7 +59,7 @@ _PEOPLE = ("movers", "backers", "cited_by")
 _IN = "(SELECT value FROM json_each(?))"
 
 
-class RoleGraph:
+class StoredProjection:
     """Roles and the steps between them: a read-only, networkx-like directed graph."""
 
     def __init__(self, labels: dict[str, str] | None = None) -> None:
@@ -173,7 +173,7 @@ def load_roles(
     near: Iterable[str] | None = None,
     hops: int = 0,
     between: tuple[str, str] | None = None,
-) -> RoleGraph:
+) -> StoredProjection:
     """The projection in ``db``, or the part of it a search of at most ``hops`` steps can use.
 
     With ``near``, the graph holds every role a route of at most ``hops``
@@ -204,7 +204,7 @@ def load_roles(
         keep = None
     where, args = ("", ()) if keep is None else (f" WHERE id IN {_IN}", (json.dumps(keep),))
     iris: dict[int, str] = {}
-    G = RoleGraph()
+    G = StoredProjection()
     named: set[str] = set()
     for number, iri, blob in db.execute(f"SELECT id, iri, data FROM role{where} ORDER BY id", args):
         label, skills, tools, weights = marshal.loads(blob)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .terms import Blank, Iri, Lit
 
 if TYPE_CHECKING:
-    from .sparql import QueryOutput
+    from .output import QueryOutput
 
 __all__ = ["concatenated", "is_distinct", "order_keys", "settle_concat", "sort_rows", "sort_key"]
 
@@ -56,7 +56,7 @@ def concatenated(text: str) -> dict[str, str]:
 
 def _outer_tail(text: str) -> list[tuple[str, str]]:
     """The tokens after the query pattern's last ``}`` (solution modifiers), comments and space left out."""
-    from .sparql import tokens
+    from .safety import tokens
 
     found = [(kind, token) for kind, token, _ in tokens(text) if kind not in ("space", "comment")]
     closing = [i for i, (kind, token) in enumerate(found) if kind == "other" and token == "}"]
@@ -70,7 +70,7 @@ def is_distinct(text: str) -> bool:
     >>> is_distinct("PREFIX a: <urn:a> SELECT DISTINCT ?x { { SELECT ?x {} } }")
     True
     """
-    from .sparql import tokens
+    from .safety import tokens
 
     words = [token.upper() for kind, token, _ in tokens(text) if kind == "word"]
     for word, following in zip(words, words[1:], strict=False):
@@ -125,7 +125,7 @@ def order_keys(text: str) -> tuple[tuple[str, tuple[str, ...], bool], ...] | Non
 def sort_key(term: Any) -> tuple[Any, ...]:
     """Where a plain term sorts in SPARQL's ORDER BY.
 
-    >>> from careergraph.terms import XSD_INTEGER, Iri, Lit
+    >>> from careergraph.query.terms import XSD_INTEGER, Iri, Lit
     >>> terms = [Lit("10", None, XSD_INTEGER), None, Iri("urn:b"), Lit("9", None, XSD_INTEGER)]
     >>> sorted(terms, key=sort_key)[1:3]
     [Iri(value='urn:b'), Lit(value='9', language=None, datatype='http://www.w3.org/2001/XMLSchema#integer')]
@@ -178,7 +178,7 @@ def settle_concat(output: QueryOutput, text: str) -> QueryOutput:
     columns = [(output.variables.index(v), s) for v, s in separators.items() if v in output.variables]
     if not columns:
         return output
-    from .sparql import QueryOutput
+    from .output import QueryOutput
 
     rows = []
     for row in output.plain_rows:

@@ -1,7 +1,7 @@
 """Writing query answers: the W3C SPARQL 1.1 results formats and a table for people.
 
 SELECT and ASK answers are written as SPARQL JSON, XML, CSV and TSV from the
-plain terms the stores read (:attr:`careergraph.sparql.QueryOutput.plain_rows`),
+plain terms the stores read (:attr:`careergraph.query.output.QueryOutput.plain_rows`),
 so writing an answer builds no rdflib terms. CONSTRUCT and DESCRIBE answers are
 graphs, written by rdflib: ``json`` gives JSON-LD, ``xml`` RDF/XML,
 ``csv``/``tsv`` one ``s,p,o`` row a triple and ``table`` Turtle.
@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from .prefixes import ID, PREFIXES
-from .sparql import QueryOutput, plain_term, turtle_term
-from .terms import Blank, Iri, Lit, Term
+from ..prefixes import ID, PREFIXES
+from .output import QueryOutput
+from .params import turtle_term
+from .terms import Blank, Iri, Lit, Term, plain_term
 
 if TYPE_CHECKING:
     from rdflib.namespace import NamespaceManager

@@ -1,7 +1,7 @@
 """Reading the podcast wiki's Markdown: front matter, wikilinks, citations, chapters.
 
 Pure functions over text, with line numbers so every warning can name
-``file:line``. Nothing here knows about RDF; :mod:`careergraph.podwiki`
+``file:line``. Nothing here knows about RDF; :mod:`careergraph.ingest`
 turns what these return into triples.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import FrontMatterError
+from ..errors import FrontMatterError
 
 __all__ = [
     "Block",

@@ -3,10 +3,10 @@
 The graph is a networkx ``DiGraph`` whose nodes carry ``skills`` (a set of
 skill ids the role needs) and whose edges carry ``skills`` (what the step asks
 you to gain), ``inferred`` (no recorded transition) and ``evidence`` (a
-sequence of citations); :func:`careergraph.network.project_roles` builds one.
+sequence of citations); :func:`careergraph.routes.projection.project_roles` builds one.
 The functions read a graph only through ``node in G``, ``G.nodes[n]``,
 ``G.edges[u, v]``, ``G.successors`` and ``G.predecessors``, so they take a
-:class:`careergraph.rolegraph.RoleGraph` read from the cache as well, and this
+:class:`careergraph.routes.stored.StoredProjection` read from the cache as well, and this
 module does not import networkx: the search is Yen's k shortest simple paths
 on Dijkstra, written here in a few dozen lines.
 
@@ -58,7 +58,7 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .errors import NoPathError, UnknownNameError, UsageError
+from ..errors import NoPathError, UnknownNameError, UsageError
 
 __all__ = [
     "EVIDENCE_COST",
@@ -81,8 +81,8 @@ __all__ = [
 ]
 
 
-class RouteGraph(Protocol):
-    """What the route search reads of a graph: a networkx ``DiGraph`` or a ``RoleGraph``."""
+class SearchGraph(Protocol):
+    """What the route search reads of a graph: a networkx ``DiGraph`` or a ``StoredProjection``."""
 
     nodes: Any
     edges: Any
@@ -141,7 +141,7 @@ class NextRole:
     moves: int = 0
 
 
-def _check_nodes(G: RouteGraph, *nodes: Hashable) -> None:
+def _check_nodes(G: SearchGraph, *nodes: Hashable) -> None:
     for node in nodes:
         if node not in G:
             raise UnknownNameError("role", str(node))
@@ -186,7 +186,7 @@ def _share_to_gain(data: dict[str, Any], have: Collection[Any]) -> float:
     return sum(weight(s) for s in skills if s not in have) / total
 
 
-def step_cost(G: RouteGraph, u: Hashable, v: Hashable, have: Collection[Any] = frozenset()) -> float:
+def step_cost(G: SearchGraph, u: Hashable, v: Hashable, have: Collection[Any] = frozenset()) -> float:
     """The cost of the step ``u`` → ``v`` for someone who has the skills ``have`` (to 2 decimals).
 
     >>> import networkx as nx
@@ -205,7 +205,7 @@ def step_cost(G: RouteGraph, u: Hashable, v: Hashable, have: Collection[Any] = f
     return round(cost + penalty, 2)
 
 
-def _route(G: RouteGraph, nodes: list[Hashable], have: Collection[Any]) -> Route:
+def _route(G: SearchGraph, nodes: list[Hashable], have: Collection[Any]) -> Route:
     """Cost a route, counting each skill once: what earlier steps teach is not gained again."""
     held = set(have)
     hops = []
@@ -219,7 +219,7 @@ def _route(G: RouteGraph, nodes: list[Hashable], have: Collection[Any]) -> Route
 
 
 def _hops(
-    G: RouteGraph,
+    G: SearchGraph,
     start: Hashable,
     cutoff: int,
     *,
@@ -254,7 +254,7 @@ Weight = Callable[[Hashable, Hashable], float]
 
 
 def _dijkstra(
-    G: RouteGraph,
+    G: SearchGraph,
     source: Hashable,
     target: Hashable,
     weight: Weight,
@@ -297,7 +297,7 @@ def _dijkstra(
 
 
 def _simple_paths(
-    G: RouteGraph, source: Hashable, target: Hashable, weight: Weight, allowed: Collection[Hashable]
+    G: SearchGraph, source: Hashable, target: Hashable, weight: Weight, allowed: Collection[Hashable]
 ) -> Iterator[list[Hashable]]:
     """Simple paths from ``source`` to ``target``, cheapest first (Yen's algorithm).
 
@@ -335,7 +335,7 @@ def _simple_paths(
 
 
 def _candidates(
-    G: RouteGraph,
+    G: SearchGraph,
     source: Hashable,
     target: Hashable,
     have: Collection[Any],
@@ -369,7 +369,7 @@ def _candidates(
 
 
 def alternative_paths(
-    G: RouteGraph,
+    G: SearchGraph,
     source: Hashable,
     target: Hashable,
     *,
@@ -411,7 +411,7 @@ def alternative_paths(
 
 
 def cheapest_path(
-    G: RouteGraph,
+    G: SearchGraph,
     source: Hashable,
     target: Hashable,
     *,
@@ -436,12 +436,12 @@ def cheapest_path(
     )[0]
 
 
-def _usable_step(G: RouteGraph, include_inferred: bool) -> Callable[[Hashable, Hashable], bool]:
+def _usable_step(G: SearchGraph, include_inferred: bool) -> Callable[[Hashable, Hashable], bool]:
     return lambda u, v: usable(G.edges[u, v], include_inferred=include_inferred)
 
 
 def reachable_from(
-    G: RouteGraph, source: Hashable, *, max_hops: int = MAX_HOPS, include_inferred: bool = False
+    G: SearchGraph, source: Hashable, *, max_hops: int = MAX_HOPS, include_inferred: bool = False
 ) -> list[Hashable]:
     """The roles a route of at most ``max_hops`` steps leads to from ``source``.
 
@@ -462,7 +462,7 @@ def reachable_from(
 
 
 def reaching(
-    G: RouteGraph, target: Hashable, *, max_hops: int = MAX_HOPS, include_inferred: bool = False
+    G: SearchGraph, target: Hashable, *, max_hops: int = MAX_HOPS, include_inferred: bool = False
 ) -> list[Hashable]:
     """The roles from which a route of at most ``max_hops`` steps leads to ``target``.
 
@@ -478,7 +478,7 @@ def reaching(
 
 
 def next_roles(
-    G: RouteGraph,
+    G: SearchGraph,
     source: Hashable,
     *,
     have: Collection[Any] = frozenset(),

@@ -14,21 +14,19 @@ page with ``textContent`` or drawn on the canvas: never parsed as HTML.
 from __future__ import annotations
 
 import itertools
-import json
 from collections import defaultdict, deque
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node as RDFNode
 
-from .data import write_atomically
-from .errors import UsageError
-from .evidence import span_text
-from .prefixes import CONCEPT_KINDS, KINDS, PREFIXES, local_name
-from .vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
+from ..data import write_atomically
+from ..errors import UsageError
+from ..prefixes import CONCEPT_KINDS, KINDS, PREFIXES, local_name
+from ..routes.evidence import span_text
+from ..vocab import CG, PROV, RDF, RDFS, SCHEMA, SKOS
 
 __all__ = [
     "MAP_THRESHOLD",
@@ -39,7 +37,6 @@ __all__ = [
     "focus_view",
     "path_view",
     "query_view",
-    "render_html",
     "whole_view",
     "write_atomically",
 ]
@@ -60,7 +57,6 @@ NODE_TYPES: dict[str, tuple[str, str, str]] = {
     "other": ("#94a3b8", "dot", "Other"),
 }
 DEFAULT_TYPES = tuple(t for t in NODE_TYPES if t != "other")
-
 # (predicate, edge label, drawn from object to subject)
 _EDGES: tuple[tuple[URIRef, str, bool], ...] = (
     (CG.requiresSkill, "requires", False),
@@ -93,8 +89,6 @@ _TYPE_OF_CLASS: dict[RDFNode, str] = {
 #: A guest's own move (a kind of claim); read by IRI, so data without the term still loads.
 CAREER_MOVE = URIRef(PREFIXES["cg"] + "CareerMove")
 _TYPE_OF_SCHEME: dict[RDFNode, str] = {URIRef(KINDS[kind]): kind for kind in CONCEPT_KINDS}
-
-
 #: A sidebar section: a title and lines, each a text with an optional http(s) link.
 Section = dict[str, Any]
 
@@ -477,7 +471,7 @@ def career_map(graph: Graph) -> View:
     with the guests and citations behind it. Skills, guests and evidence are
     in each node's and edge's details, shown in the sidebar, not drawn.
     """
-    from .network import project_roles
+    from ..routes.projection import project_roles
 
     G = project_roles(graph)
     labels = G.graph["labels"]
@@ -618,142 +612,3 @@ def query_view(graph: Graph, output: Any, *, types: Collection[str] | None = Non
             view.nodes[source].summary += f"\n{name}: {o}"
     view.edges.sort(key=lambda e: (e.source, e.target, e.label))
     return view if types is None else view.restrict(types)
-
-
-# --- the page ----------------------------------------------------------------------
-
-
-def _vis_assets() -> tuple[str, str]:
-    """pyvis' bundled vis-network script and stylesheet, to inline in the page."""
-    import pyvis
-
-    lib = Path(pyvis.__file__).parent / "lib" / "vis-9.1.2"
-    return (
-        (lib / "vis-network.min.js").read_text(encoding="utf-8"),
-        (lib / "vis-network.css").read_text(encoding="utf-8"),
-    )
-
-
-def _options(node_count: int) -> dict[str, Any]:
-    big = node_count > 300
-    return {
-        "autoResize": True,
-        "interaction": {
-            "hover": True,
-            "tooltipDelay": 120,
-            "hideEdgesOnDrag": big,
-            "navigationButtons": False,
-        },
-        # improvedLayout gives up above about 100 nodes and then repaints nodes in its own
-        # palette, so colours stop matching the legend: never use it.
-        "layout": {"improvedLayout": False, "randomSeed": 7},
-        "nodes": {"font": {"size": 14, "face": "system-ui, sans-serif"}, "borderWidth": 1},
-        "edges": {
-            "arrows": {"to": {"enabled": True, "scaleFactor": 0.5}},
-            "font": {"size": 10, "align": "middle", "color": "#475569"},
-            "smooth": False if big else {"type": "continuous"},
-            "color": {"inherit": False},
-        },
-        "physics": {
-            "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -60, "springLength": 110, "avoidOverlap": 0.4},
-            # Each iteration costs time in proportion to the nodes: bound the total work,
-            # so an archive-sized page settles in seconds (and stops: see settle() in the page).
-            "stabilization": {
-                "enabled": True,
-                "iterations": max(40, min(400, 300_000 // max(node_count, 1))),
-                "updateInterval": 25,
-                "fit": True,
-            },
-            "maxVelocity": 60,
-            "minVelocity": 1,
-        },
-    }
-
-
-def _pyvis_network(view: View) -> Any:
-    """The view as a pyvis Network (nodes and edges set directly: ``add_node`` checks each one slowly)."""
-    from pyvis.network import Network
-
-    network = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
-    dim = bool(view.steps) or any(n.highlight for n in view.nodes.values())
-    nodes = []
-    for node in view.nodes.values():
-        colour, shape, _ = NODE_TYPES[node.type]
-        faded = dim and not node.highlight
-        item = {
-            "id": node.id,
-            "label": node.label if len(node.label) <= 48 else node.label[:47] + "…",
-            "title": node.summary,
-            "group": node.type,
-            "shape": shape,
-            "color": "#e2e8f0" if faded else colour,
-            "font": {"color": "#94a3b8" if faded else ("#ffffff" if shape == "box" else "#0f172a")},
-            "size": 22 if node.type == "role" else 14,
-            "fullLabel": node.label,
-            "url": node.url,
-            "details": node.details,
-        }
-        if node.highlight and dim:
-            item["borderWidth"] = 4
-            item["color"] = {"background": colour, "border": "#f59e0b"}
-        nodes.append(item)
-    edges = []
-    for number, edge in enumerate(view.edges):
-        faded = dim and not edge.highlight
-        edges.append(
-            {
-                "id": f"e{number}",
-                "from": edge.source,
-                "to": edge.target,
-                "label": edge.label,
-                "title": edge.summary or edge.label,
-                "dashes": edge.inferred,
-                "width": 3 if edge.highlight and dim else edge.width,
-                "color": "#e2e8f0" if faded else ("#f59e0b" if edge.highlight and dim else "#94a3b8"),
-                "details": edge.details,
-            }
-        )
-    network.nodes = nodes
-    network.edges = edges
-    network.node_ids = [n["id"] for n in nodes]
-    network.options = _options(len(nodes))
-    return network
-
-
-def render_html(view: View) -> str:
-    """The page for ``view``: one HTML file with everything it needs inside."""
-    import jinja2
-
-    network = _pyvis_network(view)
-    nodes, edges, _heading, _height, _width, options = network.get_network_data()
-    script, style = _vis_assets()
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("careergraph", "templates"),
-        autoescape=jinja2.select_autoescape(default=True),
-    )
-    legend = [
-        {"type": t, "colour": c, "label": label, "count": sum(1 for n in view.nodes.values() if n.type == t)}
-        for t, (c, _shape, label) in NODE_TYPES.items()
-    ]
-    data = {
-        "nodes": nodes,
-        "edges": edges,
-        "options": json.loads(options) if isinstance(options, str) else options,
-        "legend": [item for item in legend if item["count"]],
-        "steps": view.steps,
-        "title": view.title,
-    }
-    return environment.get_template("graph.html").render(
-        title=view.title,
-        data=data,
-        node_count=len(nodes),
-        edge_count=len(edges),
-        vis_script=_no_script_end(script),
-        vis_style=style,
-    )
-
-
-def _no_script_end(text: str) -> str:
-    # An inlined script must not contain the sequence that would end its <script> element.
-    return text.replace("</script", "<\\/script")

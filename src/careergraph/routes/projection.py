@@ -30,7 +30,7 @@ distinct guests and claims that support the role or step name it
 (``cg:mentionsSkill``). The graph's ``labels`` attribute maps every skill and
 tool IRI to its label, and ``skills`` every skill of the vocabulary to
 ``(guests, claims)`` naming it anywhere.
-:func:`careergraph.rolegraph.save_roles` keeps the projection in the cache,
+:func:`careergraph.routes.stored.save_roles` keeps the projection in the cache,
 from which a route search reads back only the part it needs.
 """
 
@@ -40,9 +40,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm
+from ..prefixes import local_name
 from .evidence import Evidence, sort_evidence
-from .facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm
-from .prefixes import local_name
 
 if TYPE_CHECKING:
     import networkx as nx

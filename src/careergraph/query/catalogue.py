@@ -1,0 +1,143 @@
+"""Named queries: the ``.rq`` files of ``queries/``, their header and ``@param`` lines."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import QueryParameterError, QuerySyntaxError, UnknownNameError
+from ..prefixes import KINDS
+
+__all__ = ["NamedQuery", "Param", "find_query", "list_queries", "parse_query_text"]
+
+PARAM_KINDS = ("role", "skill", "tool", "topic", "guest", "episode", "string", "integer", "iri")
+assert set(PARAM_KINDS) >= set(KINDS), "a kind of name that queries cannot take"
+_PARAM_LINE = re.compile(r"^#\s*@param\s+(\w+)\s+(\w+)\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a named query: a variable name, a kind, what it means, and a value that
+    answers something on the shipped data (what the golden answers are run with)."""
+
+    name: str
+    kind: str
+    description: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A SPARQL query with its description and parameters."""
+
+    name: str
+    text: str
+    description: str = ""
+    params: tuple[Param, ...] = ()
+    source: str = "<query>"
+    #: a shipped query (a file in ``queries/``, part of careergraph): checked by its tokens only,
+    #: so that running it needs no SPARQL parser in this process
+    trusted: bool = False
+
+    @property
+    def examples(self) -> dict[str, str]:
+        """Each parameter's example value, by name (the parameters the golden answer is run with)."""
+        return {p.name: p.example for p in self.params}
+
+
+def parse_query_text(
+    text: str, *, name: str = "query", source: str = "<query>", trusted: bool = False
+) -> NamedQuery:
+    """Read the description and ``@param`` lines of a query's leading comment.
+
+    A ``@param`` line may end in ``@example VALUE``.
+
+    >>> q = parse_query_text("# Roles.\\n# @param role role  The role.  @example Ann\\nSELECT * {}")
+    >>> q.description, q.params[0].description, q.examples
+    ('Roles.', 'The role.', {'role': 'Ann'})
+    """
+    description = ""
+    params: list[Param] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        match = _PARAM_LINE.match(stripped)
+        if match:
+            pname, kind, pdesc = match.groups()
+            if kind not in PARAM_KINDS:
+                raise QuerySyntaxError(
+                    f"{source}:{number}: parameter {pname!r} has unknown kind {kind!r} "
+                    f"(kinds: {', '.join(PARAM_KINDS)})"
+                )
+            pdesc, _, example = pdesc.partition("@example")
+            params.append(Param(pname, kind, pdesc.strip(), example.strip()))
+        elif not description and not stripped.lstrip("#").strip().startswith("@"):
+            description = stripped.lstrip("#").strip()
+    return NamedQuery(name, text, description, tuple(params), source, trusted)
+
+
+def list_queries(folder: Path) -> list[NamedQuery]:
+    """Every named query in ``folder``, sorted by name."""
+    return [
+        parse_query_text(p.read_text(encoding="utf-8"), name=p.stem, source=str(p), trusted=True)
+        for p in sorted(folder.glob("*.rq"))
+    ]
+
+
+#: What a shipped query's name looks like: a file name in the queries folder, no path in it.
+QUERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> NamedQuery:
+    """The query ``spec`` names: ``-`` (standard input), a path to a ``.rq`` file, or a name.
+
+    A query found by its name in ``folder`` (careergraph's own) is trusted; one
+    from a path or standard input is not, and is checked on a full parse. Only
+    a bare name (letters, digits, ``-``, ``_``) is looked up in ``folder``, so
+    ``../x`` or ``/tmp/x`` can never pass for a shipped query.
+
+    Raises
+    ------
+    UnknownNameError
+        when no query has that name, with the closest names.
+    """
+    if spec == "-":
+        return parse_query_text(stdin_text or "", name="-", source="<stdin>")
+    path = Path(spec)
+    if spec.endswith(".rq") or path.is_file():
+        if not path.is_file():
+            raise UnknownNameError("query file", spec)
+        return parse_query_text(path.read_text(encoding="utf-8"), name=path.stem, source=spec)
+    if not QUERY_NAME.fullmatch(spec):  # a path to no file, or `../x`: never one of ours
+        raise UnknownNameError("query file", spec)
+    candidate = folder / f"{spec}.rq"
+    if candidate.is_file() and candidate.resolve().parent == folder.resolve():
+        return parse_query_text(
+            candidate.read_text(encoding="utf-8"), name=spec, source=str(candidate), trusted=True
+        )
+    import difflib
+
+    names = [p.stem for p in sorted(folder.glob("*.rq"))]
+    raise UnknownNameError("query", spec, difflib.get_close_matches(spec, names, n=5, cutoff=0.4))
+
+
+def parse_param_options(options: Sequence[str]) -> dict[str, str]:
+    """Split ``--param NAME=VALUE`` options into a dict.
+
+    >>> parse_param_options(["from=Data Scientist", "to=MLE"])
+    {'from': 'Data Scientist', 'to': 'MLE'}
+    """
+    values: dict[str, str] = {}
+    for option in options:
+        name, sep, value = option.partition("=")
+        if not sep or not name.strip():
+            raise QueryParameterError(f"--param takes NAME=VALUE, not {option!r}")
+        if name.strip() in values:
+            raise QueryParameterError(f"parameter {name.strip()!r} is given twice")
+        values[name.strip()] = value
+    return values

@@ -1,0 +1,429 @@
+"""Worker processes and the watchdog: what stops a query at its time limit."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any, Protocol
+
+from ..errors import CareergraphError, QueryMemoryError, QueryTimeoutError, ServerBusyError, rebuilt
+from .output import QueryOutput, output_from_plain
+from .safety import CheckedQuery
+from .terms import Answer, Plain
+
+
+class Answering(Protocol):
+    """What a worker asks of a store (:class:`careergraph.stores.Store` is one): the query
+    module stays below the stores, which use it."""
+
+    def prepare(self) -> None: ...
+
+    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer: ...
+
+    def write(
+        self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
+    ) -> tuple[bytes, bool] | None: ...
+
+
+def answer_requests(conn: Any, store: Answering) -> None:
+    """The worker's loop: answer each checked query sent down ``conn`` until the parent hangs up."""
+    import pickle
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    while True:
+        try:
+            query, bindings, limit, fmt = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return
+        # Pickled, not marshalled: marshal takes no tuple subclass, so no named term.
+        try:
+            # Written by the engine where it can (bytes, sent as they are), else plain tuples.
+            written = store.write(query, bindings, fmt, limit) if fmt is not None else None
+            if written is not None:
+                answer = pickle.dumps(("written", written), pickle.HIGHEST_PROTOCOL)
+            else:
+                answer = pickle.dumps(("ok", store.answer(query, bindings, limit)), pickle.HIGHEST_PROTOCOL)
+        except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
+            answer = pickle.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
+        except MemoryError:
+            answer = pickle.dumps(("memory", ""))
+        except Exception as error:  # report anything to the parent, which raises it
+            answer = pickle.dumps(("error", f"{type(error).__name__}: {error}"))
+        conn.send_bytes(answer)
+
+
+def _close_sockets(keep: int) -> None:
+    """Close every socket this (forked) process inherited but ``keep``: a server's listening
+    socket, its clients' connections, other workers' pipes."""
+    import stat
+
+    try:
+        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # no /proc: nothing to learn the descriptors from
+        return
+    for fd in descriptors:
+        if fd == keep:
+            continue
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+
+
+def _cap_memory(extra: int) -> None:
+    """Let this process map at most ``extra`` bytes more than it has now (``RLIMIT_AS``)."""
+    import resource
+
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            size = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmSize:"))
+    except (OSError, StopIteration, ValueError):
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (size + extra, size + extra))
+
+
+def _end_child(pid: int, conn: Any) -> None:
+    import os
+    import signal
+
+    conn.close()
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+class QueryWorker:
+    """A child process, forked from this one, that runs checked queries on a store one at a time.
+
+    Neither rdflib nor pyoxigraph can stop a running query, so queries run in
+    the child, which is killed (and forked again for the next query) when one
+    overruns its time limit. Forking once and reusing the child keeps what a
+    query costs close to what the engine takes: forking for every query would
+    cost milliseconds for a small process and tens of them for one holding a
+    large graph.
+    """
+
+    def __init__(
+        self, store: Answering, *, memory_cap: int | None = None, close_sockets: bool = False
+    ) -> None:
+        self.store = store
+        #: bytes the child may map beyond what it holds when forked (None: no cap)
+        self.memory_cap = memory_cap
+        #: close every inherited socket in the child (a server's listening and client sockets)
+        self.close_sockets = close_sockets
+        self._pid: int | None = None
+        self._conn: Any = None
+        self._lock = threading.Lock()
+        #: which pool of workers this one belongs to (a server renews its pools by generation)
+        self.generation = 0
+
+    def start(self) -> None:
+        """Fork the child now (else the first query does)."""
+        with self._lock:
+            self._start()
+
+    def _start(self) -> None:
+        if self._pid is not None:
+            return
+        import os
+        from multiprocessing import Pipe
+
+        self.store.prepare()  # parse or open once, before forking: the child shares it
+        ours, theirs = Pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child never returns to the caller's code
+            try:
+                ours.close()
+                if self.close_sockets:
+                    _close_sockets(keep=theirs.fileno())
+                if self.memory_cap:
+                    _cap_memory(self.memory_cap)
+                    # An engine that runs out aborts with its own screenful on stderr: the parent
+                    # reports it in a line instead.
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, 2)
+                    os.close(devnull)
+                answer_requests(theirs, self.store)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self._pid, self._conn = pid, ours
+        import weakref
+
+        # Killed and reaped when this worker is dropped, or when this process exits.
+        self._end = weakref.finalize(self, _end_child, pid, ours)
+
+    def _died(self, name: str) -> CareergraphError:
+        """The error for a child that hung up mid-query: how it ended, once it is reaped."""
+        import signal
+
+        pid = self._pid
+        self._end.detach()
+        self._conn.close()
+        self._pid = self._conn = None
+        try:
+            _, status = os.waitpid(pid, 0) if pid is not None else (0, 0)
+        except ChildProcessError:
+            status = 0
+        if os.WIFSIGNALED(status):
+            number = os.WTERMSIG(status)
+            cause = signal.Signals(number).name if number in signal.Signals._value2member_map_ else number
+            if number in (signal.SIGABRT, signal.SIGKILL, signal.SIGSEGV) and self.memory_cap:
+                return QueryMemoryError(
+                    f"query {name!r} was stopped: the query engine ran out of the "
+                    f"{self.memory_cap // 2**20} MiB it may use, or crashed ({cause})"
+                )
+            return CareergraphError(
+                f"query {name!r} crashed the query engine ({cause}); nothing was answered"
+            )
+        return CareergraphError(
+            f"query {name!r} ended without an answer (exit status {os.WEXITSTATUS(status)})"
+        )
+
+    def stop(self) -> None:
+        """Kill the child; the next query forks a new one."""
+        if self._pid is not None:
+            self._end()
+            self._pid = self._conn = None
+
+    def run(
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Plain],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        budget: float | None = None,
+        over_budget: Any = None,
+    ) -> QueryOutput:
+        """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds.
+
+        With a ``budget`` (seconds), ``over_budget(self)`` is called each time
+        that much more time passes with the query still running (see :meth:`ask`).
+        """
+        answer = self.ask(query, bindings, limit, timeout, name, budget=budget, over_budget=over_budget)
+        assert isinstance(answer, QueryOutput)
+        return answer
+
+    def ask(
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Plain],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        fmt: str | None = None,
+        budget: float | None = None,
+        over_budget: Any = None,
+    ) -> QueryOutput | tuple[bytes, bool]:
+        """The answer to ``query``, or :class:`QueryTimeoutError` after ``timeout`` seconds.
+
+        With a format ``fmt``, the answer comes as the bytes the store's engine wrote and
+        whether rows past ``limit`` were cut (:meth:`careergraph.stores.Store.write`) when it
+        can write them, else as a :class:`QueryOutput`.
+
+        With a ``budget`` (seconds), ``over_budget(self)`` is called each time
+        that much more time passes with the query still running: it returns
+        True (the query goes on to the end), False (it is stopped with
+        :class:`ServerBusyError`) or None (ask again after another budget).
+        """
+        import pickle
+
+        with self._lock:
+            self._start()
+            try:
+                self._conn.send_bytes(pickle.dumps((query, bindings, limit, fmt)))
+                waited = 0.0
+                while budget is not None and waited + budget < timeout and not self._conn.poll(budget):
+                    waited += budget
+                    verdict = over_budget(self)
+                    if verdict is None:  # not over it yet (it waited for a processor): look again later
+                        continue
+                    if not verdict:
+                        self.stop()
+                        raise ServerBusyError(
+                            "the server is busy with slow queries: this one was stopped; try again later"
+                        )
+                    break
+                if not self._conn.poll(timeout - waited):
+                    self.stop()
+                    raise timed_out(name, timeout)
+                status, payload = pickle.loads(self._conn.recv_bytes())
+            except (EOFError, OSError):
+                raise self._died(name) from None
+        if status == "careergraph":
+            raise rebuilt(*payload)
+        if status == "memory":
+            raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
+        if status == "error":
+            raise CareergraphError(f"query {name!r} failed: {payload}")
+        if status == "written":
+            return (payload[0], payload[1])
+        return output_from_plain(payload)
+
+
+class WorkerPool:
+    """Several :class:`QueryWorker` s for one store, so that queries from many threads run side by side."""
+
+    def __init__(self, store: Answering, size: int = 1, **options: Any) -> None:
+        import queue
+
+        self.idle: queue.SimpleQueue[QueryWorker] = queue.SimpleQueue()
+        self.workers = [QueryWorker(store, **options) for _ in range(max(1, size))]
+        for worker in self.workers:
+            self.idle.put(worker)
+
+    def start(self) -> None:
+        """Fork every worker now, before this process starts threads of its own."""
+        for worker in self.workers:
+            worker.start()
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+    def run(
+        self, query: CheckedQuery, bindings: dict[str, Plain], limit: int | None, timeout: float, name: str
+    ) -> QueryOutput:
+        """Run ``query`` on the first worker free (see :meth:`QueryWorker.run`)."""
+        worker = self.idle.get()
+        try:
+            return worker.run(query, bindings, limit, timeout, name)
+        finally:
+            self.idle.put(worker)
+
+    def ask(
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Plain],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        fmt: str | None = None,
+    ) -> QueryOutput | tuple[bytes, bool]:
+        """Ask ``query`` of the first worker free (see :meth:`QueryWorker.ask`)."""
+        worker = self.idle.get()
+        try:
+            return worker.ask(query, bindings, limit, timeout, name, fmt=fmt)
+        finally:
+            self.idle.put(worker)
+
+
+class Watchdog:
+    """Ends this process with an error when a query runs past its deadline.
+
+    For one-shot commands, which run their query in their own process: no
+    fork, no copy of the answer between processes. One daemon thread waits for
+    the deadline of the query running now; pyoxigraph lets go of the GIL while
+    it evaluates, and rdflib, being Python, hands it over every few
+    milliseconds, so the thread wakes on time. It writes the error as the CLI
+    does and exits with the error's status.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._deadline: float | None = None  # None: nothing is running
+        self._error: CareergraphError | None = None
+        self._wakes_at: float | None = None  # when the thread wakes next (None: when told)
+        self._thread: threading.Thread | None = None
+        self._wake: tuple[Any, Any] | None = None
+
+    @contextlib.contextmanager
+    def guard(self, seconds: float, error: CareergraphError) -> Iterator[None]:
+        """End this process with ``error`` if the block is still running after ``seconds``."""
+        with self._changed:
+            self._deadline, self._error = time.monotonic() + seconds, error
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._watch, name="careergraph-watchdog", daemon=True)
+                self._thread.start()
+            elif self._wakes_at is None or self._wakes_at > self._deadline:
+                # Woken only when it would sleep past this deadline: a thread switch per
+                # query costs as much as a quick query.
+                self._changed.notify()
+        previous = self._catch_interrupts()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._deadline = None
+            if previous is not None:
+                import signal
+
+                signal.set_wakeup_fd(previous)
+
+    def _catch_interrupts(self) -> int | None:
+        """Have Ctrl-C end the process even while an engine holds the main thread in native code.
+
+        Python runs its handler only when the main thread returns to Python,
+        which pyoxigraph does not do until the query ends; but the signal's
+        number is written at once to the wakeup descriptor, which a thread reads.
+        Returns the descriptor to restore (None when not on the main thread).
+        """
+        import signal
+
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        if self._wake is None:
+            reader, writer = os.pipe()  # a pipe, not a socket pair: no socket module to import
+            os.set_blocking(writer, False)
+            self._wake = (reader, writer)
+            threading.Thread(
+                target=self._listen, args=(reader,), name="careergraph-interrupt", daemon=True
+            ).start()
+        try:
+            return signal.set_wakeup_fd(self._wake[1], warn_on_full_buffer=False)
+        except ValueError:
+            return None
+
+    def _listen(self, reader: Any) -> None:
+        import signal
+
+        while True:
+            try:
+                received = os.read(reader, 64)
+            except OSError:
+                return
+            if signal.SIGINT in received and self._deadline is not None:
+                sys.stdout.flush()
+                sys.stderr.write("\nAborted!\n")  # what click says for Ctrl-C
+                sys.stderr.flush()
+                os._exit(1)
+
+    def _watch(self) -> None:
+        with self._changed:
+            while True:
+                if self._deadline is None:
+                    self._wakes_at = None
+                    self._changed.wait()
+                    continue
+                left = self._deadline - time.monotonic()
+                if left > 0:
+                    self._wakes_at = self._deadline
+                    self._changed.wait(left)
+                    continue
+                assert self._error is not None
+                sys.stdout.flush()
+                sys.stderr.write(f"Error: {self._error}\n")
+                sys.stderr.flush()
+                os._exit(self._error.exit_code)
+
+
+#: the process-wide watchdog of queries run in this process
+WATCHDOG = Watchdog()
+
+
+def timed_out(name: str, timeout: float) -> QueryTimeoutError:
+    return QueryTimeoutError(
+        f"query {name!r} was stopped after {timeout:g} s; narrow it, add a LIMIT, or raise --timeout"
+    )
