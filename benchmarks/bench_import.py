@@ -47,7 +47,7 @@ from careergraph.data import load_graph, shipped_dir
 try:
     from careergraph.ingest import import_podwiki
 except ImportError:
-    from careergraph.ingest import import_podwiki
+    from careergraph.podwiki import import_podwiki
 vocabulary = load_graph([shipped_dir("graph_data")])
 start = time.perf_counter()
 result = import_podwiki(sys.argv[1], vocabulary)

@@ -413,12 +413,12 @@ def test_literal_binding_is_typed() -> None:
 def test_every_store_gives_a_string_literal_the_same_plain_form() -> None:
     from rdflib.namespace import XSD
 
-    from careergraph.query.terms import Lit, plain_literal, plain_term
+    from careergraph.query.terms import Lit, literal, plain_term
 
     # rdflib keeps an explicit xsd:string; Oxigraph and endpoints always name it: one form for all.
     assert plain_term(Literal("x", datatype=XSD.string)) == plain_term(Literal("x")) == Lit("x", None, None)
-    assert plain_literal("x", None, str(XSD.string)) == plain_literal("x", None, None)
-    assert plain_term(Literal("x", lang="en")) == plain_literal("x", "en", None) == Lit("x", "en", None)
+    assert literal("x", None, str(XSD.string)) == literal("x", None, None)
+    assert plain_term(Literal("x", lang="en")) == literal("x", "en", None) == Lit("x", "en", None)
 
 
 @pytest.mark.parametrize("isolate", [True, False])

@@ -110,7 +110,8 @@ class Pull:
         return "CONSTRUCT { ?s ?p ?o } WHERE {\n  " + "\n  UNION ".join(branches) + "\n}\n"
 
 
-#: What :func:`careergraph.routes.projection.project_roles` reads (the triples ``PROJECTION_QUERY`` constructs).
+#: What :func:`careergraph.routes.projection.project_roles` reads
+#: (the triples ``PROJECTION_QUERY`` constructs).
 PROJECTION_PULL = Pull(
     frozenset(
         [_SKOS + name for name in ("prefLabel", "broader", "related")]

@@ -83,7 +83,8 @@ def write_query(
     timeout: float | None = 30.0,
     isolate: bool = True,
 ) -> bytes:
-    """``query``'s answer as the bytes a command writes: in ``fmt`` (:data:`careergraph.query.results.FORMATS`).
+    """``query``'s answer as the bytes a command writes, in ``fmt``
+    (:data:`careergraph.query.results.FORMATS`).
 
     Checked, bound and bounded in time as by :func:`run_query`. A store whose
     engine writes the format itself (:meth:`careergraph.stores.Store.write`:

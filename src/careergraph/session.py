@@ -285,7 +285,9 @@ class Session:
         limit: int | None = None,
         timeout: float | None = 30.0,
     ) -> QueryOutput:
-        """Run a query already read (:func:`careergraph.query.catalogue.find_query`), checked before any data loads.
+        """Run a query already read (:func:`~careergraph.query.catalogue.find_query`).
+
+        It is checked before any data loads.
 
         A shipped query runs in this process, under the watchdog; any other in a
         child process, killed from outside at the limit (a regex can hold the

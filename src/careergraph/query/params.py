@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import QueryParameterError, UsageError
 from ..names import Names
 from .catalogue import NamedQuery
-from .terms import XSD_INTEGER, Blank, Iri, Lit, Plain
+from .terms import XSD_INTEGER, Blank, Iri, Lit, Term
 
 if TYPE_CHECKING:
     from .safety import CheckedQuery
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 # --- parameters --------------------------------------------------------------
 
 
-def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | None) -> dict[str, Plain]:
+def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | None) -> dict[str, Term]:
     """Turn ``NAME=VALUE`` strings into bindings of the query's parameters (plain terms by name).
 
     Raises
@@ -46,7 +46,7 @@ def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | Non
             f"query {query.name!r} needs parameter {missing[0]!r} (it takes: {takes}); "
             f"give it as --param {missing[0]}=VALUE"
         )
-    bindings: dict[str, Plain] = {}
+    bindings: dict[str, Term] = {}
     for name, raw in values.items():
         param = declared[name]
         if param.kind == "string":
@@ -70,7 +70,7 @@ def bind_params(query: NamedQuery, values: Mapping[str, str], index: Names | Non
 _TURTLE_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
 
-def turtle_term(term: Plain) -> str:
+def turtle_term(term: Term) -> str:
     """A plain term in Turtle (and SPARQL) syntax, on one line; a string cannot break out of its quotes.
 
     >>> print(turtle_term(Lit('say "hi"\\n', "en")), turtle_term(Iri("urn:x")))

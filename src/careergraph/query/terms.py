@@ -1,4 +1,4 @@
-"""Plain terms: RDF terms as plain values that cross processes and engines."""
+"""Term terms: RDF terms as plain values that cross processes and engines."""
 
 from __future__ import annotations
 
@@ -19,65 +19,6 @@ __all__ = [
     "literal",
     "sort_key",
 ]
-
-#: A term as answers and bindings hold it (see :mod:`careergraph.query.terms`).
-Plain = Term
-# Answers are held, written and sent from a worker to its parent (pickled) as plain
-# terms (careergraph.query.terms: named tuples). Pickling rdflib's terms instead would build
-# each one twice and cost several times as much; Oxigraph's answers never become rdflib
-# terms unless a caller asks for QueryOutput.rows.
-
-
-@overload
-def plain_term(term: None) -> None: ...
-@overload
-def plain_term(term: RDFNode) -> Plain: ...
-@overload
-def plain_term(term: object) -> Plain | None: ...
-def plain_term(term: object) -> Plain | None:
-    """An rdflib term as a plain term (None stays None).
-
-    >>> from rdflib import Literal, URIRef
-    >>> plain_term(Literal("Testing", lang="en")), plain_term(URIRef("urn:x"))
-    (Lit(value='Testing', language='en', datatype=None), Iri(value='urn:x'))
-    """
-    from rdflib import Literal, URIRef
-
-    if term is None:
-        return None
-    if isinstance(term, URIRef):
-        return Iri(str(term))
-    if isinstance(term, Literal):
-        return literal(str(term), term.language, term.datatype and str(term.datatype))
-    return Blank(str(term))
-
-
-plain_literal = literal  # the name stores and tests know it by
-
-
-def _terms() -> Any:
-    """A function from plain terms back to rdflib terms, building each distinct term once."""
-    from rdflib import BNode, Literal, URIRef
-
-    made: dict[Plain, Any] = {}
-
-    def term(plain: Plain | None) -> Any:
-        if plain is None:
-            return None
-        found = made.get(plain)
-        if found is None:
-            if isinstance(plain, Iri):
-                found = URIRef(plain.value)
-            elif isinstance(plain, Blank):
-                found = BNode(plain.value)
-            else:
-                value, language, datatype = plain
-                found = Literal(value, lang=language, datatype=datatype and URIRef(datatype))
-            made[plain] = found
-        return found
-
-    return term
-
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_INTEGER = XSD + "integer"
@@ -144,3 +85,57 @@ class Answer(NamedTuple):
     boolean: bool | None
     triples: list[tuple[Term, Term, Term]]
     truncated: bool
+
+
+# Answers are held, written and sent from a worker to its parent (pickled) as plain
+# terms (careergraph.query.terms: named tuples). Pickling rdflib's terms instead would build
+# each one twice and cost several times as much; Oxigraph's answers never become rdflib
+# terms unless a caller asks for QueryOutput.rows.
+
+
+@overload
+def plain_term(term: None) -> None: ...
+@overload
+def plain_term(term: RDFNode) -> Term: ...
+@overload
+def plain_term(term: object) -> Term | None: ...
+def plain_term(term: object) -> Term | None:
+    """An rdflib term as a plain term (None stays None).
+
+    >>> from rdflib import Literal, URIRef
+    >>> plain_term(Literal("Testing", lang="en")), plain_term(URIRef("urn:x"))
+    (Lit(value='Testing', language='en', datatype=None), Iri(value='urn:x'))
+    """
+    from rdflib import Literal, URIRef
+
+    if term is None:
+        return None
+    if isinstance(term, URIRef):
+        return Iri(str(term))
+    if isinstance(term, Literal):
+        return literal(str(term), term.language, term.datatype and str(term.datatype))
+    return Blank(str(term))
+
+
+def _terms() -> Any:
+    """A function from plain terms back to rdflib terms, building each distinct term once."""
+    from rdflib import BNode, Literal, URIRef
+
+    made: dict[Term, Any] = {}
+
+    def term(plain: Term | None) -> Any:
+        if plain is None:
+            return None
+        found = made.get(plain)
+        if found is None:
+            if isinstance(plain, Iri):
+                found = URIRef(plain.value)
+            elif isinstance(plain, Blank):
+                found = BNode(plain.value)
+            else:
+                value, language, datatype = plain
+                found = Literal(value, lang=language, datatype=datatype and URIRef(datatype))
+            made[plain] = found
+        return found
+
+    return term

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from ..errors import CareergraphError, QueryMemoryError, QueryTimeoutError, ServerBusyError, rebuilt
 from .output import QueryOutput, output_from_plain
 from .safety import CheckedQuery
-from .terms import Answer, Plain
+from .terms import Answer, Term
 
 
 class Answering(Protocol):
@@ -197,7 +197,7 @@ class QueryWorker:
     def run(
         self,
         query: CheckedQuery,
-        bindings: dict[str, Plain],
+        bindings: dict[str, Term],
         limit: int | None,
         timeout: float,
         name: str,
@@ -217,7 +217,7 @@ class QueryWorker:
     def ask(
         self,
         query: CheckedQuery,
-        bindings: dict[str, Plain],
+        bindings: dict[str, Term],
         limit: int | None,
         timeout: float,
         name: str,
@@ -293,7 +293,7 @@ class WorkerPool:
             worker.stop()
 
     def run(
-        self, query: CheckedQuery, bindings: dict[str, Plain], limit: int | None, timeout: float, name: str
+        self, query: CheckedQuery, bindings: dict[str, Term], limit: int | None, timeout: float, name: str
     ) -> QueryOutput:
         """Run ``query`` on the first worker free (see :meth:`QueryWorker.run`)."""
         worker = self.idle.get()
@@ -305,7 +305,7 @@ class WorkerPool:
     def ask(
         self,
         query: CheckedQuery,
-        bindings: dict[str, Plain],
+        bindings: dict[str, Term],
         limit: int | None,
         timeout: float,
         name: str,

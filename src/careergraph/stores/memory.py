@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import CareergraphError, QuerySyntaxError
 from ..query.output import QueryOutput
 from ..query.safety import prepare_rdflib
-from ..query.terms import Plain, _terms
+from ..query.terms import Term, _terms
 from . import Store, files_digest
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 def execute_rdflib(
-    graph: Graph, query: CheckedQuery, bindings: dict[str, Plain], limit: int | None
+    graph: Graph, query: CheckedQuery, bindings: dict[str, Term], limit: int | None
 ) -> QueryOutput:
     """Run a checked query on an rdflib graph (the memory store's way of answering)."""
     import rdflib.plugins.sparql as rdflib_sparql
