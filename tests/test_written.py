@@ -20,19 +20,9 @@ from careergraph.query.safety import check_query
 from careergraph.session import Session
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
-DS_MLE = {"from": "Data Scientist", "to": "Machine Learning Engineer"}
-PARAMS = {
-    "roles": {},
-    "transitions": {},
-    "role-skills": {"role": "Machine Learning Engineer"},
-    "transition-evidence": DS_MLE,
-    "skill-gap": DS_MLE,
-    "guests-for-skill": {"skill": "Testing"},
-    "episodes-for-tool": {"tool": "Docker"},
-    "portfolio-projects": {"role": "Machine Learning Engineer"},
-    "guest": {"guest": "Simon Stiebellehner"},
-    "route-variants": DS_MLE,
-}
+#: Each named query's parameters: the examples its @param lines name (the golden answers' values).
+QUERIES = shipped_dir("queries")
+PARAMS = {q.stem: find_query(q.stem, QUERIES).examples for q in QUERIES.glob("*.rq")}
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +118,13 @@ def test_the_engine_cuts_its_own_answer_and_says_so(sessions: tuple[Session, Ses
     cut = embedded.store.write(checked, {}, fmt, 2)
     assert whole is not None and cut is not None
     assert cut[1] is True and whole[1] is False
-    assert len(cut[0]) < len(whole[0])
+    text = cut[0]
+    rows = {
+        "tsv": text.count(b"\n") - 1,
+        "json": text.count(b'"transition": {'),
+        "xml": text.count(b"<result>"),
+    }
+    assert rows[fmt] == 2, cut[0]
     assert embedded.store.write(checked, {}, fmt, 1000) == whole
 
 
@@ -229,3 +225,16 @@ def test_the_server_sends_the_engines_bytes_as_the_memory_store_answers(listenin
     half = len(answers) // 2
     assert answers[:half] == answers[half:]
     assert {cut for _accept, cut, _body in answers} == ({"true"} if capped else {None})
+
+
+def test_a_query_ending_in_a_comment_is_still_cut_by_the_engine(sessions: tuple[Session, Session]) -> None:
+    """The LIMIT the engine is given goes on a line of its own: after a comment it would be commented
+    out, and the engine would read and write the whole answer for careergraph to cut."""
+    from careergraph.query.params import push_limit
+    from careergraph.stores.oxigraph import _limit_in_oxigraph
+
+    embedded, _memory = sessions
+    text = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } # every triple"
+    for limited in (_limit_in_oxigraph(text, 2), push_limit(text, 2)):
+        assert limited is not None
+        assert len(list(embedded.store.store.query(limited))) == 3  # the cap and one row more

@@ -141,7 +141,9 @@ def push_limit(text: str, limit: int | None) -> str:
     than asked tells a cut answer from a whole one.
 
     >>> push_limit("SELECT * WHERE { ?s ?p ?o } ORDER BY ?s", 5)
-    'SELECT * WHERE { ?s ?p ?o } ORDER BY ?s LIMIT 6'
+    'SELECT * WHERE { ?s ?p ?o } ORDER BY ?s\\nLIMIT 6'
+    >>> push_limit("SELECT * WHERE { ?s ?p ?o } # every triple", 5)
+    'SELECT * WHERE { ?s ?p ?o } # every triple\\nLIMIT 6'
     >>> push_limit("SELECT * WHERE { ?s ?p ?o } ORDER BY LCASE(?o)", 5)
     'SELECT * WHERE { ?s ?p ?o } ORDER BY LCASE(?o)'
     """
@@ -160,7 +162,7 @@ def push_limit(text: str, limit: int | None) -> str:
     order = next((i for i, (_kind, word) in enumerate(tail) if word == "ORDER"), None)
     if order is not None and any(kind != "variable" for kind, _word in tail[order + 2 :]):
         return text
-    return f"{text.rstrip()} LIMIT {limit + 1}"
+    return f"{text.rstrip()}\nLIMIT {limit + 1}"  # on a line of its own: the text may end in a comment
 
 
 def bound_text(query: CheckedQuery, bindings: dict[str, Any]) -> str:

@@ -395,7 +395,9 @@ def _limit_in_oxigraph(text: str, limit: int) -> str | None:
     are the first rows of the whole answer (unlike :func:`push_limit`, written for every engine).
 
     >>> _limit_in_oxigraph("SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY LCASE(?s)", 5)
-    'SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY LCASE(?s) LIMIT 6'
+    'SELECT DISTINCT ?s WHERE { ?s ?p ?o } ORDER BY LCASE(?s)\\nLIMIT 6'
+    >>> _limit_in_oxigraph("SELECT * WHERE { ?s ?p ?o } # all of it", 5)
+    'SELECT * WHERE { ?s ?p ?o } # all of it\\nLIMIT 6'
     >>> _limit_in_oxigraph("SELECT * WHERE { ?s ?p ?o } LIMIT 3", 5) is None
     True
     >>> _limit_in_oxigraph("SELECT * { ?s ?p ?o } VALUES (?s ?o) { (<urn:a> 1) }", 5) is None
@@ -425,7 +427,7 @@ def _limit_in_oxigraph(text: str, limit: int) -> str | None:
         before -= 1
     if before >= 0 and words[before] == "VALUES":
         return None
-    return f"{text.rstrip()} LIMIT {limit + 1}"
+    return f"{text.rstrip()}\nLIMIT {limit + 1}"  # on a line of its own: the text may end in a comment
 
 
 class EmbeddedStore(OxigraphStore):
