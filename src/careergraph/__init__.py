@@ -4,9 +4,11 @@ The modules each own one thing: :mod:`careergraph.vocab` (terms and IRIs),
 :mod:`careergraph.data` (finding and loading the Turtle), :mod:`careergraph.names`
 (resolving labels), :mod:`careergraph.query` (safe, bounded named queries),
 :mod:`careergraph.validate` (SHACL), :mod:`careergraph.routes.projection` (the role
-projection), :mod:`careergraph.routes.search` (route algorithms) and
-:mod:`careergraph.viz` (the HTML page). :mod:`careergraph.cli` is a thin layer
-over them.
+projection), :mod:`careergraph.routes.search` (route algorithms),
+:mod:`careergraph.viz` (the HTML page and the explorer), :mod:`careergraph.stores`
+(where the triples live) and :mod:`careergraph.ingest` (the wiki importer).
+:class:`careergraph.Session` is the core over them; :mod:`careergraph.cli` is a
+thin layer over it.
 """
 
 from __future__ import annotations

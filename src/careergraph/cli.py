@@ -24,8 +24,6 @@ from .session import Session
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from rdflib import Graph
-
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -685,9 +683,3 @@ def import_podwiki_command(
             raise DataFileError(str(target), f"cannot write: {error.strerror or error}") from error
     click.echo(f"wrote {output}: {summary}; {counts['triples']} triples")
     click.echo(coverage_line(result))
-
-
-def canonical_turtle(graph: Graph) -> str:
-    """Turtle with subjects and predicates in a stable order: the same graph, the same bytes."""
-    text = graph.serialize(format="turtle")
-    return text if text.endswith("\n") else text + "\n"

@@ -1,4 +1,4 @@
-"""Term terms: RDF terms as plain values that cross processes and engines."""
+"""Plain terms: RDF terms as plain values that cross processes and engines."""
 
 from __future__ import annotations
 
@@ -87,8 +87,8 @@ class Answer(NamedTuple):
     truncated: bool
 
 
-# Answers are held, written and sent from a worker to its parent (pickled) as plain
-# terms (careergraph.query.terms: named tuples). Pickling rdflib's terms instead would build
+# Answers are held, written and sent from a worker to its parent (pickled) as the
+# named tuples above. Pickling rdflib's terms instead would build
 # each one twice and cost several times as much; Oxigraph's answers never become rdflib
 # terms unless a caller asks for QueryOutput.rows.
 
@@ -121,12 +121,13 @@ def _terms() -> Any:
     """A function from plain terms back to rdflib terms, building each distinct term once."""
     from rdflib import BNode, Literal, URIRef
 
-    made: dict[Term, Any] = {}
+    made: dict[tuple[type, Term], Any] = {}  # keyed by class too: Iri("x") == Blank("x") as tuples
 
     def term(plain: Term | None) -> Any:
         if plain is None:
             return None
-        found = made.get(plain)
+        key = (type(plain), plain)
+        found = made.get(key)
         if found is None:
             if isinstance(plain, Iri):
                 found = URIRef(plain.value)
@@ -135,7 +136,7 @@ def _terms() -> Any:
             else:
                 value, language, datatype = plain
                 found = Literal(value, lang=language, datatype=datatype and URIRef(datatype))
-            made[plain] = found
+            made[key] = found
         return found
 
     return term

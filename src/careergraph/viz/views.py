@@ -2,7 +2,7 @@
 
 A :class:`View` is what the page shows: typed nodes and labelled edges taken
 from the RDF graph (:func:`whole_view`, :func:`focus_view`,
-:func:`path_view`, :func:`query_view`). :func:`render_html` turns it into a
+:func:`path_view`, :func:`query_view`). :func:`careergraph.viz.page.render_html` turns it into a
 page: pyvis holds the network and its vis-network options, and the page
 inlines pyvis' own copy of vis-network, so it needs no network at all.
 
