@@ -140,6 +140,8 @@ class _Importer:
         self.bios: dict[str, tuple[Path, int, str, URIRef | None, str]] = {}
         self.guest_names: dict[str, str] = {}
         self.unattributed_moves: list[dict[str, Any]] = []
+        #: chapter moves read as a topic the episode discusses, not the guest's own (left out)
+        self.topic_moves: list[dict[str, Any]] = []
         #: move claim -> the kinds of source it was read from (chapters, episode titles, bios)
         self.move_sources: dict[URIRef, set[str]] = {}
 
@@ -773,6 +775,7 @@ class _Importer:
         }
         for key in ("moves", "moves from chapters", "moves from episode titles", "moves from bios"):
             counts[key] = self.counts[key]
+        counts["moves read as topics"] = len(self.topic_moves)
         counts["observed transitions"] = self.counts["observed transitions"]
         counts["roles created"] = len(self.created_roles)
         counts["cited ranges"] = len(self.ranges_found)
@@ -782,6 +785,7 @@ class _Importer:
         details = {
             "skipped citations": sorted(self.skipped, key=lambda s: (s["file"], s["line"], s["time"])),
             "moves not attributed": sorted(self.unattributed_moves, key=lambda m: (m["file"], m["line"])),
+            "moves read as topics": sorted(self.topic_moves, key=lambda m: (m["file"], m["line"], m["move"])),
             "roles created": sorted(self.index.label(role) for role in self.created_roles),
         }
         return ImportResult(self.triples, counts, sorted(set(self.problems)), details)
