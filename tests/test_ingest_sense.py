@@ -86,7 +86,7 @@ For a DevOps, SRE, or backend-engineer move, the first gap is Kubernetes. Terraf
 
 For analysts, the first gap is Python.
 
-The modeling side sits near [[Feature Stores]] and other targets.
+The modeling side sits near [[Feature Stores]] and other targets. Data lineage sits on the same boundary.
 
 ## Related Pages
 
@@ -189,6 +189,7 @@ def test_what_a_page_says_for_another_source_role_or_points_to_stays_out_of_the_
     assert not {"ci-cd"} & adds and not {"kubernetes", "terraform"} & tools
     # pointers ("sits near [[X]]", "other targets", a Related Pages list) say nothing is needed
     assert "feature-stores" not in adds
+    assert "data-lineage" not in adds  # on the boundary between roles: shared, not this move's gap
 
 
 def test_a_fields_page_passes_its_skills_sections_to_a_known_practitioner(fixture_import) -> None:

@@ -424,11 +424,13 @@ def scoped_to(sentence: str) -> list[str]:
 
 
 #: Pointing at other pages: "sits near / closest to / overlaps with [[X]]" (a link must follow), "see
-#: also", "other targets", or a comparison ("contrasts A and B").
+#: also", "other targets", a comparison ("contrasts A and B"), or where the boundary between roles runs
+#: (what sits on it is shared, not one side's gap).
 _POINTER = re.compile(
     r"\b(?:(?:sits?|lies|lie)\s+(?:near|next\s+to|beside|close\s+to)|closest\s+to|overlaps?\s+with|"
     r"compare[sd]?\s+(?:it\s+)?(?:with|to))\s+(?:the\s+)?\[\["
-    r"|\b(?:see\s+also|other\s+targets?|contrasts?)\b",
+    r"|\b(?:see\s+also|other\s+targets?|contrasts?|(?:sits?|lies|lie)\s+on\s+(?:the\s+|a\s+)?"
+    r"(?:same\s+|shared\s+)?boundary|shared\s+boundary)\b",
     re.IGNORECASE,
 )
 
@@ -446,6 +448,8 @@ def points_elsewhere(sentence: str) -> bool:
     False
     >>> points_elsewhere("Modeling and data quality matter, and it overlaps with analyst work.")
     False
+    >>> points_elsewhere("Model cycles and deployment awareness sit on the same boundary.")
+    True
     """
     return bool(_POINTER.search(sentence))
 
