@@ -315,10 +315,14 @@ QUESTIONS = [
     Question(
         "Who moved from software engineering to data science themselves?",
         ("path", "Software Engineer", DS),
-        "_podcast_summaries/building-and-scaling-data-science-practice-industrial-ai-mlops.md:8 (guest), "
-        ":73 (chapter at 52:39: a software engineer's internal move to data scientist); "
-        "_people/wendymak.md:14 (software engineer before data scientist)",
-        should=[steps(1), made_by_guests(1)],
+        "_people/jackblandin.md:15 (began as a software engineer, then data science); "
+        "_podcast_summaries/theme-park-crowd-modeling-to-tesla-full-stack-data-engineering.md:58 "
+        "(his chapter at 1:17, 'Early Career: Software Engineering to Data Science'); "
+        "_people/wendymak.md:14 (software "
+        "engineer before data scientist). Not Andrey Shtylenko's chapter at 52:39 of an episode on data "
+        "teams (building-and-scaling-data-science-practice-industrial-ai-mlops.md:73-74): a question on "
+        "internal moves, his page names no such job",
+        should=[steps(1), made_by_guests(2)],
     ),
     Question(
         "I work in marketing: can I become an analytics engineer?",

@@ -83,10 +83,13 @@ HAND_CHECKED = [
     ),
     ("eddyzulkifly", "finops-for-data-engineers", "6:20", "Business Analyst", "Data Engineer"),
     ("lorismarini", "data-professionals-business-skills-in-saas", "1:42", "Physicist", "Data Scientist"),
+    # (Andrey Shtylenko's "Career Pivot: From Software Engineer to Data Scientist Internally" at 52:39
+    # is not here: late in an episode on building data teams, beside "Timing and Strategies for Internal
+    # Role Transitions", and his page names no such job; the importer reads it as a topic.)
     (
-        "andreyshtylenko",
-        "building-and-scaling-data-science-practice-industrial-ai-mlops",
-        "52:39",
+        "abouzarabbaspour",
+        "theme-park-crowd-modeling-to-tesla-full-stack-data-engineering",
+        "1:17",
         "Software Engineer",
         "Data Scientist",
     ),
@@ -169,7 +172,7 @@ def test_done_when_answers(cli) -> None:
     answers = {
         ("Physicist", "Data Scientist"): ("Loris Marini", 102),
         ("Business Analyst", "Data Engineer"): ("Eddy Zulkifly", 380),
-        ("Software Engineer", "Data Scientist"): ("Andrey Shtylenko", 3159),
+        ("Software Engineer", "Data Scientist"): ("abouzarabbaspour", 77),
     }
     for (source, target), (guest, start) in answers.items():
         result = cli("path", source, target)
@@ -195,3 +198,13 @@ def test_transition_evidence_returns_the_pages_ranges(cli) -> None:
         ("Gloria Quiceno", 3015, 3084),
     } <= rows
     assert len(rows) >= 16
+
+
+def test_snapshot_a_late_chapter_on_a_question_is_no_move_of_the_guest(podwiki_import) -> None:
+    # _podcast_summaries/hiring-for-data-science-jobs-interview-questions-skills.md:72, "Career Transition:
+    # From data analyst to data scientist" at 45:37 of an episode on hiring; _people/olgaivina.md names no
+    # analyst job, nor do the episode's career chapters (:57, "Career Beginnings: Applied mathematics…")
+    _output, report = podwiki_import
+    topics = json.loads(report.read_text(encoding="utf-8"))["moves read as topics"]
+    assert {(t["guest"], t["move"]) for t in topics} >= {("olgaivina", "Data Analyst → Data Scientist")}
+    assert len(topics) <= 5  # precision first: the rule sets aside a few chapters, not the guests' stories

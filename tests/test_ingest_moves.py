@@ -207,3 +207,41 @@ def test_the_roles_vocabulary_has_broader_roles_and_fields() -> None:
         ("chief-data-officer", "head-of-data"),
     ]:
         assert (ID[f"role/{narrow}"], SKOS.broader, ID[f"role/{broad}"]) in graph, narrow
+
+
+def _hiring_wiki(root: Path, background: str) -> Path:
+    """One guest, one episode about hiring whose late chapter asks about an analyst's move."""
+    for folder in ("_wiki", "_people", "_podcast_summaries"):
+        (root / folder).mkdir(parents=True)
+    (root / "_people" / "eve.md").write_text(
+        f'---\ntitle: "Eve Example"\n---\n\n# Eve Example\n\n## Background\n\n{background}\n'
+    )
+    chapters = [
+        "Welcome",
+        "Career Beginnings: Maths, forecasting and consulting",
+        "Screening CVs",
+        "Take-home tasks",
+        "Interview loops",
+        "Career Transition: From data analyst to data scientist",  # 5:00 of 6:00: the second half
+        "Closing thoughts",
+    ]
+    (root / "_podcast_summaries" / "hiring.md").write_text(
+        _episode("hiring", "Hiring Machine Learning Teams", ["eve"], chapters)
+    )
+    return root
+
+
+def test_a_late_chapter_naming_no_job_of_the_guest_is_a_topic_not_her_move(tmp_path: Path) -> None:
+    vocabulary = load_graph([shipped_dir("graph_data")])
+    background = "Eve leads a team of data scientists. She began as a researcher and became a manager."
+    result = import_podwiki(_hiring_wiki(tmp_path / "a", background), vocabulary)
+    assert _moves(result.graph) == set()
+    assert result.counts["moves read as topics"] == 1
+    [topic] = result.details["moves read as topics"]
+    assert (topic["move"], topic["guest"], topic["line"]) == ("Data Analyst → Data Scientist", "eve", 14)
+    assert "name Data Analyst" in topic["reason"]
+    # the same chapter, for a guest whose Background names the job she started from, is her move
+    background = "Eve worked as a data analyst for four years before she moved into data science."
+    result = import_podwiki(_hiring_wiki(tmp_path / "b", background), vocabulary)
+    assert _moves(result.graph) == {("eve", "data-analyst", "data-scientist")}
+    assert result.counts["moves read as topics"] == 0

@@ -72,6 +72,27 @@ Git carries over, experiment tracking is new.
 Ann's discussion adds feature stores to the picture.
 """
 
+#: A move's page that says what a different source role's move needs, and points to other pages.
+SCOPE_PAGE = """---
+title: "Data Analyst to Data Scientist"
+tags: ["transition"]
+---
+
+## Where To Start
+
+Learn statistics next ([[podcast:talk|Talk]] at 5:00-6:00).
+
+For a DevOps, SRE, or backend-engineer move, the first gap is Kubernetes. Terraform and CI/CD come next.
+
+For analysts, the first gap is Python.
+
+The modeling side sits near [[Feature Stores]] and other targets. Data lineage sits on the same boundary.
+
+## Related Pages
+
+- [[Feature Stores]]
+"""
+
 
 @pytest.fixture(scope="module")
 def vocabulary():
@@ -91,6 +112,7 @@ def fixture_import(tmp_path_factory: pytest.TempPathFactory, vocabulary):
     (root / "_wiki" / "analyst-to-engineer.md").write_text(PAGE)
     (root / "_wiki" / "analytics-engineering.md").write_text(FIELD_PAGE)
     (root / "_wiki" / "engineer-to-ml.md").write_text(CLAUSE_PAGE)
+    (root / "_wiki" / "analyst-to-scientist.md").write_text(SCOPE_PAGE)
     (root / "_wiki" / "widget-engineering.md").write_text(FIELD_PAGE.replace("Analytics", "Widget"))
     return import_podwiki(root, vocabulary).graph
 
@@ -157,6 +179,19 @@ def test_each_clause_says_kept_or_to_gain_and_a_narrated_add_is_no_instruction(f
     assert "feature-stores" in keeps and "feature-stores" not in adds  # a discussion "adds", kept section
 
 
+def test_what_a_page_says_for_another_source_role_or_points_to_stays_out_of_the_move(fixture_import) -> None:
+    g = fixture_import
+    move = ID["transition/data-analyst--data-scientist"]
+    adds = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.addsSkill)}
+    tools = {str(s).rsplit("/", 1)[-1] for s in g.objects(move, CG.usesTool)}
+    assert "statistics" in adds and "python" in tools  # "For analysts, …" is this move's source: it counts
+    # the DevOps/SRE/backend paragraph is those roles' move: neither its first sentence nor the next
+    assert not {"ci-cd"} & adds and not {"kubernetes", "terraform"} & tools
+    # pointers ("sits near [[X]]", "other targets", a Related Pages list) say nothing is needed
+    assert "feature-stores" not in adds
+    assert "data-lineage" not in adds  # on the boundary between roles: shared, not this move's gap
+
+
 def test_a_fields_page_passes_its_skills_sections_to_a_known_practitioner(fixture_import) -> None:
     g = fixture_import
     role = ID["role/analytics-engineer"]
@@ -198,6 +233,9 @@ def test_snapshot_transferable_strengths_are_not_to_gain(imported: Path) -> None
         s["label"] for s in _hop(imported, "Software Engineer", "Machine Learning Engineer")["skills_to_gain"]
     }
     assert "Code review" not in swe_mle and "Deployment" in swe_mle
+    # software-engineer-to-machine-learning.md, "Production and Platform Branches": DevOps is named in a
+    # paragraph "For a DevOps, SRE, or systems-engineer transition", i.e. for another source role
+    assert "DevOps" not in swe_mle
 
 
 def test_snapshot_analyst_to_analytics_engineer_names_dbt_and_data_modeling(imported: Path) -> None:

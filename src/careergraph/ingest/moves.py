@@ -20,6 +20,12 @@ A chapter or episode title is read when it tells a career story:
   than a story, nor one whose first part is about schooling (``Early
   Education: From Economics to Statistics``).
 
+A chapter in the second half of an episode (:func:`late_in_episode`) is
+more often a question the episode discusses ("Career Transition: From data
+analyst to data scientist" late in an episode about hiring) than the guest's
+story, which is told near the start; the writer keeps its move only when
+something else about the guest names the move's source role.
+
 Each side may list alternatives (``Analyst/Data Scientist``, ``Data Science and
 ML``); each alternative that names a role counts.
 """
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["bio_moves", "role_candidates", "title_chain"]
+__all__ = ["bio_moves", "late_in_episode", "role_candidates", "title_chain"]
 
 _CAREER_WORDS = re.compile(
     r"(?i)\b(career|background|journey|bio|story|origins?|pivot|path|trajectory|transition\w*|"
@@ -198,3 +204,20 @@ def bio_moves(text: str) -> list[tuple[str, str]]:
     if current and len(previous) == 1 and not re.search(r"\s(?:and|as well as)\s|,", previous[0].group(1)):
         moves.append((previous[0].group(1).strip(), current.group(1).strip()))
     return list(dict.fromkeys(moves))
+
+
+def late_in_episode(starts: list[int], index: int) -> bool:
+    """Whether chapter ``index`` of an episode whose chapters start at ``starts`` (seconds) is in its second half.
+
+    The episode's length is taken as the last chapter's start (its end is not
+    written down); an episode of one chapter has no second half.
+
+    >>> late_in_episode([0, 100, 2700, 3400], 2)
+    True
+    >>> late_in_episode([0, 100, 1200, 3400], 2)
+    False
+    >>> late_in_episode([0], 0)
+    False
+    """
+    last = max(starts, default=0)
+    return last > 0 and starts[index] * 2 >= last

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from rdflib import Literal, URIRef
 
+from ..names import normalise
 from ..vocab import CG, ID, PROV, RDF, RDFS, SCHEMA, iri
-from .moves import bio_moves, role_candidates, title_chain
+from .moves import _CAREER_WORDS, bio_moves, late_in_episode, role_candidates, title_chain
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -40,6 +41,7 @@ class _Importer(Protocol):
     bios: dict[str, tuple[Path, int, str, URIRef | None, str]]
     guest_names: dict[str, str]
     unattributed_moves: list[dict[str, Any]]
+    topic_moves: list[dict[str, Any]]
     move_sources: dict[URIRef, set[str]]
 
     def add(self, s: Any, p: Any, o: Any) -> None: ...
@@ -102,11 +104,14 @@ def write_moves(importer: _Importer) -> None:
     """Read every chapter title, episode title and guest bio, and write the moves they tell."""
     for slug in sorted(importer.episodes):
         episode = importer.episodes[slug]
-        for segment, chapter in episode["chapters"]:
+        starts = [chapter.start for _segment, chapter in episode["chapters"]]
+        for number, (segment, chapter) in enumerate(episode["chapters"]):
             phrases = title_chain(chapter.title)
             if phrases is None:
                 continue
             pairs = chain_pairs(importer, phrases)
+            if pairs and late_in_episode(starts, number):
+                pairs = _own_story(importer, episode, chapter.title, chapter.line, pairs)
             if pairs:
                 _attribute(importer, episode, chapter.title, chapter.line, pairs, segment, "chapters")
         phrases = title_chain(episode["title"])
@@ -127,6 +132,58 @@ def write_moves(importer: _Importer) -> None:
     importer.counts["moves"] = len(importer.move_sources)
     for kind in ("chapters", "episode titles", "bios"):
         importer.counts[f"moves from {kind}"] = sum(1 for k in importer.move_sources.values() if kind in k)
+
+
+_WORD_GAP = re.compile(r"[^\w\s-]")
+
+
+def names_role(importer: _Importer, text: str, role: URIRef) -> bool:
+    """Whether ``text`` names ``role`` by its label or one of its names (of four letters or more)."""
+    words = " " + normalise(_WORD_GAP.sub(" ", text)) + " "
+    names = {normalise(importer.index.label(role))} | {
+        key for key, iris in importer.index.keys.get("role", {}).items() if str(role) in iris and len(key) > 3
+    }
+    return any(f" {name} " in words for name in names)
+
+
+def _own_story(
+    importer: _Importer, episode: dict[str, Any], title: str, line: int, pairs: list[tuple[URIRef, URIRef]]
+) -> list[tuple[URIRef, URIRef]]:
+    """The pairs of a chapter late in its episode that are the guest's own moves; the rest are set aside.
+
+    A guest's story is told near the start of an episode; a career move named in
+    a chapter in its second half is kept only when the guest's Background, the
+    episode's title or one of its other career chapters names the move's source
+    role, or the title names the guest ("Cyd's Career Path: …"): else it is a topic
+    the episode discusses (a question from the audience, a move the guest hires
+    for), not a job the guest held.
+    """
+    guest = _speaker(importer, episode, title)
+    if guest is None:
+        return pairs  # not attributed anyway: _attribute says why
+    first = importer.guest_names.get(guest, guest).split()[:1]
+    if first and re.search(rf"(?i)\b{re.escape(first[0])}\b", title):
+        return pairs
+    bio = importer.bios.get(guest)
+    texts = [bio[2] if bio else "", episode["title"]]
+    texts += [c.title for _s, c in episode["chapters"] if c.title != title and _CAREER_WORDS.search(c.title)]
+    kept = []
+    for before, after in pairs:
+        if any(names_role(importer, text, before) for text in texts):
+            kept.append((before, after))
+            continue
+        importer.topic_moves.append(
+            {
+                "file": str(episode["path"]),
+                "line": line,
+                "title": title,
+                "move": f"{importer.index.label(before)} → {importer.index.label(after)}",
+                "guest": guest,
+                "reason": "a chapter in the episode's second half, and neither the guest's Background, the "
+                f"episode's title nor its other career chapters name {importer.index.label(before)}",
+            }
+        )
+    return kept
 
 
 def _attribute(

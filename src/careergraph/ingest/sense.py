@@ -17,6 +17,9 @@ __all__ = [
     "hedged",
     "leading_plural",
     "needs_section",
+    "pointer_section",
+    "points_elsewhere",
+    "scoped_to",
     "section_stance",
     "sentence_stance",
     "sentences",
@@ -383,3 +386,84 @@ def generic_sense(label: str, sentence: str, start: int, end: int) -> str | None
     if key in {"modeling", "modelling"} and _WAREHOUSE.search(sentence):
         return "warehouse"
     return "ml" if about_ml(sentence) else None
+
+
+_SCOPE = re.compile(
+    r"^(?:for|coming from|starting from|from)\s+(?:an?\s+|the\s+)?(?P<group>.{2,80}?)\s+"
+    r"(?:transitions?|backgrounds?|moves?|switch(?:es)?|routes?|paths?|engineers|candidates)\b"
+    r"|^for\s+(?:an?\s+|the\s+)?(?P<lone>[^,]{2,60}),",
+    re.IGNORECASE,
+)
+_SCOPE_SPLIT = re.compile(r"\s*,\s*(?:or\s+|and\s+)?|\s+or\s+|\s+and\s+|\s*/\s*", re.IGNORECASE)
+
+
+def scoped_to(sentence: str) -> list[str]:
+    """The people a sentence says it is for ("For a DevOps or SRE transition, …"), one phrase each; else none.
+
+    The writer resolves each phrase to a role: a sentence scoped to a role
+    other than the move's source says what *that* move needs.
+
+    >>> scoped_to("For a DevOps, SRE, or systems-engineer transition, the gap is the model.")
+    ['DevOps', 'SRE', 'systems-engineer']
+    >>> scoped_to("For data scientists, packaging comes first.")
+    ['data scientists']
+    >>> scoped_to("Coming from a backend background, Docker is familiar.")
+    ['backend']
+    >>> scoped_to("Learn Docker for deployment.")
+    []
+    >>> scoped_to("For LLM systems, infrastructure also includes the serving and data path.")
+    []
+    """
+    match = _SCOPE.match(sentence.strip())
+    if match is None:
+        return []
+    group = match.group("group") or match.group("lone")
+    phrases = [p.strip(" []") for p in _SCOPE_SPLIT.split(group) if p.strip(" []")]
+    # Each is a name of a few words: a longer one means the sentence went on past its opening phrase.
+    return phrases if all(len(p.split()) <= 4 for p in phrases) else []
+
+
+#: Pointing at other pages: "sits near / closest to / overlaps with [[X]]" (a link must follow), "see
+#: also", "other targets", a comparison ("contrasts A and B"), or where the boundary between roles runs
+#: (what sits on it is shared, not one side's gap).
+_POINTER = re.compile(
+    r"\b(?:(?:sits?|lies|lie)\s+(?:near|next\s+to|beside|close\s+to)|closest\s+to|overlaps?\s+with|"
+    r"compare[sd]?\s+(?:it\s+)?(?:with|to))\s+(?:the\s+)?\[\["
+    r"|\b(?:see\s+also|other\s+targets?|contrasts?|(?:sits?|lies|lie)\s+on\s+(?:the\s+|a\s+)?"
+    r"(?:same\s+|shared\s+)?boundary|shared\s+boundary)\b",
+    re.IGNORECASE,
+)
+
+
+def points_elsewhere(sentence: str) -> bool:
+    """Whether a sentence points to other pages or compares, rather than saying what a move needs.
+
+    >>> points_elsewhere("That branch is closest to [[MLOps vs DevOps]].")
+    True
+    >>> points_elsewhere("It sits near [[Data Engineering]] and other targets.")
+    True
+    >>> points_elsewhere("Theofilos contrasts DevOps and MLOps through drift.")
+    True
+    >>> points_elsewhere("Learn Docker and deploy one model.")
+    False
+    >>> points_elsewhere("Modeling and data quality matter, and it overlaps with analyst work.")
+    False
+    >>> points_elsewhere("Model cycles and deployment awareness sit on the same boundary.")
+    True
+    """
+    return bool(_POINTER.search(sentence))
+
+
+_POINTER_HEADING = re.compile(
+    r"^\s*(?:related(?:\s+pages?|\s+topics?)?|see\s+also|further\s+reading|other\s+(?:targets|pages)|links)\s*$",
+    re.IGNORECASE,
+)
+
+
+def pointer_section(heading: str) -> bool:
+    """Whether a section only lists other pages ("Related Pages", "See also").
+
+    >>> pointer_section("Related Pages"), pointer_section("See Also"), pointer_section("New ML Gaps")
+    (True, True, False)
+    """
+    return bool(_POINTER_HEADING.match(heading))

@@ -41,8 +41,15 @@ def coverage_line(result: ImportResult) -> str:
         f"{_plural(counts.get('times not attributed', 0), 'time')} not attributed; "
         f"career moves: {counts.get('moves', 0)} ({counts.get('moves from chapters', 0)} from chapters, "
         f"{counts.get('moves from episode titles', 0)} from episode titles, "
-        f"{counts.get('moves from bios', 0)} from bios); roles created: {counts.get('roles created', 0)}"
+        f"{counts.get('moves from bios', 0)} from bios){_topics(counts)}; "
+        f"roles created: {counts.get('roles created', 0)}"
     )
+
+
+def _topics(counts: dict[str, int]) -> str:
+    """The chapter moves left out as topics of discussion, when there are any."""
+    topics = counts.get("moves read as topics", 0)
+    return f", {topics} more read as topics and left out" if topics else ""
 
 
 def report_json(result: ImportResult, *, output: str) -> str:

@@ -58,7 +58,17 @@ from .markup import blocks, chapters, person_links, read_front_matter, section_t
 from .matcher import LabelMatcher, practitioner_role, resolve_role
 from .moves_writer import transition_iri, write_moves
 from .result import ImportResult, Problem
-from .sense import asks, leading_plural, needs_section, section_stance, sentence_stance, sentences
+from .sense import (
+    asks,
+    leading_plural,
+    needs_section,
+    pointer_section,
+    points_elsewhere,
+    scoped_to,
+    section_stance,
+    sentence_stance,
+    sentences,
+)
 from .titles import looks_like_role, role_page_name, split_transition_title, valid_url
 from .triples import Triples
 
@@ -140,6 +150,8 @@ class _Importer:
         self.bios: dict[str, tuple[Path, int, str, URIRef | None, str]] = {}
         self.guest_names: dict[str, str] = {}
         self.unattributed_moves: list[dict[str, Any]] = []
+        #: chapter moves read as a topic the episode discusses, not the guest's own (left out)
+        self.topic_moves: list[dict[str, Any]] = []
         #: move claim -> the kinds of source it was read from (chapters, episode titles, bios)
         self.move_sources: dict[URIRef, set[str]] = {}
 
@@ -583,7 +595,11 @@ class _Importer:
         ranks: dict[tuple[str, URIRef], int] = {}
         own = set(page.targets.values()) if page.kind == "transition" else {*page.subjects, page.practitioner}
         section = section_stance(block.section) if page.kind == "transition" else None
-        for _offset, sentence in sentences(block.text):
+        pointers = pointer_section(block.section)
+        # Whose move or role a sentence is for matters where the page says what its subject needs.
+        scoped_pages = page.kind in ("transition", "role") or page.practitioner is not None
+        elsewhere = False  # the paragraph opened by saying it is for another role's move
+        for number, (_offset, sentence) in enumerate(sentences(block.text)):
             hits = self._matcher.matches(sentence)
             for link in wiki_links(sentence):
                 target = self.find_page(link.target)
@@ -594,6 +610,14 @@ class _Importer:
             stance = sentence_stance(sentence) if page.kind == "transition" else None
             lead = leading_plural(sentence)
             role = self._subject_role(lead) if lead else None
+            scope = self._scope(sentence, {*own, *page.sources}) if scoped_pages else None
+            if scope is not None:
+                elsewhere = scope if number == 0 else elsewhere
+            if pointers or points_elsewhere(sentence) or elsewhere or scope:
+                for kind, concept in hits:
+                    if kind == "role":
+                        found["role"].add(concept)
+                continue  # a pointer to other pages, or what another role's move needs
             if asks(sentence) or (role is not None and role[1] not in own):
                 if role is None or role[1] not in page.sources:
                     for kind, concept in hits:
@@ -607,6 +631,18 @@ class _Importer:
                 if kind in ("skill", "tool") and page.kind == "transition":
                     ranks[(kind, concept)] = max(ranks.get((kind, concept), 0), rank)
         return found, ranks
+
+    def _scope(self, sentence: str, mine: set[URIRef | None]) -> bool | None:
+        """Whether a sentence says it is for other roles (True), for this page's (False), or neither (None).
+
+        "For a DevOps, SRE, or systems-engineer transition, …" on a software
+        engineer's page is for DevOps engineers: what it names is their gap.
+        """
+        roles = [self._subject_role(phrase) for phrase in scoped_to(sentence)]
+        named = {role[1] for role in roles if role is not None}
+        if not named:
+            return None
+        return not (named & mine)
 
     def _subject_role(self, phrase: str) -> tuple[str, URIRef] | None:
         """The role a sentence's subject names: a role's label (or plural), or a field ("analytics engineering")."""
@@ -773,6 +809,7 @@ class _Importer:
         }
         for key in ("moves", "moves from chapters", "moves from episode titles", "moves from bios"):
             counts[key] = self.counts[key]
+        counts["moves read as topics"] = len(self.topic_moves)
         counts["observed transitions"] = self.counts["observed transitions"]
         counts["roles created"] = len(self.created_roles)
         counts["cited ranges"] = len(self.ranges_found)
@@ -782,6 +819,7 @@ class _Importer:
         details = {
             "skipped citations": sorted(self.skipped, key=lambda s: (s["file"], s["line"], s["time"])),
             "moves not attributed": sorted(self.unattributed_moves, key=lambda m: (m["file"], m["line"])),
+            "moves read as topics": sorted(self.topic_moves, key=lambda m: (m["file"], m["line"], m["move"])),
             "roles created": sorted(self.index.label(role) for role in self.created_roles),
         }
         return ImportResult(self.triples, counts, sorted(set(self.problems)), details)
