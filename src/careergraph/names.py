@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable
-from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownNameError
 from .prefixes import CONCEPT_KINDS, KINDS, local_name
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
     import sqlite3
+    from typing import Any
 
     from rdflib import Graph
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .errors import NoPathError, UnknownNameError, UsageError
 from .record import Record
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
     import sqlite3
+    from typing import Any
 
     from rdflib import Graph
 

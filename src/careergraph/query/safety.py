@@ -5,12 +5,12 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ..errors import QuerySyntaxError, UnsafeQueryError
 from ..prefixes import PREFIXES
 from ..record import Record
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
     import re
     from typing import Any
