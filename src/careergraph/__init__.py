@@ -13,9 +13,10 @@ thin layer over it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any
+
     from .session import Session
 
 __all__ = ["Session", "__version__"]

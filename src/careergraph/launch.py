@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import NamedTuple
+
+from .record import Record
 
 __all__ = ["Asked", "main", "parse", "quick_query"]
 
@@ -35,15 +36,21 @@ def _value(argv: list[str], i: int, short: str, long: str) -> tuple[str, int] | 
     return None
 
 
-class Asked(NamedTuple):
+class Asked(Record):
     """What a plain named-query command line asks for."""
 
+    __slots__ = ("data", "store", "name", "params", "format", "timeout")
     data: list[str]
     store: str | None
     name: str
     params: list[str]
     format: str
     timeout: float
+
+    def __init__(
+        self, data: list[str], store: str | None, name: str, params: list[str], format: str, timeout: float
+    ) -> None:
+        self._set(data=data, store=store, name=name, params=params, format=format, timeout=timeout)
 
 
 def parse(argv: list[str]) -> Asked | None:

@@ -27,18 +27,16 @@ careergraph.errors.UnknownNameError: unknown role 'Data Sceintist'; did you mean
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections import defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from .errors import UnknownNameError
 from .prefixes import CONCEPT_KINDS, KINDS, local_name
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
     import sqlite3
+    from typing import Any
 
     from rdflib import Graph
 
@@ -137,6 +135,9 @@ class Names:
 
     def suggest(self, kind: str, name: str, *, limit: int = 5) -> list[str]:
         """Display labels of the ``kind`` s whose names are closest to ``name``."""
+        import difflib
+        from collections import defaultdict
+
         key = normalise(name)
         scores: dict[str, float] = defaultdict(float)
         for candidate, iri in self.names(kind):
@@ -151,16 +152,32 @@ class Names:
         return [self.label(iri) for iri in ranked[:limit]]
 
 
-@dataclass
 class LabelIndex(Names):
-    """Labels of named things, by kind, in memory: built from a graph, saved to a database."""
+    """Labels of named things, by kind, in memory: built from a graph, saved to a database.
 
-    #: kind -> normalised label -> IRIs with that label
-    keys: dict[str, dict[str, set[str]]] = field(default_factory=dict)
-    #: IRI -> its display label
-    labels: dict[str, str] = field(default_factory=dict)
-    #: IRI -> its kind
-    kinds: dict[str, str] = field(default_factory=dict)
+    ``keys``: kind -> normalised label -> IRIs with that label; ``labels``: IRI -> its display
+    label; ``kinds``: IRI -> its kind. (A plain class, not a dataclass: see :mod:`careergraph.record`.)
+    """
+
+    def __init__(
+        self,
+        keys: dict[str, dict[str, set[str]]] | None = None,
+        labels: dict[str, str] | None = None,
+        kinds: dict[str, str] | None = None,
+    ) -> None:
+        self.keys = {} if keys is None else keys
+        self.labels = {} if labels is None else labels
+        self.kinds = {} if kinds is None else kinds
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return (self.keys, self.labels, self.kinds) == (other.keys, other.labels, other.kinds)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as the dataclass was
+
+    def __repr__(self) -> str:
+        return f"LabelIndex(keys={self.keys!r}, labels={self.labels!r}, kinds={self.kinds!r})"
 
     @classmethod
     def from_graph(cls, graph: Graph) -> LabelIndex:

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from .query.catalogue import NamedQuery
-from .query.output import QueryOutput
 from .query.params import bind_params
-from .query.portable import settle_concat  # GROUP_CONCAT's order is each engine's own
 from .query.safety import check_query
-from .query.workers import WATCHDOG, timed_out
 from .stores import Store
-from .stores.memory import MemoryStore
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
     from rdflib import Graph
 
     from .names import Names
+    from .query.catalogue import NamedQuery
+    from .query.output import QueryOutput
+
+# Imported where they are used, not here: a cold `careergraph query NAME` on Oxigraph, written by
+# pyoxigraph, needs neither the rdflib-backed memory store nor the Python result rows.
 
 __all__ = ["run_query", "write_query"]
 
@@ -57,7 +57,12 @@ def run_query(
     QueryTimeoutError
         when the query is still running after ``timeout`` seconds.
     """
+    from .query.portable import settle_concat  # GROUP_CONCAT's order is each engine's own
+    from .query.workers import WATCHDOG, timed_out
+
     if not isinstance(store, Store):
+        from .stores.memory import MemoryStore
+
         store = MemoryStore.of(store)
     checked = check_query(query.text, trusted=query.trusted)
     bindings = bind_params(query, params or {}, index)
@@ -92,7 +97,7 @@ def write_query(
     bytes :func:`careergraph.query.results.format_output` writes for any other store;
     from a worker process they come back as they are, never as terms.
     """
-    from .query.results import WRITTEN, format_output
+    from .query.results import WRITTEN
 
     answer: QueryOutput | tuple[bytes, bool] | None = None
     if fmt in WRITTEN and type(store).write is not Store.write:
@@ -101,10 +106,15 @@ def write_query(
         if timeout is None or sys.platform == "win32":
             answer = store.write(checked, bindings, fmt, limit)
         elif isolate:
+            from .query.output import QueryOutput
+            from .query.portable import settle_concat
+
             answer = store.workers().ask(checked, bindings, limit, timeout, query.name, fmt=fmt)
             if isinstance(answer, QueryOutput):
                 answer = settle_concat(answer, checked.text)
         else:
+            from .query.workers import WATCHDOG, timed_out
+
             store.prepare()
             with WATCHDOG.guard(timeout, timed_out(query.name, timeout)):
                 answer = store.write(checked, bindings, fmt, limit)
@@ -114,5 +124,7 @@ def write_query(
         )
     if isinstance(answer, tuple):
         return answer[0]
+    from .query.results import format_output
+
     text = format_output(answer, fmt)
     return (text + "\n" if fmt == "table" else text).encode()

@@ -15,14 +15,15 @@ layer over it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from .errors import NoPathError, UnknownNameError, UsageError
+from .record import Record
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
     import sqlite3
+    from typing import Any
 
     from rdflib import Graph
 
@@ -39,14 +40,17 @@ if TYPE_CHECKING:
 __all__ = ["NextAnswer", "RouteAnswer", "Session"]
 
 
-@dataclass(frozen=True)
-class RouteAnswer:
+class RouteAnswer(Record):
     """Routes from ``source`` to ``target`` (IRIs), cheapest first, over the projection ``graph``."""
 
+    __slots__ = ("graph", "source", "target", "routes")
     graph: StoredProjection
     source: str
     target: str
     routes: list[Route]
+
+    def __init__(self, graph: StoredProjection, source: str, target: str, routes: list[Route]) -> None:
+        self._set(graph=graph, source=source, target=target, routes=routes)
 
     def text(self, *, all_skills: bool = False, evidence: int = 12) -> str:
         from .routes.answers import routes_text
@@ -64,13 +68,16 @@ class RouteAnswer:
         return routes_json(self.graph, self.source, self.target, self.routes)
 
 
-@dataclass(frozen=True)
-class NextAnswer:
+class NextAnswer(Record):
     """The roles one step from ``role`` (an IRI), best first."""
 
+    __slots__ = ("graph", "role", "ranked")
     graph: StoredProjection
     role: str
     ranked: list[NextRole]
+
+    def __init__(self, graph: StoredProjection, role: str, ranked: list[NextRole]) -> None:
+        self._set(graph=graph, role=role, ranked=ranked)
 
     def text(self, *, all_skills: bool = False) -> str:
         from .routes.answers import next_text
@@ -140,9 +147,10 @@ class Session:
 
     def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
         from .cache import cached_database
-        from .facts import gc_paused
 
         def build_paused(db: sqlite3.Connection) -> None:
+            from .facts import gc_paused  # only when building: a warm cache needs no facts
+
             with gc_paused():
                 build(db)
 

@@ -2,44 +2,62 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import QueryParameterError, QuerySyntaxError, UnknownNameError
 from ..prefixes import KINDS
+from ..record import Record
 
 __all__ = ["NamedQuery", "Param", "find_query", "list_queries", "parse_query_text"]
 
 PARAM_KINDS = ("role", "skill", "tool", "topic", "guest", "episode", "string", "integer", "iri")
 assert set(PARAM_KINDS) >= set(KINDS), "a kind of name that queries cannot take"
-_PARAM_LINE = re.compile(r"^#\s*@param\s+(\w+)\s+(\w+)\s*(.*)$")
+#: compiled on first use (by :mod:`re`'s own cache), not when the module is imported
+_PARAM_LINE = r"^#\s*@param\s+(\w+)\s+(\w+)\s*(.*)$"
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(Record):
     """A parameter of a named query: a variable name, a kind, what it means, and a value that
     answers something on the shipped data (what the golden answers are run with)."""
 
+    __slots__ = ("name", "kind", "description", "example")
     name: str
     kind: str
-    description: str = ""
-    example: str = ""
+    description: str
+    example: str
+
+    def __init__(self, name: str, kind: str, description: str = "", example: str = "") -> None:
+        self._set(name=name, kind=kind, description=description, example=example)
 
 
-@dataclass(frozen=True)
-class NamedQuery:
-    """A SPARQL query with its description and parameters."""
+class NamedQuery(Record):
+    """A SPARQL query with its description and parameters.
 
+    ``trusted``: a shipped query (a file in ``queries/``, part of careergraph), checked by its
+    tokens only, so that running it needs no SPARQL parser in this process.
+    """
+
+    __slots__ = ("name", "text", "description", "params", "source", "trusted")
     name: str
     text: str
-    description: str = ""
-    params: tuple[Param, ...] = ()
-    source: str = "<query>"
-    #: a shipped query (a file in ``queries/``, part of careergraph): checked by its tokens only,
-    #: so that running it needs no SPARQL parser in this process
-    trusted: bool = False
+    description: str
+    params: tuple[Param, ...]
+    source: str
+    trusted: bool
+
+    def __init__(
+        self,
+        name: str,
+        text: str,
+        description: str = "",
+        params: tuple[Param, ...] = (),
+        source: str = "<query>",
+        trusted: bool = False,
+    ) -> None:
+        self._set(
+            name=name, text=text, description=description, params=params, source=source, trusted=trusted
+        )
 
     @property
     def examples(self) -> dict[str, str]:
@@ -60,13 +78,15 @@ def parse_query_text(
     """
     description = ""
     params: list[Param] = []
+    import re
+
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped:
             continue
         if not stripped.startswith("#"):
             break
-        match = _PARAM_LINE.match(stripped)
+        match = re.match(_PARAM_LINE, stripped) if "@param" in stripped else None
         if match:
             pname, kind, pdesc = match.groups()
             if kind not in PARAM_KINDS:
@@ -89,8 +109,22 @@ def list_queries(folder: Path) -> list[NamedQuery]:
     ]
 
 
-#: What a shipped query's name looks like: a file name in the queries folder, no path in it.
-QUERY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+class _QueryName:
+    """What a shipped query's name looks like: a file name in the queries folder, no path in it
+    (``[A-Za-z0-9][A-Za-z0-9_-]*``, checked without compiling a pattern).
+
+    >>> [bool(QUERY_NAME.fullmatch(n)) for n in ("role-skills", "r_2", "-x", "../x", "", "é")]
+    [True, True, False, False, False, False]
+    """
+
+    _FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+    _REST = _FIRST | {"_", "-"}
+
+    def fullmatch(self, text: str) -> bool:
+        return bool(text) and text[0] in self._FIRST and all(c in self._REST for c in text)
+
+
+QUERY_NAME = _QueryName()
 
 
 def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> NamedQuery:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from ..prefixes import PREFIXES
 from .terms import Answer, _terms, plain_term
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib.query import Result
 
 __all__ = ["QueryOutput"]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from ..errors import QueryParameterError, UsageError
 from ..names import Names
 from .catalogue import NamedQuery
 from .terms import XSD_INTEGER, Blank, Iri, Lit, Term
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any
+
     from .safety import CheckedQuery
 
 # --- parameters --------------------------------------------------------------

@@ -20,20 +20,21 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Any
 
 from .terms import Blank, Iri, Lit
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any
+
     from .output import QueryOutput
 
 __all__ = ["concatenated", "is_distinct", "order_keys", "settle_concat", "sort_rows", "sort_key"]
 
-_CONCAT = re.compile(
-    r"""(?is)GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?\?\w+\s*(?:;\s*SEPARATOR\s*=\s*(?:"([^"\\]*)"|'([^'\\]*)'))?\s*\)
-        \s*AS\s+[?$](\w+)""",
-    re.VERBOSE,
-)
+#: compiled on first use (by :mod:`re`'s cache), and only for a query that holds GROUP_CONCAT
+_CONCAT = r"""(?is)
+        GROUP_CONCAT\s*\(\s*(?:DISTINCT\s+)?\?\w+\s*(?:;\s*SEPARATOR\s*=\s*(?:"([^"\\]*)"|'([^'\\]*)'))?\s*\)
+        \s*AS\s+[?$](\w+)"""
 _NUMERIC = {
     "http://www.w3.org/2001/XMLSchema#" + name
     for name in (
@@ -51,7 +52,9 @@ def concatenated(text: str) -> dict[str, str]:
     >>> concatenated('SELECT (GROUP_CONCAT(DISTINCT ?l; SEPARATOR=", ") AS ?all) WHERE {}')
     {'all': ', '}
     """
-    return {m.group(3): m.group(1) or m.group(2) or " " for m in _CONCAT.finditer(text)}
+    if "GROUP_CONCAT" not in text.upper():
+        return {}
+    return {m.group(3): m.group(1) or m.group(2) or " " for m in re.finditer(_CONCAT, text, re.VERBOSE)}
 
 
 def _outer_tail(text: str) -> list[tuple[str, str]]:

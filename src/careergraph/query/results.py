@@ -10,14 +10,16 @@ graphs, written by rdflib: ``json`` gives JSON-LD, ``xml`` RDF/XML,
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 from ..prefixes import ID, PREFIXES
 from .output import QueryOutput
 from .params import turtle_term
 from .terms import Blank, Iri, Lit, Term, plain_term
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib.namespace import NamespaceManager
 
 __all__ = [
@@ -36,7 +38,8 @@ __all__ = [
 
 FORMATS = ("table", "csv", "tsv", "json", "xml")
 _NAMESPACES = {namespace: prefix for prefix, namespace in PREFIXES.items() if prefix != "id"}
-_LOCAL_NAME = re.compile(r"[^\W\d][\w.-]*(?<!\.)")
+#: compiled on first use (by :mod:`re`'s cache), as is :data:`_SHORT_CELL`
+_LOCAL_NAME = r"[^\W\d][\w.-]*(?<!\.)"
 _RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
 _XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
@@ -70,7 +73,7 @@ def term_text(term: object, namespaces: NamespaceManager | None = None) -> str:
             return str(iri)
     cut = max(iri.rfind("#"), iri.rfind("/")) + 1
     known = _NAMESPACES.get(iri[:cut])
-    if known is not None and _LOCAL_NAME.fullmatch(iri[cut:]):
+    if known is not None and re.fullmatch(_LOCAL_NAME, iri[cut:]):
         return f"{known}:{iri[cut:]}"
     return str(iri)
 
@@ -213,7 +216,7 @@ def format_xml(output: QueryOutput) -> str:
 WRITTEN = ("csv", "tsv", "json", "xml")
 _XSD = b"http://www.w3.org/2001/XMLSchema#"
 #: A TSV cell in Turtle's short form (a raw tab or newline never occurs inside a string or IRI).
-_SHORT_CELL = re.compile(rb"(?<=[\t\n])(true|false|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?=[\t\n])")
+_SHORT_CELL = rb"(?<=[\t\n])(true|false|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(?=[\t\n])"
 _XML_BREAKS = (
     (b"</head>", b"</head>\n"),
     (b"<results>", b"<results>\n"),
@@ -269,7 +272,7 @@ def written(solutions: Any, fmt: str, cap: int | None = None) -> tuple[bytes, bo
         text = solutions.serialize(format=pyoxigraph.QueryResultsFormat.TSV)
         if cap is not None and text.count(b"\n") - 1 > cap:  # no raw newline inside a TSV cell
             text, cut = b"\n".join(text.split(b"\n", cap + 1)[: cap + 1]) + b"\n", True
-        return _SHORT_CELL.sub(_long_form, text), cut
+        return re.sub(_SHORT_CELL, _long_form, text), cut
     if fmt == "csv":
         text = solutions.serialize(format=pyoxigraph.QueryResultsFormat.CSV)
         if len(solutions.variables) == 1 and b"\r\n\r\n" in text:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
-import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 from ..errors import QuerySyntaxError, UnsafeQueryError
 from ..prefixes import PREFIXES
+from ..record import Record
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
+if TYPE_CHECKING:
+    import re
+    from typing import Any
 
 __all__ = ["check_query", "CheckedQuery", "prepare_rdflib"]
 
@@ -22,8 +25,7 @@ _UPDATE_WORDS = frozenset(
 )
 _FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 #: SPARQL's tokens, as far as telling a keyword from a string, an IRI, a name or a comment needs.
-_TOKEN = re.compile(
-    r"""
+_TOKEN = r"""
     (?P<space>\s+)
   | (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''
@@ -36,20 +38,29 @@ _TOKEN = re.compile(
   | (?P<name>(?:[^\W\d][\w.-]*)?:(?:[\w:%.-]|\\\S)*)
   | (?P<word>[^\W\d]\w*)
   | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+    """
+_ESCAPE = r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})"
 
 
-@dataclass(frozen=True)
-class CheckedQuery:
-    """A query :func:`check_query` found read-only, and its form: SELECT, ASK, CONSTRUCT or DESCRIBE."""
+@functools.cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    """``pattern`` compiled on first use: importing the module compiles nothing."""
+    import re
 
+    return re.compile(pattern, re.VERBOSE | re.DOTALL) if pattern is _TOKEN else re.compile(pattern)
+
+
+class CheckedQuery(Record):
+    """A query :func:`check_query` found read-only, and its form: SELECT, ASK, CONSTRUCT or DESCRIBE;
+    ``trusted`` when it was checked as a shipped query (by its tokens), not on a full parse."""
+
+    __slots__ = ("text", "form", "trusted")
     text: str
     form: str
-    #: checked as a shipped query (by its tokens), not on a full parse
-    trusted: bool = False
+    trusted: bool
+
+    def __init__(self, text: str, form: str, trusted: bool = False) -> None:
+        self._set(text=text, form=form, trusted=trusted)
 
 
 #: How deep brackets and groups may nest. rdflib's parser gives up near 24 nested
@@ -65,7 +76,7 @@ def tokens(text: str) -> Iterator[tuple[str, str, int]]:
     >>> [t for t in tokens('{ "}" }') if t[0] != "space"]
     [('other', '{', 0), ('string', '"}"', 2), ('other', '}', 6)]
     """
-    return ((m.lastgroup or "", m.group(), m.start()) for m in _TOKEN.finditer(text))
+    return ((m.lastgroup or "", m.group(), m.start()) for m in _compiled(_TOKEN).finditer(text))
 
 
 def _words(text: str, *, prefixes: bool = False) -> list[str]:
@@ -168,7 +179,11 @@ def check_query(text: str, *, trusted: bool = False) -> CheckedQuery:
     # A trusted query gets no parse, so a prefix that is a keyword (`SERVICE:x`) refuses it too.
     written = _words(text, prefixes=trusted)
     words = set(written)
-    unescaped = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    unescaped = (
+        _compiled(_ESCAPE).sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+        if "\\u" in text or "\\U" in text  # nothing to undo otherwise: no pattern compiled
+        else text
+    )
     if unescaped != text:
         words.update(_words(unescaped, prefixes=trusted))
     if words & _UPDATE_WORDS:

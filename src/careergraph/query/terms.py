@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
-
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any, NamedTuple, overload
+
     from rdflib.term import Node as RDFNode
+else:
+    from ..record import NamedTuple, overload
 
 __all__ = [
     "plain_term",
@@ -96,10 +99,10 @@ class Answer(NamedTuple):
 @overload
 def plain_term(term: None) -> None: ...
 @overload
-def plain_term(term: RDFNode) -> Term: ...
+def plain_term(term: RDFNode) -> Term: ...  # noqa: F811  (overload is typing's to ruff only in TYPE_CHECKING)
 @overload
-def plain_term(term: object) -> Term | None: ...
-def plain_term(term: object) -> Term | None:
+def plain_term(term: object) -> Term | None: ...  # noqa: F811
+def plain_term(term: object) -> Term | None:  # noqa: F811
     """An rdflib term as a plain term (None stays None).
 
     >>> from rdflib import Literal, URIRef

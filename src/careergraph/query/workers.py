@@ -8,25 +8,27 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Any, Protocol
 
 from ..errors import CareergraphError, QueryMemoryError, QueryTimeoutError, ServerBusyError, rebuilt
 from .output import QueryOutput, output_from_plain
 from .safety import CheckedQuery
 from .terms import Answer, Term
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
+if TYPE_CHECKING:
+    from typing import Any, Protocol
 
-class Answering(Protocol):
-    """What a worker asks of a store (:class:`careergraph.stores.Store` is one): the query
-    module stays below the stores, which use it."""
+    class Answering(Protocol):
+        """What a worker asks of a store (:class:`careergraph.stores.Store` is one): the query
+        module stays below the stores, which use it."""
 
-    def prepare(self) -> None: ...
+        def prepare(self) -> None: ...
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer: ...
+        def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer: ...
 
-    def write(
-        self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
-    ) -> tuple[bytes, bool] | None: ...
+        def write(
+            self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
+        ) -> tuple[bytes, bool] | None: ...
 
 
 def answer_requests(conn: Any, store: Answering) -> None:

@@ -24,11 +24,13 @@ import hashlib
 import importlib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..errors import StoreError, UsageError
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib import Graph
 
     from ..facts import Facts, Pull

@@ -7,13 +7,15 @@ import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..errors import DataFileError, QuerySyntaxError, StoreError, UsageError
 from ..query.params import bound_text
 from . import Store, files_digest
 
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib import Graph
 
     from ..facts import Facts, Pull
