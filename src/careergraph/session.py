@@ -135,7 +135,7 @@ class Session:
     def graph(self) -> Graph:
         """All the data as an rdflib graph (for views and validation)."""
         if self._graph is None:
-            self._graph = self.store.as_graph()
+            self._graph = self.store.whole_graph()
         return self._graph
 
     def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:

@@ -109,9 +109,9 @@ class Explorer:
         from ..stores import LABELS_QUERY
         from ..vocab import CG, RDF, SCHEMA
 
-        graph = self.store.as_graph()
-        index = LabelIndex.from_graph(self.store.pull(LABELS_QUERY))
-        roles = project_roles(self.store.pull(PROJECTION_QUERY))
+        graph = self.store.whole_graph()
+        index = LabelIndex.from_graph(self.store.graph_covering(LABELS_QUERY))
+        roles = project_roles(self.store.graph_covering(PROJECTION_QUERY))
         slugs: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
         for iri in roles.nodes:
             slugs["role"].setdefault(slug_of(iri), iri)
