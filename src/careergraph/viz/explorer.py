@@ -238,7 +238,12 @@ class Explorer:
         return document
 
     def _movers(self, transition: str) -> list[dict[str, Any]]:
-        """The guests whose own career move (a ``cg:CareerMove`` claim) supports ``transition``."""
+        """The guests whose own career move (a ``cg:CareerMove`` claim) supports ``transition``.
+
+        Read from the graph, not from the step's ``movers`` in the projection: those are display
+        names (a page needs the guest's IRI, and two guests may share a name), and they also count
+        moves backing the step's gaps, variants and merged records, not ``transition`` alone.
+        """
         from rdflib import URIRef
 
         from ..vocab import CG, PROV, RDF
