@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlencode
 
 from ..errors import CareergraphError, NoPathError, UnknownNameError, UsageError
@@ -33,11 +33,12 @@ from ..prefixes import local_name
 from ..routes.evidence import span_text
 
 if TYPE_CHECKING:
+    from rdflib import Graph
+
     from ..names import Names
     from ..routes.stored import StoredProjection
-    from ..session import Session
 
-__all__ = ["CSP", "Explorer", "NotFound", "explorer_routes"]
+__all__ = ["CSP", "Explorer", "NotFound", "Source", "explorer_routes"]
 
 #: No request leaves the server: scripts, styles and images come from it alone.
 CSP = (
@@ -47,6 +48,18 @@ CSP = (
 #: Most routes a page offers (``k=``).
 MAX_ALTERNATIVES = 10
 KINDS = ("role", "guest", "episode")
+
+
+class Source(Protocol):
+    """What the explorer reads: a :class:`careergraph.Session` is one (the explorer stays below it)."""
+
+    @property
+    def graph(self) -> Graph: ...
+
+    @property
+    def index(self) -> Names: ...
+
+    def all_roles(self) -> StoredProjection: ...
 
 
 class NotFound(CareergraphError):
@@ -97,7 +110,7 @@ class Explorer:
     """The explorer's pages as dicts, over one :class:`~careergraph.session.Session` (read on first use,
     then kept)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Source) -> None:
         self.session = session
         self._state: _State | None = None
         self._lock = threading.Lock()
@@ -654,7 +667,7 @@ def _static_files() -> dict[str, tuple[Path, str]]:
     }
 
 
-def explorer_routes(session: Session) -> list[Any]:
+def explorer_routes(session: Source) -> list[Any]:
     """Starlette routes for the explorer's pages over ``session``, to mount beside ``/sparql``."""
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
