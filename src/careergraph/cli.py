@@ -610,7 +610,7 @@ def serve_command(
     """Serve the career explorer at / and a read-only SPARQL 1.1 endpoint at /sparql."""
     from .server import ServerSettings, exposure_warning, run_server
 
-    context.store  # noqa: B018  # opened now: a bad store is reported before "serving"
+    context.store  # noqa: B018  # a bad store spec is reported now, before "serving"
     settings = ServerSettings(
         timeout=timeout, max_rows=max_rows, max_body=max_body, memory_cap=max_memory << 20, cors=cors
     )
