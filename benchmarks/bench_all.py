@@ -116,7 +116,7 @@ def main() -> None:
             subprocess.run(cold, check=True, capture_output=True, env=env)
             (store,) = Path(env["CAREERGRAPH_CACHE"]).glob("oxigraph-*")
             index_store = OxigraphStore(str(store), [])
-            index = LabelIndex.from_graph(index_store.pull(LABELS_QUERY))
+            index = LabelIndex.from_graph(index_store.graph_covering(LABELS_QUERY))
             text = bind_in_text(
                 query.text, check_query(query.text).form, bind_params(query, {"role": "Role 0"}, index)
             )

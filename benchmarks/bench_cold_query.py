@@ -92,7 +92,7 @@ def main() -> None:
         (store,) = Path(envs["this tree"]["CAREERGRAPH_CACHE"]).glob("oxigraph-*")
         opened = OxigraphStore(str(store), [])
         query = find_query("role-skills", shipped_dir("queries"))
-        index = LabelIndex.from_graph(opened.pull(LABELS_QUERY))
+        index = LabelIndex.from_graph(opened.graph_covering(LABELS_QUERY))
         text = bind_in_text(
             query.text, check_query(query.text).form, bind_params(query, {"role": "Role 0"}, index)
         )

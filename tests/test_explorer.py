@@ -271,3 +271,16 @@ def test_named_queries_for_the_editor(server: str) -> None:
     assert status == 400 and "did you mean: Data Scientist" in text
     _, _, html = fetch(server, "/queries")
     assert 'href="/sparql#query=' in html
+
+
+def test_pages_asked_at_once_are_all_answered(server: str) -> None:
+    """The pages are answered from a pool of threads: the label index and the projection the session
+    keeps (SQLite) must be readable from any of them, not only from the thread that opened them."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = ["/search?q=data", "/roles/data-scientist", ROUTE, "/roles/data-scientst"]
+    expected = {path: as_json(server, path) for path in paths}  # one at a time first
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(lambda i: (paths[i % 4], as_json(server, paths[i % 4])), range(96)))
+    assert expected["/roles/data-scientst"][0] == 404
+    assert all(answer == expected[path] for path, answer in answers)

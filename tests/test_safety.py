@@ -412,7 +412,7 @@ def test_an_engine_crash_is_an_error_not_a_silent_exit() -> None:
     from careergraph.stores.memory import MemoryStore
 
     class Crashing(MemoryStore):
-        def answer(self, query, bindings, limit):
+        def execute_plain(self, query, bindings, limit):
             import faulthandler
             import os
             import signal

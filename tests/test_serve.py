@@ -380,10 +380,10 @@ def test_headers_must_arrive_in_time(free_port) -> None:
     port = free_port()
     script = f"""if True:
         from careergraph.server import ServerSettings, run_server
-        from careergraph.stores import open_store
+        from careergraph import Session
         from careergraph.data import shipped_dir
         settings = ServerSettings(header_timeout=0.5, max_connections=4, workers=1, slow_workers=1)
-        run_server(open_store("memory", [shipped_dir("graph_data")]), settings, host="127.0.0.1", port={port})
+        run_server(Session([shipped_dir("graph_data")], "memory"), settings, host="127.0.0.1", port={port})
         """
     process = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
     try:

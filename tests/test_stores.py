@@ -351,7 +351,7 @@ def test_a_pull_that_comes_up_short_is_an_error(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(store, "_select", select)
     with pytest.raises(IncompletePullError, match="read 1 of the 3 triples"):
-        store.pull(LABELS_QUERY)
+        store.graph_covering(LABELS_QUERY)
 
 
 def test_a_graph_in_the_store_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -409,7 +409,7 @@ def test_a_refused_sort_falls_back_to_the_engines_order_and_is_still_counted(
         return ["s", "p", "o"], triples[offset : offset + 2], False
 
     monkeypatch.setattr(store, "_select", select)
-    graph = store.pull(LABELS_QUERY)
+    graph = store.graph_covering(LABELS_QUERY)
     assert len(graph) == 5
     assert sum("ORDER BY" not in t and "COUNT" not in t for t in asked) == 3  # three unsorted pages
 

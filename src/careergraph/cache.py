@@ -97,7 +97,9 @@ def cached_database(
 
 def _open(path: Path) -> sqlite3.Connection:
     # immutable: a finished cache file is never written again (a new one replaces it), so no locks.
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    # Any thread may read it (the server's explorer answers from a pool); SQLite serialises the calls.
+    uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+    db = sqlite3.connect(uri, uri=True, check_same_thread=False)
     # Fails now, not later, on a damaged file or one careergraph did not finish.
     (mark,) = db.execute("PRAGMA user_version").fetchone()
     if mark != _MARK:
@@ -107,7 +109,7 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 def _in_memory(build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
-    db = sqlite3.connect(":memory:")
+    db = sqlite3.connect(":memory:", check_same_thread=False)  # read by any thread once built
     build(db)
     db.commit()
     return db

@@ -608,7 +608,7 @@ def serve_command(
     """Serve the career explorer at / and a read-only SPARQL 1.1 endpoint at /sparql."""
     from .server import ServerSettings, exposure_warning, run_server
 
-    store = context.store
+    context.store  # noqa: B018  # a bad store spec is reported now, before "serving"
     settings = ServerSettings(
         timeout=timeout, max_rows=max_rows, max_body=max_body, memory_cap=max_memory << 20, cors=cors
     )
@@ -619,7 +619,7 @@ def serve_command(
     if warning:
         click.secho(warning, err=True, fg="red", bold=True)
     click.echo(f"serving SPARQL at http://{host}:{port}/sparql (Ctrl-C to stop)", err=True)
-    run_server(store, settings, host=host, port=port, processes=processes)
+    run_server(context, settings, host=host, port=port, processes=processes)
 
 
 # --- import ---------------------------------------------------------------------------

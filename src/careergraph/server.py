@@ -39,7 +39,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import (
@@ -52,6 +52,9 @@ from .errors import (
 )
 from .query.results import choose_type
 from .query.safety import CheckedQuery, check_query
+
+if TYPE_CHECKING:
+    from .session import Session
 
 __all__ = ["ServerSettings", "choose_type", "create_app", "exposure_warning", "run_server"]
 
@@ -493,8 +496,8 @@ def _watch_data(store: Any, lanes: Lanes) -> Any:
     return check
 
 
-def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
-    """The ASGI application answering SPARQL over ``store`` (a :class:`careergraph.stores.Store`)."""
+def create_app(session: Session, *, settings: ServerSettings | None = None) -> Any:
+    """The ASGI application answering SPARQL over ``session`` 's store, and the explorer's pages."""
     import anyio
     import anyio.to_thread
     from starlette.applications import Starlette
@@ -505,6 +508,7 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
     from starlette.routing import Route
 
     settings = settings or ServerSettings()
+    store = session.store
     lanes = Lanes(store, settings)
     lanes.start()  # fork the workers now, before the server starts threads
     checker = Checker(timeout=min(settings.timeout, 5.0), memory_cap=settings.memory_cap)
@@ -659,7 +663,7 @@ def create_app(store: Any, *, settings: ServerSettings | None = None) -> Any:
             )
         )
     return Starlette(
-        routes=[*explorer_routes(store), Route("/sparql", sparql, methods=["GET", "POST"])],
+        routes=[*explorer_routes(session), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=middleware,
     )
 
@@ -791,8 +795,11 @@ def _protocol(settings: ServerSettings) -> Any:
     return GuardedH11Protocol
 
 
-def run_server(store: Any, settings: ServerSettings, *, host: str, port: int, processes: int = 1) -> None:
-    """Serve ``store`` on ``host:port`` until interrupted, with the limits of ``settings``.
+def run_server(
+    session: Session, settings: ServerSettings, *, host: str, port: int, processes: int = 1
+) -> None:
+    """Serve ``session`` (its store and explorer) on ``host:port`` until interrupted, with the limits
+    of ``settings``.
 
     With ``processes`` above 1, that many server processes answer on the one
     port: the socket is opened here and each forked process accepts from it
@@ -808,15 +815,15 @@ def run_server(store: Any, settings: ServerSettings, *, host: str, port: int, pr
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 65536, hard))
     logging.basicConfig(format="%(message)s")
     if processes <= 1:
-        _serve_on(store, settings, host=host, port=port, sockets=None)
+        _serve_on(session, settings, host=host, port=port, sockets=None)
         return
-    _serve_forked(store, settings, host=host, port=port, processes=processes)
+    _serve_forked(session, settings, host=host, port=port, processes=processes)
 
 
-def _serve_on(store: Any, settings: ServerSettings, *, host: str, port: int, sockets: Any) -> None:
+def _serve_on(session: Session, settings: ServerSettings, *, host: str, port: int, sockets: Any) -> None:
     import uvicorn
 
-    app = create_app(store, settings=settings)
+    app = create_app(session, settings=settings)
     config = uvicorn.Config(
         app,
         host=host,
@@ -833,7 +840,9 @@ def _leave(_signum: int, _frame: Any) -> None:
     raise SystemExit(0)
 
 
-def _serve_forked(store: Any, settings: ServerSettings, *, host: str, port: int, processes: int) -> None:
+def _serve_forked(
+    session: Session, settings: ServerSettings, *, host: str, port: int, processes: int
+) -> None:
     """``processes`` server processes accepting on one listening socket; ended together."""
     import signal
     import socket
@@ -849,7 +858,7 @@ def _serve_forked(store: Any, settings: ServerSettings, *, host: str, port: int,
     except OSError as error:
         raise CareergraphError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
     listener.listen(2048)
-    store.prepare()  # open the store once: every server process shares it
+    session.store.prepare()  # open the store once: every server process shares it
     children: list[int] = []
     for _ in range(processes):
         sys.stdout.flush()
@@ -860,7 +869,7 @@ def _serve_forked(store: Any, settings: ServerSettings, *, host: str, port: int,
             # the finally below, not the default handler, so the query workers end with this process.
             signal.signal(signal.SIGTERM, _leave)
             try:
-                _serve_on(store, settings, host=host, port=port, sockets=[listener])
+                _serve_on(session, settings, host=host, port=port, sockets=[listener])
             finally:
                 import atexit
 

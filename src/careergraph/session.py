@@ -4,7 +4,8 @@ A :class:`Session` opens the data (Turtle paths, or a store spec such as
 ``oxigraph:PATH``) when first needed, keeps the label index and the role
 projection in the cache (:mod:`careergraph.cache`) and resolves names, so a
 caller says "Data Scientist", not an IRI. :mod:`careergraph.cli` is a thin click
-layer over it.
+layer over it, and :mod:`careergraph.server` serves one (the explorer reads its
+index, projection and graph).
 
 >>> from careergraph.data import shipped_dir
 >>> session = Session([shipped_dir("graph_data")])
@@ -142,7 +143,7 @@ class Session:
     def graph(self) -> Graph:
         """All the data as an rdflib graph (for views and validation)."""
         if self._graph is None:
-            self._graph = self.store.as_graph()
+            self._graph = self.store.whole_graph()
         return self._graph
 
     def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
         def prepare(self) -> None: ...
 
-        def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer: ...
+        def execute_plain(
+            self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None
+        ) -> Answer: ...
 
         def write(
             self, query: CheckedQuery, bindings: dict[Any, Any], fmt: str, limit: int | None = None
@@ -49,7 +51,8 @@ def answer_requests(conn: Any, store: Answering) -> None:
             if written is not None:
                 answer = pickle.dumps(("written", written), pickle.HIGHEST_PROTOCOL)
             else:
-                answer = pickle.dumps(("ok", store.answer(query, bindings, limit)), pickle.HIGHEST_PROTOCOL)
+                plain = store.execute_plain(query, bindings, limit)
+                answer = pickle.dumps(("ok", plain), pickle.HIGHEST_PROTOCOL)
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
             answer = pickle.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
         except MemoryError:

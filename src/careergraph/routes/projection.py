@@ -3,7 +3,7 @@
 :func:`project_roles` builds from a graph that holds (at least) what
 :data:`PROJECTION_QUERY` constructs: an in-memory graph as it is, or that one
 CONSTRUCT's answer from a store or remote endpoint (see
-:meth:`careergraph.stores.Store.pull`); both give the same projection. It builds:
+:meth:`careergraph.stores.Store.graph_covering`); both give the same projection. It builds:
 
 - a node per role (its IRI), with ``label``, ``skills`` (the skills its work
   needs) and ``weights`` (see below);

@@ -10,10 +10,10 @@
 
 Every backend answers :meth:`Store.execute` with the same
 :class:`~careergraph.query.output.QueryOutput` (rdflib terms), so the named queries
-give the same rows on each, and :meth:`Store.pull` with an rdflib graph, from
+give the same rows on each, and :meth:`Store.graph_covering` with an rdflib graph, from
 which the label index and the role projection are built: one query each on the
 memory and Oxigraph stores, pages checked against a count on an endpoint
-(:meth:`SparqlStore.pull`), never a query per node. Heavy libraries are
+(:meth:`SparqlStore.graph_covering`), never a query per node. Heavy libraries are
 imported by the backend that needs them, when it is opened, as rdflib's plugin
 registry does.
 """
@@ -70,7 +70,8 @@ class Store:
     kind = "store"
 
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
-        """Run a checked query with ``bindings`` (plain terms by variable name)."""
+        """Run a checked query with ``bindings`` (plain terms by variable name): a
+        :class:`~careergraph.query.output.QueryOutput`, its rows as rdflib terms."""
         raise NotImplementedError
 
     def write(
@@ -81,8 +82,9 @@ class Store:
         :func:`careergraph.query.results.format_output`)."""
         return None
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer:
-        """:meth:`execute` 's answer in plain terms (:func:`careergraph.query.output.plain_output`)."""
+    def execute_plain(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer:
+        """:meth:`execute`, its answer in plain terms (an :class:`~careergraph.query.terms.Answer`, what
+        a worker process sends back; :func:`careergraph.query.output.plain_output`)."""
         from ..query.output import plain_output
 
         return plain_output(self.execute(query, bindings, limit))
@@ -100,25 +102,26 @@ class Store:
         return pool  # type: ignore[no-any-return]
 
     def construct(self, text: str) -> Graph:
-        """The graph a CONSTRUCT query returns."""
+        """Exactly the graph the CONSTRUCT query ``text`` returns."""
         from ..query.safety import check_query
 
         output = self.execute(check_query(text), {}, None)
         return output.to_result().graph  # type: ignore[return-value]
 
-    def as_graph(self) -> Graph:
-        """Every triple, as an rdflib graph (for views and validation of the whole data)."""
+    def whole_graph(self) -> Graph:
+        """Every triple the store holds, as an rdflib graph (for views and validation of the whole data)."""
         return self.construct("CONSTRUCT WHERE { ?s ?p ?o }")
 
-    def pull(self, query: str) -> Graph:
-        """A graph holding at least what the CONSTRUCT ``query`` answers: one query, never one per node."""
+    def graph_covering(self, query: str) -> Graph:
+        """A graph holding at least what the CONSTRUCT ``query`` answers, maybe more (the memory store
+        gives its whole graph): the cheapest way to cover it, one query, never one per node."""
         return self.construct(query)
 
     def facts(self, pull: Pull) -> Facts:
         """The triples ``pull`` asks for, as plain :class:`~careergraph.facts.Facts` (no graph kept)."""
         from ..facts import Facts
 
-        return Facts.from_graph(self.pull(pull.construct()), pull)
+        return Facts.from_graph(self.graph_covering(pull.construct()), pull)
 
     def fingerprint(self) -> str | None:
         """A key that changes whenever the data does (None: do not cache)."""

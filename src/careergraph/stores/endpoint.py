@@ -173,10 +173,10 @@ class SparqlStore(Store):
         truncated = limit is not None and len(rows) > limit
         return QueryOutput("SELECT", variables=variables, plain_rows=rows[:limit], truncated=truncated)
 
-    def as_graph(self) -> Graph:
-        return self.pull("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    def whole_graph(self) -> Graph:
+        return self.graph_covering("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
 
-    def pull(self, query: str) -> Graph:
+    def graph_covering(self, query: str) -> Graph:
         """Every triple the CONSTRUCT ``query`` answers, read page by page and checked against a count.
 
         The pattern is asked for as ``SELECT ?s ?p ?o`` in a stable ``ORDER BY``
@@ -199,7 +199,7 @@ class SparqlStore(Store):
         return graph
 
     def facts(self, pull: Pull) -> Facts:
-        """The triples ``pull`` asks for, read as :meth:`pull` reads them (paged, checked against a count)."""
+        """The triples ``pull`` asks for, read as :meth:`graph_covering` reads them (paged, counted)."""
         from ..facts import Facts
 
         return Facts.from_plain(self._pull_rows(pull.construct()))

@@ -89,10 +89,10 @@ class MemoryStore(Store):
             self._graph = load_graph(self.files)
         return self._graph
 
-    def as_graph(self) -> Graph:
+    def whole_graph(self) -> Graph:
         return self.graph
 
-    def pull(self, query: str) -> Graph:
+    def graph_covering(self, query: str) -> Graph:
         # Already in memory: reading it directly beats copying part of it through CONSTRUCT.
         return self.graph
 

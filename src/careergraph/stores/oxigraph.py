@@ -283,7 +283,7 @@ class OxigraphStore(Store):
     def execute(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> QueryOutput:
         from ..query.output import output_from_plain
 
-        return output_from_plain(self.answer(query, bindings, limit))
+        return output_from_plain(self.execute_plain(query, bindings, limit))
 
     def _query(self, query: CheckedQuery, bindings: dict[Any, Any]) -> Any:
         # Oxigraph's own substitutions only bind projected variables: bind in the pattern instead.
@@ -304,7 +304,7 @@ class OxigraphStore(Store):
         """The answer to a SELECT ``query`` in ``fmt``, written by pyoxigraph's serializer in the
         bytes :func:`careergraph.query.results.format_output` gives, at most ``limit`` rows, and whether
         rows were cut; None where it cannot be (another form or format, a ``GROUP_CONCAT``
-        careergraph settles itself, a ``limit`` the engine cannot be told): then :meth:`answer` it."""
+        careergraph settles itself, a ``limit`` the engine cannot be told): then :meth:`execute_plain` it."""
         from ..query.portable import concatenated
         from ..query.results import WRITTEN, written
 
@@ -318,10 +318,10 @@ class OxigraphStore(Store):
             return None
         try:
             return written(self._run(limited), fmt, limit)
-        except QuerySyntaxError:  # the LIMIT did not fit where it went: answer() says what is wrong
+        except QuerySyntaxError:  # the LIMIT did not fit where it went: execute_plain() says what is wrong
             return None
 
-    def answer(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer:
+    def execute_plain(self, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None) -> Answer:
         import pyoxigraph
 
         from ..query.terms import Answer, sort_key
@@ -347,10 +347,10 @@ class OxigraphStore(Store):
         truncated = limit is not None and len(triples) > limit
         return Answer(query.form, [], [], None, triples[:limit], truncated)
 
-    def pull(self, query: str) -> Graph:
+    def graph_covering(self, query: str) -> Graph:
         """The CONSTRUCT ``query``'s triples, added to a graph as Oxigraph yields them.
 
-        A graph has no order, so unlike :meth:`answer` nothing is sorted, and no
+        A graph has no order, so unlike :meth:`execute_plain` nothing is sorted, and no
         answer is held as a list of tuples on the way.
         """
         from rdflib import Graph
@@ -543,7 +543,7 @@ class EmbeddedStore(OxigraphStore):
         os.rename(fresh, target)
         shutil.rmtree(old, ignore_errors=True)
 
-    def as_graph(self) -> Graph:
+    def whole_graph(self) -> Graph:
         from ..data import load_graph
 
         return load_graph(self.files)

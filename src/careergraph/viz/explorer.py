@@ -11,10 +11,10 @@ The pages need no JavaScript except the drawing of a route, and make no
 request outside the server: a Content-Security-Policy forbids it, and the
 drawing's vis-network comes from the server (pyvis' bundled copy).
 
-Everything the pages read is built once, on the first request, from the
-store: the label index and the role projection (one CONSTRUCT each, as the
-CLI pulls them) and the whole graph (for the role, guest, episode and search
-pages).
+Everything the pages read comes from a :class:`careergraph.Session`, once, on
+the first request: its label index and role projection (from the cache while
+the data is unchanged, as the CLI reads them) and the whole graph (for the
+role, guest, episode and search pages).
 """
 
 from __future__ import annotations
@@ -25,14 +25,20 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlencode
 
 from ..errors import CareergraphError, NoPathError, UnknownNameError, UsageError
 from ..prefixes import local_name
 from ..routes.evidence import span_text
 
-__all__ = ["CSP", "Explorer", "NotFound", "explorer_routes"]
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from ..names import Names
+    from ..routes.stored import StoredProjection
+
+__all__ = ["CSP", "Explorer", "NotFound", "Source", "explorer_routes"]
 
 #: No request leaves the server: scripts, styles and images come from it alone.
 CSP = (
@@ -42,6 +48,18 @@ CSP = (
 #: Most routes a page offers (``k=``).
 MAX_ALTERNATIVES = 10
 KINDS = ("role", "guest", "episode")
+
+
+class Source(Protocol):
+    """What the explorer reads: a :class:`careergraph.Session` is one (the explorer stays below it)."""
+
+    @property
+    def graph(self) -> Graph: ...
+
+    @property
+    def index(self) -> Names: ...
+
+    def all_roles(self) -> StoredProjection: ...
 
 
 class NotFound(CareergraphError):
@@ -55,8 +73,8 @@ class NotFound(CareergraphError):
 @dataclass
 class _State:
     graph: Any
-    index: Any
-    roles: Any
+    index: Names
+    roles: StoredProjection
     #: kind -> slug -> IRI, for role, guest and episode
     slugs: dict[str, dict[str, str]]
     #: skill IRI -> how many claims mention it
@@ -65,7 +83,7 @@ class _State:
     chapters: list[tuple[str, Any, str]]
 
 
-def slug_of(iri: str) -> str:
+def slug_of(iri: object) -> str:
     """The last segment of an IRI: what names a role, guest or episode in the explorer's URLs.
 
     >>> slug_of("https://w3id.org/careergraph/id/role/data-scientist")
@@ -89,10 +107,11 @@ def _web(url: Any) -> str | None:
 
 
 class Explorer:
-    """The explorer's pages as dicts, over one store (built on first use, then kept)."""
+    """The explorer's pages as dicts, over one :class:`~careergraph.session.Session` (read on first use,
+    then kept)."""
 
-    def __init__(self, store: Any) -> None:
-        self.store = store
+    def __init__(self, session: Source) -> None:
+        self.session = session
         self._state: _State | None = None
         self._lock = threading.Lock()
 
@@ -104,14 +123,12 @@ class Explorer:
             return self._state
 
     def _build(self) -> _State:
-        from ..names import LabelIndex
-        from ..routes.projection import PROJECTION_QUERY, project_roles
-        from ..stores import LABELS_QUERY
         from ..vocab import CG, RDF, SCHEMA
 
-        graph = self.store.as_graph()
-        index = LabelIndex.from_graph(self.store.pull(LABELS_QUERY))
-        roles = project_roles(self.store.pull(PROJECTION_QUERY))
+        session = self.session
+        graph = session.graph
+        index = session.index
+        roles = session.all_roles()
         slugs: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
         for iri in roles.nodes:
             slugs["role"].setdefault(slug_of(iri), iri)
@@ -196,7 +213,8 @@ class Explorer:
         listed = []
         for node in roles.nodes:
             out = sum(1 for _ in roles.successors(node))
-            listed.append({**self.ref("role", node), "moves_out": out, "moves_in": roles.in_degree(node)})
+            moves_in = sum(1 for _ in roles.predecessors(node))
+            listed.append({**self.ref("role", node), "moves_out": out, "moves_in": moves_in})
         return {"roles": sorted(listed, key=lambda r: r["label"].casefold())}
 
     def route(
@@ -233,7 +251,12 @@ class Explorer:
         return document
 
     def _movers(self, transition: str) -> list[dict[str, Any]]:
-        """The guests whose own career move (a ``cg:CareerMove`` claim) supports ``transition``."""
+        """The guests whose own career move (a ``cg:CareerMove`` claim) supports ``transition``.
+
+        Read from the graph, not from the step's ``movers`` in the projection: those are display
+        names (a page needs the guest's IRI, and two guests may share a name), and they also count
+        moves backing the step's gaps, variants and merged records, not ``transition`` alone.
+        """
         from rdflib import URIRef
 
         from ..vocab import CG, PROV, RDF
@@ -325,11 +348,8 @@ class Explorer:
 
         guests: dict[str, dict[str, Any]] = {}
         episodes: dict[str, dict[str, Any]] = {}
-        supported = [
-            node,
-            *(URIRef(G.edges[e]["transition"]) for e in G.in_edges(iri) if G.edges[e]["transition"]),
-        ]
-        supported += [URIRef(G.edges[e]["transition"]) for e in G.out_edges(iri) if G.edges[e]["transition"]]
+        steps = [(str(a), iri) for a in G.predecessors(iri)] + [(iri, str(b)) for b in G.successors(iri)]
+        supported = [node, *(URIRef(G.edges[e]["transition"]) for e in steps if G.edges[e]["transition"])]
         for target in supported:
             for claim in graph.subjects(CG.supports, target):
                 for guest in graph.objects(claim, PROV.wasAttributedTo):
@@ -647,8 +667,8 @@ def _static_files() -> dict[str, tuple[Path, str]]:
     }
 
 
-def explorer_routes(store: Any) -> list[Any]:
-    """Starlette routes for the explorer's pages over ``store``, to mount beside ``/sparql``."""
+def explorer_routes(session: Source) -> list[Any]:
+    """Starlette routes for the explorer's pages over ``session``, to mount beside ``/sparql``."""
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -656,7 +676,7 @@ def explorer_routes(store: Any) -> list[Any]:
 
     from ..query.results import choose_type
 
-    explorer = Explorer(store)
+    explorer = Explorer(session)
     environment = _environment()
     static = _static_files()
     headers = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
