@@ -193,11 +193,45 @@ def test_the_command_answers_as_click_does(sessions: tuple[Session, Session]) ->
     assert done.stdout.encode() == sessions[1].write(query, "tsv", {"role": "ML engineer"})
 
 
-def test_an_error_is_said_by_the_click_command() -> None:
-    done = _careergraph("query", "role-skills", "-p", "role=Data Scientits")
-    assert done.returncode == 2
-    assert done.stdout == ""
+def test_an_error_is_said_as_the_click_command_says_it() -> None:
+    from click.testing import CliRunner
+
+    from careergraph.cli import main
+
+    args = ("query", "role-skills", "-p", "role=Data Scientits")
+    done = _careergraph(*args)
+    clicked = CliRunner().invoke(main, ["--data", str(shipped_dir("graph_data")), *args])
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", clicked.stderr)
     assert "Error:" in done.stderr and "Data Scientist" in done.stderr
+
+
+def test_a_failing_store_is_asked_once() -> None:
+    """A query that fails (here: an endpoint that answers 500) is not run a second time by click."""
+    import http.server
+    import threading
+
+    asked: list[str] = []
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_error(500, "down for the test")
+
+        do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"sparql:http://127.0.0.1:{server.server_port}/sparql"
+        done = _careergraph("--store", endpoint, "query", "roles")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode != 0 and "Error:" in done.stderr and "Traceback" not in done.stderr
+    assert len(asked) == 1, asked
     assert "Traceback" not in done.stderr
 
 

@@ -105,7 +105,14 @@ def parse(argv: list[str]) -> Asked | None:
 
 
 def quick_query(argv: list[str]) -> bytes | None:
-    """The answer to a plain named-query command line, or None: let click run it (and say any error)."""
+    """The answer to a plain named-query command line, or None: let click run it.
+
+    Raises
+    ------
+    Refused
+        when the query cannot be answered (an unknown name, a bad value, a store that fails):
+        said once, here, as the click command would say it.
+    """
     asked = parse(argv)
     if asked is None:
         return None
@@ -124,8 +131,19 @@ def quick_query(argv: list[str]) -> bytes | None:
         query = find_query(asked.name, shipped_dir("queries"))
         params = parse_param_options(asked.params)
         return session.write(query, asked.format, params, timeout=asked.timeout)
-    except (CareergraphError, OSError):
-        return None
+    except CareergraphError as error:  # said as the click command says it: not run a second time
+        raise Refused(str(error), error.exit_code) from None
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        raise Refused(f"{where}{error.strerror or error}", 1) from None
+
+
+class Refused(Exception):
+    """A plain named query that failed: its message and exit status, for :func:`main` to say."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def main() -> None:
@@ -135,6 +153,9 @@ def main() -> None:
     except KeyboardInterrupt:  # as click says it
         sys.stderr.write("\nAborted!\n")
         sys.exit(1)
+    except Refused as error:  # a slow endpoint or a timed-out query is not asked twice
+        sys.stderr.write(f"Error: {error}\n")
+        sys.exit(error.exit_code)
     if answer is None:
         from .cli import main as click_main
 
