@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -238,7 +239,8 @@ def _children(pid: int) -> list[int]:
 
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(child) for child in (task / "children").read_text().split()]
+        with contextlib.suppress(FileNotFoundError):  # a thread that ended while we looked
+            found += [int(child) for child in (task / "children").read_text().split()]
     return found
 
 
@@ -540,3 +542,40 @@ def test_several_server_processes_answer_on_one_port_and_end_together(listening)
             break
         time.sleep(0.1)
     assert left == [], "every server process and query worker ends with the first"
+
+
+def test_a_server_process_that_dies_stops_the_others_and_fails(tmp_path) -> None:
+    """With --workers 2, one server killed outright: the command stops the other and exits 1, saying
+    why, instead of serving on at half capacity (or, once both are gone, exiting 0)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = ["--data", str(shipped_dir("graph_data"))]
+    command = [sys.executable, "-m", "careergraph", *data, "serve", "--port", str(port), "--workers", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(300):
+            servers = [int(pid) for pid in _children(process.pid)]
+            if len(servers) == 2:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                    break
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        assert len(servers) == 2
+        os.kill(servers[0], signal.SIGKILL)
+        _out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 1
+    assert "a server process was killed by signal 9: the others were stopped" in err
+    assert "Traceback" not in err

@@ -833,7 +833,8 @@ def _serve_on(session: Session, settings: ServerSettings, *, host: str, port: in
         timeout_keep_alive=5,
         limit_concurrency=settings.max_connections,
     )
-    uvicorn.Server(config).run(sockets=sockets)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn raises Ctrl-C again once it has shut down
+        uvicorn.Server(config).run(sockets=sockets)
 
 
 def _leave(_signum: int, _frame: Any) -> None:
@@ -868,13 +869,19 @@ def _serve_forked(
             # uvicorn raises the signal that stopped it again once it has shut down: leave through
             # the finally below, not the default handler, so the query workers end with this process.
             signal.signal(signal.SIGTERM, _leave)
+            code = 0
             try:
                 _serve_on(session, settings, host=host, port=port, sockets=[listener])
+            except SystemExit as leaving:  # _leave's 0, or uvicorn's own status when it cannot start
+                code = leaving.code if isinstance(leaving.code, int) else 1
+            except BaseException as error:  # said in a line; the parent stops the others
+                sys.stderr.write(f"Error: server process {os.getpid()}: {type(error).__name__}: {error}\n")
+                code = 1
             finally:
                 import atexit
 
                 atexit._run_exitfuncs()  # its query workers and checker are killed and reaped
-                os._exit(0)
+                os._exit(code)
         children.append(pid)
     listener.close()
 
@@ -884,15 +891,35 @@ def _serve_forked(
                 os.kill(child, signal.SIGTERM)
 
     signal.signal(signal.SIGTERM, end)
-    try:
-        for child in children:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(child, 0)
-    except KeyboardInterrupt:  # Ctrl-C reached every process of the group: each ends on its own
-        end(signal.SIGINT, None)
-        for child in children:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(child, 0)
+    failed = _wait_for(children, end)
+    if failed:
+        how = f"was killed by signal {-failed}" if failed < 0 else f"ended with status {failed}"
+        raise CareergraphError(f"a server process {how}: the others were stopped")
+
+
+def _wait_for(children: list[int], end: Any) -> int:
+    """Wait for every server process; when one ends on its own with a failure, stop the others
+    (the port would quietly lose a server). The first failure's status (minus the signal that
+    killed it), or 0."""
+    import signal
+
+    failed, left = 0, set(children)
+    while left:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except KeyboardInterrupt:  # Ctrl-C reached every process of the group: each ends on its own
+            end(signal.SIGINT, None)
+            continue
+        if pid not in left:
+            continue
+        left.discard(pid)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0 and not failed:
+            failed = code
+            end(signal.SIGTERM, None)
+    return failed
 
 
 def _dataset_problem(request: Any) -> str | None:
