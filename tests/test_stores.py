@@ -423,7 +423,7 @@ def test_limit_is_sent_to_the_endpoint(capped_endpoint: str, monkeypatch: pytest
     post = store._post
     monkeypatch.setattr(store, "_post", lambda text, accept: sent.append(text) or post(text, accept))
     output = store.execute(check_query("SELECT ?s WHERE { ?s ?p ?o } ORDER BY ?s"), {}, 7)
-    assert sent[-1].endswith("ORDER BY ?s LIMIT 8")
+    assert sent[-1].endswith("ORDER BY ?s\nLIMIT 8")
     assert (len(output.plain_rows), output.truncated) == (7, True)
 
 
