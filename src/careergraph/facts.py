@@ -168,6 +168,13 @@ class Facts:
             else:
                 found.append(obj)
 
+    def set_by_subject(self, predicate: str, by_subject: dict[FactTerm, list[FactTerm]]) -> None:
+        """Hold ``by_subject`` (each subject with its objects, none twice) as ``predicate`` 's triples,
+        without copying it: for a reader that builds the index as it goes."""
+        self._by[predicate] = by_subject
+        self._inverse.pop(predicate, None)
+        self._typed.clear()
+
     @classmethod
     def from_graph(cls, graph: Graph, pull: Pull = FACTS) -> Facts:
         """The triples of an rdflib ``graph`` that ``pull`` asks for."""
