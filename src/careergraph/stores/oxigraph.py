@@ -573,10 +573,11 @@ class EmbeddedStore(OxigraphStore):
 
     def _settle(self) -> None:
         """Wait for a store that :meth:`facts` is building, and raise what stopped it."""
-        building, self._building = self._building, None
-        if building is not None:
+        building = self._building
+        if building is not None:  # cleared only once it is done: a second caller waits too
             thread, failed = building
             thread.join()
+            self._building = None
             if failed:
                 raise failed[0]
 
