@@ -143,3 +143,58 @@ def test_a_first_run_builds_no_rdflib_graph(
         "https://w3id.org/careergraph/id/role/data-scientist",
         "https://w3id.org/careergraph/id/role/machine-learning-engineer",
     ]
+
+
+def test_an_iri_and_a_literal_of_the_same_text_are_two_facts(tmp_path: Path) -> None:
+    both = tmp_path / "both.ttl"
+    both.write_text(
+        '<urn:x:ds> <https://schema.org/url> <urn:x:page>, "urn:x:page", "urn:x:page" .\n', encoding="utf-8"
+    )
+    facts = parsed_facts([both], FACTS)
+    found = facts.objects("urn:x:ds", "https://schema.org/url")
+    assert sorted((type(o).__name__, o) for o in found) == [
+        ("LexicalForm", "urn:x:page"),
+        ("str", "urn:x:page"),
+    ]
+
+
+def test_a_first_path_leaves_the_embedded_store_complete(
+    files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(cache))
+    session = Session(files)
+    answer = session.path("Odd Analyst", "Machine Learning Engineer")
+    assert answer.routes[0].nodes[1] == "https://w3id.org/careergraph/id/role/data-scientist"
+    # The store was built beside the facts; asking for it waits for it.
+    assert session.store.store is not None
+    (kept,) = [p for p in cache.glob("oxigraph-*") if (p / "CURRENT").is_file()]
+    assert not [p for p in cache.iterdir() if p.name.startswith(".oxigraph")]
+    answers = session.store.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(next(iter(answers))["n"].value) > 1000
+
+
+def test_a_bad_file_on_a_first_path_is_reported_as_the_store_reports_it(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from careergraph.cli import main
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:a ex:b "unclosed .\n')
+    ask = ["--data", str(bad), "path", "Data Scientist", "Data Engineer"]
+    embedded = CliRunner(env={"CAREERGRAPH_CACHE": str(tmp_path / "cache")}).invoke(main, ask)
+    memory = CliRunner().invoke(main, [*ask[:2], "--store", "memory", *ask[2:]])
+    assert embedded.exit_code == memory.exit_code == 1
+    assert embedded.output == memory.output and f"{bad}:3" in embedded.output
+
+
+def test_objects_made_while_the_collector_is_paused_are_not_left_young() -> None:
+    import gc
+
+    from careergraph.facts import gc_paused
+
+    gc.collect()  # counts at zero: the few objects below make no collection happen on their own
+    with gc_paused():
+        made = [[n] for n in range(100)]
+    old = {id(o) for o in gc.get_objects(generation=2)}
+    assert gc.isenabled() and all(id(o) in old for o in made)

@@ -36,8 +36,9 @@ from which a route search reads back only the part it needs.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
+from itertools import permutations
 from typing import TYPE_CHECKING, Any
 
 from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm
@@ -406,21 +407,22 @@ def _add_overlap_edges(G: nx.DiGraph) -> None:
     with the pairs that share a skill, not with the square of the roles.
     """
     needing: defaultdict[str, list[str]] = defaultdict(list)
+    size: dict[str, int] = {}
     for node, skills in G.nodes(data="skills"):
+        size[node] = len(skills)
         for skill in skills:
             needing[skill].append(node)
-    shared: defaultdict[tuple[str, str], int] = defaultdict(int)
+    # Each role is in a skill's list once (skills are a set), so the ordered pairs of distinct
+    # roles are its permutations; Counter counts them in C.
+    shared: Counter[tuple[str, str]] = Counter()
     for roles in needing.values():
-        for u in roles:
-            for v in roles:
-                if u != v:
-                    shared[u, v] += 1
+        if len(roles) > 1:
+            shared.update(permutations(roles, 2))
     # Only the pairs that qualify are sorted (most share one skill); adding one never changes another.
-    nodes = G.nodes
     enough = [
         (u, v)
         for (u, v), count in shared.items()
-        if count / len(nodes[v]["skills"]) >= OVERLAP_THRESHOLD and not G.has_edge(u, v)
+        if count / size[v] >= OVERLAP_THRESHOLD and not G.has_edge(u, v)
     ]
     for u, v in sorted(enough):
         _add_inferred(G, u, v, "overlap")

@@ -45,10 +45,14 @@ SCHEMA = """
 CREATE TABLE role (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, data BLOB NOT NULL);
 CREATE TABLE step (id INTEGER PRIMARY KEY, source INTEGER NOT NULL, target INTEGER NOT NULL,
                    data BLOB NOT NULL);
-CREATE INDEX step_source ON step (source);
-CREATE INDEX step_target ON step (target);
 CREATE TABLE label (iri TEXT PRIMARY KEY, label TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE skill (iri TEXT PRIMARY KEY, guests INTEGER NOT NULL, claims INTEGER NOT NULL) WITHOUT ROWID;
+"""
+#: Made once the steps are written: SQLite sorts the whole column once instead of
+#: inserting into a growing b-tree row by row.
+INDEXES = """
+CREATE INDEX step_source ON step (source);
+CREATE INDEX step_target ON step (target);
 """
 #: Bump when what the database holds changes shape (the cache keys its file by it).
 FORMAT = 2
@@ -127,6 +131,7 @@ def save_roles(db: sqlite3.Connection, G: Any) -> None:
         "INSERT INTO step (source, target, data) VALUES (?, ?, ?)",
         ((number[u], number[v], step(d)) for u, v, d in G.edges(data=True)),
     )
+    db.executescript(INDEXES)
     db.executemany("INSERT INTO label VALUES (?, ?)", sorted(G.graph.get("labels", {}).items()))
     db.executemany(
         "INSERT INTO skill VALUES (?, ?, ?)",

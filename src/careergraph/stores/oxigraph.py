@@ -14,6 +14,7 @@ from . import Store, files_digest
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    import threading
     from typing import Any
 
     from rdflib import Graph
@@ -102,9 +103,11 @@ def parsed_facts(files: Sequence[Path], pull: Pull) -> Facts:
 
     from ..facts import BlankId, Facts, LexicalForm
 
-    everything = {NamedNode(p): p for p in pull.predicates}
-    only = {NamedNode(p): (p, frozenset(map(NamedNode, objects))) for p, objects in pull.only}
-    pairs: dict[str, set[tuple[str, str]]] = {p: set() for p, _objects in pull.patterns()}
+    # Each triple goes straight into the index Facts keeps (predicate → subject → objects):
+    # no set of pairs in between, no second pass.
+    by: dict[str, dict[str, list[str]]] = {p: {} for p, _objects in pull.patterns()}
+    everything = {NamedNode(p): by[p] for p in pull.predicates}
+    only = {NamedNode(p): (by[p], frozenset(map(NamedNode, objects))) for p, objects in pull.only}
 
     integer = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
@@ -123,24 +126,41 @@ def parsed_facts(files: Sequence[Path], pull: Pull) -> Facts:
         quads = pyoxigraph.parse(path=str(file), format=_rdf_format(file), base_iri=file.resolve().as_uri())
         for quad in quads:  # only the terms of a kept triple are made into Python objects
             predicate = quad.predicate
-            name = everything.get(predicate)
-            if name is None:
+            by_subject = everything.get(predicate)
+            if by_subject is None:
                 restricted = only.get(predicate)
                 if restricted is None:
                     continue
-                obj = quad.object
-                if obj not in restricted[1]:
+                by_subject, objects = restricted
+                node = quad.object
+                if node not in objects:
                     continue
-                pairs[restricted[0]].add((plain(quad.subject), obj.value))
-                continue
+                obj = node.value
+            else:
+                node = quad.object
+                obj = node.value if type(node) is NamedNode else plain(node)
             subject = quad.subject
-            pairs[name].add(
-                (subject.value if type(subject) is NamedNode else plain(subject), plain(quad.object))
-            )
+            key = subject.value if type(subject) is NamedNode else plain(subject)
+            found = by_subject.get(key)
+            if found is None:
+                by_subject[key] = [obj]
+            elif obj not in found or not _written_before(found, obj):
+                found.append(obj)
     facts = Facts()
-    for predicate, found in pairs.items():
-        facts.add_pairs(predicate, found)
+    for predicate, by_subject in by.items():
+        facts.set_by_subject(predicate, by_subject)
     return facts
+
+
+def _written_before(found: list[str], obj: str) -> bool:
+    """Whether ``obj`` is in ``found`` as the same kind of term (an IRI is not a literal of its text).
+
+    >>> from careergraph.facts import LexicalForm
+    >>> _written_before(["urn:x"], LexicalForm("urn:x")), _written_before(["urn:x"], "urn:x")
+    (False, True)
+    """
+    kind = type(obj)
+    return any(type(known) is kind and known == obj for known in found)
 
 
 def bulk_load(store: Any, files: Sequence[Path], target: Path | str) -> None:
@@ -452,6 +472,7 @@ class EmbeddedStore(OxigraphStore):
 
         self.files = turtle_files(data)
         self._store: Any = None
+        self._building: tuple[threading.Thread, list[BaseException]] | None = None
         self._fingerprint: str | None = None
         self._path: Path | None = None
 
@@ -548,12 +569,48 @@ class EmbeddedStore(OxigraphStore):
 
         return load_graph(self.files)
 
+    @property
+    def store(self) -> Any:
+        self._settle()
+        return super().store
+
+    def _settle(self) -> None:
+        """Wait for a store that :meth:`facts` is building, and raise what stopped it."""
+        building = self._building
+        if building is not None:  # cleared only once it is done: a second caller waits too
+            thread, failed = building
+            thread.join()
+            self._building = None
+            if failed:
+                raise failed[0]
+
     def facts(self, pull: Pull) -> Facts:
-        """The triples ``pull`` asks for, parsed from the files the store holds (:func:`parsed_facts`)."""
-        self.store  # noqa: B018  # built first: a bad file is reported as every command reports it
+        """The triples ``pull`` asks for, parsed from the files the store holds (:func:`parsed_facts`).
+
+        When the store is still to be built, Oxigraph's bulk load (Rust, which
+        lets go of Python's lock) runs in a thread while this one parses the
+        files: the facts, and what is built from them, cost little on top of
+        the load on a machine with a core to spare. Whatever opens the store
+        waits for it (and a command ends only when it is complete). A bad file
+        is reported as the store's build reports it, as every command does.
+        """
+        import threading
+
+        if self._store is None and self._building is None:
+            failed: list[BaseException] = []
+
+            def build() -> None:
+                try:
+                    self._store = self._open()
+                except BaseException as error:  # raised where the store is next asked for
+                    failed.append(error)
+
+            thread = threading.Thread(target=build, name="careergraph-build-store")
+            self._building = (thread, failed)
+            thread.start()
         try:
             return parsed_facts(self.files, pull)
-        except (SyntaxError, OSError):  # a file changed since the store was built: read the store
+        except (SyntaxError, OSError):  # a bad file, or one changed since: read the store (or its error)
             return super().facts(pull)
 
     def load(self, files: Sequence[Path], *, replace: bool = False) -> int:
