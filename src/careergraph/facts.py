@@ -203,25 +203,6 @@ class Facts:
             facts.add_pairs(predicate, pairs)
         return facts
 
-    @classmethod
-    def from_plain(cls, rows: Iterable[tuple[Any, Any, Any]]) -> Facts:
-        """Triples held as :mod:`careergraph.query.terms` terms (an endpoint's pages)."""
-
-        from .query.terms import Blank, Iri
-
-        def plain(term: Any) -> FactTerm:
-            if isinstance(term, Iri):
-                return term.value
-            return BlankId(term.value) if isinstance(term, Blank) else LexicalForm(term.value)
-
-        by_predicate: dict[str, list[tuple[FactTerm, FactTerm]]] = {}
-        for s, p, o in rows:
-            by_predicate.setdefault(p.value, []).append((plain(s), plain(o)))
-        facts = cls()
-        for predicate, pairs in by_predicate.items():
-            facts.add_pairs(predicate, pairs)
-        return facts
-
     def by_subject(self, predicate: str) -> dict[FactTerm, list[FactTerm]]:
         """Every subject of ``predicate`` with its objects (read it, do not change it): for hot loops."""
         return self._by.get(predicate, {})

@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from itertools import permutations
 from typing import TYPE_CHECKING, Any
 
-from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm
+from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm, is_iri
 from ..prefixes import local_name
 from .evidence import Evidence, sort_evidence
 
@@ -153,7 +153,8 @@ class _Reader:
         return found
 
     def is_timed(self, source: FactTerm) -> bool:
-        return source in self.clips and bool(self.starts.get(source))
+        # is_iri: a literal with a segment's text is no segment (a str subclass, it would match)
+        return source in self.clips and is_iri(source) and bool(self.starts.get(source))
 
     def claims_for(self, targets: Iterable[FactTerm]) -> set[FactTerm]:
         subjects = self.facts.subjects
@@ -196,6 +197,8 @@ def _evidence_from(sub: _Reader, claims: Iterable[FactTerm]) -> tuple[Evidence, 
     for claim in claims:
         guest = ", ".join(sub.guest_names(claim)) or "unknown guest"
         for source in sub.derived.get(claim, ()):
+            if not is_iri(source):  # a literal that reads like a segment's IRI is not one
+                continue
             if source in sub.clips:
                 episode = _one(sub.parts.get(source))
                 start = _one(sub.starts.get(source))

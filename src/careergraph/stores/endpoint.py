@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -200,9 +200,7 @@ class SparqlStore(Store):
 
     def facts(self, pull: Pull) -> Facts:
         """The triples ``pull`` asks for, read as :meth:`graph_covering` reads them (paged, counted)."""
-        from ..facts import Facts
-
-        return Facts.from_plain(self._pull_rows(pull.construct()))
+        return facts_from_rows(self._pull_rows(pull.construct()))
 
     def _pull_rows(self, query: str) -> set[tuple[Any, ...]]:
         """The distinct plain rows ``(s, p, o)`` of the CONSTRUCT ``query``, every one or an error."""
@@ -242,3 +240,31 @@ class SparqlStore(Store):
             found.update(rows)
             offset += len(rows)
         return found
+
+
+def facts_from_rows(rows: Iterable[tuple[Term, Term, Term]]) -> Facts:
+    """:class:`careergraph.facts.Facts` from an endpoint's rows of named terms.
+
+    >>> from careergraph.query.terms import Blank, Iri, Lit
+    >>> a, p = Iri("urn:a"), Iri("urn:p")
+    >>> facts = facts_from_rows([(a, p, Lit("x")), (Blank("b1"), p, a)])
+    >>> facts.objects("urn:a", "urn:p"), facts.iris("urn:a", "urn:p")  # a literal is not an IRI
+    (['x'], frozenset())
+    >>> [type(blank).__name__ for blank in facts.subjects("urn:p", "urn:a")]
+    ['BlankId']
+    """
+    from ..facts import BlankId, Facts, LexicalForm
+    from ..query.terms import Blank, Iri
+
+    def plain(term: Term) -> str:
+        if isinstance(term, Iri):
+            return term.value
+        return BlankId(term.value) if isinstance(term, Blank) else LexicalForm(term.value)
+
+    by_predicate: dict[str, list[tuple[str, str]]] = {}
+    for s, p, o in rows:
+        by_predicate.setdefault(p.value, []).append((plain(s), plain(o)))
+    facts = Facts()
+    for predicate, pairs in by_predicate.items():
+        facts.add_pairs(predicate, pairs)
+    return facts
