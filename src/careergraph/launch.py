@@ -5,10 +5,11 @@ click and the command table cost as much as opening the store and running the
 query. So a command line that is plainly a shipped query (``[--data PATH]…
 [--store STORE] query NAME [-p NAME=VALUE]… [-f FORMAT] [--timeout SECONDS]``)
 is answered here, through the same :class:`careergraph.session.Session` the
-click command uses, without importing click. Anything else, and any error
-(said by click's command as always, with its exit status), goes to
-:func:`careergraph.cli.main`, which starts over: an error costs a second start,
-an answer never does.
+click command uses, without importing click. Anything else goes to
+:func:`careergraph.cli.main`. An error met while answering (an unknown name, a
+bad value, a store that fails) is said here, once, in click's words and with
+its exit status: running the command again through click would wait for a
+slow store, or ask an endpoint, a second time.
 """
 
 from __future__ import annotations
