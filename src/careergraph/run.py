@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from .names import Names
     from .query.catalogue import NamedQuery
     from .query.output import QueryOutput
+    from .query.safety import CheckedQuery
+    from .query.terms import Term
 
 # Imported where they are used, not here: a cold `careergraph query NAME` on Oxigraph, written by
 # pyoxigraph, needs neither the rdflib-backed memory store nor the Python result rows.
@@ -57,22 +59,35 @@ def run_query(
     QueryTimeoutError
         when the query is still running after ``timeout`` seconds.
     """
-    from .query.portable import settle_concat  # GROUP_CONCAT's order is each engine's own
-    from .query.workers import WATCHDOG, timed_out
-
     if not isinstance(store, Store):
         from .stores.memory import MemoryStore
 
         store = MemoryStore.of(store)
     checked = check_query(query.text, trusted=query.trusted)
     bindings = bind_params(query, params or {}, index)
+    return _run(store, checked, bindings, query.name, limit=limit, timeout=timeout, isolate=isolate)
+
+
+def _run(
+    store: Store,
+    checked: CheckedQuery,
+    bindings: dict[str, Term],
+    name: str,
+    *,
+    limit: int | None,
+    timeout: float | None,
+    isolate: bool,
+) -> QueryOutput:
+    """Run a checked, bound query as :func:`run_query` says."""
+    from .query.portable import settle_concat  # GROUP_CONCAT's order is each engine's own
+    from .query.workers import WATCHDOG, timed_out
 
     if timeout is None or sys.platform == "win32":
         return settle_concat(store.execute(checked, bindings, limit), checked.text)
     if isolate:
-        return settle_concat(store.workers().run(checked, bindings, limit, timeout, query.name), checked.text)
+        return settle_concat(store.workers().run(checked, bindings, limit, timeout, name), checked.text)
     store.prepare()  # parsing the data is not the query's time, as for a worker
-    with WATCHDOG.guard(timeout, timed_out(query.name, timeout)):
+    with WATCHDOG.guard(timeout, timed_out(name, timeout)):
         output = store.execute(checked, bindings, limit)
     return settle_concat(output, checked.text)
 
@@ -99,10 +114,10 @@ def write_query(
     """
     from .query.results import WRITTEN
 
+    checked = check_query(query.text, trusted=query.trusted)
+    bindings = bind_params(query, params or {}, index)
     answer: QueryOutput | tuple[bytes, bool] | None = None
     if fmt in WRITTEN and type(store).write is not Store.write:
-        checked = check_query(query.text, trusted=query.trusted)
-        bindings = bind_params(query, params or {}, index)
         if timeout is None or sys.platform == "win32":
             answer = store.write(checked, bindings, fmt, limit)
         elif isolate:
@@ -118,10 +133,8 @@ def write_query(
             store.prepare()
             with WATCHDOG.guard(timeout, timed_out(query.name, timeout)):
                 answer = store.write(checked, bindings, fmt, limit)
-    if answer is None:
-        answer = run_query(
-            store, query, params=params, index=index, limit=limit, timeout=timeout, isolate=isolate
-        )
+    if answer is None:  # the engine cannot write it: checked and bound above, not again
+        answer = _run(store, checked, bindings, query.name, limit=limit, timeout=timeout, isolate=isolate)
     if isinstance(answer, tuple):
         return answer[0]
     from .query.results import format_output

@@ -302,20 +302,26 @@ class Session:
         child process, killed from outside at the limit (a regex can hold the
         GIL) and whose crash is an error.
         """
-        from .query.safety import check_query
         from .run import run_query
 
-        check_query(named.text, trusted=named.trusted)  # refuse before loading any data
-        needs_labels = any(p.kind not in ("string", "integer", "iri") for p in named.params)
+        index = self._index_for(named)  # before the store opens: an unsafe query loads nothing
         return run_query(
             self.store,
             named,
             params=params,
-            index=self.index if needs_labels else None,
+            index=index,
             limit=limit,
             timeout=timeout,
             isolate=not named.trusted,
         )
+
+    def _index_for(self, named: NamedQuery) -> Names | None:
+        """The label index, when a parameter of ``named`` takes a label; the query is checked
+        first, so an unsafe one is refused before any data is loaded."""
+        from .query.safety import check_query
+
+        check_query(named.text, trusted=named.trusted)
+        return self.index if any(p.kind not in ("string", "integer", "iri") for p in named.params) else None
 
     def write(
         self,
@@ -328,17 +334,15 @@ class Session:
     ) -> bytes:
         """:meth:`run` 's answer as the bytes ``careergraph query -f fmt`` writes; where the store's
         engine writes the format itself, written by it (:func:`careergraph.run.write_query`)."""
-        from .query.safety import check_query
         from .run import write_query
 
-        check_query(named.text, trusted=named.trusted)  # refuse before loading any data
-        needs_labels = any(p.kind not in ("string", "integer", "iri") for p in named.params)
+        index = self._index_for(named)  # before the store opens: an unsafe query loads nothing
         return write_query(
             self.store,
             named,
             fmt,
             params=params,
-            index=self.index if needs_labels else None,
+            index=index,
             limit=limit,
             timeout=timeout,
             isolate=not named.trusted,
