@@ -27,19 +27,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .prefixes import KINDS
+from .prefixes import KINDS, PREFIXES
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
 __all__ = ["FACTS", "LABELS_PULL", "PROJECTION_PULL", "BlankId", "Facts", "LexicalForm", "Pull", "gc_paused"]
 
-_CG = "https://w3id.org/careergraph/ontology#"
-_PROV = "http://www.w3.org/ns/prov#"
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-_SCHEMA = "https://schema.org/"
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_CG = PREFIXES["cg"]
+_PROV = PREFIXES["prov"]
+_RDFS = PREFIXES["rdfs"]
+_SCHEMA = PREFIXES["schema"]
+_SKOS = PREFIXES["skos"]
+RDF_TYPE = PREFIXES["rdf"] + "type"
 IN_SCHEME = _SKOS + "inScheme"
 
 

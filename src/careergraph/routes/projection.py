@@ -42,7 +42,7 @@ from itertools import permutations
 from typing import TYPE_CHECKING, Any
 
 from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm, is_iri
-from ..prefixes import local_name
+from ..prefixes import PREFIXES, local_name
 from .evidence import Evidence, sort_evidence
 
 if TYPE_CHECKING:
@@ -94,10 +94,10 @@ WHERE {
 """
 
 
-_CG = "https://w3id.org/careergraph/ontology#"
-_PROV = "http://www.w3.org/ns/prov#"
-_SCHEMA = "https://schema.org/"
-_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_CG = PREFIXES["cg"]
+_PROV = PREFIXES["prov"]
+_SCHEMA = PREFIXES["schema"]
+_SKOS = PREFIXES["skos"]
 #: The terms the projection reads, as the plain strings :class:`careergraph.facts.Facts` holds.
 ROLE, TRANSITION = _CG + "Role", _CG + "Transition"
 CAREER_MOVE, OBSERVED_TRANSITION = _CG + "CareerMove", _CG + "ObservedTransition"
