@@ -173,12 +173,9 @@ def bulk_load(store: Any, files: Sequence[Path], target: Path | str) -> None:
     StoreError
         when the store cannot be written.
     """
-    import pyoxigraph
-
     for file in files:
-        fmt = pyoxigraph.RdfFormat.N_TRIPLES if file.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
         try:
-            store.bulk_load(path=str(file), format=fmt, base_iri=file.resolve().as_uri())
+            store.bulk_load(path=str(file), format=_rdf_format(file), base_iri=file.resolve().as_uri())
         except SyntaxError as error:
             raise DataFileError(str(file), f"syntax error: {error}") from error
         except MemoryError as error:  # pyoxigraph's parser buffers one term at most 16 MiB long
