@@ -81,6 +81,13 @@ class LexicalForm(str):
 FactTerm = str  # an IRI (a plain str), a BlankId or a LexicalForm
 
 
+def least(found: list[FactTerm] | None) -> FactTerm | None:
+    """One of ``found`` (the least, when there are several: the same from every store), or None."""
+    if not found:
+        return None
+    return found[0] if len(found) == 1 else min(found)
+
+
 def is_iri(term: object) -> bool:
     """Whether ``term`` is an IRI (not a literal or a blank node)."""
     return type(term) is str
@@ -217,10 +224,7 @@ class Facts:
 
     def value(self, subject: FactTerm, predicate: str) -> FactTerm | None:
         """One object of ``subject`` 's ``predicate`` (the least, when there are several), or None."""
-        found = self.objects(subject, predicate)
-        if not found:
-            return None
-        return found[0] if len(found) == 1 else min(found)
+        return least(self.objects(subject, predicate))
 
     def subject_objects(self, predicate: str) -> Iterator[tuple[FactTerm, FactTerm]]:
         """Every ``(subject, object)`` of ``predicate``."""

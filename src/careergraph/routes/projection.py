@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from itertools import permutations
 from typing import TYPE_CHECKING, Any
 
-from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm, is_iri
+from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm, is_iri, least
 from ..prefixes import PREFIXES, local_name
 from .evidence import Evidence, sort_evidence
 
@@ -116,13 +116,6 @@ PREF_LABEL, BROADER, RELATED = _SKOS + "prefLabel", _SKOS + "broader", _SKOS + "
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
-def _one(found: list[FactTerm] | None) -> FactTerm | None:
-    """One of ``found`` (the least, when there are several: the same from every store), or None."""
-    if not found:
-        return None
-    return found[0] if len(found) == 1 else min(found)
-
-
 class _Reader:
     """The projection's lookups over :class:`Facts`: each guest's name and each claim's guests once."""
 
@@ -146,7 +139,7 @@ class _Reader:
             for guest in self.attributed.get(claim, ()):
                 name = known.get(guest)
                 if name is None:
-                    name = known[guest] = str(_one(names.get(guest)) or guest)
+                    name = known[guest] = str(least(names.get(guest)) or guest)
                 found.append(name)
             found.sort()
             self._guests[claim] = found
@@ -200,18 +193,18 @@ def _evidence_from(sub: _Reader, claims: Iterable[FactTerm]) -> tuple[Evidence, 
             if not is_iri(source):  # a literal that reads like a segment's IRI is not one
                 continue
             if source in sub.clips:
-                episode = _one(sub.parts.get(source))
-                start = _one(sub.starts.get(source))
-                end = _one(sub.ends.get(source))
-                url = _one(sub.urls.get(source))
+                episode = least(sub.parts.get(source))
+                start = least(sub.starts.get(source))
+                end = least(sub.ends.get(source))
+                url = least(sub.urls.get(source))
             elif source in sub.episodes:
                 episode, start, end = source, None, None
-                url = _one(sub.videos.get(source))
+                url = least(sub.videos.get(source))
             else:
                 continue
             found.add(
                 Evidence(
-                    episode_title=str((episode is not None and _one(sub.names.get(episode))) or episode),
+                    episode_title=str((episode is not None and least(sub.names.get(episode))) or episode),
                     start=None if start is None else int(start),
                     end=None if end is None else int(end),
                     guest=guest,
