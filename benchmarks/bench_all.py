@@ -13,7 +13,20 @@ For synthetic graphs (benchmarks/synthetic.py) of each size it measures:
 
 Then the growth of the first `path` from one size to the next (17.2: 5 M ≤ 5.5× the 1 M time).
 
-Usage: python benchmarks/bench_all.py [--sizes 100000,1000000] [--runs 3]
+Once per run, not per size:
+
+- **import** (17.4): the podcast-wiki snapshot (``--wiki``, default ``../shared/podwiki``)
+  imported and written as Turtle, in this process with the vocabulary loaded once, against
+  reading every file and YAML-parsing its front matter (the floor), in turns; and the cold
+  ``careergraph import podwiki`` command's time. Targets ≤ 2.5 s and ≤ 25× the floor.
+- **serve** (17.3): answers a second to the cheap query of bench_serve_load.py from C clients
+  (``--clients``, default 8) for ``--duration`` seconds, ``careergraph serve --workers N``
+  against ``oxigraph serve-read-only`` on the same store, in turns (bench_serve_ratio.py).
+  Target ≥ 50% of Oxigraph's.
+
+``--parts`` picks which run (default all: first-path,cold-query,import,serve).
+
+Usage: python benchmarks/bench_all.py [--sizes 100000,1000000] [--runs 3] [--parts ...]
 """
 
 from __future__ import annotations
@@ -52,6 +65,8 @@ QUERY_FLOOR = (
     "sys.stdout.buffer.write(s.query(sys.argv[2]).serialize(format=pyoxigraph.QueryResultsFormat.CSV))"
 )
 
+PARTS = ("first-path", "cold-query", "import", "serve")
+
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> float:
     start = time.perf_counter()
@@ -74,17 +89,119 @@ def careergraph(*args: str) -> list[str]:
     return [sys.executable, "-m", "careergraph", *args]
 
 
+#: what A is, A, what B is, B, the median of A ÷ B pair by pair, the target. A and B are seconds,
+#: or answers a second where they are a Rate.
+Row = tuple[str, float, str, float, float, str]
+
+
+class Rate(float):
+    """Answers a second (where the other figures are seconds)."""
+
+
+def _shown(value: float) -> str:
+    return f"{value:,.0f}/s" if isinstance(value, Rate) else f"{value:.2f} s"
+
+
+def import_rows(wiki: Path, runs: int, work: Path) -> list[Row]:
+    """17.4: the snapshot's import against reading and YAML-parsing it, in turns; and the cold command."""
+    from bench_import import TARGET_RATIO, TARGET_SECONDS, read_and_parse
+
+    from careergraph.data import load_graph
+    from careergraph.ingest import import_podwiki
+
+    if not (wiki / "_wiki").is_dir():
+        print(f"import: skipped, no podcast wiki at {wiki}", file=sys.stderr)
+        return []
+    vocabulary = load_graph([shipped_dir("graph_data")])
+
+    def floor() -> float:
+        start = time.perf_counter()
+        read_and_parse(wiki)
+        return time.perf_counter() - start
+
+    def build() -> float:
+        start = time.perf_counter()
+        import_podwiki(wiki, vocabulary).turtle()
+        return time.perf_counter() - start
+
+    command = careergraph("import", "podwiki", str(wiki), "-o", str(work / "podwiki.ttl"))
+    build()  # the first import compiles the patterns every later one reuses
+    a, b, ratio = alternate(build, floor, runs)
+    cold, floor_again, cold_ratio = alternate(partial(timed, command), floor, runs)
+    limits = f"≤ {TARGET_SECONDS:g} s, ≤ {TARGET_RATIO:g}"
+    return [
+        ("import of the wiki snapshot, in process", a, "read + YAML-parse every file", b, ratio, limits),
+        (
+            "`careergraph import podwiki`, a cold process",
+            cold,
+            "read + YAML-parse every file",
+            floor_again,
+            cold_ratio,
+            limits,
+        ),
+    ]
+
+
+def serve_rows(args: argparse.Namespace, work: Path) -> list[Row]:
+    """17.3: a cheap query's answers a second, careergraph serve against Oxigraph's server, in turns."""
+    from bench_serve_load import free_port
+    from bench_serve_ratio import started, throughput
+
+    oxigraph = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    store = work / "serve-store"
+    subprocess.run(
+        careergraph("--data", str(shipped_dir("graph_data")), "--store", f"oxigraph:{store}", "load"),
+        check=True,
+        capture_output=True,
+    )
+    ours = careergraph("--store", f"oxigraph:{store}", "serve", "--workers", str(args.serve_workers))
+
+    def rate(command: list[str], path: str, bind: Callable[[int], list[str]]) -> float:
+        port = free_port()
+        process = started([*command, *bind(port)], port, path)
+        try:
+            return Rate(throughput(port, path, args.clients, args.duration))
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    a, b, ratio = alternate(
+        partial(rate, ours, "/sparql", lambda port: ["--port", str(port)]),
+        partial(
+            rate,
+            [oxigraph, "serve-read-only", "--location", str(store)],
+            "/query",
+            lambda port: ["--bind", f"127.0.0.1:{port}"],
+        ),
+        args.runs,
+    )
+    name = f"`serve --workers {args.serve_workers}`, cheap query, c={args.clients} (answers/s)"
+    return [(name, Rate(a), "`oxigraph serve-read-only`", Rate(b), ratio, "≥ 0.5")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="100000,1000000")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--parts", default=",".join(PARTS), help="which of " + ", ".join(PARTS))
+    parser.add_argument(
+        "--wiki", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "podwiki"
+    )
+    parser.add_argument("--serve-workers", type=int, default=2, help="careergraph serve --workers N")
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds of load a serve run")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if parts - set(PARTS):
+        parser.error(
+            f"unknown part(s): {', '.join(sorted(parts - set(PARTS)))}; choose from {', '.join(PARTS)}"
+        )
     # An installed wheel has bytecode (pip compiles it); a checkout run with
     # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every start.
     compileall.compile_dir(Path(package.__file__).parent, quiet=1)
-    sizes = [int(size) for size in args.sizes.split(",")]
+    sizes = [int(size) for size in args.sizes.split(",")] if parts & {"first-path", "cold-query"} else []
     work = Path(tempfile.mkdtemp(prefix="cg-bench-all-"))
     rows = []
     first_path: dict[int, float] = {}
@@ -107,9 +224,14 @@ def main() -> None:
                 finally:
                     shutil.rmtree(target, ignore_errors=True)
 
-            a, b, ratio = alternate(first_run, bulk_load, args.runs)
-            first_path[triples] = a
-            rows.append((f"first `path`, {triples:,} triples", a, "pyoxigraph bulk load", b, ratio, "≤ 2"))
+            if "first-path" in parts:
+                a, b, ratio = alternate(first_run, bulk_load, args.runs)
+                first_path[triples] = a
+                rows.append(
+                    (f"first `path`, {triples:,} triples", a, "pyoxigraph bulk load", b, ratio, "≤ 2")
+                )
+            if "cold-query" not in parts:
+                continue
 
             # Warm the cache once, then find the store the default opened.
             cold = careergraph("--data", str(data), "query", "role-skills", "-p", "role=Role 0", "-f", "csv")
@@ -132,15 +254,19 @@ def main() -> None:
                 rows.append(
                     (f"same on `--store memory`, {triples:,}", a, "default (embedded)", b, ratio, "—")
                 )
+        if "import" in parts:
+            rows += import_rows(args.wiki, args.runs, work)
+        if "serve" in parts:
+            rows += serve_rows(args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines = [
         f"{machine()}; {args.runs} runs each, A and B alternating; medians",
         "",
-        "| A | A (s) | B (floor) | B (s) | A ÷ B (median of pairs) | target |",
+        "| A | A | B (floor) | B | A ÷ B (median of pairs) | target |",
         "|---|---:|---|---:|---:|---|",
     ]
-    lines += [f"| {n} | {a:.2f} | {fn} | {b:.2f} | {r:.2f}× | {t} |" for n, a, fn, b, r, t in rows]
+    lines += [f"| {n} | {_shown(a)} | {fn} | {_shown(b)} | {r:.2f}× | {t} |" for n, a, fn, b, r, t in rows]
     sized = sorted(first_path)
     for small, large in zip(sized, sized[1:], strict=False):
         growth = first_path[large] / first_path[small]
