@@ -543,14 +543,14 @@ def test_a_cache_folder_that_is_a_file_costs_speed_only(
 def test_an_unreadable_data_file_is_an_error_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from careergraph import cache
+    import hashlib  # careergraph.cache imports it where it hashes
 
     monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
 
     def refuse(handle, _name):  # what open() gives a user without read permission (tests run as root)
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cache.hashlib, "file_digest", refuse)
+    monkeypatch.setattr(hashlib, "file_digest", refuse)
     data = shipped_dir("graph_data")
     result = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE"])
     assert result.exit_code == 1

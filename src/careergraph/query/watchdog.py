@@ -27,7 +27,30 @@ if TYPE_CHECKING:
         def __str__(self) -> str: ...
 
 
-__all__ = ["WATCHDOG", "Watchdog"]
+__all__ = ["WATCHDOG", "Stopped", "Watchdog", "overran"]
+
+
+def overran(name: str, timeout: float) -> str:
+    """What is said of the query ``name`` stopped after ``timeout`` seconds.
+
+    >>> overran("roles", 0.5)
+    "query 'roles' was stopped after 0.5 s; narrow it, add a LIMIT, or raise --timeout"
+    """
+    return f"query {name!r} was stopped after {timeout:g} s; narrow it, add a LIMIT, or raise --timeout"
+
+
+class Stopped:
+    """A :class:`~careergraph.errors.QueryTimeoutError` 's words and exit status, for the watchdog to
+    say, made without importing :mod:`careergraph.errors` (a warm query's path: :mod:`careergraph.launch`)."""
+
+    __slots__ = ("message",)
+    exit_code = 1  # QueryTimeoutError's (tests/test_warm.py checks it)
+
+    def __init__(self, name: str, timeout: float) -> None:
+        self.message = overran(name, timeout)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class Watchdog:

@@ -332,6 +332,4 @@ WATCHDOG = _watchdog.WATCHDOG
 
 
 def timed_out(name: str, timeout: float) -> QueryTimeoutError:
-    return QueryTimeoutError(
-        f"query {name!r} was stopped after {timeout:g} s; narrow it, add a LIMIT, or raise --timeout"
-    )
+    return QueryTimeoutError(_watchdog.overran(name, timeout))
