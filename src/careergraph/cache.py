@@ -197,9 +197,11 @@ def _in_memory(build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connectio
 def file_digests(paths: Sequence[Path]) -> list[bytes]:
     """The SHA-256 of each file in ``paths``, hashed only when a file has changed since last time.
 
-    A file's digest is remembered with its size, inode and modification time,
-    once the file has been left alone for two seconds (so that a change within
-    the resolution of the file system's clock cannot go unseen).
+    A file's digest is remembered with its :func:`stat_key` (inode, size, and
+    the times of its last change: that of its content, which a tool may set
+    back, and that of its inode, which none can), once the file has been left
+    alone for two seconds (so that a change within the resolution of the file
+    system's clock cannot go unseen).
     """
     import hashlib
 
@@ -210,23 +212,18 @@ def file_digests(paths: Sequence[Path]) -> list[bytes]:
     for path in paths:
         path = path.resolve()
         try:
-            stat = path.stat()
-            key = (stat.st_size, stat.st_ino, stat.st_mtime_ns)
+            found = path.stat()
+            key = (found.st_ino, found.st_dev, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
             known = memo.get(str(path))
-            if (
-                isinstance(known, tuple)
-                and len(known) == 4
-                and known[:3] == key
-                and isinstance(known[3], bytes)
-            ):
-                digests.append(known[3])
+            if isinstance(known, tuple) and len(known) == 2 and known[0] == key and type(known[1]) is bytes:
+                digests.append(known[1])
                 continue
             with path.open("rb") as handle:
                 digests.append(hashlib.file_digest(handle, "sha256").digest())
         except OSError as error:
             raise DataFileError(str(path), f"cannot read it: {error.strerror or error}") from None
-        if time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
-            memo[str(path)] = (*key, digests[-1])
+        if settled([key]):
+            memo[str(path)] = (key, digests[-1])
             learned = True
     if learned:
         memo = {name: value for name, value in memo.items() if os.path.exists(str(name))}
