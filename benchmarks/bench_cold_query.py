@@ -10,9 +10,12 @@ the median wall time, the median processor time (user + system, from
 ``getrusage``, which other processes' load disturbs less than the wall) and
 the medians of the ratios pair by pair. ``--baseline SRC`` adds another
 careergraph ``src`` folder (say a worktree of main) run the same way. The
-answers must be the same bytes.
+commands run as ``python -m careergraph``; ``--script`` adds each tree run by
+the ``careergraph`` console script pip writes beside this Python (which
+imports :mod:`re` itself, whatever careergraph does). The answers must be the
+same bytes.
 
-Usage: python benchmarks/bench_cold_query.py [--triples 100000] [--runs 21] [--baseline SRC]
+Usage: python benchmarks/bench_cold_query.py [--triples 100000] [--runs 21] [--baseline SRC] [--script]
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--baseline", type=Path, help="another careergraph's src folder to compare with")
+    parser.add_argument("--script", action="store_true", help="also run the `careergraph` console script")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cg-bench-cold-"))
     try:
@@ -104,6 +108,11 @@ def main() -> None:
         )
         del opened
         commands = {name: [sys.executable, *argv] for name in trees}
+        script = Path(sys.executable).parent / "careergraph"
+        if args.script:
+            for name in trees:
+                commands[f"{name}, `careergraph` script"] = [sys.executable, str(script), *argv[2:]]
+                envs[f"{name}, `careergraph` script"] = envs[name]
         commands["floor"] = [sys.executable, "-c", QUERY_FLOOR, str(store), text]
         envs["floor"] = dict(os.environ)
         walls: dict[str, list[float]] = {name: [] for name in commands}
