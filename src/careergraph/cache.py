@@ -44,6 +44,7 @@ __all__ = [
     "read_memo",
     "settled",
     "stat_key",
+    "write_file",
     "write_memo",
 ]
 
@@ -124,8 +125,17 @@ def write_memo(name: str, memo: dict[object, object]) -> None:
     """Keep ``memo`` as the memo ``name``, whole or not at all; a cache that cannot be written only
     costs speed."""
     try:
-        _replace(os.path.join(cache_folder(), name), marshal.dumps(memo))
-    except (OSError, ValueError):
+        write_file(name, marshal.dumps(memo))
+    except ValueError:  # something marshal cannot write
+        pass
+
+
+def write_file(name: str, data: bytes) -> None:
+    """Keep ``data`` as the file ``name`` in the cache folder, whole or not at all; a cache that
+    cannot be written only costs speed."""
+    try:
+        _replace(os.path.join(cache_folder(), name), data)
+    except OSError:
         pass
 
 

@@ -42,6 +42,8 @@ __all__ = ["Asked", "learn", "main", "parse", "quick_query", "warm_answer"]
 
 #: The warm memo's name in the cache folder: bump the number when what it holds changes shape.
 WARM_MEMO = "warm-1.marshal"
+#: The first line of a store's list of names (:func:`_learn_names`).
+_NAMES_HEADER = b"careergraph names 1\n"
 #: What a warm answer is written in by pyoxigraph itself (``table`` is careergraph's: the full way).
 _WARM_FORMATS = ("csv", "tsv", "json", "xml")
 #: How many command lines' data the memo remembers (the oldest is forgotten first).
@@ -188,8 +190,8 @@ def _context(asked: Asked, oxigraph: str) -> tuple[object, ...]:
 
 
 def _names_memo(store: str, kind: str) -> str:
-    """The memo of ``kind`` 's names in the store at ``store`` (its folder's name is its content's key)."""
-    return f"{os.path.basename(store)}.names-{kind}-{WARM_MEMO}"
+    """The list of ``kind`` 's names in the store at ``store`` (its folder's name is its content's key)."""
+    return f"{os.path.basename(store)}.{kind}-names-1.txt"
 
 
 def _given(params: list[str]) -> dict[str, str] | None:
@@ -207,21 +209,29 @@ def _given(params: list[str]) -> dict[str, str] | None:
 
 def _warm_name(store: str, kind: str, name: str) -> str | None:
     """The IRI of the ``kind`` called ``name`` as :meth:`careergraph.names.Names.lookup` finds it,
-    from the store's memo of names; None when it is not there, unknown or ambiguous."""
-    from .cache import read_memo
+    from the store's list of names (:func:`_learn_names`); None when it is not there, unknown or
+    ambiguous. The list is searched as bytes, never read into a dict: a memchr-speed scan of a
+    file costs less than building the dict of every name."""
+    from .cache import cache_folder
 
-    memo = read_memo(_names_memo(store, kind))
-    keys, own = memo.get("keys"), memo.get("own")
-    if not isinstance(keys, dict) or not isinstance(own, frozenset):
+    try:
+        with open(os.path.join(cache_folder(), _names_memo(store, kind)), "rb") as file:
+            names = file.read()
+    except OSError:
+        return None
+    if not names.startswith(_NAMES_HEADER):
         return None
     if name.startswith(("http://", "https://")):
-        return name if name in own else None
+        return name if b"\ni\t" + name.encode() + b"\n" in names else None
     from .names import normalise, variants
 
     for key in variants(normalise(name)):
-        iris = keys.get(key, ())
-        if len(iris) == 1:
-            return iris[0]  # type: ignore[no-any-return]
+        row = b"\nk\t" + key.encode() + b"\t"
+        at = names.find(row)
+        if at >= 0:
+            start = at + len(row)
+            if names.find(row, start) < 0:  # one IRI has that name, not several
+                return names[start : names.index(b"\n", start)].decode()
     return None
 
 
@@ -349,17 +359,25 @@ def learn(asked: Asked, session: Any, query: NamedQuery) -> None:
 
 
 def _learn_names(store: str, kind: str, db: Any) -> None:
-    """Keep the memo of ``kind`` 's names for the store at ``store``, from the label index ``db``."""
-    from .cache import cache_folder, write_memo
+    """Keep the list of ``kind`` 's names for the store at ``store``, from the label index ``db``:
+    a line ``k<TAB>key<TAB>iri`` for each normalised name and IRI, ``i<TAB>iri`` for each IRI of the
+    kind. None is kept when a name or IRI holds a tab or a line break (then the kind goes the full way).
+    """
+    from .cache import cache_folder, write_file
 
     name = _names_memo(store, kind)
     if os.path.exists(os.path.join(cache_folder(), name)):
         return  # the store's folder is named by its content: so is this
-    keys: dict[str, list[str]] = {}
-    for key, iri in db.execute("SELECT key, iri FROM name WHERE kind = ? ORDER BY key, iri", (kind,)):
-        keys.setdefault(key, []).append(iri)
-    own = frozenset(iri for (iri,) in db.execute("SELECT iri FROM thing WHERE kind = ?", (kind,)))
-    write_memo(name, {"keys": {key: tuple(iris) for key, iris in keys.items()}, "own": own})
+    rows = [
+        f"k\t{key}\t{iri}"
+        for key, iri in db.execute("SELECT key, iri FROM name WHERE kind = ? ORDER BY key, iri", (kind,))
+    ]
+    rows += [
+        f"i\t{iri}" for (iri,) in db.execute("SELECT iri FROM thing WHERE kind = ? ORDER BY iri", (kind,))
+    ]
+    if any(row.count("\t") != row.startswith("k") + 1 or "\n" in row or "\r" in row for row in rows):
+        return
+    write_file(name, _NAMES_HEADER + "".join(row + "\n" for row in rows).encode())
 
 
 class Refused(Exception):
