@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 import subprocess
@@ -168,6 +169,26 @@ def test_a_damaged_memo_costs_speed_only(data: Path, tmp_path: Path) -> None:
         assert quick_query(argv) == full
     assert warm_answer(parse(argv)) == full
     assert not [p for p in (tmp_path / "cache").iterdir() if p.name.endswith(".tmp")]
+    memo_file = tmp_path / "cache" / "warm-1.marshal"
+    learned = marshal.loads(memo_file.read_bytes())
+    for odd in ((1,), ("a", "b"), (("x", 1),), None, ((("/no/file", 5),), "/no/store"), ("/", "t", "b", ())):
+        memo_file.write_bytes(marshal.dumps({key: odd for key in learned}))
+        assert warm_answer(parse(argv)) is None, odd  # another shape: no memo, no traceback
+
+
+def test_a_name_cannot_span_two_lines_of_the_names_list(data: Path) -> None:
+    role = "https://w3id.org/careergraph/id/role/"
+    argv = _argv(data, "role-skills", "csv", {"role": f"{role}machine-learning-engineer"})
+    assert quick_query(argv) == warm_answer(parse(argv))
+    names = sorted((data.parent / "cache").glob("oxigraph-*.role-names-1.txt"))
+    assert len(names) == 1
+    lines = names[0].read_text(encoding="utf-8").splitlines()
+    own = [line.split("\t")[1] for line in lines if line.startswith("i\t")]
+    spanning = f"{own[0]}\ni\t{own[1]}"  # two lines of the list, as one name
+    odd = _argv(data, "role-skills", "csv", {"role": spanning})
+    assert warm_answer(parse(odd)) is None
+    with pytest.raises(Refused, match="unknown role"):
+        quick_query(odd)
 
 
 def test_the_memory_store_and_the_table_go_the_full_way(data: Path) -> None:

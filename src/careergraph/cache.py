@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Callable, Sequence
     from pathlib import Path
+    from typing import Any
 
 __all__ = [
     "CACHE_ENV",
@@ -111,7 +112,7 @@ def settled(keys: Sequence[tuple[int, ...] | None]) -> bool:
     return all(key is None or now - max(key[3], key[4]) > _SETTLED_NS for key in keys)
 
 
-def read_memo(name: str) -> dict[object, object]:
+def read_memo(name: str) -> dict[Any, Any]:
     """The memo ``name`` in the cache folder (empty when there is none, or it is not one)."""
     try:
         with open(os.path.join(cache_folder(), name), "rb") as memo:
@@ -121,7 +122,7 @@ def read_memo(name: str) -> dict[object, object]:
     return found if isinstance(found, dict) else {}
 
 
-def write_memo(name: str, memo: dict[object, object]) -> None:
+def write_memo(name: str, memo: dict[Any, Any]) -> None:
     """Keep ``memo`` as the memo ``name``, whole or not at all; a cache that cannot be written only
     costs speed."""
     try:

@@ -221,6 +221,8 @@ def _warm_name(store: str, kind: str, name: str) -> str | None:
         return None
     if not names.startswith(_NAMES_HEADER):
         return None
+    if "\n" in name or "\t" in name:  # never a line of the list, nor spanning two
+        return None
     if name.startswith(("http://", "https://")):
         return name if b"\ni\t" + name.encode() + b"\n" in names else None
     from .names import normalise, variants
@@ -249,27 +251,27 @@ def warm_answer(asked: Asked) -> bytes | None:
     from .cache import read_memo, stat_key
 
     memo = read_memo(WARM_MEMO)
-    known = memo.get(("query", _PACKAGE, __version__, asked.name))
     given = _given(asked.params)
-    if not isinstance(known, tuple) or given is None:
+    if given is None:
         return None
-    path, text, brace, params = known
+    import pyoxigraph
+
+    try:  # a memo of another shape (damaged, or not careergraph's) is no memo
+        path, text, brace, params = memo[("query", _PACKAGE, __version__, asked.name)]
+        kinds = {str(name): str(kind) for name, kind in params}
+        watched, store = memo[_context(asked, pyoxigraph.__version__)]
+        unchanged = all(stat_key(name) == key for name, key in watched)
+        if not (isinstance(text, str) and isinstance(brace, int) and isinstance(store, str)):
+            return None
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not unchanged or set(given) != set(kinds) or stat_key(f"{store}/CURRENT") is None:
+        return None
     try:
         with open(path, encoding="utf-8") as file:
             if file.read() != text:  # edited since: the full way reads it again
                 return None
-    except (OSError, UnicodeDecodeError):
-        return None
-    kinds = dict(params)
-    if set(given) != set(kinds):
-        return None
-    import pyoxigraph
-
-    data = memo.get(_context(asked, pyoxigraph.__version__))
-    if not isinstance(data, tuple):
-        return None
-    watched, store = data
-    if any(stat_key(name) != key for name, key in watched) or stat_key(f"{store}/CURRENT") is None:
+    except (OSError, UnicodeDecodeError, TypeError):
         return None
     values = []
     for name, value in given.items():  # in the order given, as the full way binds them
