@@ -213,13 +213,19 @@ def _settle(files: list[Path]) -> None:
     time.sleep(max(0.0, (newest + 2_200_000_000 - time.time_ns()) / 1e9))
 
 
-def _warm_process(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
+def _warm_env(tmp_path: Path) -> dict[str, str]:
+    """An environment in which ``role-skills -p role=ML engineer -f csv`` has been answered once."""
     data = shipped_dir("graph_data")
     _settle([data, *data.iterdir()])
     env = {**os.environ, "CAREERGRAPH_CACHE": str(tmp_path / "cache"), "CAREERGRAPH_DATA": str(data)}
     env.pop("CAREERGRAPH_STORE", None)
     first = ["-m", "careergraph", "query", "role-skills", "-p", "role=ML engineer", "-f", "csv"]
     assert subprocess.run([sys.executable, *first], capture_output=True, env=env, timeout=120).returncode == 0
+    return env
+
+
+def _warm_process(tmp_path: Path, script: str) -> subprocess.CompletedProcess[str]:
+    env = _warm_env(tmp_path)
     return subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120
     )
@@ -254,31 +260,65 @@ def test_a_warm_query_imports_what_the_floor_does(tmp_path: Path) -> None:
     assert done.stdout.split() == ["kind,concept,label"], done.stderr
 
 
+#: The engine made slow (sleeping lets go of the GIL, as pyoxigraph's query does); the full
+#: way made impossible, so that only the warm path can answer, or be stopped.
+SLOW_ENGINE = """if True:
+    import sys, time, pyoxigraph
+    sys.modules["careergraph.session"] = None
+    real = pyoxigraph.Store.read_only
+
+    class Slow:
+        def __init__(self, path):
+            self.store = real(path)
+        def query(self, text):
+            sys.stderr.write("querying\\n")
+            sys.stderr.flush()
+            time.sleep(30)
+            return self.store.query(text)
+
+    pyoxigraph.Store.read_only = Slow
+"""
+
+
+def test_ctrl_c_stops_a_warm_query(tmp_path: Path) -> None:
+    import signal
+
+    env = _warm_env(tmp_path)
+    script = (
+        SLOW_ENGINE
+        + """if True:
+        sys.argv = ["careergraph", "query", "role-skills", "-p", "role=ML engineer", "-f", "csv"]
+        from careergraph.launch import main
+        main()
+        """
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    assert process.stderr is not None
+    assert process.stderr.readline() == "querying\n"  # the query is running
+    process.send_signal(signal.SIGINT)
+    try:
+        stdout, stderr = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail("Ctrl-C did not stop the query")
+    assert (process.returncode, stdout, stderr.strip()) == (1, "", "Aborted!")
+
+
 def test_a_warm_query_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
-    # The engine made slow (sleeping lets go of the GIL, as pyoxigraph's query does); the full
-    # way made impossible, so that only the warm path can answer, or be stopped.
     script = """if True:
-        import sys, time, pyoxigraph
-        sys.modules["careergraph.session"] = None
-        real = pyoxigraph.Store.read_only
-
-        class Slow:
-            def __init__(self, path):
-                self.store = real(path)
-            def query(self, text):
-                time.sleep(30)
-                return self.store.query(text)
-
-        pyoxigraph.Store.read_only = Slow
         sys.argv = ["careergraph", "query", "role-skills", "-p", "role=ML engineer", "-f", "csv",
                     "--timeout", "0.5"]
         from careergraph.launch import main
         main()
         """
     started = time.monotonic()
-    done = _warm_process(tmp_path, script)
+    done = _warm_process(tmp_path, SLOW_ENGINE + script)
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr == (
+        "querying\n"
         "Error: query 'role-skills' was stopped after 0.5 s; narrow it, add a LIMIT, or raise --timeout\n"
     )
     assert time.monotonic() - started < 25  # stopped, not slept out
