@@ -322,3 +322,17 @@ def test_a_warm_query_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
         "Error: query 'role-skills' was stopped after 0.5 s; narrow it, add a LIMIT, or raise --timeout\n"
     )
     assert time.monotonic() - started < 25  # stopped, not slept out
+
+
+def test_the_full_way_keeps_its_time_limit_without_threading(tmp_path: Path) -> None:
+    """The table format goes the full way (the session, the label index): its watchdog is the
+    warm path's, so neither threading nor the worker processes' module is imported."""
+    probe = (
+        "import sys; from careergraph.launch import quick_query; "
+        "answer = quick_query(['query', 'role-skills', '-p', 'role=ML engineer']); "
+        "print(answer.splitlines()[0].split()[0].decode(), *[m for m in "
+        "('threading', 'careergraph.query.workers', 'click', 'rdflib') if m in sys.modules], "
+        "'careergraph.session' in sys.modules)"
+    )
+    done = _warm_process(tmp_path, probe)
+    assert done.stdout.split() == ["kind", "True"], done.stderr
