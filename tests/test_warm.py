@@ -336,3 +336,27 @@ def test_the_full_way_keeps_its_time_limit_without_threading(tmp_path: Path) -> 
     )
     done = _warm_process(tmp_path, probe)
     assert done.stdout.split() == ["kind", "True"], done.stderr
+
+
+def test_a_file_changed_while_the_full_way_answers_is_not_learned(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files' keys are taken before the answer and must be the same after it: a change in
+    between (the store answered from may be the old content's) is never vouched for."""
+    from careergraph.session import Session
+
+    real = Session.write
+    skills = data / "skills.ttl"
+
+    def write_then_edit(self: Session, *args: object, **kwargs: object) -> bytes:
+        answer = real(self, *args, **kwargs)  # type: ignore[arg-type]
+        with skills.open("a", encoding="utf-8") as file:
+            file.write("# edited while the answer was written\n")
+        return answer
+
+    argv = _argv(data, "role-skills", "csv")
+    monkeypatch.setattr(Session, "write", write_then_edit)
+    assert quick_query(argv)
+    assert warm_answer(parse(argv)) is None
+    monkeypatch.setattr(Session, "write", real)
+    assert quick_query(argv) == warm_answer(parse(argv))

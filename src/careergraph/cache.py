@@ -105,10 +105,11 @@ def stat_key(path: str) -> tuple[int, ...] | None:
     return (found.st_ino, found.st_dev, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
 
-def settled(keys: Sequence[tuple[int, ...] | None]) -> bool:
-    """Whether every :func:`stat_key` in ``keys`` is older than the file system clock's resolution
-    (two seconds): a change to come cannot leave such a key as it is."""
-    now = time.time_ns()
+def settled(keys: Sequence[tuple[int, ...] | None], at: int | None = None) -> bool:
+    """Whether every :func:`stat_key` in ``keys`` was older than the file system clock's resolution
+    (two seconds) at ``at`` (``time.time_ns()``; default: now): a change after ``at`` cannot leave
+    such a key as it is."""
+    now = time.time_ns() if at is None else at
     return all(key is None or now - max(key[3], key[4]) > _SETTLED_NS for key in keys)
 
 

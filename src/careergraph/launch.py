@@ -163,13 +163,15 @@ def quick_query(argv: list[str]) -> bytes | None:
         session = Session(data, store)
         query = find_query(asked.name, shipped_dir("queries"))
         params = parse_param_options(asked.params)
+        before = _snapshot(asked, session) if (store or "embedded") == "embedded" else None
         answer = session.write(query, asked.format, params, timeout=asked.timeout)
     except CareergraphError as error:  # said as the click command says it: not run a second time
         raise Refused(str(error), error.exit_code) from None
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise Refused(f"{where}{error.strerror or error}", 1) from None
-    learn(asked, session, query)
+    if before is not None:
+        learn(asked, session, query, before)
     return answer
 
 
@@ -304,24 +306,49 @@ def warm_answer(asked: Asked) -> bytes | None:
     return csv  # type: ignore[no-any-return]
 
 
-def learn(asked: Asked, session: Any, query: NamedQuery) -> None:
+def _snapshot(asked: Asked, session: Any) -> tuple[list[str], list[tuple[int, ...] | None], int] | None:
+    """The data files and folders ``session`` will read, their :func:`~careergraph.cache.stat_key` s
+    and the time they were taken, before the full way answers ``asked``; None when what it answers
+    could not be answered warm (another store, a format careergraph writes)."""
+    import time
+
+    from .data import DATA_ENV, generated_dir
+    from .stores.oxigraph import EmbeddedStore
+
+    store = session.store  # the files are listed, nothing is read yet
+    if asked.format not in _WARM_FORMATS or not isinstance(store, EmbeddedStore):
+        return None
+    from .cache import stat_key
+
+    paths = [*session.paths, *store.files]
+    if not asked.data and not os.environ.get(DATA_ENV):
+        paths.append(generated_dir())  # it counts once it holds a file, so it is watched while absent
+    taken = time.time_ns()
+    watched = [os.path.abspath(path) for path in paths]
+    return watched, [stat_key(name) for name in watched], taken
+
+
+def learn(
+    asked: Asked,
+    session: Any,
+    query: NamedQuery,
+    before: tuple[list[str], list[tuple[int, ...] | None], int],
+) -> None:
     """Keep in the warm memo what :func:`warm_answer` needs to answer ``asked`` again, just
     answered the full way by ``session``: what it can answer for sure, and only that.
 
-    The data's entry is kept only when every file and folder read has been left alone
-    for two seconds (:func:`careergraph.cache.settled`).
+    ``before`` is :func:`_snapshot` 's, taken before the answer: the data's entry is kept only
+    when every file and folder had been left alone for two seconds then, and is still as it was
+    (:func:`careergraph.cache.settled`), so the store answered from is the one those keys name.
     """
-    from .stores.oxigraph import EmbeddedStore
-
     store = session.store
-    if asked.format not in _WARM_FORMATS or not query.trusted or not isinstance(store, EmbeddedStore):
+    if not query.trusted:
         return
     import sqlite3
 
     import pyoxigraph
 
     from .cache import read_memo, settled, stat_key, write_memo
-    from .data import DATA_ENV, generated_dir
     from .prefixes import KINDS
     from .query.params import _opening_brace
     from .query.portable import concatenated
@@ -334,11 +361,7 @@ def learn(asked: Asked, session: Any, query: NamedQuery) -> None:
     folder = store.path
     if folder is None or stat_key(f"{folder}/CURRENT") is None:
         return
-    paths = [*session.paths, *store.files]
-    if not asked.data and not os.environ.get(DATA_ENV):
-        paths.append(generated_dir())  # it counts once it holds a file, so it is watched while absent
-    watched = [os.path.abspath(path) for path in paths]
-    keys = [stat_key(name) for name in watched]
+    watched, keys, taken = before
     try:
         for kind in {param.kind for param in query.params}:
             _learn_names(str(folder), kind, session.index.db)
@@ -353,7 +376,7 @@ def learn(asked: Asked, session: Any, query: NamedQuery) -> None:
     )
     context = _context(asked, pyoxigraph.__version__)
     memo.pop(context, None)
-    if settled(keys):
+    if settled(keys, taken) and [stat_key(name) for name in watched] == keys:
         memo[context] = (tuple(zip(watched, keys, strict=True)), str(folder))
     for old in [key for key in memo if isinstance(key, tuple) and key[0] == "data"][:-_WARM_ENTRIES]:
         del memo[old]
