@@ -341,8 +341,9 @@ def test_the_full_way_keeps_its_time_limit_without_threading(tmp_path: Path) -> 
 def test_a_file_changed_while_the_full_way_answers_is_not_learned(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The files' keys are taken before the answer and must be the same after it: a change in
-    between (the store answered from may be the old content's) is never vouched for."""
+    """The files' keys are taken before the answer, not after it: a change in between (the store
+    answered from is the old content's) is never vouched for. (Keys taken after the answer would
+    name the new content beside the old content's store: this test fails on that.)"""
     from careergraph.session import Session
 
     real = Session.write
