@@ -361,3 +361,22 @@ def test_a_file_changed_while_the_full_way_answers_is_not_learned(
     assert warm_answer(parse(argv)) is None
     monkeypatch.setattr(Session, "write", real)
     assert quick_query(argv) == warm_answer(parse(argv))
+
+
+def test_the_watchdog_takes_any_finite_time_limit() -> None:
+    """A limit past what a lock can wait at once (``--timeout 1e300``) does not kill its thread:
+    a shorter limit after it still fires."""
+    script = """if True:
+        import time
+        from careergraph.query.watchdog import Stopped, Watchdog
+        watchdog = Watchdog()
+        with watchdog.guard(1e300, Stopped("long", 1e300)):
+            time.sleep(0.2)
+        with watchdog.guard(0.3, Stopped("short", 0.3)):
+            time.sleep(30)
+        """
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stderr) == (
+        1,
+        "Error: query 'short' was stopped after 0.3 s; narrow it, add a LIMIT, or raise --timeout\n",
+    )

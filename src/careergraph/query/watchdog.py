@@ -148,7 +148,8 @@ class Watchdog:
                 self._bell.acquire()  # until a query starts
                 continue
             if left > 0:
-                self._bell.acquire(timeout=left)  # until its deadline, or an earlier one
+                # until its deadline, or an earlier one (a lock waits at most TIMEOUT_MAX at a time)
+                self._bell.acquire(timeout=min(left, _thread.TIMEOUT_MAX))
                 continue
             assert error is not None
             sys.stdout.flush()
