@@ -270,14 +270,16 @@ def test_file_digests_are_remembered_until_the_file_changes(
     monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
     file = tmp_path / "data.ttl"
     file.write_text("<a:x> <a:y> <a:z> .\n")
-    old = time.time() - 60
-    os.utime(file, (old, old))  # settled: its digest may be remembered
+    # settled: its digest may be remembered (its inode's change time cannot be set back: the
+    # two seconds are made to have passed)
+    monkeypatch.setattr(cache, "_SETTLED_NS", -(10**12))
     assert cache.file_digests([file]) == [hashlib.sha256(file.read_bytes()).digest()]
     hashed = []
     real = hashlib.file_digest
     monkeypatch.setattr(hashlib, "file_digest", lambda *a: hashed.append(a) or real(*a))
     assert cache.file_digests([file]) == [hashlib.sha256(file.read_bytes()).digest()]
     assert hashed == []  # remembered, not hashed again
+    monkeypatch.setattr(cache, "_SETTLED_NS", 2_000_000_000)
     file.write_text("<a:x> <a:y> <a:w> .\n")  # same size, new content, new modification time
     assert cache.file_digests([file]) == [hashlib.sha256(file.read_bytes()).digest()]
     assert len(hashed) == 1
@@ -520,8 +522,7 @@ def test_a_damaged_digest_memo_is_learned_again(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path))
     file = tmp_path / "a.ttl"
     file.write_text("<urn:a> <urn:b> <urn:c> .\n", encoding="utf-8")
-    old = time.time() - 60
-    os.utime(file, (old, old))
+    monkeypatch.setattr(cache, "_SETTLED_NS", -(10**12))  # as if it had been left alone two seconds
     for memo in ([1, 2], {str(file): 5}, {str(file): (1, 2)}, b"\x00garbage"):
         (tmp_path / "digests.marshal").write_bytes(memo if isinstance(memo, bytes) else marshal.dumps(memo))
         assert cache.file_digests([file]) == [hashlib.sha256(file.read_bytes()).digest()]
@@ -543,14 +544,14 @@ def test_a_cache_folder_that_is_a_file_costs_speed_only(
 def test_an_unreadable_data_file_is_an_error_naming_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from careergraph import cache
+    import hashlib  # careergraph.cache imports it where it hashes
 
     monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
 
     def refuse(handle, _name):  # what open() gives a user without read permission (tests run as root)
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cache.hashlib, "file_digest", refuse)
+    monkeypatch.setattr(hashlib, "file_digest", refuse)
     data = shipped_dir("graph_data")
     result = CliRunner().invoke(main, ["--data", str(data), "path", "DS", "MLE"])
     assert result.exit_code == 1

@@ -12,24 +12,42 @@ rdflib or networkx.
 
 Hashing a large Turtle file costs tens of milliseconds, so :func:`file_digests`
 remembers each file's digest beside its size, inode and modification time (as
-git's index does) and hashes again when any of them changes.
+git's index does) and hashes again when any of them changes. A warm named
+query (:mod:`careergraph.launch`) goes further and hashes nothing: it keeps
+what it learned in a memo (:func:`read_memo`, :func:`write_memo`) beside each
+file's and folder's :func:`stat_key`, which it trusts only once they have
+been left alone for two seconds (:func:`settled`). So this module imports
+:mod:`hashlib`, :mod:`sqlite3` and :mod:`pathlib` only where they are used.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import marshal
 import os
-import sqlite3
 import sys
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from . import __version__
 
-__all__ = ["CACHE_ENV", "cache_dir", "cached_database", "file_digests"]
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import Any
+
+__all__ = [
+    "CACHE_ENV",
+    "cache_dir",
+    "cache_folder",
+    "cached_database",
+    "file_digests",
+    "read_memo",
+    "settled",
+    "stat_key",
+    "write_file",
+    "write_memo",
+]
 
 CACHE_ENV = "CAREERGRAPH_CACHE"
 #: Bump when what the databases hold changes shape.
@@ -42,20 +60,85 @@ _DIGESTS = "digests.marshal"
 _MARK = 0x63670000 + FORMAT
 
 
+def cache_folder() -> str:
+    """The folder the cache lives in, as a string (:func:`cache_dir` is the same as a path)."""
+    if os.environ.get(CACHE_ENV):
+        return os.environ[CACHE_ENV]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "careergraph")
+
+
 def cache_dir() -> Path:
     """The folder the cache lives in."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "careergraph"
+    from pathlib import Path
+
+    return Path(cache_folder())
 
 
-def _replace(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+def _replace(path: Path | str, data: bytes) -> None:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+    path = os.fspath(path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def stat_key(path: str) -> tuple[int, ...] | None:
+    """What changes whenever the file or folder at ``path`` does (None: there is nothing there).
+
+    Its inode, device, size, and the times of its last change of content
+    (``mtime``, which a tool may set back) and of anything about it (``ctime``,
+    which none can): a folder's change when a name in it is added, removed or
+    renamed.
+    """
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_ino, found.st_dev, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
+def settled(keys: Sequence[tuple[int, ...] | None], at: int | None = None) -> bool:
+    """Whether every :func:`stat_key` in ``keys`` was older than the file system clock's resolution
+    (two seconds) at ``at`` (``time.time_ns()``; default: now): a change after ``at`` cannot leave
+    such a key as it is."""
+    now = time.time_ns() if at is None else at
+    return all(key is None or now - max(key[3], key[4]) > _SETTLED_NS for key in keys)
+
+
+def read_memo(name: str) -> dict[Any, Any]:
+    """The memo ``name`` in the cache folder (empty when there is none, or it is not one)."""
+    try:
+        with open(os.path.join(cache_folder(), name), "rb") as memo:
+            found = marshal.load(memo)
+    except (OSError, EOFError, ValueError, TypeError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def write_memo(name: str, memo: dict[Any, Any]) -> None:
+    """Keep ``memo`` as the memo ``name``, whole or not at all; a cache that cannot be written only
+    costs speed."""
+    try:
+        write_file(name, marshal.dumps(memo))
+    except ValueError:  # something marshal cannot write
+        pass
+
+
+def write_file(name: str, data: bytes) -> None:
+    """Keep ``data`` as the file ``name`` in the cache folder, whole or not at all; a cache that
+    cannot be written only costs speed."""
+    try:
+        _replace(os.path.join(cache_folder(), name), data)
+    except OSError:
+        pass
 
 
 def cached_database(
@@ -68,6 +151,10 @@ def cached_database(
     endpoint) the database is built in memory every time, and so it is when the
     cache folder cannot be written: a read-only or full cache only costs speed.
     """
+    import contextlib
+    import hashlib
+    import sqlite3
+
     if fingerprint is None:
         return _in_memory(build)
     key = f"{fingerprint}\n{__version__}\n{FORMAT}\n{sys.version_info[:2]}"
@@ -96,6 +183,8 @@ def cached_database(
 
 
 def _open(path: Path) -> sqlite3.Connection:
+    import sqlite3
+
     # immutable: a finished cache file is never written again (a new one replaces it), so no locks.
     # Any thread may read it (the server's explorer answers from a pool); SQLite serialises the calls.
     uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
@@ -109,6 +198,8 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 def _in_memory(build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
+    import sqlite3
+
     db = sqlite3.connect(":memory:", check_same_thread=False)  # read by any thread once built
     build(db)
     db.commit()
@@ -118,43 +209,35 @@ def _in_memory(build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connectio
 def file_digests(paths: Sequence[Path]) -> list[bytes]:
     """The SHA-256 of each file in ``paths``, hashed only when a file has changed since last time.
 
-    A file's digest is remembered with its size, inode and modification time,
-    once the file has been left alone for two seconds (so that a change within
-    the resolution of the file system's clock cannot go unseen).
+    A file's digest is remembered with its :func:`stat_key` (inode, size, and
+    the times of its last change: that of its content, which a tool may set
+    back, and that of its inode, which none can), once the file has been left
+    alone for two seconds (so that a change within the resolution of the file
+    system's clock cannot go unseen).
     """
+    import hashlib
+
     from .errors import DataFileError
 
-    memo_path = cache_dir() / _DIGESTS
-    try:
-        memo = marshal.loads(memo_path.read_bytes())
-    except (OSError, EOFError, ValueError, TypeError):
-        memo = {}
-    if not isinstance(memo, dict):  # someone else's file, or a damaged one: learn it again
-        memo = {}
+    memo = read_memo(_DIGESTS)  # empty for someone else's file, or a damaged one: learn it again
     digests, learned = [], False
     for path in paths:
         path = path.resolve()
         try:
-            stat = path.stat()
-            key = (stat.st_size, stat.st_ino, stat.st_mtime_ns)
+            found = path.stat()
+            key = (found.st_ino, found.st_dev, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
             known = memo.get(str(path))
-            if (
-                isinstance(known, tuple)
-                and len(known) == 4
-                and known[:3] == key
-                and isinstance(known[3], bytes)
-            ):
-                digests.append(known[3])
+            if isinstance(known, tuple) and len(known) == 2 and known[0] == key and type(known[1]) is bytes:
+                digests.append(known[1])
                 continue
             with path.open("rb") as handle:
                 digests.append(hashlib.file_digest(handle, "sha256").digest())
         except OSError as error:
             raise DataFileError(str(path), f"cannot read it: {error.strerror or error}") from None
-        if time.time_ns() - stat.st_mtime_ns > _SETTLED_NS:
-            memo[str(path)] = (*key, digests[-1])
+        if settled([key]):
+            memo[str(path)] = (key, digests[-1])
             learned = True
     if learned:
-        memo = {name: value for name, value in memo.items() if os.path.exists(name)}
-        with contextlib.suppress(OSError):
-            _replace(memo_path, marshal.dumps(memo))
+        memo = {name: value for name, value in memo.items() if os.path.exists(str(name))}
+        write_memo(_DIGESTS, memo)
     return digests

@@ -10,6 +10,18 @@ click command uses, without importing click. Anything else goes to
 bad value, a store that fails) is said here, once, in click's words and with
 its exit status: running the command again through click would wait for a
 slow store, or ask an endpoint, a second time.
+
+Warm, such a command line on the default store is answered without the
+session at all (:func:`warm_answer`): from a memo (:func:`learn`) of what the
+last full answer of that query on those files needed (the store's folder, the
+files' and folders' :func:`careergraph.cache.stat_key`, the query's text and
+where its parameters go) and each kind of name's labels, normalised as the
+label index has them. It imports no more than the ``python -c`` floor does
+(pyoxigraph) and a few small modules: no :mod:`re`, :mod:`pathlib`,
+:mod:`hashlib`, :mod:`sqlite3` or :mod:`threading`. Anything it does not
+know for sure (a file touched since, a query file edited, an unknown name, a
+format pyoxigraph does not write) goes the full way, which says any error and
+learns again.
 """
 
 from __future__ import annotations
@@ -17,9 +29,26 @@ from __future__ import annotations
 import os
 import sys
 
+from . import __version__
 from .record import Record
 
-__all__ = ["Asked", "main", "parse", "quick_query"]
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .query.catalogue import NamedQuery
+
+__all__ = ["Asked", "learn", "main", "parse", "quick_query", "warm_answer"]
+
+#: The warm memo's name in the cache folder: bump the number when what it holds changes shape.
+WARM_MEMO = "warm-1.marshal"
+#: The first line of a store's list of names (:func:`_learn_names`).
+_NAMES_HEADER = b"careergraph names 1\n"
+#: What a warm answer is written in by pyoxigraph itself (``table`` is careergraph's: the full way).
+_WARM_FORMATS = ("csv", "tsv", "json", "xml")
+#: How many command lines' data the memo remembers (the oldest is forgotten first).
+_WARM_ENTRIES = 64
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 _FORMATS = ("table", "csv", "tsv", "json", "xml")
 
@@ -64,7 +93,7 @@ def parse(argv: list[str]) -> Asked | None:
     >>> parse(["query", "roles", "--limit", "3"]) is None, parse(["query", "../x"]) is None
     (True, True)
     """
-    from .query.catalogue import QUERY_NAME
+    from .query.catalogue import QUERY_NAME  # imports neither re nor pathlib
 
     data: list[str] = []
     store: str | None = None
@@ -117,6 +146,9 @@ def quick_query(argv: list[str]) -> bytes | None:
     asked = parse(argv)
     if asked is None:
         return None
+    warm = warm_answer(asked)
+    if warm is not None:
+        return warm
     from pathlib import Path
 
     from .data import shipped_dir
@@ -131,12 +163,246 @@ def quick_query(argv: list[str]) -> bytes | None:
         session = Session(data, store)
         query = find_query(asked.name, shipped_dir("queries"))
         params = parse_param_options(asked.params)
-        return session.write(query, asked.format, params, timeout=asked.timeout)
+        before = _snapshot(asked, session) if (store or "embedded") == "embedded" else None
+        answer = session.write(query, asked.format, params, timeout=asked.timeout)
     except CareergraphError as error:  # said as the click command says it: not run a second time
         raise Refused(str(error), error.exit_code) from None
     except OSError as error:
         where = f"{error.filename}: " if error.filename else ""
         raise Refused(f"{where}{error.strerror or error}", 1) from None
+    if before is not None:
+        learn(asked, session, query, before)
+    return answer
+
+
+def _context(asked: Asked, oxigraph: str) -> tuple[object, ...]:
+    """What decides which files a command line reads, and into which store: the memo's key."""
+    return (
+        "data",
+        _PACKAGE,
+        __version__,
+        oxigraph,
+        sys.version_info[:2],
+        os.getcwd(),
+        tuple(asked.data),
+        os.environ.get("CAREERGRAPH_DATA"),
+        os.environ.get("XDG_DATA_HOME"),
+        os.path.expanduser("~"),
+    )
+
+
+def _names_memo(store: str, kind: str) -> str:
+    """The list of ``kind`` 's names in the store at ``store`` (its folder's name is its content's key)."""
+    return f"{os.path.basename(store)}.{kind}-names-1.txt"
+
+
+def _given(params: list[str]) -> dict[str, str] | None:
+    """``-p NAME=VALUE`` options by name, as :func:`~careergraph.query.catalogue.parse_param_options`
+    reads them; None where it would refuse them (then the full way says why)."""
+    values: dict[str, str] = {}
+    for option in params:
+        name, sep, value = option.partition("=")
+        name = name.strip()
+        if not sep or not name or name in values:
+            return None
+        values[name] = value
+    return values
+
+
+def _warm_name(store: str, kind: str, name: str) -> str | None:
+    """The IRI of the ``kind`` called ``name`` as :meth:`careergraph.names.Names.lookup` finds it,
+    from the store's list of names (:func:`_learn_names`); None when it is not there, unknown or
+    ambiguous. The list is searched as bytes, never read into a dict: a memchr-speed scan of a
+    file costs less than building the dict of every name."""
+    from .cache import cache_folder
+
+    try:
+        with open(os.path.join(cache_folder(), _names_memo(store, kind)), "rb") as file:
+            names = file.read()
+    except OSError:
+        return None
+    if not names.startswith(_NAMES_HEADER):
+        return None
+    if "\n" in name or "\t" in name:  # never a line of the list, nor spanning two
+        return None
+    if name.startswith(("http://", "https://")):
+        return name if b"\ni\t" + name.encode() + b"\n" in names else None
+    from .names import normalise, variants
+
+    for key in variants(normalise(name)):
+        row = b"\nk\t" + key.encode() + b"\t"
+        at = names.find(row)
+        if at >= 0:
+            start = at + len(row)
+            if names.find(row, start) < 0:  # one IRI has that name, not several
+                return names[start : names.index(b"\n", start)].decode()
+    return None
+
+
+def warm_answer(asked: Asked) -> bytes | None:
+    """The answer to ``asked`` from the warm memo (:func:`learn`), or None: go the full way.
+
+    Content-safe: the query file is read and must be the text the memo holds;
+    every data file and folder must have the :func:`~careergraph.cache.stat_key`
+    it had (kept only once it had been left alone for two seconds); the store is
+    the one the files' content names. Stopped at its time limit as the full way is.
+    """
+    store_spec = asked.store or os.environ.get("CAREERGRAPH_STORE") or "embedded"
+    if asked.format not in _WARM_FORMATS or store_spec != "embedded" or sys.platform == "win32":
+        return None
+    from .cache import read_memo, stat_key
+
+    memo = read_memo(WARM_MEMO)
+    given = _given(asked.params)
+    if given is None:
+        return None
+    import pyoxigraph
+
+    try:  # a memo of another shape (damaged, or not careergraph's) is no memo
+        path, text, brace, params = memo[("query", _PACKAGE, __version__, asked.name)]
+        kinds = {str(name): str(kind) for name, kind in params}
+        watched, store = memo[_context(asked, pyoxigraph.__version__)]
+        unchanged = all(stat_key(name) == key for name, key in watched)
+        if not (isinstance(text, str) and isinstance(brace, int) and isinstance(store, str)):
+            return None
+    except (KeyError, ValueError, TypeError):
+        return None
+    if not unchanged or set(given) != set(kinds) or stat_key(f"{store}/CURRENT") is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as file:
+            if file.read() != text:  # edited since: the full way reads it again
+                return None
+    except (OSError, UnicodeDecodeError, TypeError):
+        return None
+    values = []
+    for name, value in given.items():  # in the order given, as the full way binds them
+        iri = _warm_name(store, kinds[name], value)
+        if iri is None:
+            return None
+        values.append(f"VALUES ?{name} {{ <{iri}> }}")
+    if values:  # as careergraph.query.params.bind_in_text writes them
+        text = f"{text[: brace + 1]} {' '.join(values)} {text[brace + 1 :]}"
+    try:
+        opened = pyoxigraph.Store.read_only(store)
+    except OSError:
+        return None
+    from .query.watchdog import WATCHDOG, Stopped
+
+    with WATCHDOG.guard(asked.timeout, Stopped(asked.name, asked.timeout)):
+        try:
+            solutions: Any = opened.query(text)  # a SELECT: the memo holds no other form
+            if asked.format != "csv":
+                from .query.results import written
+
+                answer = written(solutions, asked.format)
+                return None if answer is None else answer[0]
+            csv = solutions.serialize(format=pyoxigraph.QueryResultsFormat.CSV)
+        except (OSError, SyntaxError, ValueError):
+            return None
+    # as careergraph.query.results.written: Python's csv writes an empty one-column cell as ""
+    if len(solutions.variables) == 1 and b"\r\n\r\n" in csv:
+        return None
+    return csv  # type: ignore[no-any-return]
+
+
+def _snapshot(asked: Asked, session: Any) -> tuple[list[str], list[tuple[int, ...] | None], int] | None:
+    """The data files and folders ``session`` will read, their :func:`~careergraph.cache.stat_key` s
+    and the time they were taken, before the full way answers ``asked``; None when what it answers
+    could not be answered warm (another store, a format careergraph writes)."""
+    import time
+
+    from .data import DATA_ENV, generated_dir
+    from .stores.oxigraph import EmbeddedStore
+
+    store = session.store  # the files are listed, nothing is read yet
+    if asked.format not in _WARM_FORMATS or not isinstance(store, EmbeddedStore):
+        return None
+    from .cache import stat_key
+
+    paths = [*session.paths, *store.files]
+    if not asked.data and not os.environ.get(DATA_ENV):
+        paths.append(generated_dir())  # it counts once it holds a file, so it is watched while absent
+    taken = time.time_ns()
+    watched = [os.path.abspath(path) for path in paths]
+    return watched, [stat_key(name) for name in watched], taken
+
+
+def learn(
+    asked: Asked,
+    session: Any,
+    query: NamedQuery,
+    before: tuple[list[str], list[tuple[int, ...] | None], int],
+) -> None:
+    """Keep in the warm memo what :func:`warm_answer` needs to answer ``asked`` again, just
+    answered the full way by ``session``: what it can answer for sure, and only that.
+
+    ``before`` is :func:`_snapshot` 's, taken before the answer: the data's entry is kept only
+    when every file and folder had been left alone for two seconds then, and is still as it was
+    (:func:`careergraph.cache.settled`), so the store answered from is the one those keys name.
+    """
+    store = session.store
+    if not query.trusted:
+        return
+    import sqlite3
+
+    import pyoxigraph
+
+    from .cache import read_memo, settled, stat_key, write_memo
+    from .prefixes import KINDS
+    from .query.params import _opening_brace
+    from .query.portable import concatenated
+    from .query.safety import check_query
+
+    if check_query(query.text, trusted=True).form != "SELECT" or concatenated(query.text):
+        return  # not written by the engine (or settled by careergraph): the full way
+    if any(param.kind not in KINDS for param in query.params):
+        return
+    folder = store.path
+    if folder is None or stat_key(f"{folder}/CURRENT") is None:
+        return
+    watched, keys, taken = before
+    try:
+        for kind in {param.kind for param in query.params}:
+            _learn_names(str(folder), kind, session.index.db)
+    except (OSError, sqlite3.Error, AttributeError):
+        return
+    memo = read_memo(WARM_MEMO)
+    memo[("query", _PACKAGE, __version__, asked.name)] = (
+        os.path.abspath(query.source),
+        query.text,
+        _opening_brace(query.text, 0),
+        tuple((param.name, param.kind) for param in query.params),
+    )
+    context = _context(asked, pyoxigraph.__version__)
+    memo.pop(context, None)
+    if settled(keys, taken) and [stat_key(name) for name in watched] == keys:
+        memo[context] = (tuple(zip(watched, keys, strict=True)), str(folder))
+    for old in [key for key in memo if isinstance(key, tuple) and key[0] == "data"][:-_WARM_ENTRIES]:
+        del memo[old]
+    write_memo(WARM_MEMO, memo)
+
+
+def _learn_names(store: str, kind: str, db: Any) -> None:
+    """Keep the list of ``kind`` 's names for the store at ``store``, from the label index ``db``:
+    a line ``k<TAB>key<TAB>iri`` for each normalised name and IRI, ``i<TAB>iri`` for each IRI of the
+    kind. None is kept when a name or IRI holds a tab or a line break (then the kind goes the full way).
+    """
+    from .cache import cache_folder, write_file
+
+    name = _names_memo(store, kind)
+    if os.path.exists(os.path.join(cache_folder(), name)):
+        return  # the store's folder is named by its content: so is this
+    rows = [
+        f"k\t{key}\t{iri}"
+        for key, iri in db.execute("SELECT key, iri FROM name WHERE kind = ? ORDER BY key, iri", (kind,))
+    ]
+    rows += [
+        f"i\t{iri}" for (iri,) in db.execute("SELECT iri FROM thing WHERE kind = ? ORDER BY iri", (kind,))
+    ]
+    if any(row.count("\t") != row.startswith("k") + 1 or "\n" in row or "\r" in row for row in rows):
+        return
+    write_file(name, _NAMES_HEADER + "".join(row + "\n" for row in rows).encode())
 
 
 class Refused(Exception):

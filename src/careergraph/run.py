@@ -16,6 +16,8 @@ from .stores import Store
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib import Graph
 
     from .names import Names
@@ -80,16 +82,24 @@ def _run(
 ) -> QueryOutput:
     """Run a checked, bound query as :func:`run_query` says."""
     from .query.portable import settle_concat  # GROUP_CONCAT's order is each engine's own
-    from .query.workers import WATCHDOG, timed_out
 
     if timeout is None or sys.platform == "win32":
         return settle_concat(store.execute(checked, bindings, limit), checked.text)
     if isolate:
         return settle_concat(store.workers().run(checked, bindings, limit, timeout, name), checked.text)
     store.prepare()  # parsing the data is not the query's time, as for a worker
-    with WATCHDOG.guard(timeout, timed_out(name, timeout)):
+    with _watched(name, timeout):
         output = store.execute(checked, bindings, limit)
     return settle_concat(output, checked.text)
+
+
+def _watched(name: str, timeout: float) -> Any:
+    """The block in which this process ends with the query ``name`` 's timeout error after ``timeout``
+    seconds: the watchdog's own module, not the worker processes' (which need threading)."""
+    from .errors import QueryTimeoutError
+    from .query.watchdog import WATCHDOG, overran
+
+    return WATCHDOG.guard(timeout, QueryTimeoutError(overran(name, timeout)))
 
 
 def write_query(
@@ -128,10 +138,8 @@ def write_query(
             if isinstance(answer, QueryOutput):
                 answer = settle_concat(answer, checked.text)
         else:
-            from .query.workers import WATCHDOG, timed_out
-
             store.prepare()
-            with WATCHDOG.guard(timeout, timed_out(query.name, timeout)):
+            with _watched(query.name, timeout):
                 answer = store.write(checked, bindings, fmt, limit)
     if answer is None:  # the engine cannot write it: checked and bound above, not again
         answer = _run(store, checked, bindings, query.name, limit=limit, timeout=timeout, isolate=isolate)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-
-from ..errors import QueryParameterError, QuerySyntaxError, UnknownNameError
 from ..prefixes import KINDS
 from ..record import Record
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+# pathlib and the errors are imported where they are used: a warm `careergraph query NAME`
+# (careergraph.launch) reads only QUERY_NAME here.
 
 __all__ = ["NamedQuery", "Param", "find_query", "list_queries", "parse_query_text"]
 
@@ -90,6 +94,8 @@ def parse_query_text(
         if match:
             pname, kind, pdesc = match.groups()
             if kind not in PARAM_KINDS:
+                from ..errors import QuerySyntaxError
+
                 raise QuerySyntaxError(
                     f"{source}:{number}: parameter {pname!r} has unknown kind {kind!r} "
                     f"(kinds: {', '.join(PARAM_KINDS)})"
@@ -140,6 +146,10 @@ def find_query(spec: str, folder: Path, *, stdin_text: str | None = None) -> Nam
     UnknownNameError
         when no query has that name, with the closest names.
     """
+    from pathlib import Path
+
+    from ..errors import UnknownNameError
+
     if spec == "-":
         return parse_query_text(stdin_text or "", name="-", source="<stdin>")
     path = Path(spec)
@@ -166,6 +176,8 @@ def parse_param_options(options: Sequence[str]) -> dict[str, str]:
     >>> parse_param_options(["from=Data Scientist", "to=MLE"])
     {'from': 'Data Scientist', 'to': 'MLE'}
     """
+    from ..errors import QueryParameterError
+
     values: dict[str, str] = {}
     for option in options:
         name, sep, value = option.partition("=")

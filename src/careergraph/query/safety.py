@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import _thread
 import functools
-import threading
 from collections.abc import Iterator
 
 from ..errors import QuerySyntaxError, UnsafeQueryError
@@ -203,7 +203,8 @@ def check_query(text: str, *, trusted: bool = False) -> CheckedQuery:
 
 
 #: rdflib's parser (pyparsing) keeps state between calls: two threads parsing at once break each other.
-_PARSING = threading.Lock()
+#: (threading.Lock is this lock: _thread is loaded with Python, threading costs a cold query an import.)
+_PARSING = _thread.allocate_lock()
 
 
 def _parsed_form(text: str) -> str:

@@ -6,8 +6,6 @@ import contextlib
 import os
 import sys
 import threading
-import time
-from collections.abc import Iterator
 
 from ..errors import CareergraphError, QueryMemoryError, QueryTimeoutError, ServerBusyError, rebuilt
 from .output import QueryOutput, output_from_plain
@@ -325,110 +323,13 @@ class WorkerPool:
             self.idle.put(worker)
 
 
-class Watchdog:
-    """Ends this process with an error when a query runs past its deadline.
+# The watchdog of one-shot commands lives in its own small module (no threading, no signal):
+# a cold named query imports it without the worker machinery above.
+from . import watchdog as _watchdog  # noqa: E402
 
-    For one-shot commands, which run their query in their own process: no
-    fork, no copy of the answer between processes. One daemon thread waits for
-    the deadline of the query running now; pyoxigraph lets go of the GIL while
-    it evaluates, and rdflib, being Python, hands it over every few
-    milliseconds, so the thread wakes on time. It writes the error as the CLI
-    does and exits with the error's status.
-    """
-
-    def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._deadline: float | None = None  # None: nothing is running
-        self._error: CareergraphError | None = None
-        self._wakes_at: float | None = None  # when the thread wakes next (None: when told)
-        self._thread: threading.Thread | None = None
-        self._wake: tuple[Any, Any] | None = None
-
-    @contextlib.contextmanager
-    def guard(self, seconds: float, error: CareergraphError) -> Iterator[None]:
-        """End this process with ``error`` if the block is still running after ``seconds``."""
-        with self._changed:
-            self._deadline, self._error = time.monotonic() + seconds, error
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._watch, name="careergraph-watchdog", daemon=True)
-                self._thread.start()
-            elif self._wakes_at is None or self._wakes_at > self._deadline:
-                # Woken only when it would sleep past this deadline: a thread switch per
-                # query costs as much as a quick query.
-                self._changed.notify()
-        previous = self._catch_interrupts()
-        try:
-            yield
-        finally:
-            with self._changed:
-                self._deadline = None
-            if previous is not None:
-                import signal
-
-                signal.set_wakeup_fd(previous)
-
-    def _catch_interrupts(self) -> int | None:
-        """Have Ctrl-C end the process even while an engine holds the main thread in native code.
-
-        Python runs its handler only when the main thread returns to Python,
-        which pyoxigraph does not do until the query ends; but the signal's
-        number is written at once to the wakeup descriptor, which a thread reads.
-        Returns the descriptor to restore (None when not on the main thread).
-        """
-        import signal
-
-        if threading.current_thread() is not threading.main_thread():
-            return None
-        if self._wake is None:
-            reader, writer = os.pipe()  # a pipe, not a socket pair: no socket module to import
-            os.set_blocking(writer, False)
-            self._wake = (reader, writer)
-            threading.Thread(
-                target=self._listen, args=(reader,), name="careergraph-interrupt", daemon=True
-            ).start()
-        try:
-            return signal.set_wakeup_fd(self._wake[1], warn_on_full_buffer=False)
-        except ValueError:
-            return None
-
-    def _listen(self, reader: Any) -> None:
-        import signal
-
-        while True:
-            try:
-                received = os.read(reader, 64)
-            except OSError:
-                return
-            if signal.SIGINT in received and self._deadline is not None:
-                sys.stdout.flush()
-                sys.stderr.write("\nAborted!\n")  # what click says for Ctrl-C
-                sys.stderr.flush()
-                os._exit(1)
-
-    def _watch(self) -> None:
-        with self._changed:
-            while True:
-                if self._deadline is None:
-                    self._wakes_at = None
-                    self._changed.wait()
-                    continue
-                left = self._deadline - time.monotonic()
-                if left > 0:
-                    self._wakes_at = self._deadline
-                    self._changed.wait(left)
-                    continue
-                assert self._error is not None
-                sys.stdout.flush()
-                sys.stderr.write(f"Error: {self._error}\n")
-                sys.stderr.flush()
-                os._exit(self._error.exit_code)
-
-
-#: the process-wide watchdog of queries run in this process
-WATCHDOG = Watchdog()
+Watchdog = _watchdog.Watchdog
+WATCHDOG = _watchdog.WATCHDOG
 
 
 def timed_out(name: str, timeout: float) -> QueryTimeoutError:
-    return QueryTimeoutError(
-        f"query {name!r} was stopped after {timeout:g} s; narrow it, add a LIMIT, or raise --timeout"
-    )
+    return QueryTimeoutError(_watchdog.overran(name, timeout))
