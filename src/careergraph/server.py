@@ -29,12 +29,12 @@ sites, oversized bodies and slow senders are refused (:class:`SameOriginMiddlewa
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import functools
 import logging
 import os
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -148,17 +148,16 @@ class Lanes:
 
         self.settings = settings
         self._new = lambda: QueryWorker(store, memory_cap=settings.memory_cap, close_sockets=True)
-        self.idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.fast = [self._new() for _ in range(max(1, settings.workers))]
-        for worker in self.fast:
-            self.idle.put(worker)
+        # The fast lane lives on the event loop: its free workers, and the queries waiting for one.
+        self.idle: collections.deque[Any] = collections.deque(self.fast)
+        self._waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.slow_running = 0
         self.slow_by_client: dict[str, int] = {}
         self.slow_shapes: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self.lock = threading.Lock()
         self.generation = 0
-        # A thread per fast worker and per query in the slow lane: none waits for a worker.
-        self.threads = anyio.CapacityLimiter(max(1, settings.workers) + settings.slow_workers)
+        # A thread per query in the slow lane: none waits for a worker.
         self.slow_threads = anyio.CapacityLimiter(max(1, settings.slow_workers))
         self.check_limit = anyio.CapacityLimiter(1)  # one checker process
 
@@ -221,13 +220,37 @@ class Lanes:
         fresh = self._new()
         fresh.start()
         fresh.generation = self.generation
-        self.idle.put(fresh)
+        self._give(fresh)
         return True
 
-    def _run(self, checked: Any, shape: bytes | None, client: str, fmt: str | None = None) -> Any:
+    async def _take(self) -> Any:
+        """A free fast-lane worker, once there is one (first come, first served)."""
+        if self.idle:
+            return self.idle.popleft()
+        waiting: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiting)
+        try:
+            return await waiting
+        except asyncio.CancelledError:
+            if waiting.done() and not waiting.cancelled():
+                self._give(waiting.result())  # handed over as this one went away: pass it on
+            raise
+
+    def _give(self, worker: Any) -> None:
+        """``worker`` back in the fast lane: to the first query waiting for one, else free."""
+        while self._waiting:
+            waiting = self._waiting.popleft()
+            if not waiting.done():
+                waiting.set_result(worker)
+                return
+        self.idle.append(worker)
+
+    async def _run(self, checked: Any, shape: bytes | None, client: str, fmt: str | None = None) -> Any:
+        """The fast lane: the answer waited for on the event loop (:meth:`QueryWorker.ask_on_loop`)."""
         settings = self.settings
-        worker = self.idle.get()
+        worker = await self._take()
         demoted = over = False
+        cpu_at_start: float | None = None
 
         def over_budget(running: Any) -> bool | None:
             nonlocal demoted, over
@@ -241,8 +264,8 @@ class Lanes:
                 worker.stop()  # forked from the data as it was
             worker.generation = self.generation
             worker.start()
-            cpu_at_start = _cpu_seconds(worker._pid)
-            return worker.ask(
+            cpu_at_start = worker.cpu_used if worker.cpu_used is not None else _cpu_seconds(worker._pid)
+            return await worker.ask_on_loop(
                 checked,
                 {},
                 settings.max_rows,
@@ -261,7 +284,7 @@ class Lanes:
             else:
                 with contextlib.suppress(CareergraphError, OSError):
                     worker.start()  # stopped at the time limit or the cap: forked again by this query
-                self.idle.put(worker)
+                self._give(worker)
 
     def _run_slow(self, checked: Any, shape: bytes, fmt: str | None = None) -> Any:
         worker = self._new()
@@ -306,7 +329,7 @@ class Lanes:
                 )
             finally:
                 self._release_slow(client)
-        return await anyio.to_thread.run_sync(self._run, checked, shape, client, fmt, limiter=self.threads)
+        return await self._run(checked, shape, client, fmt)
 
 
 _LIKE_SLOW = "the server is busy with slow queries, and this one is like them; try again later"

@@ -44,22 +44,46 @@ def answer_requests(conn: Any, store: Answering) -> None:
             query, bindings, limit, fmt = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
-        # Pickled, not marshalled: marshal takes no tuple subclass, so no named term.
+        # Pickled, not marshalled: marshal takes no tuple subclass, so no named term. Each answer
+        # carries the processor time this process has used by then, which the parent takes as the
+        # start of the next query's (it waits idle in between): no look at /proc per query.
         try:
             # Written by the engine where it can (bytes, sent as they are), else plain tuples.
             written = store.write(query, bindings, fmt, limit) if fmt is not None else None
             if written is not None:
-                answer = pickle.dumps(("written", written), pickle.HIGHEST_PROTOCOL)
+                answer = pickle.dumps(("written", written, _cpu()), pickle.HIGHEST_PROTOCOL)
             else:
                 plain = store.execute_plain(query, bindings, limit)
-                answer = pickle.dumps(("ok", plain), pickle.HIGHEST_PROTOCOL)
+                answer = pickle.dumps(("ok", plain, _cpu()), pickle.HIGHEST_PROTOCOL)
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
-            answer = pickle.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
+            answer = pickle.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code), _cpu()))
         except MemoryError:
-            answer = pickle.dumps(("memory", ""))
+            answer = pickle.dumps(("memory", "", _cpu()))
         except Exception as error:  # report anything to the parent, which raises it
-            answer = pickle.dumps(("error", f"{type(error).__name__}: {error}"))
+            answer = pickle.dumps(("error", f"{type(error).__name__}: {error}", _cpu()))
         conn.send_bytes(answer)
+
+
+def _cpu() -> float:
+    """The processor time (user and system) this process has used, in the units of /proc's."""
+    times = os.times()
+    return times.user + times.system
+
+
+def _die_with_parent() -> None:
+    """Have the kernel end this (forked) process when the process that forked it dies, even by
+    SIGKILL, which runs none of its clean-up: Linux only, elsewhere nothing."""
+    import signal
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
 
 
 def _close_sockets(keep: int) -> None:
@@ -127,6 +151,8 @@ class QueryWorker:
         self._lock = threading.Lock()
         #: which pool of workers this one belongs to (a server renews its pools by generation)
         self.generation = 0
+        #: the processor time the child had used when it last answered (None: not known)
+        self.cpu_used: float | None = None
 
     def start(self) -> None:
         """Fork the child now (else the first query does)."""
@@ -161,6 +187,7 @@ class QueryWorker:
                 os._exit(0)
         theirs.close()
         self._pid, self._conn = pid, ours
+        self.cpu_used = None
         import weakref
 
         # Killed and reaped when this worker is dropped, or when this process exits.
@@ -263,18 +290,132 @@ class QueryWorker:
                 if not self._conn.poll(timeout - waited):
                     self.stop()
                     raise timed_out(name, timeout)
-                status, payload = pickle.loads(self._conn.recv_bytes())
+                status, payload, self.cpu_used = pickle.loads(self._conn.recv_bytes())
             except (EOFError, OSError):
                 raise self._died(name) from None
-        if status == "careergraph":
-            raise rebuilt(*payload)
-        if status == "memory":
-            raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
-        if status == "error":
-            raise CareergraphError(f"query {name!r} failed: {payload}")
-        if status == "written":
-            return (payload[0], payload[1])
-        return output_from_plain(payload)
+        return _answer(status, payload, name)
+
+    async def ask_on_loop(
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Term],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        fmt: str | None = None,
+        budget: float | None = None,
+        over_budget: Any = None,
+    ) -> QueryOutput | tuple[bytes, bool]:
+        """:meth:`ask`, waited for on the running event loop instead of in a thread blocked on the pipe.
+
+        The answer is read as it arrives (``loop.add_reader``), and the budget
+        and the time limit are the loop's timers: no thread, no lock, no hop
+        between threads per query. The caller holds this worker alone.
+        """
+        import asyncio
+        import pickle
+
+        loop = asyncio.get_running_loop()
+        self._start()
+        fd = self._conn.fileno()
+        done: asyncio.Future[bytes | None] = loop.create_future()
+        received = bytearray()
+        timers: list[asyncio.TimerHandle] = []
+        waited = 0.0
+
+        def readable() -> None:
+            try:
+                chunk = os.read(fd, 1 << 20)  # what has arrived: the descriptor is readable
+            except OSError:
+                chunk = b""
+            if not chunk:
+                if not done.done():
+                    done.set_result(None)  # the child hung up
+                return
+            received.extend(chunk)
+            body = _framed(received)
+            if body is not None and not done.done():
+                done.set_result(body)
+
+        def budget_spent() -> None:
+            nonlocal waited
+            waited += budget  # type: ignore[operator]
+            verdict = over_budget(self)
+            if done.done():
+                return
+            if verdict is None:  # not over it yet (it waited for a processor): look again later
+                if waited + budget < timeout:  # type: ignore[operator]
+                    timers.append(loop.call_later(budget, budget_spent))  # type: ignore[arg-type]
+            elif not verdict:
+                done.set_exception(
+                    ServerBusyError("the server is busy with slow queries: this one was stopped; try again later")
+                )
+
+        def too_late() -> None:
+            if not done.done():
+                done.set_exception(timed_out(name, timeout))
+
+        loop.add_reader(fd, readable)
+        answered = False
+        try:
+            try:
+                self._conn.send_bytes(pickle.dumps((query, bindings, limit, fmt)))
+            except OSError:
+                loop.remove_reader(fd)
+                raise self._died(name) from None
+            timers.append(loop.call_later(timeout, too_late))
+            if budget is not None and budget < timeout:
+                timers.append(loop.call_later(budget, budget_spent))
+            body = await done
+            loop.remove_reader(fd)
+            if body is None:
+                raise self._died(name)
+            answered = True
+        finally:
+            for timer in timers:
+                timer.cancel()
+            if not answered:  # stopped, or the caller went away: the child may be mid-query
+                loop.remove_reader(fd)
+                self.stop()
+        status, payload, self.cpu_used = pickle.loads(body)
+        return _answer(status, payload, name)
+
+
+def _framed(received: bytearray) -> bytes | None:
+    """The message in ``received`` once all of it is in, as :mod:`multiprocessing`'s
+    ``Connection.send_bytes`` frames it (its length, then its bytes), else None.
+
+    >>> _framed(bytearray(b"\\x00\\x00\\x00\\x03abc")), _framed(bytearray(b"\\x00\\x00\\x00\\x03ab"))
+    (b'abc', None)
+    """
+    import struct
+
+    if len(received) < 4:
+        return None
+    (size,) = struct.unpack_from("!i", received)
+    start = 4
+    if size == -1:  # a message of 2 GiB or more: the real length follows
+        if len(received) < 12:
+            return None
+        (size,) = struct.unpack_from("!Q", received, 4)
+        start = 12
+    if len(received) < start + size:
+        return None
+    return bytes(received[start : start + size])
+
+
+def _answer(status: str, payload: Any, name: str) -> QueryOutput | tuple[bytes, bool]:
+    """What a worker's answer means: the answer, or the error it stands for."""
+    if status == "careergraph":
+        raise rebuilt(*payload)
+    if status == "memory":
+        raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
+    if status == "error":
+        raise CareergraphError(f"query {name!r} failed: {payload}")
+    if status == "written":
+        return (payload[0], payload[1])
+    return output_from_plain(payload)
 
 
 class WorkerPool:
