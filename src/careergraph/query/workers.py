@@ -56,7 +56,8 @@ def answer_requests(conn: Any, store: Answering) -> None:
                 plain = store.execute_plain(query, bindings, limit)
                 answer = pickle.dumps(("ok", plain, _cpu()), pickle.HIGHEST_PROTOCOL)
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
-            answer = pickle.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code), _cpu()))
+            words = (type(error).__name__, str(error), error.exit_code)
+            answer = pickle.dumps(("careergraph", words, _cpu()))
         except MemoryError:
             answer = pickle.dumps(("memory", "", _cpu()))
         except Exception as error:  # report anything to the parent, which raises it
@@ -283,9 +284,7 @@ class QueryWorker:
                         continue
                     if not verdict:
                         self.stop()
-                        raise ServerBusyError(
-                            "the server is busy with slow queries: this one was stopped; try again later"
-                        )
+                        raise ServerBusyError(_STOPPED_BUSY)
                     break
                 if not self._conn.poll(timeout - waited):
                     self.stop()
@@ -348,9 +347,7 @@ class QueryWorker:
                 if waited + budget < timeout:  # type: ignore[operator]
                     timers.append(loop.call_later(budget, budget_spent))  # type: ignore[arg-type]
             elif not verdict:
-                done.set_exception(
-                    ServerBusyError("the server is busy with slow queries: this one was stopped; try again later")
-                )
+                done.set_exception(ServerBusyError(_STOPPED_BUSY))
 
         def too_late() -> None:
             if not done.done():
@@ -380,6 +377,9 @@ class QueryWorker:
                 self.stop()
         status, payload, self.cpu_used = pickle.loads(body)
         return _answer(status, payload, name)
+
+
+_STOPPED_BUSY = "the server is busy with slow queries: this one was stopped; try again later"
 
 
 def _framed(received: bytearray) -> bytes | None:
