@@ -555,10 +555,24 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
         if refusal is not None:
             return refusal
         client = request.client.host if request.client else "?"
+        status, media_type, body, truncated = await answer(
+            text, client, request.headers.get("accept"), _dataset_problem(request)
+        )
+        headers = {"X-Careergraph-Truncated": "true"} if truncated else {}
+        return Response(body, status_code=status, media_type=media_type, headers=headers)
+
+    async def answer(
+        text: str, client: str, accept: str | None, dataset: str | None
+    ) -> tuple[int, str, bytes, bool]:
+        """The status, media type and body answering the query ``text``, and whether rows were cut."""
+
+        def refused(status: int, message: str) -> tuple[int, str, bytes, bool]:
+            return status, "text/plain", (message + "\n").encode("utf-8"), False
+
         try:
             lanes.refuse_early(text, client)  # spares the check, which costs more than the refusal
         except ServerBusyError as error:
-            return problem(503, str(error))
+            return refused(503, str(error))
         try:
             checked: CheckedQuery
             if text in verdicts:
@@ -571,38 +585,36 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
                 if len(verdicts) > 1024:
                     verdicts.popitem(last=False)
         except UnsafeQueryError as error:
-            return problem(403, str(error))
+            return refused(403, str(error))
         except QuerySyntaxError as error:
-            return problem(400, str(error))
-        dataset = _dataset_problem(request)
+            return refused(400, str(error))
         if dataset is not None:
-            return problem(400, dataset)
+            return refused(400, dataset)
         kind = checked.form
-        offered = list(RESULT_TYPES if kind in ("SELECT", "ASK") else _GRAPH_OFFERED)
-        media_type = choose_type(request.headers.get("accept"), offered)
+        media_type = _choose_answer_type(accept, kind in ("SELECT", "ASK"))
         if media_type is None:
-            return problem(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
+            offered = RESULT_TYPES if kind in ("SELECT", "ASK") else _GRAPH_OFFERED
+            return refused(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
         data_changed()
         try:
             output = await lanes.run(
                 checked, client, RESULT_TYPES.get(media_type) if kind == "SELECT" else None
             )
         except QueryTimeoutError:
-            return problem(503, f"the query was stopped after {settings.timeout:g} s")
+            return refused(503, f"the query was stopped after {settings.timeout:g} s")
         except QueryMemoryError:
             cap = (settings.memory_cap or 0) // 2**20
             log.warning("careergraph: a query was stopped at the %d MiB memory cap", cap)
-            return problem(503, f"the query was stopped: it needed more than the {cap} MiB a query may use")
+            return refused(503, f"the query was stopped: it needed more than the {cap} MiB a query may use")
         except ServerBusyError as error:
-            return problem(503, str(error))
+            return refused(503, str(error))
         except CareergraphError as error:
-            return problem(400, str(error))
+            return refused(400, str(error))
         if isinstance(output, tuple):  # already written by the engine: sent as it is
             body, truncated = output
         else:
             body, truncated = _serialise(output, media_type), output.truncated
-        headers = {"X-Careergraph-Truncated": "true"} if truncated else {}
-        return Response(body, media_type=media_type, headers=headers)
+        return 200, media_type, body, truncated
 
     async def _body(request: Request) -> bytes | Response:
         """The request's body, or the response refusing it: too large (413) or too slow (408)."""
@@ -685,10 +697,160 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
                 expose_headers=["X-Careergraph-Truncated"],
             )
         )
-    return Starlette(
+    full = Starlette(
         routes=[*explorer_routes(session), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=middleware,
     )
+    if settings.cors:
+        return full  # answers carry CORS headers: every request goes through the middleware
+    return _FastSparql(full, answer, settings)
+
+
+@functools.lru_cache(maxsize=256)  # clients send the same few Accept headers again and again
+def _choose_answer_type(accept: str | None, results: bool) -> str | None:
+    """The media type of the answer for ``accept``: results (SELECT, ASK) or a graph."""
+    return choose_type(accept, list(RESULT_TYPES if results else _GRAPH_OFFERED))
+
+
+class _FastSparql:
+    """The SPARQL route's common case answered straight on ASGI, in front of the full application.
+
+    A query sent as a protocol client sends it (``GET /sparql?query=…``, or a
+    ``POST`` form or ``application/sparql-query`` body of a declared length
+    within the limit), from an allowed host and not from another site, is read
+    and answered here, without the middleware, request and response objects
+    that cost more than the query itself. Anything else (another page, a
+    browser asking for the query page, a refusal of the host or the site, an
+    update, the service description, ``HEAD``, a body sent in chunks) goes on
+    to ``app``, untouched, which answers it as before: this path only ever
+    accepts what the full one would.
+    """
+
+    def __init__(self, app: Any, answer: Any, settings: ServerSettings) -> None:
+        self.app = app
+        self.answer = answer
+        self.settings = settings
+        self.any_host = "*" in settings.allowed_hosts
+        self.hosts = {host.lower().encode("latin-1") for host in settings.allowed_hosts if "*" not in host}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["path"] != "/sparql"
+            or not await self._answer(scope, receive, send)
+        ):
+            await self.app(scope, receive, send)
+
+    def _plain(self, scope: Any) -> dict[bytes, bytes] | None:
+        """The request's headers when this path may answer it, else None."""
+        if scope["method"] not in ("GET", "POST"):
+            return None
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            if name in headers:
+                return None  # a header given twice: the full path decides what that means
+            headers[name] = value
+        host = headers.get(b"host", b"")
+        name, colon, port = host.rpartition(b":")
+        if not (colon and port.isdigit()):
+            name = host
+        if not (self.any_host or name.lower() in self.hosts):
+            return None
+        if _cross_site(headers, None, scope["method"]) is not None:
+            return None
+        return headers
+
+    async def _answer(self, scope: Any, receive: Any, send: Any) -> bool:
+        """Answer the request and say True, or say False having read nothing of it."""
+        headers = self._plain(scope)
+        if headers is None:
+            return False
+        settings = self.settings
+        dataset = None
+        if scope["method"] == "GET":
+            fields = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            if list(fields) != ["query"] or len(fields["query"]) != 1 or not fields["query"][0]:
+                return False
+            text = fields["query"][0]
+        else:
+            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            declared = headers.get(b"content-length", b"")
+            if (
+                content_type not in (b"application/sparql-query", b"application/x-www-form-urlencoded")
+                or not declared.isdigit()
+                or int(declared) > settings.max_body
+                or b"transfer-encoding" in headers
+                or scope["query_string"]  # parameters beside the body: the full path reads both
+            ):
+                return False
+            body = await self._body(scope, receive, send)
+            if body is None:
+                return True
+            if content_type == b"application/sparql-query":
+                text = body.decode("utf-8", "replace")
+            else:
+                form = parse_qs(body.decode("utf-8", "replace"))
+                if "update" in form:
+                    await self._send(send, 403, "text/plain", _NO_UPDATES)
+                    return True
+                if len(form.get("query", [])) > 1:
+                    await self._send(send, 400, "text/plain", _ONE_QUERY)
+                    return True
+                dataset = _dataset_refusal(form)
+                text = form.get("query", [""])[0]
+            if not text:
+                await self._send(send, 400, "text/plain", _NO_QUERY)
+                return True
+        client = scope["client"][0] if scope.get("client") else "?"
+        accept = headers.get(b"accept")
+        status, media_type, body, truncated = await self.answer(
+            text, client, accept.decode("latin-1") if accept is not None else None, dataset
+        )
+        await self._send(send, status, media_type, body, truncated)
+        return True
+
+    async def _body(self, scope: Any, receive: Any, send: Any) -> bytes | None:
+        """The request's body, or None once the refusal is sent: too slow (408), cut short (400)."""
+        message = await receive()
+        body = message.get("body", b"")
+        if message["type"] == "http.request" and not message.get("more_body"):
+            return body  # the usual case: all of it came with the headers
+        chunks = [body]
+        try:
+            async with asyncio.timeout(self.settings.body_timeout):
+                while message["type"] == "http.request" and message.get("more_body"):
+                    message = await receive()
+                    chunks.append(message.get("body", b""))
+        except TimeoutError:
+            timeout = self.settings.body_timeout
+            await self._send(
+                send, 408, "text/plain", f"the request body took longer than {timeout:g} s to arrive\n"
+            )
+            return None
+        if message["type"] != "http.request":
+            client = scope["client"][0] if scope.get("client") else "?"
+            log.warning("careergraph: %s hung up before sending the whole request", client)
+            await self._send(send, 400, "text/plain", "the request ended early\n")
+            return None
+        return b"".join(chunks)
+
+    @staticmethod
+    async def _send(
+        send: Any, status: int, media_type: str, body: bytes | str, truncated: bool = False
+    ) -> None:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        content_type = media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
+        headers = [(b"content-type", content_type.encode("latin-1")), (b"content-length", b"%d" % len(body))]
+        if truncated:
+            headers.append((b"x-careergraph-truncated", b"true"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+_NO_UPDATES = "updates are not allowed: this endpoint only reads\n"
+_ONE_QUERY = "give one query parameter, not several\n"
+_NO_QUERY = "no query: give it as the query parameter\n"
 
 
 class SameOriginMiddleware:
@@ -947,7 +1109,11 @@ def _wait_for(children: list[int], end: Any) -> int:
 
 def _dataset_problem(request: Any) -> str | None:
     """Why the request's RDF dataset cannot be served, or None: the data is one default graph."""
-    given = set(request.query_params) | set(getattr(request.state, "form", {}))
+    return _dataset_refusal(set(request.query_params) | set(getattr(request.state, "form", {})))
+
+
+def _dataset_refusal(given: Any) -> str | None:
+    """Why a request naming the parameters ``given`` cannot be served, or None."""
     names = [name for name in ("default-graph-uri", "named-graph-uri") if name in given]
     if names:
         return (
