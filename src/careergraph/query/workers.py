@@ -154,6 +154,11 @@ class QueryWorker:
         self.generation = 0
         #: the processor time the child had used when it last answered (None: not known)
         self.cpu_used: float | None = None
+        # Reading answers on an event loop (ask_on_loop): the loop and descriptor watched,
+        # what has arrived of the answer, and the future waiting for it.
+        self._reader: tuple[Any, int] | None = None
+        self._received = bytearray()
+        self._answered: Any = None
 
     def start(self) -> None:
         """Fork the child now (else the first query does)."""
@@ -199,6 +204,7 @@ class QueryWorker:
         import signal
 
         pid = self._pid
+        self._unlisten()
         self._end.detach()
         self._conn.close()
         self._pid = self._conn = None
@@ -224,6 +230,7 @@ class QueryWorker:
     def stop(self) -> None:
         """Kill the child; the next query forks a new one."""
         if self._pid is not None:
+            self._unlisten()
             self._end()
             self._pid = self._conn = None
 
@@ -308,44 +315,35 @@ class QueryWorker:
     ) -> QueryOutput | tuple[bytes, bool]:
         """:meth:`ask`, waited for on the running event loop instead of in a thread blocked on the pipe.
 
-        The answer is read as it arrives (``loop.add_reader``), and the budget
-        and the time limit are the loop's timers: no thread, no lock, no hop
-        between threads per query. The caller holds this worker alone.
+        The answer is read as it arrives (the loop watches the pipe for as long
+        as the child lives), and the budget and the time limit are the loop's
+        timers, the time limit's set only once a budget is spent (most queries
+        end sooner): no thread, no lock, no hop between threads per query. The
+        caller holds this worker alone.
         """
         import asyncio
         import pickle
 
         loop = asyncio.get_running_loop()
         self._start()
-        fd = self._conn.fileno()
+        self._listen(loop)
         done: asyncio.Future[bytes | None] = loop.create_future()
-        received = bytearray()
+        self._answered = done
         timers: list[asyncio.TimerHandle] = []
         waited = 0.0
-
-        def readable() -> None:
-            try:
-                chunk = os.read(fd, 1 << 20)  # what has arrived: the descriptor is readable
-            except OSError:
-                chunk = b""
-            if not chunk:
-                if not done.done():
-                    done.set_result(None)  # the child hung up
-                return
-            received.extend(chunk)
-            body = _framed(received)
-            if body is not None and not done.done():
-                done.set_result(body)
+        ends = loop.time() + timeout
 
         def budget_spent() -> None:
             nonlocal waited
+            if len(timers) == 1:
+                timers.append(loop.call_at(ends, too_late))
             waited += budget  # type: ignore[operator]
             verdict = over_budget(self)
             if done.done():
                 return
             if verdict is None:  # not over it yet (it waited for a processor): look again later
                 if waited + budget < timeout:  # type: ignore[operator]
-                    timers.append(loop.call_later(budget, budget_spent))  # type: ignore[arg-type]
+                    timers[0] = loop.call_later(budget, budget_spent)  # type: ignore[arg-type]
             elif not verdict:
                 done.set_exception(ServerBusyError(_STOPPED_BUSY))
 
@@ -353,30 +351,62 @@ class QueryWorker:
             if not done.done():
                 done.set_exception(timed_out(name, timeout))
 
-        loop.add_reader(fd, readable)
         answered = False
         try:
             try:
                 self._conn.send_bytes(pickle.dumps((query, bindings, limit, fmt)))
             except OSError:
-                loop.remove_reader(fd)
                 raise self._died(name) from None
-            timers.append(loop.call_later(timeout, too_late))
             if budget is not None and budget < timeout:
                 timers.append(loop.call_later(budget, budget_spent))
+            else:
+                timers.append(loop.call_at(ends, too_late))
             body = await done
-            loop.remove_reader(fd)
             if body is None:
                 raise self._died(name)
             answered = True
         finally:
+            self._answered = None
             for timer in timers:
                 timer.cancel()
             if not answered:  # stopped, or the caller went away: the child may be mid-query
-                loop.remove_reader(fd)
                 self.stop()
         status, payload, self.cpu_used = pickle.loads(body)
         return _answer(status, payload, name)
+
+    def _listen(self, loop: Any) -> None:
+        """Have ``loop`` read the child's answers as they arrive (:meth:`_readable`)."""
+        if self._reader is None:
+            fd = self._conn.fileno()
+            loop.add_reader(fd, self._readable, fd)
+            self._reader = (loop, fd)
+
+    def _unlisten(self) -> None:
+        """Stop reading the pipe: before it is closed, or the loop would watch a number reused."""
+        if self._reader is not None:
+            loop, fd = self._reader
+            self._reader = None
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nothing watches
+                loop.remove_reader(fd)
+        self._received.clear()
+
+    def _readable(self, fd: int) -> None:
+        try:
+            chunk = os.read(fd, 1 << 20)  # what has arrived: the descriptor is readable
+        except OSError:
+            chunk = b""
+        waiting = self._answered
+        if not chunk:  # the child hung up: said to whoever waits, and the pipe is watched no more
+            self._unlisten()
+            if waiting is not None and not waiting.done():
+                waiting.set_result(None)
+            return
+        self._received.extend(chunk)
+        body = _framed(self._received)
+        if body is not None:
+            self._received.clear()  # one answer a query: nothing follows it
+            if waiting is not None and not waiting.done():
+                waiting.set_result(body)
 
 
 _STOPPED_BUSY = "the server is busy with slow queries: this one was stopped; try again later"
