@@ -768,7 +768,7 @@ class _FastSparql:
         settings = self.settings
         dataset = None
         if scope["method"] == "GET":
-            fields = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            fields = _fields(scope["query_string"])
             if list(fields) != ["query"] or len(fields["query"]) != 1 or not fields["query"][0]:
                 return False
             text = fields["query"][0]
@@ -789,7 +789,7 @@ class _FastSparql:
             if content_type == b"application/sparql-query":
                 text = body.decode("utf-8", "replace")
             else:
-                form = parse_qs(body.decode("utf-8", "replace"))
+                form = _form(body)
                 if "update" in form:
                     await self._send(send, 403, "text/plain", _NO_UPDATES)
                     return True
@@ -846,6 +846,33 @@ class _FastSparql:
             headers.append((b"x-careergraph-truncated", b"true"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _fields(query_string: bytes) -> dict[str, list[str]]:
+    """A URL's query string's parameters, as Starlette reads them (read only: they may be shared)."""
+    if len(query_string) > _REMEMBERED:
+        return parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
+    return _remembered(query_string, True)
+
+
+def _form(body: bytes) -> dict[str, list[str]]:
+    """A form body's fields, as the full path reads them (read only: they may be shared)."""
+    if len(body) > _REMEMBERED:
+        return parse_qs(body.decode("utf-8", "replace"))
+    return _remembered(body, False)
+
+
+#: the longest text whose parameters are remembered (256 of them at most: 4 MiB)
+_REMEMBERED = 16_384
+
+
+# Parsed once for each text the clients send (the same queries come back): percent-decoding a
+# query in Python costs as much as a tenth of an answer.
+@functools.lru_cache(maxsize=256)
+def _remembered(text: bytes, url: bool) -> dict[str, list[str]]:
+    if url:
+        return parse_qs(text.decode("latin-1"), keep_blank_values=True)
+    return parse_qs(text.decode("utf-8", "replace"))
 
 
 _NO_UPDATES = "updates are not allowed: this endpoint only reads\n"

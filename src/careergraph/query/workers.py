@@ -392,7 +392,9 @@ class QueryWorker:
 
     def _readable(self, fd: int) -> None:
         try:
-            chunk = os.read(fd, 1 << 20)  # what has arrived: the descriptor is readable
+            # What has arrived (the descriptor is readable), in pieces that come from the heap:
+            # a larger buffer is mapped and unmapped by the allocator for every read.
+            chunk = os.read(fd, 65536)
         except OSError:
             chunk = b""
         waiting = self._answered
