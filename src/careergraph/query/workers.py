@@ -376,6 +376,8 @@ class QueryWorker:
 
     def _listen(self, loop: Any) -> None:
         """Have ``loop`` read the child's answers as they arrive (:meth:`_readable`)."""
+        if self._reader is not None and self._reader[0] is not loop:
+            self._unlisten()  # watched by a loop that has gone (asked from another loop before)
         if self._reader is None:
             fd = self._conn.fileno()
             loop.add_reader(fd, self._readable, fd)
