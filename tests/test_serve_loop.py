@@ -4,8 +4,10 @@ answered straight on ASGI, checked against the full Starlette path it stands in 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import sys
 import time
 import urllib.parse
 
@@ -266,3 +268,70 @@ def test_a_body_cut_short_is_one_line_in_the_log(apps, caplog: pytest.LogCapture
     sent = runner.run(run())
     assert sent[0]["status"] == 400 and sent[1]["body"] == b"the request ended early\n"
     assert "hung up before sending the whole request" in caplog.text
+
+
+# --- a parent killed outright ----------------------------------------------------------------
+
+
+def _descendants(pid: int) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return found
+    for task in tasks:
+        try:
+            children = [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+        for child in children:
+            found += [child, *_descendants(child)]
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_server_processes_and_their_workers_end_with_a_parent_killed_outright(free_port) -> None:
+    import signal
+    import socket
+    import subprocess
+
+    from careergraph.data import shipped_dir
+
+    port = free_port()
+    data = ["--data", str(shipped_dir("graph_data"))]
+    command = [sys.executable, "-m", "careergraph", *data, "serve", "--port", str(port), "--workers", "2"]
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    family: list[int] = []
+    try:
+        for _ in range(400):
+            family = _descendants(parent.pid)
+            # two server processes, each with two or more query workers and a checker
+            if len(family) >= 8:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            time.sleep(0.05)
+        time.sleep(0.5)  # every server process has forked its workers
+        family = _descendants(parent.pid)
+        assert len(family) >= 8, family
+        parent.send_signal(signal.SIGKILL)  # no clean-up of its own runs
+        parent.wait()
+        for _ in range(200):
+            left = [pid for pid in family if os.path.exists(f"/proc/{pid}") and not _zombie(pid)]
+            if not left:
+                break
+            time.sleep(0.05)
+        assert left == [], "the server processes and their workers outlived the parent"
+    finally:
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return False

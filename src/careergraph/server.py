@@ -413,14 +413,17 @@ class Checker:
         import sys
         from multiprocessing import Pipe
 
-        from .query.workers import _cap_memory, _close_sockets
+        from .query.workers import _cap_memory, _close_sockets, die_with_parent
 
         ours, theirs = Pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        parent, on_main_thread = os.getpid(), threading.current_thread() is threading.main_thread()
         pid = os.fork()
         if pid == 0:
             try:
+                if on_main_thread:  # forked again from a thread, it ends when the server hangs up
+                    die_with_parent(parent)
                 import signal
 
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -1136,6 +1139,7 @@ def _serve_forked(
     listener.listen(2048)
     session.store.prepare()  # open the store once: every server process shares it
     children: list[int] = []
+    parent = os.getpid()
     for _ in range(processes):
         sys.stdout.flush()
         sys.stderr.flush()
@@ -1144,6 +1148,9 @@ def _serve_forked(
             # uvicorn raises the signal that stopped it again once it has shut down: leave through
             # the finally below, not the default handler, so the query workers end with this process.
             signal.signal(signal.SIGTERM, _leave)
+            from .query.workers import die_with_parent
+
+            die_with_parent(parent)  # a parent killed outright takes its server processes along
             code = 0
             try:
                 _serve_on(session, settings, host=host, port=port, sockets=[listener])

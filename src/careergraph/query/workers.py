@@ -71,9 +71,12 @@ def _cpu() -> float:
     return times.user + times.system
 
 
-def _die_with_parent() -> None:
-    """Have the kernel end this (forked) process when the process that forked it dies, even by
-    SIGKILL, which runs none of its clean-up: Linux only, elsewhere nothing."""
+def die_with_parent(parent: int) -> None:
+    """Have the kernel send this (just forked) process SIGTERM when ``parent``, which forked it,
+    dies, even by SIGKILL, which runs none of its clean-up: Linux only, elsewhere nothing.
+
+    The kernel watches the *thread* that forked: fork from the main thread only.
+    """
     import signal
 
     if not sys.platform.startswith("linux"):
@@ -82,9 +85,12 @@ def _die_with_parent() -> None:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if libc.prctl(1, signal.SIGTERM, 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+            return
     except (OSError, AttributeError):
         return
+    if os.getppid() != parent:  # it died before the kernel was told: nobody would say so now
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _close_sockets(keep: int) -> None:
@@ -175,9 +181,12 @@ class QueryWorker:
         ours, theirs = Pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        parent, on_main_thread = os.getpid(), threading.current_thread() is threading.main_thread()
         pid = os.fork()
         if pid == 0:  # the child never returns to the caller's code
             try:
+                if on_main_thread:  # one forked by another thread lives only while that thread waits
+                    die_with_parent(parent)
                 ours.close()
                 if self.close_sockets:
                     _close_sockets(keep=theirs.fileno())
