@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -36,19 +38,56 @@ class Scripted:
         raise AssertionError("the worker should write every answer here")
 
 
+class LoopThread:
+    """An event loop running in a thread of its own: a test session may hold one running in the
+    main thread already (Playwright's sync API does), where asyncio.run() refuses to start."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, awaitable):
+        return asyncio.run_coroutine_threadsafe(awaitable, self.loop).result(timeout=60)
+
+    def call(self, function) -> None:
+        async def called() -> None:
+            function()
+
+        self.run(called())
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def loop():
+    running = LoopThread()
+    yield running
+    running.close()
+
+
 def ask(worker: QueryWorker, text: str, **options):
     options.setdefault("timeout", 5.0)
     timeout = options.pop("timeout")
-    return asyncio.run(
+    return worker.loop_thread.run(
         worker.ask_on_loop(CheckedQuery(text, "SELECT"), {}, None, timeout, "q", fmt="json", **options)
     )
 
 
+def scripted(loop: LoopThread, store: Scripted) -> QueryWorker:
+    worker = QueryWorker(store)
+    worker.loop_thread = loop  # type: ignore[attr-defined]
+    return worker
+
+
 @pytest.fixture
-def worker():
-    worker = QueryWorker(Scripted())
+def worker(loop: LoopThread):
+    worker = scripted(loop, Scripted())
     yield worker
-    worker.stop()
+    loop.call(worker.stop)  # the loop watching its pipe lets go of it
 
 
 def test_an_answer_comes_back_on_the_loop_with_the_childs_processor_time(worker: QueryWorker) -> None:
@@ -104,16 +143,16 @@ def test_a_child_that_dies_mid_query_is_said_in_a_line(worker: QueryWorker) -> N
     assert ask(worker, "next") == (b"json:next", False)
 
 
-def test_a_large_answer_arrives_in_pieces() -> None:
+def test_a_large_answer_arrives_in_pieces(loop: LoopThread) -> None:
     class Large(Scripted):
         def write(self, query, bindings, fmt, limit):
             return (b"x" * 3_000_000, True)
 
-    worker = QueryWorker(Large())
+    worker = scripted(loop, Large())
     try:
         assert ask(worker, "big") == (b"x" * 3_000_000, True)
     finally:
-        worker.stop()
+        loop.call(worker.stop)
 
 
 # --- the SPARQL route straight on ASGI, and the full path behind it ----------------------------
@@ -126,10 +165,18 @@ def apps():
     from careergraph.server import ServerSettings, _FastSparql, create_app
 
     settings = ServerSettings(workers=2, slow_workers=1, max_rows=3, timeout=5.0)
+    before = set(_descendants(os.getpid()))
     app = create_app(Session([shipped_dir("graph_data")], "memory"), settings=settings)
     assert isinstance(app, _FastSparql)
-    with asyncio.Runner() as runner:
-        yield runner, app, app.app
+    runner = LoopThread()
+    yield runner, app, app.app
+    runner.close()
+    # Its workers and checker end now, not at exit: they hold whatever pipes this process had open
+    # when they were forked (a browser driver's, which waits for them to close).
+    for pid in set(_descendants(os.getpid())) - before:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 def call(runner, app, method: str, target: str, headers=(), body: bytes = b""):
@@ -293,7 +340,6 @@ def _descendants(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 def test_server_processes_and_their_workers_end_with_a_parent_killed_outright(free_port) -> None:
-    import signal
     import socket
     import subprocess
 
