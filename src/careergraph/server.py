@@ -29,12 +29,12 @@ sites, oversized bodies and slow senders are refused (:class:`SameOriginMiddlewa
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 import functools
 import logging
 import os
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -103,8 +103,10 @@ class ServerSettings:
     allowed_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"])
     timeout: float = 10.0
     max_rows: int = 10_000
-    #: worker processes running queries side by side (the fast lane)
-    workers: int = 8
+    #: worker processes running queries side by side (the fast lane): one a processor, two to eight.
+    #: Each runs a quick query only (a longer one moves to the slow lane), so more than the machine
+    #: has processors adds no answers, only processes that take turns, each cold in the caches.
+    workers: int = field(default_factory=lambda: min(8, max(2, os.cpu_count() or 2)))
     #: queries past ``fast_budget`` that may go on running, at low priority (the slow lane)
     slow_workers: int = 4
     #: of those, how many one client (address) may hold
@@ -148,17 +150,16 @@ class Lanes:
 
         self.settings = settings
         self._new = lambda: QueryWorker(store, memory_cap=settings.memory_cap, close_sockets=True)
-        self.idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.fast = [self._new() for _ in range(max(1, settings.workers))]
-        for worker in self.fast:
-            self.idle.put(worker)
+        # The fast lane lives on the event loop: its free workers, and the queries waiting for one.
+        self.idle: collections.deque[Any] = collections.deque(self.fast)
+        self._waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.slow_running = 0
         self.slow_by_client: dict[str, int] = {}
         self.slow_shapes: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self.lock = threading.Lock()
         self.generation = 0
-        # A thread per fast worker and per query in the slow lane: none waits for a worker.
-        self.threads = anyio.CapacityLimiter(max(1, settings.workers) + settings.slow_workers)
+        # A thread per query in the slow lane: none waits for a worker.
         self.slow_threads = anyio.CapacityLimiter(max(1, settings.slow_workers))
         self.check_limit = anyio.CapacityLimiter(1)  # one checker process
 
@@ -221,13 +222,37 @@ class Lanes:
         fresh = self._new()
         fresh.start()
         fresh.generation = self.generation
-        self.idle.put(fresh)
+        self._give(fresh)
         return True
 
-    def _run(self, checked: Any, shape: bytes | None, client: str, fmt: str | None = None) -> Any:
+    async def _take(self) -> Any:
+        """A free fast-lane worker, once there is one (first come, first served)."""
+        if self.idle:
+            return self.idle.popleft()
+        waiting: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiting)
+        try:
+            return await waiting
+        except asyncio.CancelledError:
+            if waiting.done() and not waiting.cancelled():
+                self._give(waiting.result())  # handed over as this one went away: pass it on
+            raise
+
+    def _give(self, worker: Any) -> None:
+        """``worker`` back in the fast lane: to the first query waiting for one, else free."""
+        while self._waiting:
+            waiting = self._waiting.popleft()
+            if not waiting.done():
+                waiting.set_result(worker)
+                return
+        self.idle.append(worker)
+
+    async def _run(self, checked: Any, shape: bytes | None, client: str, fmt: str | None = None) -> Any:
+        """The fast lane: the answer waited for on the event loop (:meth:`QueryWorker.ask_on_loop`)."""
         settings = self.settings
-        worker = self.idle.get()
+        worker = await self._take()
         demoted = over = False
+        cpu_at_start: float | None = None
 
         def over_budget(running: Any) -> bool | None:
             nonlocal demoted, over
@@ -241,8 +266,8 @@ class Lanes:
                 worker.stop()  # forked from the data as it was
             worker.generation = self.generation
             worker.start()
-            cpu_at_start = _cpu_seconds(worker._pid)
-            return worker.ask(
+            cpu_at_start = worker.cpu_used if worker.cpu_used is not None else _cpu_seconds(worker._pid)
+            return await worker.ask_on_loop(
                 checked,
                 {},
                 settings.max_rows,
@@ -261,7 +286,7 @@ class Lanes:
             else:
                 with contextlib.suppress(CareergraphError, OSError):
                     worker.start()  # stopped at the time limit or the cap: forked again by this query
-                self.idle.put(worker)
+                self._give(worker)
 
     def _run_slow(self, checked: Any, shape: bytes, fmt: str | None = None) -> Any:
         worker = self._new()
@@ -306,7 +331,7 @@ class Lanes:
                 )
             finally:
                 self._release_slow(client)
-        return await anyio.to_thread.run_sync(self._run, checked, shape, client, fmt, limiter=self.threads)
+        return await self._run(checked, shape, client, fmt)
 
 
 _LIKE_SLOW = "the server is busy with slow queries, and this one is like them; try again later"
@@ -388,14 +413,17 @@ class Checker:
         import sys
         from multiprocessing import Pipe
 
-        from .query.workers import _cap_memory, _close_sockets
+        from .query.workers import _cap_memory, _close_sockets, die_with_parent
 
         ours, theirs = Pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        parent, on_main_thread = os.getpid(), threading.current_thread() is threading.main_thread()
         pid = os.fork()
         if pid == 0:
             try:
+                if on_main_thread:  # forked again from a thread, it ends when the server hangs up
+                    die_with_parent(parent)
                 import signal
 
                 signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -532,10 +560,24 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
         if refusal is not None:
             return refusal
         client = request.client.host if request.client else "?"
+        status, media_type, body, truncated = await answer(
+            text, client, request.headers.get("accept"), _dataset_problem(request)
+        )
+        headers = {"X-Careergraph-Truncated": "true"} if truncated else {}
+        return Response(body, status_code=status, media_type=media_type, headers=headers)
+
+    async def answer(
+        text: str, client: str, accept: str | None, dataset: str | None
+    ) -> tuple[int, str, bytes, bool]:
+        """The status, media type and body answering the query ``text``, and whether rows were cut."""
+
+        def refused(status: int, message: str) -> tuple[int, str, bytes, bool]:
+            return status, "text/plain", (message + "\n").encode("utf-8"), False
+
         try:
             lanes.refuse_early(text, client)  # spares the check, which costs more than the refusal
         except ServerBusyError as error:
-            return problem(503, str(error))
+            return refused(503, str(error))
         try:
             checked: CheckedQuery
             if text in verdicts:
@@ -548,38 +590,36 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
                 if len(verdicts) > 1024:
                     verdicts.popitem(last=False)
         except UnsafeQueryError as error:
-            return problem(403, str(error))
+            return refused(403, str(error))
         except QuerySyntaxError as error:
-            return problem(400, str(error))
-        dataset = _dataset_problem(request)
+            return refused(400, str(error))
         if dataset is not None:
-            return problem(400, dataset)
+            return refused(400, dataset)
         kind = checked.form
-        offered = list(RESULT_TYPES if kind in ("SELECT", "ASK") else _GRAPH_OFFERED)
-        media_type = choose_type(request.headers.get("accept"), offered)
+        media_type = _choose_answer_type(accept, kind in ("SELECT", "ASK"))
         if media_type is None:
-            return problem(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
+            offered = RESULT_TYPES if kind in ("SELECT", "ASK") else _GRAPH_OFFERED
+            return refused(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
         data_changed()
         try:
             output = await lanes.run(
                 checked, client, RESULT_TYPES.get(media_type) if kind == "SELECT" else None
             )
         except QueryTimeoutError:
-            return problem(503, f"the query was stopped after {settings.timeout:g} s")
+            return refused(503, f"the query was stopped after {settings.timeout:g} s")
         except QueryMemoryError:
             cap = (settings.memory_cap or 0) // 2**20
             log.warning("careergraph: a query was stopped at the %d MiB memory cap", cap)
-            return problem(503, f"the query was stopped: it needed more than the {cap} MiB a query may use")
+            return refused(503, f"the query was stopped: it needed more than the {cap} MiB a query may use")
         except ServerBusyError as error:
-            return problem(503, str(error))
+            return refused(503, str(error))
         except CareergraphError as error:
-            return problem(400, str(error))
+            return refused(400, str(error))
         if isinstance(output, tuple):  # already written by the engine: sent as it is
             body, truncated = output
         else:
             body, truncated = _serialise(output, media_type), output.truncated
-        headers = {"X-Careergraph-Truncated": "true"} if truncated else {}
-        return Response(body, media_type=media_type, headers=headers)
+        return 200, media_type, body, truncated
 
     async def _body(request: Request) -> bytes | Response:
         """The request's body, or the response refusing it: too large (413) or too slow (408)."""
@@ -662,10 +702,187 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
                 expose_headers=["X-Careergraph-Truncated"],
             )
         )
-    return Starlette(
+    full = Starlette(
         routes=[*explorer_routes(session), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=middleware,
     )
+    if settings.cors:
+        return full  # answers carry CORS headers: every request goes through the middleware
+    return _FastSparql(full, answer, settings)
+
+
+@functools.lru_cache(maxsize=256)  # clients send the same few Accept headers again and again
+def _choose_answer_type(accept: str | None, results: bool) -> str | None:
+    """The media type of the answer for ``accept``: results (SELECT, ASK) or a graph."""
+    return choose_type(accept, list(RESULT_TYPES if results else _GRAPH_OFFERED))
+
+
+class _FastSparql:
+    """The SPARQL route's common case answered straight on ASGI, in front of the full application.
+
+    A query sent as a protocol client sends it (``GET /sparql?query=…``, or a
+    ``POST`` form or ``application/sparql-query`` body of a declared length
+    within the limit), from an allowed host and not from another site, is read
+    and answered here, without the middleware, request and response objects
+    that cost more than the query itself. Anything else (another page, a
+    browser asking for the query page, a refusal of the host or the site, an
+    update, the service description, ``HEAD``, a body sent in chunks) goes on
+    to ``app``, untouched, which answers it as before: this path only ever
+    accepts what the full one would.
+    """
+
+    def __init__(self, app: Any, answer: Any, settings: ServerSettings) -> None:
+        self.app = app
+        self.answer = answer
+        self.settings = settings
+        self.any_host = "*" in settings.allowed_hosts
+        self.hosts = {host.lower().encode("latin-1") for host in settings.allowed_hosts if "*" not in host}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["path"] != "/sparql"
+            or not await self._answer(scope, receive, send)
+        ):
+            await self.app(scope, receive, send)
+
+    def _plain(self, scope: Any) -> dict[bytes, bytes] | None:
+        """The request's headers when this path may answer it, else None."""
+        if scope["method"] not in ("GET", "POST"):
+            return None
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:
+            if name in headers:
+                return None  # a header given twice: the full path decides what that means
+            headers[name] = value
+        host = headers.get(b"host", b"")
+        name, colon, port = host.rpartition(b":")
+        if not (colon and port.isdigit()):
+            name = host
+        if not (self.any_host or name.lower() in self.hosts):
+            return None
+        if _cross_site(headers, None, scope["method"]) is not None:
+            return None
+        return headers
+
+    async def _answer(self, scope: Any, receive: Any, send: Any) -> bool:
+        """Answer the request and say True, or say False having read nothing of it."""
+        headers = self._plain(scope)
+        if headers is None:
+            return False
+        settings = self.settings
+        dataset = None
+        if scope["method"] == "GET":
+            fields = _fields(scope["query_string"])
+            if list(fields) != ["query"] or len(fields["query"]) != 1 or not fields["query"][0]:
+                return False
+            text = fields["query"][0]
+        else:
+            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            declared = headers.get(b"content-length", b"")
+            if (
+                content_type not in (b"application/sparql-query", b"application/x-www-form-urlencoded")
+                or not declared.isdigit()
+                or int(declared) > settings.max_body
+                or b"transfer-encoding" in headers
+                or scope["query_string"]  # parameters beside the body: the full path reads both
+            ):
+                return False
+            body = await self._body(scope, receive, send)
+            if body is None:
+                return True
+            if content_type == b"application/sparql-query":
+                text = body.decode("utf-8", "replace")
+            else:
+                form = _form(body)
+                if "update" in form:
+                    await self._send(send, 403, "text/plain", _NO_UPDATES)
+                    return True
+                if len(form.get("query", [])) > 1:
+                    await self._send(send, 400, "text/plain", _ONE_QUERY)
+                    return True
+                dataset = _dataset_refusal(form)
+                text = form.get("query", [""])[0]
+            if not text:
+                await self._send(send, 400, "text/plain", _NO_QUERY)
+                return True
+        client = scope["client"][0] if scope.get("client") else "?"
+        accept = headers.get(b"accept")
+        status, media_type, body, truncated = await self.answer(
+            text, client, accept.decode("latin-1") if accept is not None else None, dataset
+        )
+        await self._send(send, status, media_type, body, truncated)
+        return True
+
+    async def _body(self, scope: Any, receive: Any, send: Any) -> bytes | None:
+        """The request's body, or None once the refusal is sent: too slow (408), cut short (400)."""
+        message = await receive()
+        body = message.get("body", b"")
+        if message["type"] == "http.request" and not message.get("more_body"):
+            return body  # the usual case: all of it came with the headers
+        chunks = [body]
+        try:
+            async with asyncio.timeout(self.settings.body_timeout):
+                while message["type"] == "http.request" and message.get("more_body"):
+                    message = await receive()
+                    chunks.append(message.get("body", b""))
+        except TimeoutError:
+            timeout = self.settings.body_timeout
+            await self._send(
+                send, 408, "text/plain", f"the request body took longer than {timeout:g} s to arrive\n"
+            )
+            return None
+        if message["type"] != "http.request":
+            client = scope["client"][0] if scope.get("client") else "?"
+            log.warning("careergraph: %s hung up before sending the whole request", client)
+            await self._send(send, 400, "text/plain", "the request ended early\n")
+            return None
+        return b"".join(chunks)
+
+    @staticmethod
+    async def _send(
+        send: Any, status: int, media_type: str, body: bytes | str, truncated: bool = False
+    ) -> None:
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        content_type = media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
+        headers = [(b"content-type", content_type.encode("latin-1")), (b"content-length", b"%d" % len(body))]
+        if truncated:
+            headers.append((b"x-careergraph-truncated", b"true"))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _fields(query_string: bytes) -> dict[str, list[str]]:
+    """A URL's query string's parameters, as Starlette reads them (read only: they may be shared)."""
+    if len(query_string) > _REMEMBERED:
+        return parse_qs(query_string.decode("latin-1"), keep_blank_values=True)
+    return _remembered(query_string, True)
+
+
+def _form(body: bytes) -> dict[str, list[str]]:
+    """A form body's fields, as the full path reads them (read only: they may be shared)."""
+    if len(body) > _REMEMBERED:
+        return parse_qs(body.decode("utf-8", "replace"))
+    return _remembered(body, False)
+
+
+#: the longest text whose parameters are remembered (256 of them at most: 4 MiB)
+_REMEMBERED = 16_384
+
+
+# Parsed once for each text the clients send (the same queries come back): percent-decoding a
+# query in Python costs as much as a tenth of an answer.
+@functools.lru_cache(maxsize=256)
+def _remembered(text: bytes, url: bool) -> dict[str, list[str]]:
+    if url:
+        return parse_qs(text.decode("latin-1"), keep_blank_values=True)
+    return parse_qs(text.decode("utf-8", "replace"))
+
+
+_NO_UPDATES = "updates are not allowed: this endpoint only reads\n"
+_ONE_QUERY = "give one query parameter, not several\n"
+_NO_QUERY = "no query: give it as the query parameter\n"
 
 
 class SameOriginMiddleware:
@@ -755,7 +972,63 @@ def exposure_warning(host: str) -> str | None:
 
 
 def _protocol(settings: ServerSettings) -> Any:
-    """uvicorn's h11 protocol, with a deadline for the request's headers and a cap on connections."""
+    """uvicorn's HTTP protocol, with a deadline for each request's headers and a cap on connections:
+    the one on httptools (llhttp, a C parser) where it is installed, else the one on h11 (pure Python,
+    several times the processor time a request)."""
+    try:
+        import httptools  # noqa: F401
+    except ImportError:
+        return _h11_protocol(settings)
+    return _httptools_protocol(settings)
+
+
+def _httptools_protocol(settings: ServerSettings) -> Any:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
+        """The clock runs from the connection (or the end of the last answer) until a request's
+        headers are all in: a client that sends them slowly, or nothing at all, is hung up on."""
+
+        _deadline: Any = None
+
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            if len(self.connections) > settings.max_connections:
+                transport.close()  # over the cap: closed before it costs more than a descriptor
+                return
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.pipeline and not self.transport.is_closing():
+                self._arm()  # waiting for the next request's headers (none is queued)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            if self._deadline is None:
+                self._deadline = self.loop.call_later(settings.header_timeout, self._too_slow)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _too_slow(self) -> None:
+            self._deadline = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+    return GuardedHttpToolsProtocol
+
+
+def _h11_protocol(settings: ServerSettings) -> Any:
     import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -824,6 +1097,11 @@ def _serve_on(session: Session, settings: ServerSettings, *, host: str, port: in
     import uvicorn
 
     app = create_app(session, settings=settings)
+    import gc
+
+    # What is loaded by now lives as long as the server: the collector need not walk it again and
+    # again (its passes over every object were a few per cent of a request's processor time).
+    gc.freeze()
     config = uvicorn.Config(
         app,
         host=host,
@@ -861,6 +1139,7 @@ def _serve_forked(
     listener.listen(2048)
     session.store.prepare()  # open the store once: every server process shares it
     children: list[int] = []
+    parent = os.getpid()
     for _ in range(processes):
         sys.stdout.flush()
         sys.stderr.flush()
@@ -869,6 +1148,9 @@ def _serve_forked(
             # uvicorn raises the signal that stopped it again once it has shut down: leave through
             # the finally below, not the default handler, so the query workers end with this process.
             signal.signal(signal.SIGTERM, _leave)
+            from .query.workers import die_with_parent
+
+            die_with_parent(parent)  # a parent killed outright takes its server processes along
             code = 0
             try:
                 _serve_on(session, settings, host=host, port=port, sockets=[listener])
@@ -924,7 +1206,11 @@ def _wait_for(children: list[int], end: Any) -> int:
 
 def _dataset_problem(request: Any) -> str | None:
     """Why the request's RDF dataset cannot be served, or None: the data is one default graph."""
-    given = set(request.query_params) | set(getattr(request.state, "form", {}))
+    return _dataset_refusal(set(request.query_params) | set(getattr(request.state, "form", {})))
+
+
+def _dataset_refusal(given: Any) -> str | None:
+    """Why a request naming the parameters ``given`` cannot be served, or None."""
     names = [name for name in ("default-graph-uri", "named-graph-uri") if name in given]
     if names:
         return (

@@ -42,22 +42,53 @@ def answer_requests(conn: Any, store: Answering) -> None:
             query, bindings, limit, fmt = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return
-        # Pickled, not marshalled: marshal takes no tuple subclass, so no named term.
+        # Pickled, not marshalled: marshal takes no tuple subclass, so no named term. Each answer
+        # carries the processor time this process has used by then, which the parent takes as the
+        # start of the next query's (it waits idle in between): no look at /proc per query.
         try:
             # Written by the engine where it can (bytes, sent as they are), else plain tuples.
             written = store.write(query, bindings, fmt, limit) if fmt is not None else None
             if written is not None:
-                answer = pickle.dumps(("written", written), pickle.HIGHEST_PROTOCOL)
+                answer = pickle.dumps(("written", written, _cpu()), pickle.HIGHEST_PROTOCOL)
             else:
                 plain = store.execute_plain(query, bindings, limit)
-                answer = pickle.dumps(("ok", plain), pickle.HIGHEST_PROTOCOL)
+                answer = pickle.dumps(("ok", plain, _cpu()), pickle.HIGHEST_PROTOCOL)
         except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
-            answer = pickle.dumps(("careergraph", (type(error).__name__, str(error), error.exit_code)))
+            words = (type(error).__name__, str(error), error.exit_code)
+            answer = pickle.dumps(("careergraph", words, _cpu()))
         except MemoryError:
-            answer = pickle.dumps(("memory", ""))
+            answer = pickle.dumps(("memory", "", _cpu()))
         except Exception as error:  # report anything to the parent, which raises it
-            answer = pickle.dumps(("error", f"{type(error).__name__}: {error}"))
+            answer = pickle.dumps(("error", f"{type(error).__name__}: {error}", _cpu()))
         conn.send_bytes(answer)
+
+
+def _cpu() -> float:
+    """The processor time (user and system) this process has used, in the units of /proc's."""
+    times = os.times()
+    return times.user + times.system
+
+
+def die_with_parent(parent: int) -> None:
+    """Have the kernel send this (just forked) process SIGTERM when ``parent``, which forked it,
+    dies, even by SIGKILL, which runs none of its clean-up: Linux only, elsewhere nothing.
+
+    The kernel watches the *thread* that forked: fork from the main thread only.
+    """
+    import signal
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGTERM, 0, 0, 0) != 0:  # 1: PR_SET_PDEATHSIG
+            return
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the kernel was told: nobody would say so now
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _close_sockets(keep: int) -> None:
@@ -125,6 +156,13 @@ class QueryWorker:
         self._lock = threading.Lock()
         #: which pool of workers this one belongs to (a server renews its pools by generation)
         self.generation = 0
+        #: the processor time the child had used when it last answered (None: not known)
+        self.cpu_used: float | None = None
+        # Reading answers on an event loop (ask_on_loop): the loop and descriptor watched,
+        # what has arrived of the answer, and the future waiting for it.
+        self._reader: tuple[Any, int] | None = None
+        self._received = bytearray()
+        self._answered: Any = None
 
     def start(self) -> None:
         """Fork the child now (else the first query does)."""
@@ -141,9 +179,12 @@ class QueryWorker:
         ours, theirs = Pipe()
         sys.stdout.flush()
         sys.stderr.flush()
+        parent, on_main_thread = os.getpid(), threading.current_thread() is threading.main_thread()
         pid = os.fork()
         if pid == 0:  # the child never returns to the caller's code
             try:
+                if on_main_thread:  # one forked by another thread lives only while that thread waits
+                    die_with_parent(parent)
                 ours.close()
                 if self.close_sockets:
                     _close_sockets(keep=theirs.fileno())
@@ -159,6 +200,7 @@ class QueryWorker:
                 os._exit(0)
         theirs.close()
         self._pid, self._conn = pid, ours
+        self.cpu_used = None
         import weakref
 
         # Killed and reaped when this worker is dropped, or when this process exits.
@@ -169,6 +211,7 @@ class QueryWorker:
         import signal
 
         pid = self._pid
+        self._unlisten()
         self._end.detach()
         self._conn.close()
         self._pid = self._conn = None
@@ -194,6 +237,7 @@ class QueryWorker:
     def stop(self) -> None:
         """Kill the child; the next query forks a new one."""
         if self._pid is not None:
+            self._unlisten()
             self._end()
             self._pid = self._conn = None
 
@@ -254,25 +298,165 @@ class QueryWorker:
                         continue
                     if not verdict:
                         self.stop()
-                        raise ServerBusyError(
-                            "the server is busy with slow queries: this one was stopped; try again later"
-                        )
+                        raise ServerBusyError(_STOPPED_BUSY)
                     break
                 if not self._conn.poll(timeout - waited):
                     self.stop()
                     raise timed_out(name, timeout)
-                status, payload = pickle.loads(self._conn.recv_bytes())
+                status, payload, self.cpu_used = pickle.loads(self._conn.recv_bytes())
             except (EOFError, OSError):
                 raise self._died(name) from None
-        if status == "careergraph":
-            raise rebuilt(*payload)
-        if status == "memory":
-            raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
-        if status == "error":
-            raise CareergraphError(f"query {name!r} failed: {payload}")
-        if status == "written":
-            return (payload[0], payload[1])
-        return output_from_plain(payload)
+        return _answer(status, payload, name)
+
+    async def ask_on_loop(
+        self,
+        query: CheckedQuery,
+        bindings: dict[str, Term],
+        limit: int | None,
+        timeout: float,
+        name: str,
+        *,
+        fmt: str | None = None,
+        budget: float | None = None,
+        over_budget: Any = None,
+    ) -> QueryOutput | tuple[bytes, bool]:
+        """:meth:`ask`, waited for on the running event loop instead of in a thread blocked on the pipe.
+
+        The answer is read as it arrives (the loop watches the pipe for as long
+        as the child lives), and the budget and the time limit are the loop's
+        timers, the time limit's set only once a budget is spent (most queries
+        end sooner): no thread, no lock, no hop between threads per query. The
+        caller holds this worker alone.
+        """
+        import asyncio
+        import pickle
+
+        loop = asyncio.get_running_loop()
+        self._start()
+        self._listen(loop)
+        done: asyncio.Future[bytes | None] = loop.create_future()
+        self._answered = done
+        timers: list[asyncio.TimerHandle] = []
+        waited = 0.0
+        ends = loop.time() + timeout
+
+        def budget_spent() -> None:
+            nonlocal waited
+            if len(timers) == 1:
+                timers.append(loop.call_at(ends, too_late))
+            waited += budget  # type: ignore[operator]
+            verdict = over_budget(self)
+            if done.done():
+                return
+            if verdict is None:  # not over it yet (it waited for a processor): look again later
+                if waited + budget < timeout:  # type: ignore[operator]
+                    timers[0] = loop.call_later(budget, budget_spent)  # type: ignore[arg-type]
+            elif not verdict:
+                done.set_exception(ServerBusyError(_STOPPED_BUSY))
+
+        def too_late() -> None:
+            if not done.done():
+                done.set_exception(timed_out(name, timeout))
+
+        answered = False
+        try:
+            try:
+                self._conn.send_bytes(pickle.dumps((query, bindings, limit, fmt)))
+            except OSError:
+                raise self._died(name) from None
+            if budget is not None and budget < timeout:
+                timers.append(loop.call_later(budget, budget_spent))
+            else:
+                timers.append(loop.call_at(ends, too_late))
+            body = await done
+            if body is None:
+                raise self._died(name)
+            answered = True
+        finally:
+            self._answered = None
+            for timer in timers:
+                timer.cancel()
+            if not answered:  # stopped, or the caller went away: the child may be mid-query
+                self.stop()
+        status, payload, self.cpu_used = pickle.loads(body)
+        return _answer(status, payload, name)
+
+    def _listen(self, loop: Any) -> None:
+        """Have ``loop`` read the child's answers as they arrive (:meth:`_readable`)."""
+        if self._reader is not None and self._reader[0] is not loop:
+            self._unlisten()  # watched by a loop that has gone (asked from another loop before)
+        if self._reader is None:
+            fd = self._conn.fileno()
+            loop.add_reader(fd, self._readable, fd)
+            self._reader = (loop, fd)
+
+    def _unlisten(self) -> None:
+        """Stop reading the pipe: before it is closed, or the loop would watch a number reused."""
+        if self._reader is not None:
+            loop, fd = self._reader
+            self._reader = None
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nothing watches
+                loop.remove_reader(fd)
+        self._received.clear()
+
+    def _readable(self, fd: int) -> None:
+        try:
+            # What has arrived (the descriptor is readable), in pieces that come from the heap:
+            # a larger buffer is mapped and unmapped by the allocator for every read.
+            chunk = os.read(fd, 65536)
+        except OSError:
+            chunk = b""
+        waiting = self._answered
+        if not chunk:  # the child hung up: said to whoever waits, and the pipe is watched no more
+            self._unlisten()
+            if waiting is not None and not waiting.done():
+                waiting.set_result(None)
+            return
+        self._received.extend(chunk)
+        body = _framed(self._received)
+        if body is not None:
+            self._received.clear()  # one answer a query: nothing follows it
+            if waiting is not None and not waiting.done():
+                waiting.set_result(body)
+
+
+_STOPPED_BUSY = "the server is busy with slow queries: this one was stopped; try again later"
+
+
+def _framed(received: bytearray) -> bytes | None:
+    """The message in ``received`` once all of it is in, as :mod:`multiprocessing`'s
+    ``Connection.send_bytes`` frames it (its length, then its bytes), else None.
+
+    >>> _framed(bytearray(b"\\x00\\x00\\x00\\x03abc")), _framed(bytearray(b"\\x00\\x00\\x00\\x03ab"))
+    (b'abc', None)
+    """
+    import struct
+
+    if len(received) < 4:
+        return None
+    (size,) = struct.unpack_from("!i", received)
+    start = 4
+    if size == -1:  # a message of 2 GiB or more: the real length follows
+        if len(received) < 12:
+            return None
+        (size,) = struct.unpack_from("!Q", received, 4)
+        start = 12
+    if len(received) < start + size:
+        return None
+    return bytes(received[start : start + size])
+
+
+def _answer(status: str, payload: Any, name: str) -> QueryOutput | tuple[bytes, bool]:
+    """What a worker's answer means: the answer, or the error it stands for."""
+    if status == "careergraph":
+        raise rebuilt(*payload)
+    if status == "memory":
+        raise QueryMemoryError(f"query {name!r} was stopped: it needed more memory than it may use")
+    if status == "error":
+        raise CareergraphError(f"query {name!r} failed: {payload}")
+    if status == "written":
+        return (payload[0], payload[1])
+    return output_from_plain(payload)
 
 
 class WorkerPool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from collections.abc import Sequence
@@ -406,6 +407,7 @@ class OxigraphStore(Store):
         return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=256)  # a server's worker is sent the same queries again and again
 def _limit_in_oxigraph(text: str, limit: int) -> str | None:
     """``text`` with ``LIMIT limit+1``, so that Oxigraph stops one row past a cap; None for a query
     with a LIMIT, OFFSET or trailing VALUES of its own (then careergraph cuts the answer itself).

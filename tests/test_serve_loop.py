@@ -1,0 +1,383 @@
+"""The server's fast paths: a query worker waited for on the event loop, and the SPARQL route
+answered straight on ASGI, checked against the full Starlette path it stands in front of."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from careergraph.errors import CareergraphError, QueryTimeoutError, ServerBusyError
+from careergraph.query.safety import CheckedQuery
+from careergraph.query.workers import QueryWorker
+
+
+class Scripted:
+    """A store whose queries say what the worker does: answer, sleep first, or die."""
+
+    def prepare(self) -> None:
+        pass
+
+    def write(self, query, bindings, fmt, limit):
+        verb, _, argument = query.text.partition(" ")
+        if verb == "sleep":
+            time.sleep(float(argument))
+        elif verb == "die":
+            os._exit(3)
+        return (f"{fmt}:{query.text}".encode(), False)
+
+    def execute_plain(self, query, bindings, limit):
+        raise AssertionError("the worker should write every answer here")
+
+
+class LoopThread:
+    """An event loop running in a thread of its own: a test session may hold one running in the
+    main thread already (Playwright's sync API does), where asyncio.run() refuses to start."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, awaitable):
+        return asyncio.run_coroutine_threadsafe(awaitable, self.loop).result(timeout=60)
+
+    def call(self, function) -> None:
+        async def called() -> None:
+            function()
+
+        self.run(called())
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def loop():
+    running = LoopThread()
+    yield running
+    running.close()
+
+
+def ask(worker: QueryWorker, text: str, **options):
+    options.setdefault("timeout", 5.0)
+    timeout = options.pop("timeout")
+    return worker.loop_thread.run(
+        worker.ask_on_loop(CheckedQuery(text, "SELECT"), {}, None, timeout, "q", fmt="json", **options)
+    )
+
+
+def scripted(loop: LoopThread, store: Scripted) -> QueryWorker:
+    worker = QueryWorker(store)
+    worker.loop_thread = loop  # type: ignore[attr-defined]
+    return worker
+
+
+@pytest.fixture
+def worker(loop: LoopThread):
+    worker = scripted(loop, Scripted())
+    yield worker
+    loop.call(worker.stop)  # the loop watching its pipe lets go of it
+
+
+def test_an_answer_comes_back_on_the_loop_with_the_childs_processor_time(worker: QueryWorker) -> None:
+    assert ask(worker, "quick") == (b"json:quick", False)
+    assert worker.cpu_used is not None and worker.cpu_used >= 0
+    pid = worker._pid
+    assert ask(worker, "again") == (b"json:again", False) and worker._pid == pid  # the same child
+
+
+def test_the_time_limit_stops_the_child_and_the_next_query_forks_another(worker: QueryWorker) -> None:
+    ask(worker, "first")
+    pid = worker._pid
+    started = time.monotonic()
+    with pytest.raises(QueryTimeoutError, match="stopped after 0.3 s"):
+        ask(worker, "sleep 30", timeout=0.3)
+    assert time.monotonic() - started < 10
+    assert worker._pid is None
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # killed and reaped
+    assert ask(worker, "after") == (b"json:after", False)
+
+
+def test_a_query_past_its_budget_is_asked_about_until_it_moves_on(worker: QueryWorker) -> None:
+    verdicts = [None, None, True]  # not yet (it waited for a processor), not yet, then the slow lane
+    asked = []
+
+    def over_budget(running: QueryWorker):
+        asked.append(running)
+        return verdicts.pop(0)
+
+    answer = ask(worker, "sleep 0.6", budget=0.05, over_budget=over_budget)
+    assert answer == (b"json:sleep 0.6", False)
+    assert asked == [worker] * 3  # once moved on, it runs to the end without being asked again
+
+
+def test_a_query_the_slow_lane_cannot_take_is_stopped(worker: QueryWorker) -> None:
+    with pytest.raises(ServerBusyError, match="busy with slow queries"):
+        ask(worker, "sleep 30", budget=0.05, over_budget=lambda _worker: False)
+    assert worker._pid is None
+    assert ask(worker, "next") == (b"json:next", False)
+
+
+def test_a_moved_query_is_still_stopped_at_the_time_limit(worker: QueryWorker) -> None:
+    started = time.monotonic()
+    with pytest.raises(QueryTimeoutError):
+        ask(worker, "sleep 30", timeout=0.5, budget=0.05, over_budget=lambda _worker: True)
+    assert time.monotonic() - started < 10 and worker._pid is None
+
+
+def test_a_child_that_dies_mid_query_is_said_in_a_line(worker: QueryWorker) -> None:
+    with pytest.raises(CareergraphError, match="ended without an answer .exit status 3"):
+        ask(worker, "die")
+    assert ask(worker, "next") == (b"json:next", False)
+
+
+def test_a_large_answer_arrives_in_pieces(loop: LoopThread) -> None:
+    class Large(Scripted):
+        def write(self, query, bindings, fmt, limit):
+            return (b"x" * 3_000_000, True)
+
+    worker = scripted(loop, Large())
+    try:
+        assert ask(worker, "big") == (b"x" * 3_000_000, True)
+    finally:
+        loop.call(worker.stop)
+
+
+# --- the SPARQL route straight on ASGI, and the full path behind it ----------------------------
+
+
+@pytest.fixture(scope="module")
+def apps():
+    from careergraph import Session
+    from careergraph.data import shipped_dir
+    from careergraph.server import ServerSettings, _FastSparql, create_app
+
+    settings = ServerSettings(workers=2, slow_workers=1, max_rows=3, timeout=5.0)
+    before = set(_descendants(os.getpid()))
+    app = create_app(Session([shipped_dir("graph_data")], "memory"), settings=settings)
+    assert isinstance(app, _FastSparql)
+    runner = LoopThread()
+    yield runner, app, app.app
+    runner.close()
+    # Its workers and checker end now, not at exit: they hold whatever pipes this process had open
+    # when they were forked (a browser driver's, which waits for them to close).
+    for pid in set(_descendants(os.getpid())) - before:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def call(runner, app, method: str, target: str, headers=(), body: bytes = b""):
+    """Status, headers and body of one request sent to the ASGI ``app``."""
+    path, _, query = target.partition("?")
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": query.encode(), "server": ("127.0.0.1", 7878), "client": ("127.0.0.1", 50000),
+        "headers": [*headers] if any(name == b"host" for name, _ in headers)
+        else [(b"host", b"127.0.0.1:7878"), *headers],
+    }  # fmt: skip
+    messages = [{"type": "http.request", "body": body, "more_body": False}]
+    sent: list[dict] = []
+
+    async def receive():
+        if messages:
+            return messages.pop(0)
+        await asyncio.sleep(3600)
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    runner.run(app(scope, receive, send))
+    start = sent[0]
+    body = b"".join(message.get("body", b"") for message in sent[1:])
+    return start["status"], dict(start["headers"]), body
+
+
+ROLES = (
+    "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> PREFIX cg: <https://w3id.org/careergraph/ontology#> "
+    "SELECT ?role ?label WHERE { ?role a cg:Role ; skos:prefLabel ?label } ORDER BY ?label"
+)
+FORM = [(b"content-type", b"application/x-www-form-urlencoded")]
+
+
+def _form(**fields: str) -> bytes:
+    return urllib.parse.urlencode(fields).encode()
+
+
+def _get(query: str) -> str:
+    return "/sparql?" + urllib.parse.urlencode({"query": query})
+
+
+# Each request, and whether the fast path answers it itself (else it hands it on, untouched).
+REQUESTS = [
+    ("GET", _get(ROLES), (), b""),
+    ("GET", _get(ROLES), [(b"accept", b"text/csv")], b""),
+    ("GET", _get(ROLES), [(b"accept", b"image/png")], b""),
+    ("GET", _get("ASK { ?s ?p ?o }"), (), b""),
+    ("GET", _get("SELECT ?x WHERE { ?x "), (), b""),
+    (
+        "GET",
+        _get("INSERT DATA { <urn:a> <urn:b> <urn:c> }"),
+        (),
+        b"",
+    ),
+    ("POST", "/sparql", FORM, _form(query=ROLES)),
+    ("POST", "/sparql", [(b"content-type", b"application/sparql-query")], ROLES.encode()),
+    ("POST", "/sparql", FORM, _form(update="CLEAR ALL")),
+    ("POST", "/sparql", FORM, _form(query=ROLES) + b"&" + _form(query=ROLES)),
+    ("POST", "/sparql", FORM, _form(query=ROLES, **{"named-graph-uri": "urn:g"})),
+    ("POST", "/sparql", FORM, _form(other="x")),
+    ("POST", "/sparql", [(b"content-type", b"text/plain")], ROLES.encode()),
+    (
+        "GET",
+        _get(ROLES),
+        [(b"origin", b"http://evil.example")],
+        b"",
+    ),
+    ("GET", "/sparql", [(b"accept", b"text/turtle")], b""),
+    ("GET", _get(ROLES), [(b"host", b"evil.example")], b""),
+]
+HANDED_ON = {12, 13, 14, 15}  # a type it does not read, another site, the service description, a host
+
+
+@pytest.mark.parametrize("number", range(len(REQUESTS)))
+def test_the_fast_path_answers_as_the_full_one(apps, number: int) -> None:
+    runner, fast, full = apps
+    method, target, headers, body = REQUESTS[number]
+    if body:
+        headers = [*headers, (b"content-length", str(len(body)).encode())]
+    handed_on = []
+
+    def counted(scope, receive, send):
+        handed_on.append(scope["path"])
+        return full(scope, receive, send)
+
+    fast.app = counted
+    try:
+        ours = call(runner, fast, method, target, headers, body)
+    finally:
+        fast.app = full
+    assert bool(handed_on) == (number in HANDED_ON)
+    theirs = call(runner, full, method, target, headers, body)
+    assert ours[0] == theirs[0]
+    assert ours[1][b"content-type"] == theirs[1][b"content-type"]
+    assert ours[1].get(b"x-careergraph-truncated") == theirs[1].get(b"x-careergraph-truncated")
+    assert ours[2] == theirs[2]
+
+
+def test_the_fast_path_cuts_at_the_row_cap_and_says_so(apps) -> None:
+    runner, fast, _ = apps
+    status, headers, body = call(runner, fast, "GET", _get(ROLES))
+    assert status == 200 and headers[b"x-careergraph-truncated"] == b"true"
+    assert len(json.loads(body)["results"]["bindings"]) == 3
+
+
+def test_a_body_cut_short_is_one_line_in_the_log(apps, caplog: pytest.LogCaptureFixture) -> None:
+    runner, fast, _ = apps
+    path = "/sparql"
+    scope_headers = [*FORM, (b"content-length", b"100")]
+
+    async def run() -> list[dict]:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+            "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+            "server": ("127.0.0.1", 7878), "client": ("127.0.0.1", 50000),
+            "headers": [(b"host", b"127.0.0.1:7878"), *scope_headers],
+        }  # fmt: skip
+        messages = [
+            {"type": "http.request", "body": b"query=ASK", "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+        sent: list[dict] = []
+
+        async def receive():
+            return messages.pop(0)
+
+        async def send(message) -> None:
+            sent.append(message)
+
+        await fast(scope, receive, send)
+        return sent
+
+    sent = runner.run(run())
+    assert sent[0]["status"] == 400 and sent[1]["body"] == b"the request ended early\n"
+    assert "hung up before sending the whole request" in caplog.text
+
+
+# --- a parent killed outright ----------------------------------------------------------------
+
+
+def _descendants(pid: int) -> list[int]:
+    from pathlib import Path
+
+    found = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except FileNotFoundError:
+        return found
+    for task in tasks:
+        try:
+            children = [int(child) for child in (task / "children").read_text().split()]
+        except FileNotFoundError:
+            continue
+        for child in children:
+            found += [child, *_descendants(child)]
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_server_processes_and_their_workers_end_with_a_parent_killed_outright(free_port) -> None:
+    import socket
+    import subprocess
+
+    from careergraph.data import shipped_dir
+
+    port = free_port()
+    data = ["--data", str(shipped_dir("graph_data"))]
+    command = [sys.executable, "-m", "careergraph", *data, "serve", "--port", str(port), "--workers", "2"]
+    parent = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    family: list[int] = []
+    try:
+        for _ in range(400):
+            family = _descendants(parent.pid)
+            # two server processes, each with two or more query workers and a checker
+            if len(family) >= 8:
+                with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            time.sleep(0.05)
+        time.sleep(0.5)  # every server process has forked its workers
+        family = _descendants(parent.pid)
+        assert len(family) >= 8, family
+        parent.send_signal(signal.SIGKILL)  # no clean-up of its own runs
+        parent.wait()
+        for _ in range(200):
+            left = [pid for pid in family if os.path.exists(f"/proc/{pid}") and not _zombie(pid)]
+            if not left:
+                break
+            time.sleep(0.05)
+        assert left == [], "the server processes and their workers outlived the parent"
+    finally:
+        for pid in family:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return False
