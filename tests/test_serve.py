@@ -403,15 +403,22 @@ def test_headers_must_arrive_in_time(free_port) -> None:
         assert half.recv(100) == b""  # the server hung up
         half.close()
         crowd = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(8)]
-        closed = 0
+        # The server accepts what is queued when its loop next looks (well within the header deadline);
+        # on a busy machine it may still take some later, once earlier ones have been answered and closed.
+        time.sleep(0.2)
+        closed = refused = 0
         for connection in crowd:
             connection.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             try:
-                closed += connection.recv(100) == b""
+                answer = connection.recv(100)
             except OSError:
-                closed += 1
+                answer = b""
+            closed += answer == b""
+            refused += answer.startswith(b"HTTP/1.1 503")
             connection.close()
-        assert closed >= 4  # past the cap of four, connections are closed as they arrive
+        # Past the cap of four, connections are closed as they arrive, or (uvicorn's own limit, when one
+        # is accepted as another leaves) answered 503; never eight pages for eight connections.
+        assert closed >= 1 and closed + refused >= 4
     finally:
         process.terminate()
         process.wait(timeout=10)
