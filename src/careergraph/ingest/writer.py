@@ -132,6 +132,7 @@ class _Importer:
         #: what the import adds, as plain tuples (an rdflib Graph here cost more than the rest of the import)
         self.triples = Triples()
         self.segments: set[str] = set()
+        self._segment_iris: dict[tuple[str, int, int | None], URIRef] = {}
         self.index = LabelIndex.from_graph(vocabulary)
         self.vocabulary = vocabulary
         self.problems: list[Problem] = []
@@ -346,8 +347,11 @@ class _Importer:
             self.episodes[slug]["chapters"].append((segment, chapter))
 
     def segment(self, slug: str, start: int, end: int | None) -> URIRef:
+        found = self._segment_iris.get((slug, start, end))
+        if found is not None:
+            return found  # a segment cited again (most are): its triples are there
         episode = self.episodes[slug]
-        segment = segment_iri(slug, start, end)
+        segment = self._segment_iris[(slug, start, end)] = segment_iri(slug, start, end)
         if str(segment) not in self.segments:
             self.segments.add(str(segment))
             self.add(segment, RDF.type, SCHEMA.Clip)
@@ -601,7 +605,7 @@ class _Importer:
         elsewhere = False  # the paragraph opened by saying it is for another role's move
         for number, (_offset, sentence) in enumerate(sentences(block.text)):
             hits = self._matcher.matches(sentence)
-            for link in wiki_links(sentence):
+            for link in wiki_links(sentence) if "[[" in sentence else ():
                 target = self.find_page(link.target)
                 for subject in self.pages[target].subjects if target is not None else ():
                     kind = self.index.kinds.get(str(subject), "")
