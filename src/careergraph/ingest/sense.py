@@ -316,7 +316,7 @@ def leading_plural(sentence: str) -> str | None:
     return text[match.start(1) : match.end(1)].lower() if match else None
 
 
-#: "\\bask" written "a(?<!\\wa)sk" (the same test, after the first letter) lets Python's re skip ahead to
+#: "\bask" written "a(?<!\wa)sk" (the same test, after the first letter) lets Python's re skip ahead to
 #: a "?", "a" or "w" instead of trying the pattern at every place: a fifth of the time.
 _QUESTION = Folded(r"\?\s*(?:\(.*\))?\s*$|a(?<!\wa)sk (?:who|whether|if|what|how|which)\b|w(?<!\ww)ho owns\b")
 

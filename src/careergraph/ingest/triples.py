@@ -63,6 +63,14 @@ class Triples:
             checked.add(_iri(p))
         self._set.add((subject, predicate, object_term(o, checked)))
 
+    def plain(self) -> set[tuple[str, str, str]]:
+        """The triples as the set of string tuples they are kept as (to send to another process)."""
+        return self._set
+
+    def update(self, plain: set[tuple[str, str, str]]) -> None:
+        """Add triples that :meth:`plain` of another ``Triples`` gave (checked when they were added there)."""
+        self._set |= plain
+
     def __contains__(self, triple: object) -> bool:
         if not isinstance(triple, tuple) or len(triple) != 3:
             return False

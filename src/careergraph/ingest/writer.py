@@ -53,6 +53,7 @@ from ..vocab import (
     segment_iri,
     slugify,
 )
+from . import forked
 from .citations import Cited, read_citations, seconds
 from .markup import blocks, chapters, person_links, read_front_matter, section_text, wiki_links
 from .matcher import LabelMatcher, practitioner_role, resolve_role
@@ -132,6 +133,8 @@ class _Importer:
         #: what the import adds, as plain tuples (an rdflib Graph here cost more than the rest of the import)
         self.triples = Triples()
         self.segments: set[str] = set()
+        #: 2: read the second half of the pages in a forked child (see ``read_pages``)
+        self.jobs = 1
         self._segment_iris: dict[tuple[str, int, int | None], URIRef] = {}
         self.index = LabelIndex.from_graph(vocabulary)
         self.vocabulary = vocabulary
@@ -770,6 +773,77 @@ class _Importer:
             for thing in things:
                 self.add(claim, prop, thing)
 
+    def read_pages(self, pages: list[_Page], step: Callable[[Path], None]) -> None:
+        """Import the wiki pages in order; with ``jobs`` 2, the second half in a forked child meanwhile.
+
+        The child starts from this importer as it stands, creates the roles the
+        first half's transition pages create (as reading them would: a page
+        resolves role names against the roles made before it), then reads its
+        pages and returns what they add. This process reads the first half,
+        takes the child's additions, and creates the second half's roles. The
+        result is the same as reading every page here, in order (tested); when
+        the child fails, this process reads its pages itself.
+        """
+        half = _half(pages) if self.jobs > 1 and len(pages) > 1 else len(pages)
+        child = (
+            forked.start(lambda: self._read_apart(pages[:half], pages[half:])) if half < len(pages) else None
+        )
+        for page in pages[:half]:
+            self.page(page)
+            step(page.path)
+        added = child.result() if child is not None else None
+        if added is None:
+            for page in pages[half:]:
+                self.page(page)
+                step(page.path)
+            return
+        self._take(added)
+        self._create_roles(pages[half:])
+        for page in pages[half:]:
+            step(page.path)
+
+    def _read_apart(self, before: list[_Page], mine: list[_Page]) -> dict[str, Any]:
+        """In a forked child: read ``mine`` as if ``before`` had been read first, and return what they add."""
+        self._create_roles(before)
+        self.triples = Triples()
+        self.problems, self.skipped = [], []
+        self.counts = defaultdict(int)
+        self.ranges_found, self.ranges_held = set(), set()
+        for page in mine:
+            self.page(page)
+        return {
+            "triples": self.triples.plain(),
+            "problems": self.problems,
+            "skipped": self.skipped,
+            "counts": dict(self.counts),
+            "segments": self.segments,
+            "ranges": (self.ranges_found, self.ranges_held),
+        }
+
+    def _take(self, added: dict[str, Any]) -> None:
+        """Add what a child's pages added, as if they had been read here after this process's own."""
+        self.triples.update(added["triples"])
+        self.problems += added["problems"]
+        self.skipped += added["skipped"]
+        for key, value in added["counts"].items():
+            if key != "segments":
+                self.counts[key] += value
+        self.counts["segments"] += len(added["segments"] - self.segments)
+        self.segments |= added["segments"]
+        self.ranges_found |= added["ranges"][0]
+        self.ranges_held |= added["ranges"][1]
+
+    def _create_roles(self, pages: list[_Page]) -> None:
+        """Create the roles reading ``pages`` would create, in the same order, and keep nothing else it adds."""
+        kept = self.triples, self.problems, self.counts
+        self.triples, self.problems, self.counts = Triples(), [], defaultdict(int)
+        try:
+            for page in pages:
+                if page.kind == "transition":
+                    self.transitions(page)
+        finally:
+            self.triples, self.problems, self.counts = kept
+
     def run(self, progress: Callable[[Path], None] | None) -> ImportResult:
         if not self.root.is_dir():
             reason = "not a folder" if self.root.exists() else "no such folder"
@@ -800,9 +874,7 @@ class _Importer:
             self.collect(path)
         for page in self.pages.values():
             self.classify(page)
-        for slug in sorted(self.pages):
-            self.page(self.pages[slug])
-            step(self.pages[slug].path)
+        self.read_pages([self.pages[slug] for slug in sorted(self.pages)], step)
         for path in wiki:
             if path.stem not in self.pages:
                 step(path)
@@ -829,6 +901,16 @@ class _Importer:
         return ImportResult(self.triples, counts, sorted(set(self.problems)), details)
 
 
+def _half(pages: list[_Page]) -> int:
+    """Where to cut ``pages`` in two halves of about the same text (the work of a page grows with it)."""
+    total, running = sum(len(page.body) for page in pages), 0
+    for number, page in enumerate(pages):
+        running += len(page.body)
+        if running * 2 >= total:
+            return max(1, min(number + 1, len(pages) - 1))
+    return len(pages)
+
+
 def _last(node: URIRef) -> str:
     return str(node).rsplit("/", 1)[-1]
 
@@ -842,21 +924,30 @@ def _range_key(item: tuple[str, int, int | None]) -> tuple[str, int, int]:
 
 
 def import_podwiki(
-    root: Path, vocabulary: Graph, *, progress: Callable[[Path], None] | None = None
+    root: Path,
+    vocabulary: Graph,
+    *,
+    progress: Callable[[Path], None] | None = None,
+    jobs: int | None = None,
 ) -> ImportResult:
     """Import the podcast wiki at ``root``, resolving names against ``vocabulary``.
 
     ``vocabulary`` is the curated graph (the shipped ``graph_data/``): its roles,
     skills, tools and topics, with their alternative labels, decide what the
     wiki's titles and prose refer to. The returned graph holds only what the
-    wiki adds; load it together with ``vocabulary``.
+    wiki adds; load it together with ``vocabulary``. ``jobs`` 2 reads the second
+    half of the wiki's pages in a forked child at the same time (the default
+    where ``fork`` is available and there are two cores), 1 reads everything in
+    this process; the result is the same.
 
     Raises
     ------
     WikiFolderError
         naming ``root`` when it is not a folder or has none of the wiki's folders.
     """
-    return _Importer(Path(root), vocabulary).run(progress)
+    importer = _Importer(Path(root), vocabulary)
+    importer.jobs = (2 if forked.available() else 1) if jobs is None else jobs
+    return importer.run(progress)
 
 
 def _markdown(directory: Path) -> list[Path]:
