@@ -25,6 +25,7 @@ that end before they start) are collected as :class:`Problem` s naming
 
 from __future__ import annotations
 
+import functools
 import re
 import stat
 from collections import defaultdict
@@ -143,6 +144,8 @@ class _Importer:
         self.guests: set[str] = set()
         self.pages: dict[str, _Page] = {}
         self.page_by_title: dict[str, str] = {}
+        #: link target -> the page it names (links recur: found once)
+        self._found_pages: dict[str, str | None] = {}
         self.counts: dict[str, int] = defaultdict(int)
         self._matcher = LabelMatcher(vocabulary)
         self.skipped: list[dict[str, Any]] = []
@@ -386,15 +389,24 @@ class _Importer:
             self.warn(path, 2, "a wiki page needs a title")
             return
         page = _Page(path, path.stem, title.strip(), meta, body, body_line)
+        self._found_pages.clear()  # a link may name this page now
         self.pages[page.slug] = page
         self.page_by_title[normalise(page.title)] = page.slug
 
     def find_page(self, target: str) -> str | None:
+        """The slug of the page a link names (by slug, title or a title's slug), or None."""
+        try:
+            return self._found_pages[target]
+        except KeyError:
+            pass
         if target in self.pages:
-            return target
-        return self.page_by_title.get(normalise(target)) or (
-            slugify(target) if slugify(target) in self.pages else None
-        )
+            found: str | None = target
+        else:
+            found = self.page_by_title.get(normalise(target)) or (
+                slugify(target) if slugify(target) in self.pages else None
+            )
+        self._found_pages[target] = found
+        return found
 
     def classify(self, page: _Page) -> None:
         tags = self.items(page.path, page.meta, "tags", quiet=True)
@@ -748,7 +760,7 @@ class _Importer:
                 )
             return
         section = block.section or "Introduction"
-        section_slug = slugify(block.section) or "introduction"
+        section_slug = _slug(block.section) or "introduction"
         position = self.positions[(page.slug, section_slug)] = self.positions[(page.slug, section_slug)] + 1
         claim = ID[f"claim/{page.slug}/{section_slug}/{position}"]
         self.counts["claims"] += 1
@@ -758,18 +770,12 @@ class _Importer:
         self.add(claim, CG.section, Literal(section))
         self.add(claim, PROV.hadPrimarySource, node)
         for speaker in speakers:
-            self.add(claim, PROV.wasAttributedTo, iri("guest", speaker))
+            self.add(claim, PROV.wasAttributedTo, _guest(speaker))
         for source in sources:
             self.add(claim, PROV.wasDerivedFrom, source)
         for subject in supported:
             self.add(claim, CG.supports, subject)
-        skills, tools, roles, topics = mentioned
-        for prop, things in (
-            (CG.mentionsSkill, skills),
-            (CG.mentionsTool, tools),
-            (CG.mentionsRole, roles),
-            (CG.mentionsTopic, topics),
-        ):
+        for prop, things in zip(_MENTIONS, mentioned, strict=True):
             for thing in things:
                 self.add(claim, prop, thing)
 
@@ -898,7 +904,23 @@ class _Importer:
             "moves read as topics": sorted(self.topic_moves, key=lambda m: (m["file"], m["line"], m["move"])),
             "roles created": sorted(self.index.label(role) for role in self.created_roles),
         }
-        return ImportResult(self.triples, counts, sorted(set(self.problems)), details)
+        return ImportResult(self.triples, counts, sorted(set(self.problems)), details, self.jobs)
+
+
+#: What a claim's paragraph names, by kind: skills, tools, roles, topics.
+_MENTIONS = (CG.mentionsSkill, CG.mentionsTool, CG.mentionsRole, CG.mentionsTopic)
+
+
+@functools.lru_cache(maxsize=4096)
+def _guest(slug: str) -> URIRef:
+    """A guest's IRI (made once per slug: claims name the same guests over and over)."""
+    return iri("guest", slug)
+
+
+@functools.lru_cache(maxsize=4096)
+def _slug(section: str) -> str:
+    """A section heading's slug (made once per heading)."""
+    return slugify(section)
 
 
 def _half(pages: list[_Page]) -> int:
