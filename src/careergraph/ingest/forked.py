@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
@@ -60,13 +61,18 @@ def start(work: Callable[[], Any]) -> Forked | None:
     if not hasattr(os, "fork"):
         return None
     read, write = os.pipe()
+    # The parent's objects are left out of the child's collections, which would otherwise touch (and so
+    # copy) every page of memory they sit on; the short-lived child collects nothing at all.
+    gc.freeze()
     try:
         pid = os.fork()
     except OSError:
+        gc.unfreeze()
         os.close(read)
         os.close(write)
         return None
     if pid == 0:  # the child: compute, write, and leave without running the parent's clean-up
+        gc.disable()
         code = 1
         try:
             os.close(read)
@@ -78,5 +84,6 @@ def start(work: Callable[[], Any]) -> Forked | None:
             pass
         finally:
             os._exit(code)
+    gc.unfreeze()
     os.close(write)
     return Forked(pid, read)
