@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,22 @@ def test_a_child_that_fails_leaves_its_pages_to_the_parent(
     monkeypatch.setattr(writer._Importer, "_read_apart", failing)
     assert _outcome(root, jobs=2) == alone
     assert children == [False]
+
+
+def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _wiki(tmp_path)
+    page = writer._Importer.page
+
+    def failing(self: Any, read: Any) -> None:
+        if read.slug == "a-hiker-to-quantum-wrangler":  # the parent's first page
+            raise RuntimeError("the parent fails")
+        page(self, read)
+
+    monkeypatch.setattr(writer._Importer, "page", failing)
+    with pytest.raises(RuntimeError, match="the parent fails"):
+        _outcome(root, jobs=2)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)  # no child of this process is left, running or unreaped
 
 
 def test_snapshot_in_two_processes_is_the_one_process_import(podwiki: Path, children: list[bool]) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +55,15 @@ class Forked:
             return pickle.loads(data)
         except Exception:  # a child cut short mid-write: do the work here instead
             return None
+
+    def cancel(self) -> None:
+        """Stop the child and forget its work (the parent failed meanwhile)."""
+        os.close(self._fd)
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self._pid, 0)
 
 
 def start(work: Callable[[], Any]) -> Forked | None:

@@ -795,9 +795,14 @@ class _Importer:
         child = (
             forked.start(lambda: self._read_apart(pages[:half], pages[half:])) if half < len(pages) else None
         )
-        for page in pages[:half]:
-            self.page(page)
-            step(page.path)
+        try:
+            for page in pages[:half]:
+                self.page(page)
+                step(page.path)
+        except BaseException:
+            if child is not None:
+                child.cancel()  # no child left behind, blocked on a pipe no one reads
+            raise
         added = child.result() if child is not None else None
         if added is None:
             for page in pages[half:]:
