@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -195,3 +196,15 @@ def test_turtle_written_in_two_processes_is_the_same_text(
         monkeypatch.setattr(triples, "_middle", lambda _triples, pivot=pivot: pivot)
         assert triples.turtle(many, jobs=2) == alone, pivot
     assert children == [True] * 6
+
+
+def test_no_fork_by_default_while_another_thread_runs() -> None:
+    """A thread may hold a lock when the process forks, and the child would wait on it for ever."""
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert not forked.available()
+    finally:
+        release.set()
+        thread.join()

@@ -22,6 +22,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -29,12 +30,19 @@ __all__ = ["Forked", "available", "start"]
 
 
 def available() -> bool:
-    """Whether work can go to a forked child here: ``fork`` exists, and there is a second core to run it.
+    """Whether work should go to a forked child here: ``fork`` exists, there is a second core to run it,
+    and this process runs no other thread.
 
-    Not on macOS, where a forked child of a process that has loaded system
-    frameworks may crash.
+    A thread may hold a lock at the moment of the fork, which the child then
+    waits on for ever (``careergraph import`` runs none). Not on macOS, where a
+    forked child of a process that has loaded system frameworks may crash.
     """
-    return hasattr(os, "fork") and sys.platform != "darwin" and (os.cpu_count() or 1) > 1
+    return (
+        hasattr(os, "fork")
+        and sys.platform != "darwin"
+        and (os.cpu_count() or 1) > 1
+        and threading.active_count() == 1
+    )
 
 
 class Forked:
