@@ -161,10 +161,21 @@ def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch:
         page(self, read)
 
     monkeypatch.setattr(writer._Importer, "page", failing)
+    started: list[forked.Forked | None] = []
+    start = forked.start
+
+    def recording(work: Any) -> forked.Forked | None:
+        child = start(work)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(forked, "start", recording)
     with pytest.raises(RuntimeError, match="the parent fails"):
         _outcome(root, jobs=2)
+    [child] = started
+    assert child is not None
     with pytest.raises(ChildProcessError):
-        os.waitpid(-1, os.WNOHANG)  # no child of this process is left, running or unreaped
+        os.waitpid(child._pid, os.WNOHANG)  # the child is gone: stopped and reaped
 
 
 def test_snapshot_in_two_processes_is_the_one_process_import(podwiki: Path, children: list[bool]) -> None:
