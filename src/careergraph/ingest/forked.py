@@ -79,17 +79,16 @@ def start(work: Callable[[], Any]) -> Forked | None:
     if not hasattr(os, "fork"):
         return None
     read, write = os.pipe()
-    # The parent's objects are left out of the child's collections, which would otherwise touch (and so
-    # copy) every page of memory they sit on; the short-lived child collects nothing at all.
-    gc.freeze()
     try:
         pid = os.fork()
     except OSError:
-        gc.unfreeze()
         os.close(read)
         os.close(write)
         return None
     if pid == 0:  # the child: compute, write, and leave without running the parent's clean-up
+        # The short-lived child collects nothing: a collection would touch (and so copy) every page of
+        # the parent's memory its objects sit on. (Not gc.freeze() in the parent: unfreezing moves every
+        # object to the oldest generation, and the parent's next full collections come far later.)
         gc.disable()
         code = 1
         try:
@@ -102,6 +101,5 @@ def start(work: Callable[[], Any]) -> Forked | None:
             pass
         finally:
             os._exit(code)
-    gc.unfreeze()
     os.close(write)
     return Forked(pid, read)
