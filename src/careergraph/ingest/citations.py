@@ -139,6 +139,8 @@ def read_citations(text: str, *, carried: str | None = None) -> tuple[list[Cited
     >>> read_citations("At 6:33-7:00 she talks about it.", carried="ep-a")[0]
     [Cited(episode='ep-a', text='', offset=3, spans=((393, 420),))]
     """
+    if "[[" not in text and ":" not in text:
+        return [], []  # no link and no time (most paragraphs of a page): nothing to read
     links = [
         (m.start(), m.end(), m.group(1).strip(), (m.group(2) or m.group(1)).strip(), m)
         for m in _PODCAST.finditer(text)
@@ -151,14 +153,16 @@ def read_citations(text: str, *, carried: str | None = None) -> tuple[list[Cited
             spans[number] += [(start, end) for _o, start, end, _w in inside]
             skipped += bad
     # Times outside podcast links: blank out the links (other links keep their text).
-    masked = _PODCAST.sub(lambda m: " " * len(m.group(0)), text)
-    masked = _OTHER_LINK.sub(lambda m: m.group(0) if "|" not in m.group(0) else " " * len(m.group(0)), masked)
-    outside, bad = _spans_in(masked)
+    masked = text
+    if "[[" in text:
+        masked = _PODCAST.sub(_blank, masked)
+        masked = _OTHER_LINK.sub(lambda m: m.group(0) if "|" not in m.group(0) else _blank(m), masked)
+    outside, bad = _spans_in(masked) if ":" in masked else ([], [])
     skipped += bad
     if not links and carried is not None and outside:
         spans_carried = tuple(dict.fromkeys((start, end) for _o, start, end, _w in outside))
         return [Cited(carried, "", outside[0][0], spans_carried)], sorted(skipped, key=lambda s: s.offset)
-    starts = _sentences(masked)
+    starts = _sentences(masked) if outside else []
     for offset, start, end, written in outside:
         owner = _owner(links, starts, offset, offset + len(written))
         if isinstance(owner, str):
@@ -170,6 +174,10 @@ def read_citations(text: str, *, carried: str | None = None) -> tuple[list[Cited
         for number, (offset, _e, episode, shown, _m) in enumerate(links)
     ]
     return cited, sorted(skipped, key=lambda s: s.offset)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * len(match.group(0))
 
 
 def _owner(links: list, starts: list[int], begin: int, finish: int) -> int | str:

@@ -320,6 +320,8 @@ _LINK = re.compile(r"\[\[([^\[\]|]+?)(?:\|([^\[\]]*?))?\]\]")
 
 
 def _links(text: str) -> Iterator[Link]:
+    if "[[" not in text:
+        return  # most sentences link nothing: no need to scan them
     for match in _LINK.finditer(text):
         target = match.group(1).strip()
         yield Link(target, (match.group(2) or target).strip(), match.start())

@@ -34,6 +34,8 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     #: Details for ``--report``: skipped citations with their reason, and the like.
     details: dict[str, Any] = field(default_factory=dict)
+    #: 2: write the Turtle in two processes (see :func:`.triples.turtle`); the same text
+    jobs: int = 1
 
     @cached_property
     def graph(self) -> Graph:
@@ -42,4 +44,4 @@ class ImportResult:
 
     def turtle(self) -> str:
         """The triples as sorted Turtle: the same bytes for the same triples."""
-        return turtle(self.triples)
+        return turtle(self.triples, jobs=self.jobs)

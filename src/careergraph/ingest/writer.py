@@ -25,6 +25,8 @@ that end before they start) are collected as :class:`Problem` s naming
 
 from __future__ import annotations
 
+import functools
+import gc
 import re
 import stat
 from collections import defaultdict
@@ -53,6 +55,7 @@ from ..vocab import (
     segment_iri,
     slugify,
 )
+from . import forked
 from .citations import Cited, read_citations, seconds
 from .markup import blocks, chapters, person_links, read_front_matter, section_text, wiki_links
 from .matcher import LabelMatcher, practitioner_role, resolve_role
@@ -132,6 +135,9 @@ class _Importer:
         #: what the import adds, as plain tuples (an rdflib Graph here cost more than the rest of the import)
         self.triples = Triples()
         self.segments: set[str] = set()
+        #: 2: read the second half of the pages in a forked child (see ``read_pages``)
+        self.jobs = 1
+        self._segment_iris: dict[tuple[str, int, int | None], URIRef] = {}
         self.index = LabelIndex.from_graph(vocabulary)
         self.vocabulary = vocabulary
         self.problems: list[Problem] = []
@@ -139,6 +145,8 @@ class _Importer:
         self.guests: set[str] = set()
         self.pages: dict[str, _Page] = {}
         self.page_by_title: dict[str, str] = {}
+        #: link target -> the page it names (links recur: found once)
+        self._found_pages: dict[str, str | None] = {}
         self.counts: dict[str, int] = defaultdict(int)
         self._matcher = LabelMatcher(vocabulary)
         self.skipped: list[dict[str, Any]] = []
@@ -346,8 +354,11 @@ class _Importer:
             self.episodes[slug]["chapters"].append((segment, chapter))
 
     def segment(self, slug: str, start: int, end: int | None) -> URIRef:
+        found = self._segment_iris.get((slug, start, end))
+        if found is not None:
+            return found  # a segment cited again (most are): its triples are there
         episode = self.episodes[slug]
-        segment = segment_iri(slug, start, end)
+        segment = self._segment_iris[(slug, start, end)] = segment_iri(slug, start, end)
         if str(segment) not in self.segments:
             self.segments.add(str(segment))
             self.add(segment, RDF.type, SCHEMA.Clip)
@@ -379,15 +390,24 @@ class _Importer:
             self.warn(path, 2, "a wiki page needs a title")
             return
         page = _Page(path, path.stem, title.strip(), meta, body, body_line)
+        self._found_pages.clear()  # a link may name this page now
         self.pages[page.slug] = page
         self.page_by_title[normalise(page.title)] = page.slug
 
     def find_page(self, target: str) -> str | None:
+        """The slug of the page a link names (by slug, title or a title's slug), or None."""
+        try:
+            return self._found_pages[target]
+        except KeyError:
+            pass
         if target in self.pages:
-            return target
-        return self.page_by_title.get(normalise(target)) or (
-            slugify(target) if slugify(target) in self.pages else None
-        )
+            found: str | None = target
+        else:
+            found = self.page_by_title.get(normalise(target)) or (
+                slugify(target) if slugify(target) in self.pages else None
+            )
+        self._found_pages[target] = found
+        return found
 
     def classify(self, page: _Page) -> None:
         tags = self.items(page.path, page.meta, "tags", quiet=True)
@@ -601,7 +621,7 @@ class _Importer:
         elsewhere = False  # the paragraph opened by saying it is for another role's move
         for number, (_offset, sentence) in enumerate(sentences(block.text)):
             hits = self._matcher.matches(sentence)
-            for link in wiki_links(sentence):
+            for link in wiki_links(sentence) if "[[" in sentence else ():
                 target = self.find_page(link.target)
                 for subject in self.pages[target].subjects if target is not None else ():
                     kind = self.index.kinds.get(str(subject), "")
@@ -741,7 +761,7 @@ class _Importer:
                 )
             return
         section = block.section or "Introduction"
-        section_slug = slugify(block.section) or "introduction"
+        section_slug = _slug(block.section) or "introduction"
         position = self.positions[(page.slug, section_slug)] = self.positions[(page.slug, section_slug)] + 1
         claim = ID[f"claim/{page.slug}/{section_slug}/{position}"]
         self.counts["claims"] += 1
@@ -751,20 +771,90 @@ class _Importer:
         self.add(claim, CG.section, Literal(section))
         self.add(claim, PROV.hadPrimarySource, node)
         for speaker in speakers:
-            self.add(claim, PROV.wasAttributedTo, iri("guest", speaker))
+            self.add(claim, PROV.wasAttributedTo, _guest(speaker))
         for source in sources:
             self.add(claim, PROV.wasDerivedFrom, source)
         for subject in supported:
             self.add(claim, CG.supports, subject)
-        skills, tools, roles, topics = mentioned
-        for prop, things in (
-            (CG.mentionsSkill, skills),
-            (CG.mentionsTool, tools),
-            (CG.mentionsRole, roles),
-            (CG.mentionsTopic, topics),
-        ):
+        for prop, things in zip(_MENTIONS, mentioned, strict=True):
             for thing in things:
                 self.add(claim, prop, thing)
+
+    def read_pages(self, pages: list[_Page], step: Callable[[Path], None]) -> None:
+        """Import the wiki pages in order; with ``jobs`` 2, the second half in a forked child meanwhile.
+
+        The child starts from this importer as it stands, creates the roles the
+        first half's transition pages create (as reading them would: a page
+        resolves role names against the roles made before it), then reads its
+        pages and returns what they add. This process reads the first half,
+        takes the child's additions, and creates the second half's roles. The
+        result is the same as reading every page here, in order (tested); when
+        the child fails, this process reads its pages itself.
+        """
+        half = _half(pages) if self.jobs > 1 and len(pages) > 1 else len(pages)
+        child = (
+            forked.start(lambda: self._read_apart(pages[:half], pages[half:])) if half < len(pages) else None
+        )
+        try:
+            for page in pages[:half]:
+                self.page(page)
+                step(page.path)
+        except BaseException:
+            if child is not None:
+                child.cancel()  # no child left behind, blocked on a pipe no one reads
+            raise
+        added = child.result() if child is not None else None
+        if added is None:
+            for page in pages[half:]:
+                self.page(page)
+                step(page.path)
+            return
+        self._take(added)
+        self._create_roles(pages[half:])
+        for page in pages[half:]:
+            step(page.path)
+
+    def _read_apart(self, before: list[_Page], mine: list[_Page]) -> dict[str, Any]:
+        """In a forked child: read ``mine`` as if ``before`` had been read first, and return what they add."""
+        self._create_roles(before)
+        self.triples = Triples()
+        self.problems, self.skipped = [], []
+        self.counts = defaultdict(int)
+        self.ranges_found, self.ranges_held = set(), set()
+        for page in mine:
+            self.page(page)
+        return {
+            "triples": self.triples.plain(),
+            "problems": self.problems,
+            "skipped": self.skipped,
+            "counts": dict(self.counts),
+            "segments": self.segments,
+            "ranges": (self.ranges_found, self.ranges_held),
+        }
+
+    def _take(self, added: dict[str, Any]) -> None:
+        """Add what a child's pages added, as if they had been read here after this process's own."""
+        self.triples.update(added["triples"])
+        self.problems += added["problems"]
+        self.skipped += added["skipped"]
+        for key, value in added["counts"].items():
+            if key != "segments":
+                self.counts[key] += value
+        self.counts["segments"] += len(added["segments"] - self.segments)
+        self.segments |= added["segments"]
+        self.ranges_found |= added["ranges"][0]
+        self.ranges_held |= added["ranges"][1]
+
+    def _create_roles(self, pages: list[_Page]) -> None:
+        """Create the roles reading ``pages`` would create, in the same order, and keep nothing else it adds."""
+        kept = self.triples, self.problems, self.counts
+        self.triples, self.problems, self.counts = Triples(), [], defaultdict(int)
+        try:
+            for page in pages:
+                if page.kind == "transition":
+                    self.transitions(page)
+        finally:
+            self.triples, self.problems, self.counts = kept
 
     def run(self, progress: Callable[[Path], None] | None) -> ImportResult:
         if not self.root.is_dir():
@@ -796,9 +886,7 @@ class _Importer:
             self.collect(path)
         for page in self.pages.values():
             self.classify(page)
-        for slug in sorted(self.pages):
-            self.page(self.pages[slug])
-            step(self.pages[slug].path)
+        self.read_pages([self.pages[slug] for slug in sorted(self.pages)], step)
         for path in wiki:
             if path.stem not in self.pages:
                 step(path)
@@ -822,7 +910,33 @@ class _Importer:
             "moves read as topics": sorted(self.topic_moves, key=lambda m: (m["file"], m["line"], m["move"])),
             "roles created": sorted(self.index.label(role) for role in self.created_roles),
         }
-        return ImportResult(self.triples, counts, sorted(set(self.problems)), details)
+        return ImportResult(self.triples, counts, sorted(set(self.problems)), details, self.jobs)
+
+
+#: What a claim's paragraph names, by kind: skills, tools, roles, topics.
+_MENTIONS = (CG.mentionsSkill, CG.mentionsTool, CG.mentionsRole, CG.mentionsTopic)
+
+
+@functools.lru_cache(maxsize=4096)
+def _guest(slug: str) -> URIRef:
+    """A guest's IRI (made once per slug: claims name the same guests over and over)."""
+    return iri("guest", slug)
+
+
+@functools.lru_cache(maxsize=4096)
+def _slug(section: str) -> str:
+    """A section heading's slug (made once per heading)."""
+    return slugify(section)
+
+
+def _half(pages: list[_Page]) -> int:
+    """Where to cut ``pages`` in two halves of about the same text (the work of a page grows with it)."""
+    total, running = sum(len(page.body) for page in pages), 0
+    for number, page in enumerate(pages):
+        running += len(page.body)
+        if running * 2 >= total:
+            return max(1, min(number + 1, len(pages) - 1))
+    return len(pages)
 
 
 def _last(node: URIRef) -> str:
@@ -838,21 +952,39 @@ def _range_key(item: tuple[str, int, int | None]) -> tuple[str, int, int]:
 
 
 def import_podwiki(
-    root: Path, vocabulary: Graph, *, progress: Callable[[Path], None] | None = None
+    root: Path,
+    vocabulary: Graph,
+    *,
+    progress: Callable[[Path], None] | None = None,
+    jobs: int | None = None,
 ) -> ImportResult:
     """Import the podcast wiki at ``root``, resolving names against ``vocabulary``.
 
     ``vocabulary`` is the curated graph (the shipped ``graph_data/``): its roles,
     skills, tools and topics, with their alternative labels, decide what the
     wiki's titles and prose refer to. The returned graph holds only what the
-    wiki adds; load it together with ``vocabulary``.
+    wiki adds; load it together with ``vocabulary``. ``jobs`` 2 reads the second
+    half of the wiki's pages in a forked child at the same time (the default
+    where ``fork`` is available and there are two cores), 1 reads everything in
+    this process; the result is the same.
 
     Raises
     ------
     WikiFolderError
         naming ``root`` when it is not a folder or has none of the wiki's folders.
     """
-    return _Importer(Path(root), vocabulary).run(progress)
+    importer = _Importer(Path(root), vocabulary)
+    importer.jobs = (2 if forked.available() else 1) if jobs is None else jobs
+    # The import keeps some 110,000 objects the cyclic collector tracks (the triples' tuples) to its end
+    # and leaves no cycles to collect (none on the snapshot): the collector, walking them again and
+    # again as they accumulate, is paused meanwhile.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return importer.run(progress)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _markdown(directory: Path) -> list[Path]:

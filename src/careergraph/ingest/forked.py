@@ -1,0 +1,105 @@
+"""Work done in a forked copy of the process, its result read back through a pipe.
+
+The importer reads the second half of the wiki's pages in a child while the
+parent reads the first half. A child starts from the parent's memory as it
+stands (no state to send), and returns one pickled value. Where ``fork`` is
+missing, or the child fails in any way, :func:`start` or :meth:`Forked.result`
+gives None and the caller does the work itself: the answer is the same, only
+later.
+
+>>> child = start(lambda: sum(range(10)))
+>>> child is None or child.result() == 45
+True
+>>> failing = start(lambda: 1 // 0)
+>>> failing is None or failing.result() is None
+True
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["Forked", "available", "start"]
+
+
+def available() -> bool:
+    """Whether work should go to a forked child here: ``fork`` exists, there is a second core to run it,
+    and this process runs no other thread.
+
+    A thread may hold a lock at the moment of the fork, which the child then
+    waits on for ever (``careergraph import`` runs none). Not on macOS, where a
+    forked child of a process that has loaded system frameworks may crash.
+    """
+    return (
+        hasattr(os, "fork")
+        and sys.platform != "darwin"
+        and (os.cpu_count() or 1) > 1
+        and threading.active_count() == 1
+    )
+
+
+class Forked:
+    """A child process computing one value; :meth:`result` waits for it."""
+
+    def __init__(self, pid: int, fd: int) -> None:
+        self._pid = pid
+        self._fd = fd
+
+    def result(self) -> Any | None:
+        """The child's value, or None when it failed (an exception, a signal, nothing written)."""
+        with os.fdopen(self._fd, "rb") as pipe:
+            data = pipe.read()
+        _pid, status = os.waitpid(self._pid, 0)
+        if status != 0 or not data:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # a child cut short mid-write: do the work here instead
+            return None
+
+    def cancel(self) -> None:
+        """Stop the child and forget its work (the parent failed meanwhile)."""
+        os.close(self._fd)
+        try:
+            os.kill(self._pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(self._pid, 0)
+
+
+def start(work: Callable[[], Any]) -> Forked | None:
+    """Run ``work()`` in a forked child; None when no child could be started."""
+    if not hasattr(os, "fork"):
+        return None
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:  # the child: compute, write, and leave without running the parent's clean-up
+        # The short-lived child collects nothing: a collection would touch (and so copy) every page of
+        # the parent's memory its objects sit on. (Not gc.freeze() in the parent: unfreezing moves every
+        # object to the oldest generation, and the parent's next full collections come far later.)
+        gc.disable()
+        code = 1
+        try:
+            os.close(read)
+            data = pickle.dumps(work(), protocol=pickle.HIGHEST_PROTOCOL)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(data)
+            code = 0
+        except BaseException:  # noqa: BLE001 - any failure: the parent does the work itself
+            pass
+        finally:
+            os._exit(code)
+    os.close(write)
+    return Forked(pid, read)

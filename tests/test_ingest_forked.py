@@ -1,0 +1,221 @@
+"""Reading half the wiki's pages in a forked child gives what reading them all in one process gives."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rdflib import Literal, URIRef
+
+from careergraph.data import load_graph, shipped_dir
+from careergraph.ingest import forked, import_podwiki, triples, writer
+from careergraph.vocab import CG, RDF, SCHEMA, SKOS
+
+EPISODES = {
+    "ep-one": ("Episode One", ["ada"]),
+    "ep-two": ("Episode Two", ["bo"]),
+}
+
+#: Wiki pages in slug order. The first transition page names two roles the vocabulary lacks, so reading it
+#: creates them (with a warning for the target); later pages name them again, and must find them. The
+#: last one creates a role too, which the import's list of roles created must hold whichever process read it.
+PAGES = {
+    "a-hiker-to-quantum-wrangler.md": """---
+title: "Hiker to Quantum Wrangler"
+tags: ["transition"]
+---
+
+## Skills That Transfer
+
+Hikers already know SQL and Python from trail logs ([[podcast:ep-one|Episode One]], 1:00-2:00).
+
+## Gaps
+
+Learn Docker and monitoring next; [[person:ada|Ada]] adds that at 3:00 in [[podcast:ep-one|Episode One]].
+""",
+    "b-feature-stores.md": """---
+title: "Feature Stores"
+---
+
+A feature store keeps features for training and serving models ([[podcast:ep-two|Episode Two]], 4:00-5:00).
+
+Nothing ties this time to an episode: 6:00 here.
+""",
+    "c-notes.md": """---
+title: "Notes"
+tags: ["guide"]
+---
+
+Quantum wranglers own the deployment of models and write tests ([[podcast:ep-one|Episode One]], 1:00-2:00).
+
+See [[Missing Page]] and [[Feature Stores]].
+""",
+    "d-quantum-wrangler-to-data-engineer.md": """---
+title: "Quantum Wrangler to Data Engineer"
+tags: ["transition"]
+---
+
+Quantum wranglers keep Python; they add Airflow and dbt ([[podcast:ep-two|Episode Two]], 7:00-8:00).
+""",
+    "e-hiker-to-quantum-wrangler-roadmap.md": """---
+title: "Hiker to Quantum Wrangler Roadmap"
+tags: ["transition"]
+---
+
+## Stage 1
+
+Add Git and testing at 9:00-10:00 in [[podcast:ep-one|Episode One]]; 99:99 is no time.
+""",
+    "f-river-guide-to-data-engineer.md": """---
+title: "River Guide to Data Engineer"
+tags: ["transition"]
+---
+
+River guides learn SQL and Spark ([[podcast:ep-two|Episode Two]], 1:00-2:00).
+""",
+}
+
+
+FIRST_JOBS = {"ep-one": "Hiker", "ep-two": "River Guide"}
+
+
+def _wiki(tmp_path: Path) -> Path:
+    root = tmp_path / "wiki"
+    for folder in ("_wiki", "_people", "_podcast_summaries"):
+        (root / folder).mkdir(parents=True)
+    for slug, name in (("ada", "Ada Example"), ("bo", "Boris Example")):
+        (root / "_people" / f"{slug}.md").write_text(f'---\ntitle: "{name}"\n---\n')
+    for slug, (title, guests) in EPISODES.items():
+        (root / "_podcast_summaries" / f"{slug}.md").write_text(
+            f'---\ntitle: "{title}"\nguests: {json.dumps(guests)}\n'
+            f'youtube_url: "https://www.youtube.com/watch?v={slug}"\n---\n\n## Chapter Summary\n\n'
+            f"- 0:00 - [Intro](https://www.youtube.com/watch?v={slug}&t=0)\n"
+            f"- 1:00 - [Career Journey: From {FIRST_JOBS[slug]} to Data Engineer]"
+            f"(https://www.youtube.com/watch?v={slug}&t=60)\n"
+            f"- 50:00 - [Wrap-up](https://www.youtube.com/watch?v={slug}&t=3000)\n"
+        )
+    for name, text in PAGES.items():
+        (root / "_wiki" / name).write_text(text)
+    return root
+
+
+def _outcome(root: Path, jobs: int) -> tuple[str, Any, Any, Any]:
+    result = import_podwiki(root, load_graph([shipped_dir("graph_data")]), jobs=jobs)
+    return result.turtle(), result.counts, [str(p) for p in result.problems], result.details
+
+
+@pytest.fixture
+def children(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each forked child returned its pages' triples (so a test cannot pass by the fallback alone)."""
+    returned: list[bool] = []
+    result = forked.Forked.result
+
+    def recording(self: forked.Forked) -> Any:
+        value = result(self)
+        returned.append(value is not None)
+        return value
+
+    monkeypatch.setattr(forked.Forked, "result", recording)
+    return returned
+
+
+def test_every_cut_between_parent_and_child_gives_the_one_process_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[bool]
+) -> None:
+    root = _wiki(tmp_path)
+    alone = _outcome(root, jobs=1)
+    warnings = alone[2]
+    assert sum("'Quantum Wrangler' of" in w and "is not a known role; added" in w for w in warnings) == 1
+    assert alone[1]["roles created"] == 3 and alone[1]["claims"] >= 6 and alone[1]["moves"] == 1
+    for cut in range(1, len(PAGES)):
+        monkeypatch.setattr(writer, "_half", lambda pages, cut=cut: cut)
+        assert _outcome(root, jobs=2) == alone, f"pages cut after the {cut}th"
+    assert children == [True] * (len(PAGES) - 1)
+
+
+def test_a_child_that_fails_leaves_its_pages_to_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[bool]
+) -> None:
+    root = _wiki(tmp_path)
+    alone = _outcome(root, jobs=1)
+
+    def failing(self: Any, before: Any, mine: Any) -> Any:
+        raise RuntimeError("the child fails")
+
+    monkeypatch.setattr(writer._Importer, "_read_apart", failing)
+    assert _outcome(root, jobs=2) == alone
+    assert children == [False]
+
+
+def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _wiki(tmp_path)
+    page = writer._Importer.page
+
+    def failing(self: Any, read: Any) -> None:
+        if read.slug == "a-hiker-to-quantum-wrangler":  # the parent's first page
+            raise RuntimeError("the parent fails")
+        page(self, read)
+
+    monkeypatch.setattr(writer._Importer, "page", failing)
+    started: list[forked.Forked | None] = []
+    start = forked.start
+
+    def recording(work: Any) -> forked.Forked | None:
+        child = start(work)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(forked, "start", recording)
+    with pytest.raises(RuntimeError, match="the parent fails"):
+        _outcome(root, jobs=2)
+    [child] = started
+    assert child is not None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child._pid, os.WNOHANG)  # the child is gone: stopped and reaped
+
+
+def test_snapshot_in_two_processes_is_the_one_process_import(podwiki: Path, children: list[bool]) -> None:
+    assert _outcome(podwiki, jobs=2) == _outcome(podwiki, jobs=1)
+    assert children == [True, True]  # the second half of the pages, then the second half of the Turtle
+
+
+def _many_triples() -> triples.Triples:
+    """12,000 triples over 3,000 subjects in several namespaces, one of them with no prefix."""
+    many = triples.Triples()
+    for number in range(3000):
+        base = ("https://w3id.org/careergraph/id/role/", "urn:other:", "https://schema.org/")[number % 3]
+        subject = URIRef(f"{base}thing-{number:05d}")
+        many.add(subject, RDF.type, CG.Role)
+        many.add(subject, SCHEMA.name, Literal(f"Thing {number}"))
+        many.add(subject, SCHEMA.startOffset, Literal(number))
+        many.add(subject, SKOS.related, URIRef(f"urn:other:thing-{(number * 7) % 3000:05d}"))
+    return many
+
+
+def test_turtle_written_in_two_processes_is_the_same_text(
+    monkeypatch: pytest.MonkeyPatch, children: list[bool]
+) -> None:
+    many = _many_triples()
+    alone = triples.turtle(many)
+    assert triples.turtle(many, jobs=2) == alone
+    subjects = sorted({s for s, _p, _o in many})
+    for pivot in (subjects[0], subjects[1], subjects[-1], "urn:zzz", "a"):  # cuts at either end, or none
+        monkeypatch.setattr(triples, "_middle", lambda _triples, pivot=pivot: pivot)
+        assert triples.turtle(many, jobs=2) == alone, pivot
+    assert children == [True] * 6
+
+
+def test_no_fork_by_default_while_another_thread_runs() -> None:
+    """A thread may hold a lock when the process forks, and the child would wait on it for ever."""
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        assert not forked.available()
+    finally:
+        release.set()
+        thread.join()
