@@ -528,3 +528,22 @@ def test_a_one_column_answer_with_an_empty_cell_is_the_full_ways_bytes(
     for fmt in ("tsv", "json", "xml"):  # the same query, learned, is answered warm in the others
         other = [*argv[:-1], fmt]
         assert warm_answer(parse(other)) == quick_query(other), fmt
+
+
+def test_a_ctrl_c_the_main_thread_says_is_not_said_again_by_the_watchdog() -> None:
+    """Ctrl-C met in Python code is said by launch.main; the watchdog's listener, which hears it
+    too, then stays silent (else "Aborted!" could be written twice), as does its timer."""
+    script = """if True:
+        import os, signal, time
+        from careergraph.query.watchdog import WATCHDOG, Stopped
+        with WATCHDOG.guard(0.2, Stopped("q", 0.2)):
+            WATCHDOG.hush()  # as launch.main does on KeyboardInterrupt
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)  # the listener and the timer have their chance
+            except KeyboardInterrupt:
+                time.sleep(1)
+        print("said once")
+        """
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "said once\n", "")

@@ -464,6 +464,9 @@ def main() -> None:
     try:
         answer = quick_query(sys.argv[1:])
     except KeyboardInterrupt:  # as click says it
+        watchdog = sys.modules.get("careergraph.query.watchdog")
+        if watchdog is not None:  # its listener may have heard the Ctrl-C too: said once
+            watchdog.WATCHDOG.hush()
         sys.stderr.write("\nAborted!\n")
         sys.exit(1)
     except Refused as error:  # a slow endpoint or a timed-out query is not asked twice
