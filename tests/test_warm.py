@@ -180,7 +180,7 @@ def test_a_name_cannot_span_two_lines_of_the_names_list(data: Path) -> None:
     role = "https://w3id.org/careergraph/id/role/"
     argv = _argv(data, "role-skills", "csv", {"role": f"{role}machine-learning-engineer"})
     assert quick_query(argv) == warm_answer(parse(argv))
-    names = sorted((data.parent / "cache").glob("oxigraph-*.role-names-1.txt"))
+    names = sorted((data.parent / "cache").glob("oxigraph-*.role-names-*.txt"))
     assert len(names) == 1
     lines = names[0].read_text(encoding="utf-8").splitlines()
     own = [line.split("\t")[1] for line in lines if line.startswith("i\t")]
@@ -234,6 +234,7 @@ def _warm_process(tmp_path: Path, script: str) -> subprocess.CompletedProcess[st
 #: What a warm named query does without: what the ``python -c`` floor does not import either.
 _NOT_WARM = (
     "re",
+    "json",
     "pathlib",
     "hashlib",
     "sqlite3",
@@ -248,16 +249,26 @@ _NOT_WARM = (
     "careergraph.session",
     "careergraph.stores",
 )
+#: What each format may import of those: tsv, json and xml even out pyoxigraph's bytes in
+#: careergraph.query.results, which imports re (and with it enum) and, through query.params,
+#: careergraph.errors (json, the json module too); csv imports none of them.
+_RESULTS = ("re", "enum", "careergraph.errors")
+_WARM_ALSO = {"csv": (), "tsv": _RESULTS, "json": ("re", "json", *_RESULTS[1:]), "xml": _RESULTS}
 
 
 def test_a_warm_query_imports_what_the_floor_does(tmp_path: Path) -> None:
-    probe = (
-        "import sys; from careergraph.launch import parse, warm_answer; "
-        "answer = warm_answer(parse(['query', 'role-skills', '-p', 'role=ML engineer', '-f', 'csv'])); "
-        f"print(answer.splitlines()[0].decode(), *[m for m in {_NOT_WARM!r} if m in sys.modules])"
-    )
-    done = _warm_process(tmp_path, probe)
-    assert done.stdout.split() == ["kind,concept,label"], done.stderr
+    env = _warm_env(tmp_path)
+    for fmt, also in _WARM_ALSO.items():
+        probe = (
+            "import sys; from careergraph.launch import parse, warm_answer; "
+            f"asked = parse(['query', 'role-skills', '-p', 'role=ML engineer', '-f', {fmt!r}]); "
+            "answer = warm_answer(asked); "
+            f"print(answer is not None, *[m for m in {_NOT_WARM!r} if m in sys.modules])"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert done.stdout.split() == ["True", *also], (fmt, done.stderr)
 
 
 #: The engine made slow (sleeping lets go of the GIL, as pyoxigraph's query does); the full
@@ -380,3 +391,159 @@ def test_the_watchdog_takes_any_finite_time_limit() -> None:
         1,
         "Error: query 'short' was stopped after 0.3 s; narrow it, add a LIMIT, or raise --timeout\n",
     )
+
+
+def test_a_query_file_named_as_the_query_in_the_working_folder_is_read(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """find_query reads ``./roles`` as the query when there is such a file: so does a warm run."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    argv = _argv(data, "roles", "csv", {})
+    full = quick_query(argv)
+    assert full is not None and warm_answer(parse(argv)) == full
+    (work / "roles").write_text('SELECT ?own WHERE { BIND("from the file" AS ?own) }\n', encoding="utf-8")
+    assert warm_answer(parse(argv)) is None
+    assert quick_query(argv) == b"own\r\nfrom the file\r\n"
+
+
+def test_a_link_to_a_data_file_that_appears_later_is_read(data: Path, tmp_path: Path) -> None:
+    target = tmp_path / "later" / "more.ttl"
+    (data / "more.ttl").symlink_to(target)  # to no file yet: not data, but watched
+    argv = _argv(data, "roles", "csv", {})
+    before = quick_query(argv)
+    assert before is not None and b"Warm Test Role" not in before
+    assert warm_answer(parse(argv)) == before
+    target.parent.mkdir()
+    target.write_text(
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "@prefix cg: <https://w3id.org/careergraph/ontology#> .\n"
+        "<https://w3id.org/careergraph/id/role/warm-test-role> a cg:Role, skos:Concept ;\n"
+        '    skos:inScheme cg:Roles ; skos:prefLabel "Warm Test Role"@en .\n',
+        encoding="utf-8",
+    )
+    assert warm_answer(parse(argv)) is None  # the folder is as it was; the link's target is not
+    after = quick_query(argv)
+    assert after is not None and b"Warm Test Role" in after
+    assert warm_answer(parse(argv)) == after
+
+
+_MLE = "https://w3id.org/careergraph/id/role/machine-learning-engineer"
+
+
+def _names_list(data: Path) -> Path:
+    """The list of role names, learned by a full answer of role-skills."""
+    quick_query(_argv(data, "role-skills", "csv", {"role": "Machine Learning Engineer"}))
+    names = sorted((data.parent / "cache").glob("oxigraph-*.role-names-*.txt"))
+    assert len(names) == 1
+    return names[0]
+
+
+def test_a_damaged_names_list_costs_speed_only(data: Path) -> None:
+    names = _names_list(data)
+    text = names.read_bytes()
+    row = next(line for line in text.split(b"\n") if line.startswith(b"k\t") and line.endswith(_MLE.encode()))
+    key = row.split(b"\t")[1].decode()
+    argv = _argv(data, "role-skills", "csv", {"role": key})
+    full = quick_query(argv)
+    assert full is not None and warm_answer(parse(argv)) == full
+    at = text.index(b"\n" + row + b"\n")
+    for damaged in (
+        text[: at + 1 + len(row) - len(_MLE)],  # cut just after the key
+        text[: at + 1 + len(row) - len(_MLE)] + b"\xff\xfe" + text[at + 1 + len(row) :],  # not UTF-8
+    ):
+        names.write_bytes(damaged)
+        assert warm_answer(parse(argv)) is None, damaged[-40:]
+        assert quick_query(argv) == full
+
+
+def test_a_tampered_names_list_cannot_write_into_the_query(data: Path) -> None:
+    names = _names_list(data)
+    argv = _argv(data, "role-skills", "csv", {"role": "Machine Learning Engineer"})
+    full = quick_query(argv)
+    assert full is not None and warm_answer(parse(argv)) == full
+    text = names.read_text(encoding="utf-8")
+    other = next(
+        line.split("\t")[1] for line in text.splitlines() if line.startswith("i\t") and line != f"i\t{_MLE}"
+    )
+    for injected in (f"{_MLE}> <{other}", f"{_MLE}>}}VALUES?role{{<{other}"):
+        names.write_text(text.replace(f"\t{_MLE}\n", f"\t{injected}\n"), encoding="utf-8")
+        assert warm_answer(parse(argv)) is None, injected  # not two roles' skills
+        assert quick_query(argv) == full
+
+
+def test_a_names_list_with_an_iri_that_could_end_it_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from careergraph.launch import _learn_names, _names_memo
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE name (key, iri, kind)")
+    db.execute("CREATE TABLE thing (iri, kind)")
+    for iri in ("urn:x:plain", "urn:x:odd>"):
+        db.execute("INSERT INTO name VALUES (?, ?, 'role')", (iri[-5:], iri))
+        db.execute("INSERT INTO thing VALUES (?, 'role')", (iri,))
+    _learn_names("/s/oxigraph-a", "role", db)
+    assert not (tmp_path / "cache" / _names_memo("/s/oxigraph-a", "role")).exists()
+    db.execute("DELETE FROM name WHERE iri = 'urn:x:odd>'")
+    db.execute("DELETE FROM thing WHERE iri = 'urn:x:odd>'")
+    _learn_names("/s/oxigraph-a", "role", db)
+    assert (tmp_path / "cache" / _names_memo("/s/oxigraph-a", "role")).exists()
+
+
+def test_a_names_list_of_another_cache_format_is_not_read(
+    data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Names normalised another way (cache.FORMAT bumped with them) are looked up in a list of their own."""
+    _names_list(data)
+    argv = _argv(data, "role-skills", "csv", {"role": "Machine Learning Engineer"})
+    assert warm_answer(parse(argv)) is not None
+    monkeypatch.setattr(cache, "FORMAT", cache.FORMAT + 1)
+    assert warm_answer(parse(argv)) is None
+
+
+def test_a_one_column_answer_with_an_empty_cell_is_the_full_ways_bytes(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from careergraph import data as data_module
+
+    queries = tmp_path / "queries"
+    shutil.copytree(QUERIES, queries)
+    (queries / "one-column.rq").write_text(
+        '# A column with an empty cell.\nSELECT ?cell WHERE { VALUES ?cell { "a" "" "b" } }\n',
+        encoding="utf-8",
+    )
+    shipped = data_module.shipped_dir
+    monkeypatch.setattr(
+        data_module, "shipped_dir", lambda name: queries if name == "queries" else shipped(name)
+    )
+    argv = ["--data", str(data), "query", "one-column", "-f", "csv"]
+    full = quick_query(argv)
+    assert full == b'cell\r\na\r\n""\r\nb\r\n'  # as Python's csv writes an empty lone cell
+    assert warm_answer(parse(argv)) in (None, full)
+    for fmt in ("tsv", "json", "xml"):  # the same query, learned, is answered warm in the others
+        other = [*argv[:-1], fmt]
+        assert warm_answer(parse(other)) == quick_query(other), fmt
+
+
+def test_a_ctrl_c_the_main_thread_says_is_not_said_again_by_the_watchdog() -> None:
+    """Ctrl-C met in Python code is said by launch.main; the watchdog's listener, which hears it
+    too, then stays silent (else "Aborted!" could be written twice), as does its timer."""
+    script = """if True:
+        import os, signal, time
+        from careergraph.query.watchdog import WATCHDOG, Stopped
+        with WATCHDOG.guard(0.2, Stopped("q", 0.2)):
+            WATCHDOG.hush()  # as launch.main does on KeyboardInterrupt
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)  # the listener and the timer have their chance
+            except KeyboardInterrupt:
+                time.sleep(1)
+        print("said once")
+        """
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "said once\n", "")

@@ -16,9 +16,13 @@ session at all (:func:`warm_answer`): from a memo (:func:`learn`) of what the
 last full answer of that query on those files needed (the store's folder, the
 files' and folders' :func:`careergraph.cache.stat_key`, the query's text and
 where its parameters go) and each kind of name's labels, normalised as the
-label index has them. It imports no more than the ``python -c`` floor does
-(pyoxigraph) and a few small modules: no :mod:`re`, :mod:`pathlib`,
-:mod:`hashlib`, :mod:`sqlite3` or :mod:`threading`. Anything it does not
+label index has them. It imports no :mod:`pathlib`, :mod:`hashlib`,
+:mod:`sqlite3`, :mod:`threading` nor the session; in ``csv`` it imports no more
+than the ``python -c`` floor does (pyoxigraph) and a few small modules, no
+:mod:`re` either, while ``tsv``, ``json`` and ``xml`` import
+:mod:`careergraph.query.results` to even out pyoxigraph's bytes, and with it
+:mod:`re`, :mod:`enum` and :mod:`careergraph.errors` (and :mod:`json` for
+``json``). Anything it does not
 know for sure (a file touched since, a query file edited, an unknown name, a
 format pyoxigraph does not write) goes the full way, which says any error and
 learns again.
@@ -46,6 +50,9 @@ WARM_MEMO = "warm-1.marshal"
 _NAMES_HEADER = b"careergraph names 1\n"
 #: What a warm answer is written in by pyoxigraph itself (``table`` is careergraph's: the full way).
 _WARM_FORMATS = ("csv", "tsv", "json", "xml")
+#: What an IRI from the list of names may never hold: it is written into the query as ``<iri>``
+#: (besides these, no whitespace or control character: see :func:`_plain_iri`).
+_NOT_IN_IRI = frozenset('<>"{}|^`\\')
 #: How many command lines' data the memo remembers (the oldest is forgotten first).
 _WARM_ENTRIES = 64
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
@@ -192,8 +199,21 @@ def _context(asked: Asked, oxigraph: str) -> tuple[object, ...]:
 
 
 def _names_memo(store: str, kind: str) -> str:
-    """The list of ``kind`` 's names in the store at ``store`` (its folder's name is its content's key)."""
-    return f"{os.path.basename(store)}.{kind}-names-1.txt"
+    """The list of ``kind`` 's names in the store at ``store`` (its folder's name is its content's
+    key; :data:`careergraph.cache.FORMAT` names how the label index normalised them)."""
+    from .cache import FORMAT
+
+    return f"{os.path.basename(store)}.{kind}-names-1-f{FORMAT}.txt"
+
+
+def _plain_iri(iri: str) -> bool:
+    """Whether ``iri`` may be written into a query as ``<iri>``: not empty, and no whitespace,
+    control character nor any of ``<>"{}|^`\\`` (nothing that could end it or say more).
+
+    >>> _plain_iri("https://w3id.org/careergraph/id/role/x"), _plain_iri("urn:a> <urn:b")
+    (True, False)
+    """
+    return bool(iri) and iri.isprintable() and " " not in iri and _NOT_IN_IRI.isdisjoint(iri)
 
 
 def _given(params: list[str]) -> dict[str, str] | None:
@@ -226,7 +246,15 @@ def _warm_name(store: str, kind: str, name: str) -> str | None:
     if "\n" in name or "\t" in name:  # never a line of the list, nor spanning two
         return None
     if name.startswith(("http://", "https://")):
-        return name if b"\ni\t" + name.encode() + b"\n" in names else None
+        found = name if b"\ni\t" + name.encode() + b"\n" in names else None
+    else:
+        found = _listed(names, name)
+    return found if found is not None and _plain_iri(found) else None  # a tampered list: the full way
+
+
+def _listed(names: bytes, name: str) -> str | None:
+    """The one IRI the list ``names`` gives ``name`` (normalised), or None: not there, several,
+    or a line cut short or not UTF-8 (a damaged list costs speed only)."""
     from .names import normalise, variants
 
     for key in variants(normalise(name)):
@@ -234,8 +262,13 @@ def _warm_name(store: str, kind: str, name: str) -> str | None:
         at = names.find(row)
         if at >= 0:
             start = at + len(row)
-            if names.find(row, start) < 0:  # one IRI has that name, not several
-                return names[start : names.index(b"\n", start)].decode()
+            end = names.find(b"\n", start)
+            if end < 0 or names.find(row, start) >= 0:  # cut short; or several IRIs have that name
+                return None
+            try:
+                return names[start:end].decode()
+            except UnicodeDecodeError:
+                return None
     return None
 
 
@@ -249,6 +282,8 @@ def warm_answer(asked: Asked) -> bytes | None:
     """
     store_spec = asked.store or os.environ.get("CAREERGRAPH_STORE") or "embedded"
     if asked.format not in _WARM_FORMATS or store_spec != "embedded" or sys.platform == "win32":
+        return None
+    if os.path.exists(asked.name):  # find_query reads a file of that name as the query: the full way
         return None
     from .cache import read_memo, stat_key
 
@@ -312,6 +347,7 @@ def _snapshot(asked: Asked, session: Any) -> tuple[list[str], list[tuple[int, ..
     could not be answered warm (another store, a format careergraph writes)."""
     import time
 
+    from .data import _FORMATS as DATA_SUFFIXES
     from .data import DATA_ENV, generated_dir
     from .stores.oxigraph import EmbeddedStore
 
@@ -324,7 +360,15 @@ def _snapshot(asked: Asked, session: Any) -> tuple[list[str], list[tuple[int, ..
     if not asked.data and not os.environ.get(DATA_ENV):
         paths.append(generated_dir())  # it counts once it holds a file, so it is watched while absent
     taken = time.time_ns()
-    watched = [os.path.abspath(path) for path in paths]
+    watched = list(dict.fromkeys(os.path.abspath(path) for path in paths))
+    for folder in [name for name in watched if os.path.isdir(name)]:
+        # every data name, not only the files listed: a link to no file yet is keyed None, and
+        # changes when its target appears (the folder's own key does not)
+        try:
+            named = sorted(n for n in os.listdir(folder) if os.path.splitext(n)[1] in DATA_SUFFIXES)
+        except OSError:
+            return None
+        watched += [path for n in named if (path := os.path.join(folder, n)) not in watched]
     return watched, [stat_key(name) for name in watched], taken
 
 
@@ -402,6 +446,8 @@ def _learn_names(store: str, kind: str, db: Any) -> None:
     ]
     if any(row.count("\t") != row.startswith("k") + 1 or "\n" in row or "\r" in row for row in rows):
         return
+    if not all(_plain_iri(row.rpartition("\t")[2]) for row in rows):
+        return
     write_file(name, _NAMES_HEADER + "".join(row + "\n" for row in rows).encode())
 
 
@@ -418,6 +464,9 @@ def main() -> None:
     try:
         answer = quick_query(sys.argv[1:])
     except KeyboardInterrupt:  # as click says it
+        watchdog = sys.modules.get("careergraph.query.watchdog")
+        if watchdog is not None:  # its listener may have heard the Ctrl-C too: said once
+            watchdog.WATCHDOG.hush()
         sys.stderr.write("\nAborted!\n")
         sys.exit(1)
     except Refused as error:  # a slow endpoint or a timed-out query is not asked twice

@@ -71,6 +71,13 @@ class Watchdog:
         self._started = False
         self._bell: Any = None  # released to wake the thread before it would wake by itself
         self._wake: tuple[int, int] | None = None
+        self._said = _thread.allocate_lock()  # held by whoever ends the process: it is said once
+
+    def hush(self) -> None:
+        """Keep this watchdog's threads from saying anything: the main thread says why the process
+        ends (a Ctrl-C met in Python code, which the listener may have heard too). Waits while a
+        thread is saying it, which then ends the process."""
+        self._said.acquire()
 
     def guard(self, seconds: float, error: Said) -> _Guarded:
         """A context in which this process ends with ``error`` once ``seconds`` have passed."""
@@ -133,6 +140,8 @@ class Watchdog:
             if not received:
                 return
             if _signal.SIGINT in received and self._deadline is not None:
+                if not self._said.acquire(False):  # the main thread says it
+                    return
                 sys.stdout.flush()
                 sys.stderr.write("\nAborted!\n")  # what click says for Ctrl-C
                 sys.stderr.flush()
@@ -152,6 +161,8 @@ class Watchdog:
                 self._bell.acquire(timeout=min(left, _thread.TIMEOUT_MAX))
                 continue
             assert error is not None
+            if not self._said.acquire(False):  # the main thread says why the process ends
+                return
             sys.stdout.flush()
             sys.stderr.write(f"Error: {error}\n")
             sys.stderr.flush()
