@@ -425,6 +425,48 @@ def test_headers_must_arrive_in_time(free_port) -> None:
         process.stderr.close()
 
 
+def test_a_body_that_never_comes_and_a_head_too_large_are_refused(free_port) -> None:
+    """A POST that declares a body and sends none gets 408 at the body's deadline (the fast path
+    waited for ever for its first piece); a request line and headers past 16 KiB get 431."""
+    import socket
+    import subprocess
+    import time
+
+    port = free_port()
+    script = f"""if True:
+        from careergraph.server import ServerSettings, run_server
+        from careergraph import Session
+        from careergraph.data import shipped_dir
+        settings = ServerSettings(body_timeout=0.5, workers=1, slow_workers=1)
+        run_server(Session([shipped_dir("graph_data")], "memory"), settings, host="127.0.0.1", port={port})
+        """
+    process = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
+            stalled.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: application/sparql-query\r\nContent-Length: 100\r\n\r\n"
+            )
+            assert stalled.recv(200).startswith(b"HTTP/1.1 408 ")
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as large:
+            large.sendall(b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: ")
+            large.sendall(b"x" * 24_000)  # one header's value, and no end to it
+            answer = b""
+            while chunk := large.recv(200):
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 431 ")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stderr.close()
+
+
 def test_binding_beyond_loopback_warns() -> None:
     from careergraph.server import exposure_warning
 

@@ -381,3 +381,23 @@ def _zombie(pid: int) -> bool:
             return stat.read().rpartition(")")[2].split()[0] == "Z"
     except OSError:
         return False
+
+
+def test_a_failed_fork_while_demoting_gives_the_slow_lane_place_back() -> None:
+    """A query past its budget moves to the slow lane only once its successor is forked: when the fork
+    fails, its place in the slow lane is given back (it was kept for good) and the query stays put."""
+    from types import SimpleNamespace
+
+    from careergraph.server import Lanes, ServerSettings
+
+    lanes = Lanes(SimpleNamespace(), ServerSettings(workers=1, slow_workers=1, slow_per_client=1))
+
+    def no_fork() -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    lanes._new = lambda: SimpleNamespace(start=no_fork)  # type: ignore[method-assign]
+    running = SimpleNamespace(_pid=None)
+    with pytest.raises(OSError):
+        lanes._demote(running, None, "client")
+    assert lanes.slow_running == 0 and lanes.slow_by_client == {}
+    assert lanes._admit_slow("client")  # the place is there for the next one

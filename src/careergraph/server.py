@@ -218,9 +218,13 @@ class Lanes:
             return None
         if not self._admit_slow(client):
             return False
-        _lowest_priority(worker._pid)
         fresh = self._new()
-        fresh.start()
+        try:
+            fresh.start()
+        except BaseException:  # no successor (the fork failed): the query stays where it is
+            self._release_slow(client)
+            raise
+        _lowest_priority(worker._pid)
         fresh.generation = self.generation
         self._give(fresh)
         return True
@@ -586,9 +590,10 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
             else:
                 # Off the event loop: a large query takes a while to parse.
                 checked = await anyio.to_thread.run_sync(checker.check, text, limiter=lanes.check_limit)
-                verdicts[text] = checked
-                if len(verdicts) > 1024:
-                    verdicts.popitem(last=False)
+                if len(text) <= _REMEMBERED:  # 1,024 texts of 16 KiB at most: 16 MiB
+                    verdicts[text] = checked
+                    if len(verdicts) > 1024:
+                        verdicts.popitem(last=False)
         except UnsafeQueryError as error:
             return refused(403, str(error))
         except QuerySyntaxError as error:
@@ -816,13 +821,13 @@ class _FastSparql:
 
     async def _body(self, scope: Any, receive: Any, send: Any) -> bytes | None:
         """The request's body, or None once the refusal is sent: too slow (408), cut short (400)."""
-        message = await receive()
-        body = message.get("body", b"")
-        if message["type"] == "http.request" and not message.get("more_body"):
-            return body  # the usual case: all of it came with the headers
-        chunks = [body]
+        chunks: list[bytes] = []
         try:
+            # The whole body within the limit, its first piece too: a client may declare a length
+            # and then send nothing (the header deadline is off once the headers are in).
             async with asyncio.timeout(self.settings.body_timeout):
+                message = await receive()
+                chunks.append(message.get("body", b""))
                 while message["type"] == "http.request" and message.get("more_body"):
                     message = await receive()
                     chunks.append(message.get("body", b""))
@@ -982,6 +987,10 @@ def _protocol(settings: ServerSettings) -> Any:
     return _httptools_protocol(settings)
 
 
+#: the most a request's line and headers may take (h11's own limit, which uvicorn keeps)
+_MAX_HEAD = 16 * 1024
+
+
 def _httptools_protocol(settings: ServerSettings) -> Any:
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -998,8 +1007,30 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
                 return
             self._arm()
 
+        _head = 0  # bytes read while a request's headers are awaited
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self._deadline is None or self.transport.is_closing():
+                return  # the headers are in (or the connection is ending)
+            # httptools keeps the request line and each header value by appending piece to piece,
+            # with no limit: refused past what h11 allowed (16 KiB), as h11 did.
+            self._head += len(data)
+            if self._head > _MAX_HEAD:
+                self._disarm()
+                self.send_431()
+
+        def send_431(self) -> None:
+            message = b"the request's line and headers are over 16 KiB; send a long query in the body\n"
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(message), message)
+            )
+            self.transport.close()
+
         def on_headers_complete(self) -> None:
             self._disarm()
+            self._head = 0
             super().on_headers_complete()
 
         def on_response_complete(self) -> None:
