@@ -185,7 +185,12 @@ def turtle(triples: Triples, prefixes: Mapping[str, str] = PREFIXES, *, jobs: in
     """
     pivot = _middle(triples) if jobs > 1 and len(triples) >= 10_000 else None
     child = forked.start(lambda: _blocks(triples, prefixes, pivot, None)) if pivot is not None else None
-    text, used = _blocks(triples, prefixes, None, pivot)
+    try:
+        text, used = _blocks(triples, prefixes, None, pivot)
+    except BaseException:
+        if child is not None:
+            child.cancel()  # no child left behind, blocked on a pipe no one reads
+        raise
     if pivot is not None:
         rest = child.result() if child is not None else None
         rest_text, rest_used = rest if rest is not None else _blocks(triples, prefixes, pivot, None)
