@@ -401,3 +401,19 @@ def test_a_failed_fork_while_demoting_gives_the_slow_lane_place_back() -> None:
         lanes._demote(running, None, "client")
     assert lanes.slow_running == 0 and lanes.slow_by_client == {}
     assert lanes._admit_slow("client")  # the place is there for the next one
+
+
+def test_a_child_that_dies_between_queries_costs_no_answer(worker: QueryWorker) -> None:
+    """A worker killed while idle is noticed on the loop and reaped; the next query gets a fresh one
+    (it used to fail with 'ended without an answer')."""
+    ask(worker, "first")
+    pid = worker._pid
+    os.kill(pid, signal.SIGKILL)
+    for _ in range(200):
+        if worker._pid is None:
+            break
+        time.sleep(0.01)
+    assert worker._pid is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # reaped
+    assert ask(worker, "next") == (b"json:next", False)

@@ -411,6 +411,8 @@ class QueryWorker:
             self._unlisten()
             if waiting is not None and not waiting.done():
                 waiting.set_result(None)
+            elif waiting is None:
+                self.stop()  # it died between queries: reaped now, and the next query forks another
             return
         self._received.extend(chunk)
         body = _framed(self._received)
