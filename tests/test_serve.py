@@ -377,27 +377,27 @@ def test_the_slow_lane_is_shared_between_clients() -> None:
     assert lanes._admit_slow("c") is True and lanes.slow_by_client == {"a": 1, "b": 2, "c": 1}
 
 
-def test_headers_must_arrive_in_time(free_port) -> None:
+def _served_with(settings: str):
+    """A command for the ``listening`` fixture: the shipped data served with ``ServerSettings(settings)``."""
+
+    def command(port: int) -> list[str]:
+        script = f"""if True:
+            from careergraph.server import ServerSettings, run_server
+            from careergraph import Session
+            from careergraph.data import shipped_dir
+            session = Session([shipped_dir("graph_data")], "memory")
+            run_server(session, ServerSettings({settings}), host="127.0.0.1", port={port})
+            """
+        return [sys.executable, "-c", script]
+
+    return command
+
+
+def test_headers_must_arrive_in_time(listening) -> None:
     import socket
-    import subprocess
     import time
 
-    port = free_port()
-    script = f"""if True:
-        from careergraph.server import ServerSettings, run_server
-        from careergraph import Session
-        from careergraph.data import shipped_dir
-        settings = ServerSettings(header_timeout=0.5, max_connections=4, workers=1, slow_workers=1)
-        run_server(Session([shipped_dir("graph_data")], "memory"), settings, host="127.0.0.1", port={port})
-        """
-    process = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with listening(_served_with("header_timeout=0.5, max_connections=4, workers=1, slow_workers=1")) as port:
         half = socket.create_connection(("127.0.0.1", port), timeout=10)
         half.sendall(b"GET /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and never the blank line
         assert half.recv(100) == b""  # the server hung up
@@ -419,35 +419,14 @@ def test_headers_must_arrive_in_time(free_port) -> None:
         # Past the cap of four, connections are closed as they arrive, or (uvicorn's own limit, when one
         # is accepted as another leaves) answered 503; never eight pages for eight connections.
         assert closed >= 1 and closed + refused >= 4
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
 
 
-def test_a_body_that_never_comes_and_a_head_too_large_are_refused(free_port) -> None:
+def test_a_body_that_never_comes_and_a_head_too_large_are_refused(listening) -> None:
     """A POST that declares a body and sends none gets 408 at the body's deadline (the fast path
     waited for ever for its first piece); a request line and headers past 16 KiB get 431."""
     import socket
-    import subprocess
-    import time
 
-    port = free_port()
-    script = f"""if True:
-        from careergraph.server import ServerSettings, run_server
-        from careergraph import Session
-        from careergraph.data import shipped_dir
-        settings = ServerSettings(body_timeout=0.5, workers=1, slow_workers=1)
-        run_server(Session([shipped_dir("graph_data")], "memory"), settings, host="127.0.0.1", port={port})
-        """
-    process = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE)
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with listening(_served_with("body_timeout=0.5, workers=1, slow_workers=1")) as port:
         with socket.create_connection(("127.0.0.1", port), timeout=10) as stalled:
             stalled.sendall(
                 b"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -461,10 +440,6 @@ def test_a_body_that_never_comes_and_a_head_too_large_are_refused(free_port) -> 
             while chunk := large.recv(200):
                 answer += chunk
             assert answer.startswith(b"HTTP/1.1 431 ")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stderr.close()
 
 
 def test_binding_beyond_loopback_warns() -> None:
