@@ -99,9 +99,13 @@ def stat_key(path: str) -> tuple[int, ...] | None:
     renamed.
     """
     try:
-        found = os.stat(path)
+        return _key(os.stat(path))
     except OSError:
         return None
+
+
+def _key(found: os.stat_result) -> tuple[int, ...]:
+    """:func:`stat_key` of what ``os.stat`` found."""
     return (found.st_ino, found.st_dev, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
 
 
@@ -224,8 +228,7 @@ def file_digests(paths: Sequence[Path]) -> list[bytes]:
     for path in paths:
         path = path.resolve()
         try:
-            found = path.stat()
-            key = (found.st_ino, found.st_dev, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+            key = _key(path.stat())
             known = memo.get(str(path))
             if isinstance(known, tuple) and len(known) == 2 and known[0] == key and type(known[1]) is bytes:
                 digests.append(known[1])
