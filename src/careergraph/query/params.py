@@ -123,8 +123,6 @@ def bind_in_text(text: str, form: str, bindings: dict[str, Any]) -> str:
     >>> bind_in_text("SELECT ?x WHERE { ?x ?p ?l }", "SELECT", {"l": Lit('a" }')})
     'SELECT ?x WHERE { VALUES ?l { "a\\\\" }" }  ?x ?p ?l }'
     """
-    pass
-
     if not bindings:
         return text
     short_construct = form == "CONSTRUCT" and bool(re.search(r"(?i)\bCONSTRUCT\s+WHERE\b", text))
