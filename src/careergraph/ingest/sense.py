@@ -56,26 +56,28 @@ class Folded:
         caseless = all(char.isascii() or char.lower() == char.upper() for char in pattern)
         self._ascii = re.compile(pattern) if caseless else None
 
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+    def _reading(self, text: str) -> tuple[re.Pattern[str], str]:
+        """The pattern to read ``text`` with, and the text it reads: lowered and by case where it can."""
         if self._ascii is not None and text.isascii():
-            return self._ascii.search(text.lower(), pos)
-        return self._any.search(text, pos)
+            return self._ascii, text.lower()
+        return self._any, text
+
+    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        pattern, read = self._reading(text)
+        return pattern.search(read, pos)
 
     def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        if self._ascii is not None and text.isascii():
-            return self._ascii.match(text.lower(), pos)
-        return self._any.match(text, pos)
+        pattern, read = self._reading(text)
+        return pattern.match(read, pos)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        if self._ascii is not None and text.isascii():
-            return self._ascii.finditer(text.lower())
-        return self._any.finditer(text)
+        pattern, read = self._reading(text)
+        return pattern.finditer(read)
 
     def sub(self, replacement: str, text: str) -> str:
         """``text`` with each match replaced (lowered where the text is ASCII: for tests, not for showing)."""
-        if self._ascii is not None and text.isascii():
-            return self._ascii.sub(replacement, text.lower())
-        return self._any.sub(replacement, text)
+        pattern, read = self._reading(text)
+        return pattern.sub(replacement, read)
 
 
 _KEPT_HEADING = Folded(
