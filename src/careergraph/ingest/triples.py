@@ -57,7 +57,6 @@ class Triples:
 
     def __init__(self) -> None:
         self._pairs: dict[str, set[tuple[str, str]]] = {}
-        self._count = 0
         #: IRIs already checked (most recur: a predicate, a role, a guest)
         self._checked: set[str] = set()
 
@@ -72,9 +71,7 @@ class Triples:
         pairs = self._pairs.get(subject)
         if pairs is None:
             pairs = self._pairs[subject] = set()
-        before = len(pairs)
         pairs.add((predicate, object_term(o, checked)))
-        self._count += len(pairs) - before
 
     def plain(self) -> dict[str, set[tuple[str, str]]]:
         """The triples as they are kept, subject -> (predicate, object) pairs (to send to another process)."""
@@ -86,11 +83,8 @@ class Triples:
             pairs = self._pairs.get(subject)
             if pairs is None:
                 self._pairs[subject] = set(more)
-                self._count += len(more)
             else:
-                before = len(pairs)
                 pairs |= more
-                self._count += len(pairs) - before
 
     def __contains__(self, triple: object) -> bool:
         if not isinstance(triple, tuple) or len(triple) != 3:
@@ -99,7 +93,7 @@ class Triples:
         return (str(p), object_term(o)) in self._pairs.get(str(s), ())
 
     def __len__(self) -> int:
-        return self._count
+        return sum(map(len, self._pairs.values()))
 
     def __iter__(self) -> Iterator[tuple[str, str, str]]:
         return ((s, p, o) for s, pairs in self._pairs.items() for p, o in pairs)
@@ -138,7 +132,7 @@ class Triples:
         graph = Graph(bind_namespaces="core")
         for prefix, namespace in PREFIXES.items():
             graph.bind(prefix, namespace, override=True)
-        if self._count:
+        if self._pairs:
             graph.parse(data=self.ntriples(), format="nt")
         return graph
 
