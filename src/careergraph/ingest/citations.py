@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Cited", "Skipped", "read_citations", "seconds"]
+__all__ = ["Cited", "Skipped", "blanked", "read_citations", "seconds"]
 
 #: Anything that looks like a clock time: digits joined by colons.
 _STAMP = re.compile(r"(?<![\w:.])\d{1,2}(?::\d{2})+(?![\w:])")
@@ -155,8 +155,8 @@ def read_citations(text: str, *, carried: str | None = None) -> tuple[list[Cited
     # Times outside podcast links: blank out the links (other links keep their text).
     masked = text
     if "[[" in text:
-        masked = _PODCAST.sub(_blank, masked)
-        masked = _OTHER_LINK.sub(lambda m: m.group(0) if "|" not in m.group(0) else _blank(m), masked)
+        masked = _PODCAST.sub(blanked, masked)
+        masked = _OTHER_LINK.sub(lambda m: m.group(0) if "|" not in m.group(0) else blanked(m), masked)
     outside, bad = _spans_in(masked) if ":" in masked else ([], [])
     skipped += bad
     if not links and carried is not None and outside:
@@ -176,7 +176,8 @@ def read_citations(text: str, *, carried: str | None = None) -> tuple[list[Cited
     return cited, sorted(skipped, key=lambda s: s.offset)
 
 
-def _blank(match: re.Match[str]) -> str:
+def blanked(match: re.Match[str]) -> str:
+    """What a match is replaced with to take it out of a text and keep every offset: as many spaces."""
     return " " * len(match.group(0))
 
 

@@ -13,6 +13,7 @@ from rdflib import Graph, URIRef
 
 from ..names import LabelIndex
 from ..vocab import CG, SKOS
+from .citations import blanked
 from .sense import Folded, generic_sense, hedged, sentences
 
 __all__ = [
@@ -79,7 +80,7 @@ class LabelMatcher:
     def matches(self, sentence: str) -> list[tuple[str, URIRef]]:
         """The (kind, concept) pairs one sentence names, in order, generic labels only in their sense."""
         found: list[tuple[str, URIRef]] = []
-        clean = _LINKS.sub(_blank, sentence) if "[[" in sentence else sentence
+        clean = _LINKS.sub(blanked, sentence) if "[[" in sentence else sentence
         if self._folded is None:
             return found
         for match in self._folded.finditer(clean):
@@ -112,10 +113,6 @@ class LabelMatcher:
 
 
 _LINKS = re.compile(r"\[\[(?:podcast|person):[^\]]*\]\]")
-
-
-def _blank(match: re.Match[str]) -> str:
-    return " " * len(match.group(0))
 
 
 def label_key(text: str) -> str:

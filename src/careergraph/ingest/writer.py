@@ -621,7 +621,7 @@ class _Importer:
         elsewhere = False  # the paragraph opened by saying it is for another role's move
         for number, (_offset, sentence) in enumerate(sentences(block.text)):
             hits = self._matcher.matches(sentence)
-            for link in wiki_links(sentence) if "[[" in sentence else ():
+            for link in wiki_links(sentence):
                 target = self.find_page(link.target)
                 for subject in self.pages[target].subjects if target is not None else ():
                     kind = self.index.kinds.get(str(subject), "")
