@@ -646,16 +646,16 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
     async def _query_text(request: Request) -> tuple[str, Response | None]:
         if request.method in ("GET", "HEAD"):
             if "update" in request.query_params:
-                return "", problem(403, "updates are not allowed: this endpoint only reads")
+                return "", problem(403, _NO_UPDATES)
             if len(request.query_params.getlist("query")) > 1:
-                return "", problem(400, "give one query parameter, not several")
+                return "", problem(400, _ONE_QUERY)
             text = request.query_params.get("query")
             if not text and "query" not in request.query_params:
                 return "", _service_description(request)
         else:
             content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
             if content_type == "application/sparql-update":
-                return "", problem(403, "updates are not allowed: this endpoint only reads")
+                return "", problem(403, _NO_UPDATES)
             if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
                 return "", problem(
                     415, f"send the query as a form field or application/sparql-query, not {content_type!r}"
@@ -669,12 +669,12 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
                 form = parse_qs(body.decode("utf-8", "replace"))
                 request.state.form = form  # for the dataset parameters
                 if "update" in form:
-                    return "", problem(403, "updates are not allowed: this endpoint only reads")
+                    return "", problem(403, _NO_UPDATES)
                 if len(form.get("query", [])) > 1:
-                    return "", problem(400, "give one query parameter, not several")
+                    return "", problem(400, _ONE_QUERY)
                 text = form.get("query", [""])[0]
         if not text:
-            return "", problem(400, "no query: give it as the query parameter")
+            return "", problem(400, _NO_QUERY)
         return text, None
 
     page_html = (files("careergraph") / "templates" / "sparql.html").read_text(encoding="utf-8")
@@ -685,7 +685,7 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
     def _service_description(request: Request) -> Response:
         media_type = choose_type(request.headers.get("accept"), ["text/html", *_GRAPH_OFFERED])
         if media_type is None or media_type == "text/html":
-            return problem(400, "no query: give it as the query parameter")
+            return problem(400, _NO_QUERY)
         body = _serialise_graph(service_description(str(request.url)), media_type)
         return Response(body, media_type=media_type)
 
@@ -801,15 +801,15 @@ class _FastSparql:
             else:
                 form = _form(body)
                 if "update" in form:
-                    await self._send(send, 403, "text/plain", _NO_UPDATES)
+                    await self._send(send, 403, "text/plain", _NO_UPDATES + "\n")
                     return True
                 if len(form.get("query", [])) > 1:
-                    await self._send(send, 400, "text/plain", _ONE_QUERY)
+                    await self._send(send, 400, "text/plain", _ONE_QUERY + "\n")
                     return True
                 dataset = _dataset_refusal(form)
                 text = form.get("query", [""])[0]
             if not text:
-                await self._send(send, 400, "text/plain", _NO_QUERY)
+                await self._send(send, 400, "text/plain", _NO_QUERY + "\n")
                 return True
         client = scope["client"][0] if scope.get("client") else "?"
         accept = headers.get(b"accept")
@@ -885,9 +885,10 @@ def _remembered(text: bytes, url: bool) -> dict[str, list[str]]:
     return parse_qs(text.decode("utf-8", "replace"))
 
 
-_NO_UPDATES = "updates are not allowed: this endpoint only reads\n"
-_ONE_QUERY = "give one query parameter, not several\n"
-_NO_QUERY = "no query: give it as the query parameter\n"
+#: refusals both paths say (the full one through ``problem``, which ends the line)
+_NO_UPDATES = "updates are not allowed: this endpoint only reads"
+_ONE_QUERY = "give one query parameter, not several"
+_NO_QUERY = "no query: give it as the query parameter"
 
 
 class SameOriginMiddleware:
