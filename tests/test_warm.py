@@ -335,6 +335,42 @@ def test_a_warm_query_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
     assert time.monotonic() - started < 25  # stopped, not slept out
 
 
+#: The command line, answering in FORMAT, with a sign of the interpreter being torn down.
+_ENDING = """if True:
+    import atexit, sys
+    atexit.register(sys.stderr.write, "torn down\\n")
+    sys.argv = ["careergraph", "query", "role-skills", "-p", "role=ML engineer", "-f", FORMAT]
+    from careergraph.launch import main
+    main()
+    """
+
+
+def test_a_warm_command_writes_its_whole_answer_then_ends_at_once(tmp_path: Path) -> None:
+    """A warm answer is flushed, then the process ends without tearing the interpreter down; the
+    full way (``table``) ends as usual, waiting for any thread still building the store."""
+    env = _warm_env(tmp_path)
+    probe = (
+        "import sys; from careergraph.launch import parse, warm_answer; "
+        "sys.stdout.buffer.write(warm_answer(parse(['query', 'role-skills', '-p', 'role=ML engineer', "
+        "'-f', 'csv'])))"
+    )
+    warm = subprocess.run([sys.executable, "-c", probe], capture_output=True, env=env, timeout=120)
+    assert warm.returncode == 0 and warm.stdout.startswith(b"kind,concept,label\r\n"), warm.stderr
+    for fmt, ending in (("csv", b""), ("table", b"torn down\n")):
+        written = tmp_path / f"answer.{fmt}"
+        with written.open("wb") as out:  # a file: stdout is block-buffered, so the flush is what writes
+            done = subprocess.run(
+                [sys.executable, "-c", _ENDING.replace("FORMAT", repr(fmt))],
+                stdout=out,
+                stderr=subprocess.PIPE,
+                env=env,
+                timeout=120,
+            )
+        assert (done.returncode, done.stderr) == (0, ending), fmt
+        if fmt == "csv":
+            assert written.read_bytes() == warm.stdout
+
+
 def test_the_full_way_keeps_its_time_limit_without_threading(tmp_path: Path) -> None:
     """The table format goes the full way (the session, the label index): its watchdog is the
     warm path's, so neither threading nor the worker processes' module is imported."""
