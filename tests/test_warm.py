@@ -531,6 +531,35 @@ def test_a_names_list_with_an_iri_that_could_end_it_is_not_written(
     assert (tmp_path / "cache" / _names_memo("/s/oxigraph-a", "role")).exists()
 
 
+def test_a_long_names_list_is_searched_as_a_dict_would_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list is searched by halves, a few hundred bytes at a time: in one far longer than that,
+    every name and IRI is found, a name two IRIs share is not, nor one that sorts between or
+    beyond the others (its neighbours: ``role 1`` and ``role 10``, non-ASCII keys)."""
+    import sqlite3
+
+    from careergraph.launch import _learn_names, _names_memo, _warm_name
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE name (key, iri, kind)")
+    db.execute("CREATE TABLE thing (iri, kind)")
+    iris = [f"https://example.org/role/{n}" for n in range(2000)]
+    for n, iri in enumerate(iris):
+        db.execute("INSERT INTO thing VALUES (?, 'role')", (iri,))
+        for key in (f"role {n}", f"é{n:04d}", "shared" if n % 500 == 7 else f"only {n}"):
+            db.execute("INSERT INTO name VALUES (?, ?, 'role')", (key, iri))
+    _learn_names("/s/oxigraph-a", "role", db)
+    assert (tmp_path / "cache" / _names_memo("/s/oxigraph-a", "role")).stat().st_size > 100_000
+    for n in range(0, 2000, 13):
+        spellings = (f"Role {n}", f"É{n:04d}", iris[n], f"role {n} role")
+        assert [_warm_name("/s/oxigraph-a", "role", name) for name in spellings] == [iris[n]] * 4, n
+    for absent in ("shared", "role 2000", "role", "role 1 0", "a", "zz", "ÿ", iris[0] + "0", "https://a"):
+        assert _warm_name("/s/oxigraph-a", "role", absent) is None, absent
+    assert _warm_name("/s/oxigraph-b", "role", "role 1") is None  # another store's list: none
+
+
 def test_a_names_list_of_another_cache_format_is_not_read(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
