@@ -560,6 +560,13 @@ def test_a_long_names_list_is_searched_as_a_dict_would_answer(
     assert _warm_name("/s/oxigraph-b", "role", "role 1") is None  # another store's list: none
 
 
+def test_a_name_of_bytes_that_are_not_utf8_goes_the_full_way(data: Path) -> None:
+    """A terminal's bytes that are not UTF-8 reach argv as surrogates: never a name in the list."""
+    _names_list(data)
+    for odd in ("\udcff", "https://\udcff"):
+        assert warm_answer(parse(_argv(data, "role-skills", "csv", {"role": odd}))) is None, odd
+
+
 def test_a_names_list_of_another_cache_format_is_not_read(
     data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

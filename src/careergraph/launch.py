@@ -257,7 +257,7 @@ def _warm_name(store: str, kind: str, name: str) -> str | None:
             iri = name if found is not None and found[1] == b"i\t" + name.encode() else None
         else:
             iri = _listed(names, name)
-    except OSError:
+    except (OSError, UnicodeEncodeError):  # or a name of bytes that are not UTF-8: the full way says
         return None
     finally:
         os.close(names)
