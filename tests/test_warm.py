@@ -560,6 +560,30 @@ def test_a_long_names_list_is_searched_as_a_dict_would_answer(
     assert _warm_name("/s/oxigraph-b", "role", "role 1") is None  # another store's list: none
 
 
+def test_a_names_list_cut_short_never_answers_another_spelling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name is looked up as itself ("data scientists"), then as "data scientist": a list cut short in the
+    line of the first must not answer the second's IRI (the label index would answer the first)."""
+    import sqlite3
+
+    from careergraph.launch import _learn_names, _names_memo, _warm_name
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE name (key, iri, kind)")
+    db.execute("CREATE TABLE thing (iri, kind)")
+    for key, iri in (("data scientist", "urn:x:one"), ("data scientists", "urn:x:several")):
+        db.execute("INSERT INTO name VALUES (?, ?, 'role')", (key, iri))
+        db.execute("INSERT INTO thing VALUES (?, 'role')", (iri,))
+    _learn_names("/s/oxigraph-a", "role", db)
+    names = tmp_path / "cache" / _names_memo("/s/oxigraph-a", "role")
+    assert _warm_name("/s/oxigraph-a", "role", "Data Scientists") == "urn:x:several"
+    text = names.read_bytes()
+    names.write_bytes(text[: text.index(b"k\tdata scientists\t") + 12])
+    assert _warm_name("/s/oxigraph-a", "role", "Data Scientists") is None
+
+
 def test_a_name_of_bytes_that_are_not_utf8_goes_the_full_way(data: Path) -> None:
     """A terminal's bytes that are not UTF-8 reach argv as surrogates: never a name in the list."""
     _names_list(data)

@@ -257,7 +257,7 @@ def _warm_name(store: str, kind: str, name: str) -> str | None:
             iri = name if found is not None and found[1] == b"i\t" + name.encode() else None
         else:
             iri = _listed(names, name)
-    except (OSError, UnicodeEncodeError):  # or a name of bytes that are not UTF-8: the full way says
+    except (OSError, ValueError):  # a damaged list (costs speed only), or a name not UTF-8's bytes
         return None
     finally:
         os.close(names)
@@ -265,8 +265,14 @@ def _warm_name(store: str, kind: str, name: str) -> str | None:
 
 
 def _listed(names: int, name: str) -> str | None:
-    """The one IRI the list open as ``names`` gives ``name`` (normalised), or None: not there,
-    several, or a line cut short or not UTF-8 (a damaged list costs speed only)."""
+    """The one IRI the list open as ``names`` gives ``name`` (normalised), or None: not there, or
+    several.
+
+    Raises
+    ------
+    ValueError
+        when a line read is cut short, is neither a name nor an IRI, or is not UTF-8.
+    """
     from .names import normalise, variants
 
     for key in variants(normalise(name)):
@@ -274,41 +280,36 @@ def _listed(names: int, name: str) -> str | None:
         found = _next_line(names, _first_at_least(names, target))
         if found is None or _order(found[1]) != target:
             continue
-        # the list being sorted, a name's IRIs are neighbours: one after it is another IRI of it,
-        # and one cut short may be
         after = _next_line(names, found[2])
-        if (after is None and os.pread(names, 1, found[2])) or (after and _order(after[1]) == target):
-            return None
-        try:
-            return found[1].rpartition(b"\t")[2].decode()
-        except UnicodeDecodeError:
-            return None
+        if after is not None and _order(after[1]) == target:
+            return None  # several IRIs have that name (the list being sorted, they are neighbours)
+        return found[1].rpartition(b"\t")[2].decode()
     return None
 
 
-def _order(line: bytes) -> tuple[int, bytes] | None:
+def _order(line: bytes) -> tuple[int, bytes]:
     """Where ``line`` of a list of names sorts: names (``k<TAB>key<TAB>iri``) by key, before IRIs
-    (``i<TAB>iri``) by IRI, as :func:`_learn_names` writes them; None for any other line."""
+    (``i<TAB>iri``) by IRI, as :func:`_learn_names` writes them. Raises ValueError for any other."""
     kind, _, rest = line.partition(b"\t")
     if kind == b"k":
         return 0, rest.partition(b"\t")[0]
-    return (1, rest) if kind == b"i" else None
+    if kind == b"i":
+        return 1, rest
+    raise ValueError(f"not a line of a list of names: {line[:80]!r}")
 
 
 def _first_at_least(names: int, target: tuple[int, bytes]) -> int:
     """Where the first line of the list open as ``names`` that sorts at or after ``target``
-    (:func:`_order`) starts; where the search stopped when a line is damaged (then no line there
-    is ``target`` 's, or it is the one found)."""
+    (:func:`_order`) starts; the list's size when none does."""
     # Lines starting before low sort before target; the one at high (if any) at or after it.
     low, high = len(_NAMES_HEADER), os.fstat(names).st_size
     while low < high:
         found = _next_line(names, (low + high) // 2)
-        if found is None or found[0] >= high:  # no whole line from the middle to high: low's decides
+        if found is None or found[0] >= high:  # no line from the middle to high: low's decides
             found = _next_line(names, low)
-        order = None if found is None else _order(found[1])
-        if found is None or order is None:
-            return high
-        if order >= target:
+        if found is None:  # low is the end: so is high
+            return low
+        if _order(found[1]) >= target:
             high = found[0]
         else:
             low = found[2]
@@ -321,20 +322,22 @@ _LOOK = 512
 
 def _next_line(names: int, at: int) -> tuple[int, bytes, int] | None:
     """The first line of the list open as ``names`` that starts at ``at`` or after it: where it
-    starts, the line without its line break, and where the next starts. None when there is none,
-    or it is cut short (no line break ends it)."""
+    starts, the line without its line break, and where the next starts; None at the end.
+
+    Raises
+    ------
+    ValueError
+        when the list ends in a line cut short (no line break ends it).
+    """
     read = os.pread(names, _LOOK, at - 1)  # a line starts after a line break
-    while b"\n" not in read:
+    while b"\n" not in read or b"\n" not in read[read.index(b"\n") + 1 :]:
         more = os.pread(names, _LOOK, at - 1 + len(read))
         if not more:
-            return None
+            if read.endswith(b"\n"):
+                return None
+            raise ValueError(f"a list of names cut short: {read[-80:]!r}")
         read += more
     start = read.index(b"\n") + 1
-    while b"\n" not in read[start:]:
-        more = os.pread(names, _LOOK, at - 1 + len(read))
-        if not more:
-            return None
-        read += more
     end = read.index(b"\n", start)
     return at - 1 + start, read[start:end], at + end
 
