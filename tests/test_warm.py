@@ -335,6 +335,42 @@ def test_a_warm_query_past_its_time_limit_is_stopped(tmp_path: Path) -> None:
     assert time.monotonic() - started < 25  # stopped, not slept out
 
 
+#: The command line, answering in FORMAT, with a sign of the interpreter being torn down.
+_ENDING = """if True:
+    import atexit, sys
+    atexit.register(sys.stderr.write, "torn down\\n")
+    sys.argv = ["careergraph", "query", "role-skills", "-p", "role=ML engineer", "-f", FORMAT]
+    from careergraph.launch import main
+    main()
+    """
+
+
+def test_a_warm_command_writes_its_whole_answer_then_ends_at_once(tmp_path: Path) -> None:
+    """A warm answer is flushed, then the process ends without tearing the interpreter down; the
+    full way (``table``) ends as usual, waiting for any thread still building the store."""
+    env = _warm_env(tmp_path)
+    probe = (
+        "import sys; from careergraph.launch import parse, warm_answer; "
+        "sys.stdout.buffer.write(warm_answer(parse(['query', 'role-skills', '-p', 'role=ML engineer', "
+        "'-f', 'csv'])))"
+    )
+    warm = subprocess.run([sys.executable, "-c", probe], capture_output=True, env=env, timeout=120)
+    assert warm.returncode == 0 and warm.stdout.startswith(b"kind,concept,label\r\n"), warm.stderr
+    for fmt, ending in (("csv", b""), ("table", b"torn down\n")):
+        written = tmp_path / f"answer.{fmt}"
+        with written.open("wb") as out:  # a file: stdout is block-buffered, so the flush is what writes
+            done = subprocess.run(
+                [sys.executable, "-c", _ENDING.replace("FORMAT", repr(fmt))],
+                stdout=out,
+                stderr=subprocess.PIPE,
+                env=env,
+                timeout=120,
+            )
+        assert (done.returncode, done.stderr) == (0, ending), fmt
+        if fmt == "csv":
+            assert written.read_bytes() == warm.stdout
+
+
 def test_the_full_way_keeps_its_time_limit_without_threading(tmp_path: Path) -> None:
     """The table format goes the full way (the session, the label index): its watchdog is the
     warm path's, so neither threading nor the worker processes' module is imported."""
@@ -493,6 +529,66 @@ def test_a_names_list_with_an_iri_that_could_end_it_is_not_written(
     db.execute("DELETE FROM thing WHERE iri = 'urn:x:odd>'")
     _learn_names("/s/oxigraph-a", "role", db)
     assert (tmp_path / "cache" / _names_memo("/s/oxigraph-a", "role")).exists()
+
+
+def test_a_long_names_list_is_searched_as_a_dict_would_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list is searched by halves, a few hundred bytes at a time: in one far longer than that,
+    every name and IRI is found, a name two IRIs share is not, nor one that sorts between or
+    beyond the others (its neighbours: ``role 1`` and ``role 10``, non-ASCII keys)."""
+    import sqlite3
+
+    from careergraph.launch import _learn_names, _names_memo, _warm_name
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE name (key, iri, kind)")
+    db.execute("CREATE TABLE thing (iri, kind)")
+    iris = [f"https://example.org/role/{n}" for n in range(2000)]
+    for n, iri in enumerate(iris):
+        db.execute("INSERT INTO thing VALUES (?, 'role')", (iri,))
+        for key in (f"role {n}", f"é{n:04d}", "shared" if n % 500 == 7 else f"only {n}"):
+            db.execute("INSERT INTO name VALUES (?, ?, 'role')", (key, iri))
+    _learn_names("/s/oxigraph-a", "role", db)
+    assert (tmp_path / "cache" / _names_memo("/s/oxigraph-a", "role")).stat().st_size > 100_000
+    for n in range(0, 2000, 13):
+        spellings = (f"Role {n}", f"É{n:04d}", iris[n], f"role {n} role")
+        assert [_warm_name("/s/oxigraph-a", "role", name) for name in spellings] == [iris[n]] * 4, n
+    for absent in ("shared", "role 2000", "role", "role 1 0", "a", "zz", "ÿ", iris[0] + "0", "https://a"):
+        assert _warm_name("/s/oxigraph-a", "role", absent) is None, absent
+    assert _warm_name("/s/oxigraph-b", "role", "role 1") is None  # another store's list: none
+
+
+def test_a_names_list_cut_short_never_answers_another_spelling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name is looked up as itself ("data scientists"), then as "data scientist": a list cut short in the
+    line of the first must not answer the second's IRI (the label index would answer the first)."""
+    import sqlite3
+
+    from careergraph.launch import _learn_names, _names_memo, _warm_name
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path / "cache"))
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE name (key, iri, kind)")
+    db.execute("CREATE TABLE thing (iri, kind)")
+    for key, iri in (("data scientist", "urn:x:one"), ("data scientists", "urn:x:several")):
+        db.execute("INSERT INTO name VALUES (?, ?, 'role')", (key, iri))
+        db.execute("INSERT INTO thing VALUES (?, 'role')", (iri,))
+    _learn_names("/s/oxigraph-a", "role", db)
+    names = tmp_path / "cache" / _names_memo("/s/oxigraph-a", "role")
+    assert _warm_name("/s/oxigraph-a", "role", "Data Scientists") == "urn:x:several"
+    text = names.read_bytes()
+    names.write_bytes(text[: text.index(b"k\tdata scientists\t") + 12])
+    assert _warm_name("/s/oxigraph-a", "role", "Data Scientists") is None
+
+
+def test_a_name_of_bytes_that_are_not_utf8_goes_the_full_way(data: Path) -> None:
+    """A terminal's bytes that are not UTF-8 reach argv as surrogates: never a name in the list."""
+    _names_list(data)
+    for odd in ("\udcff", "https://\udcff"):
+        assert warm_answer(parse(_argv(data, "role-skills", "csv", {"role": odd}))) is None, odd
 
 
 def test_a_names_list_of_another_cache_format_is_not_read(
