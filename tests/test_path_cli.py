@@ -148,6 +148,13 @@ def test_unknown_role_suggests(runner: CliRunner) -> None:
     assert "Error: unknown role 'Data Sceintist'; did you mean: Data Scientist" in result.output
 
 
+def test_a_name_whose_bytes_are_not_utf8_is_unknown_with_suggestions(runner: CliRunner) -> None:
+    """A terminal's bytes that are not UTF-8 reach argv as lone surrogates, which SQLite refuses."""
+    result = run(runner, "path", "Data\udcffScientist", "MLE")
+    assert result.exit_code == 2
+    assert "Error: unknown role 'Data\ufffdScientist'; did you mean: Data Scientist" in result.output
+
+
 def test_same_role_at_both_ends(runner: CliRunner) -> None:
     result = run(runner, "path", "MLE", "machine learning engineer")
     assert result.exit_code == 2

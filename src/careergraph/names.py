@@ -114,6 +114,7 @@ class Names:
 
     def lookup(self, kind: str, name: str) -> str | None:
         """The IRI of the ``kind`` called ``name``, or None (also when ``name`` is ambiguous)."""
+        name = _printable(name)
         if name.startswith(("http://", "https://")):
             return name if self.kind(name) == kind else None
         for key in variants(normalise(name)):
@@ -130,6 +131,7 @@ class Names:
         UnknownNameError
             with up to five of the closest known names.
         """
+        name = _printable(name)
         iri = self.lookup(kind, name)
         if iri is None:
             from .errors import UnknownNameError
@@ -142,7 +144,7 @@ class Names:
         import difflib
         from collections import defaultdict
 
-        key = normalise(name)
+        key = normalise(_printable(name))
         scores: dict[str, float] = defaultdict(float)
         for candidate, iri in self.names(kind):
             ratio = difflib.SequenceMatcher(None, key, candidate).ratio()
@@ -154,6 +156,19 @@ class Names:
             key=lambda iri: (-scores[iri], self.label(iri)),
         )
         return [self.label(iri) for iri in ranked[:limit]]
+
+
+def _printable(name: str) -> str:
+    """``name`` with any bytes that were not UTF-8 (which reach ``argv`` as lone surrogates, and
+    which no label holds) shown as U+FFFD: looked up, suggested for and said like any other name,
+    where SQLite and the terminal would refuse the surrogates.
+
+    >>> _printable("Data\\udcffScientist")
+    'Data\ufffdScientist'
+    """
+    if name.isascii():
+        return name
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 class LabelIndex(Names):
