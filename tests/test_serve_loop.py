@@ -155,6 +155,132 @@ def test_a_large_answer_arrives_in_pieces(loop: LoopThread) -> None:
         loop.call(worker.stop)
 
 
+# --- queries proven quick, answered in the server process itself ------------------------------
+
+
+class Where(Scripted):
+    """A store whose answers say which process wrote them; ``spin S`` uses S seconds of processor
+    time first, ``big`` answers 300 KiB, and ``extra`` (changed in the server process only) is more
+    processor time every query takes here from then on."""
+
+    extra = 0.0
+
+    def write(self, query, bindings, fmt, limit):
+        verb, _, argument = query.text.partition(" ")
+        spin = (float(argument) if verb == "spin" else 0.0) + self.extra
+        started = time.process_time()
+        while time.process_time() - started < spin:
+            pass
+        filler = b"x" * 300_000 if verb == "big" else b""
+        return (b"%d:%s" % (os.getpid(), filler), False)
+
+
+@pytest.fixture
+def lanes(loop: LoopThread):
+    from careergraph.server import Lanes, ServerSettings
+
+    made = []
+
+    def make(store=None, **settings):
+        # A budget well above what answering takes here, even on a busy machine: only the queries
+        # that spin are over it.
+        settings.setdefault("quick_budget", 0.1)
+        running = Lanes(store or Where(), ServerSettings(workers=1, **settings))
+        running.start()
+        made.append(running)
+        return running
+
+    yield make
+    for running in made:
+        for worker in running.fast:
+            loop.call(worker.stop)
+
+
+def where(loop: LoopThread, lanes, text: str, fmt: str = "json") -> int:
+    """The process that answered ``text``: this one, or a worker's."""
+    body, _ = loop.run(lanes.run(CheckedQuery(text, "SELECT"), "client", fmt))
+    return int(body.split(b":")[0])
+
+
+def test_a_quick_query_asked_again_is_answered_in_the_server_process(loop: LoopThread, lanes) -> None:
+    running = lanes()
+    assert where(loop, running, "quick") != os.getpid()  # proven by a worker first
+    assert where(loop, running, "quick") == os.getpid()
+    assert where(loop, running, "quick", "xml") != os.getpid()  # proven for its format only
+    assert where(loop, running, "other") != os.getpid()
+
+
+def test_a_query_slower_than_the_budget_or_large_always_goes_to_a_worker(loop: LoopThread, lanes) -> None:
+    running = lanes()
+    for text in ("spin 0.3", "big"):
+        assert where(loop, running, text) != os.getpid()
+        assert where(loop, running, text) != os.getpid()
+    assert where(loop, running, "spin 0.01") != os.getpid()
+    assert where(loop, running, "spin 0.01") == os.getpid()  # within the budget
+
+
+def test_after_the_data_changes_a_query_is_proven_again(loop: LoopThread, lanes) -> None:
+    running = lanes()
+    where(loop, running, "quick")
+    assert where(loop, running, "quick") == os.getpid()
+    running.renew()
+    assert where(loop, running, "quick") != os.getpid()
+    assert where(loop, running, "quick") == os.getpid()
+
+    async def changed_meanwhile() -> None:  # answered from the data as it was: proves nothing
+        asked = asyncio.ensure_future(running.run(CheckedQuery("spin 0.05", "SELECT"), "client", "json"))
+        await asyncio.sleep(0.01)
+        running.renew()
+        await asked
+
+    loop.run(changed_meanwhile())
+    assert where(loop, running, "spin 0.05") != os.getpid()
+
+
+def test_a_quick_query_that_slows_down_here_goes_back_to_the_workers(loop: LoopThread, lanes) -> None:
+    store = Where()
+    running = lanes(store)
+    where(loop, running, "quick")
+    store.extra = 0.3  # here only: the worker's copy of the store was forked before
+    assert where(loop, running, "quick") == os.getpid()  # it held the event loop past the budget
+    assert where(loop, running, "quick") != os.getpid()
+
+
+def test_a_quick_budget_of_zero_sends_every_query_to_a_worker(loop: LoopThread, lanes) -> None:
+    running = lanes(quick_budget=0)
+    assert [where(loop, running, "quick") != os.getpid() for _ in range(3)] == [True] * 3
+
+
+@pytest.fixture(scope="module")
+def oxigraph_store(tmp_path_factory: pytest.TempPathFactory):
+    from careergraph.data import shipped_dir
+    from careergraph.stores.oxigraph import OxigraphStore
+
+    store = OxigraphStore(str(tmp_path_factory.mktemp("ox") / "store"), [])
+    store.load(sorted(shipped_dir("graph_data").glob("*.ttl")))
+    return store
+
+
+# A CSV cut at the row cap is not written by the engine (careergraph writes it), so it is not proven.
+@pytest.mark.parametrize(("fmt", "cap"), [("json", 3), ("xml", 3), ("tsv", 3), ("csv", 10_000)])
+def test_the_server_process_answers_in_the_bytes_a_worker_writes(
+    loop: LoopThread, lanes, oxigraph_store, fmt: str, cap: int
+) -> None:
+    running = lanes(oxigraph_store, max_rows=cap)
+    checked = CheckedQuery(ROLES, "SELECT")
+    by_worker = loop.run(running.run(checked, "client", fmt))
+    handed = []
+    to_worker = running._run
+
+    def counted(*arguments):
+        handed.append(arguments)
+        return to_worker(*arguments)
+
+    running._run = counted
+    here = loop.run(running.run(checked, "client", fmt))
+    assert handed == [] and here == by_worker and here[1] is (cap == 3)  # cut at the row cap, or not
+
+
 # --- the SPARQL route straight on ASGI, and the full path behind it ----------------------------
 
 
