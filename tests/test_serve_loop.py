@@ -443,6 +443,63 @@ def test_a_body_cut_short_is_one_line_in_the_log(apps, caplog: pytest.LogCapture
     assert "hung up before sending the whole request" in caplog.text
 
 
+# --- an answer on the wire ---------------------------------------------------------------------
+
+
+class Transport:
+    """What a connection's transport records: the writes, and whether it was closed."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closed, "written after closing"
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default=None):
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 7878)}.get(name, default)
+
+
+def test_an_answer_leaves_in_one_write_and_what_is_written_before_closing_leaves_first(
+    loop: LoopThread,
+) -> None:
+    """Head and body in one send: one packet, one wake-up for the client (they were two)."""
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from careergraph.server import ServerSettings, _httptools_protocol
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"5")]})
+        await send({"type": "http.response.body", "body": b"hello"})
+
+    async def exchange(request: bytes) -> Transport:
+        config = Config(app=app, log_level="warning")
+        guarded = _httptools_protocol(ServerSettings())
+        protocol = guarded(config=config, server_state=ServerState(), app_state={})
+        transport = Transport()
+        protocol.connection_made(transport)
+        protocol.data_received(request)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        protocol.connection_lost(None)
+        return transport
+
+    answered = loop.run(exchange(b"GET /sparql HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+    assert len(answered.writes) == 1
+    assert answered.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert answered.writes[0].endswith(b"\r\ncontent-length: 5\r\n\r\nhello")
+    refused = loop.run(exchange(b"GET /sparql HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n"))
+    assert refused.closed and refused.writes[0].startswith(b"HTTP/1.1 400 Bad Request\r\n")
+
+
 # --- a parent killed outright ----------------------------------------------------------------
 
 

@@ -1057,8 +1057,11 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
 
         _deadline: Any = None
 
+        _sending: Any = None  # the connection's transport, as uvicorn writes to it (_OneSend)
+
         def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
+            self._sending = _OneSend(transport, self.loop)
+            super().connection_made(self._sending)
             if len(self.connections) > settings.max_connections:
                 transport.close()  # over the cap: closed before it costs more than a descriptor
                 return
@@ -1091,6 +1094,7 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
             super().on_headers_complete()
 
         def on_response_complete(self) -> None:
+            self._sending.flush()  # the answer is whole: it leaves now, in one send
             super().on_response_complete()
             if not self.pipeline and not self.transport.is_closing():
                 self._arm()  # waiting for the next request's headers (none is queued)
@@ -1114,6 +1118,40 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
                 self.transport.close()
 
     return GuardedHttpToolsProtocol
+
+
+class _OneSend:
+    """A connection's transport that holds what is written until the answer is whole (or, for
+    anything written outside an answer, until the event loop's next turn), then sends it at once.
+
+    uvicorn writes an answer's status line and headers, then its body: two
+    sends, two packets, and a client that wakes for each. Joined, an answer
+    is one send and one wake-up.
+    """
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._held:
+            self._loop.call_soon(self.flush)
+        self._held.append(data)
+
+    def flush(self) -> None:
+        if self._held:
+            data = b"".join(self._held)
+            self._held.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()  # what was written goes before the connection ends, as it would have
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def _h11_protocol(settings: ServerSettings) -> Any:
