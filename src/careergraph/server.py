@@ -5,7 +5,8 @@ uvicorn: both small, typed and well kept, and the ASGI pair most Python web
 services run on. Queries run in worker processes forked before the server
 starts (:class:`Lanes`), so a runaway query is killed at the time limit, its
 worker replaced, and the server keeps serving; a slow one moves to a lane of
-its own at the lowest priority, so it cannot starve the fast ones. The safety
+its own at the lowest priority, so it cannot starve the fast ones; one a worker
+has shown to be quick runs in the server process the next times. The safety
 check runs in a process of its own (:class:`Checker`); requests from other
 sites, oversized bodies and slow senders are refused (:class:`SameOriginMiddleware`,
 :func:`run_server`).
