@@ -189,7 +189,9 @@ def main() -> None:
     parser.add_argument(
         "--wiki", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "podwiki"
     )
-    parser.add_argument("--serve-workers", type=int, default=1, help="careergraph serve --workers N")
+    # Two: with cheap queries answered in the server process, each server process is one busy
+    # thread, and the development machine has two cores (Oxigraph's server uses both).
+    parser.add_argument("--serve-workers", type=int, default=2, help="careergraph serve --workers N")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--duration", type=float, default=5.0, help="seconds of load a serve run")
     args = parser.parse_args()

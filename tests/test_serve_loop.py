@@ -155,6 +155,132 @@ def test_a_large_answer_arrives_in_pieces(loop: LoopThread) -> None:
         loop.call(worker.stop)
 
 
+# --- queries proven quick, answered in the server process itself ------------------------------
+
+
+class Where(Scripted):
+    """A store whose answers say which process wrote them; ``spin S`` uses S seconds of processor
+    time first, ``big`` answers 300 KiB, and ``extra`` (changed in the server process only) is more
+    processor time every query takes here from then on."""
+
+    extra = 0.0
+
+    def write(self, query, bindings, fmt, limit):
+        verb, _, argument = query.text.partition(" ")
+        spin = (float(argument) if verb == "spin" else 0.0) + self.extra
+        started = time.process_time()
+        while time.process_time() - started < spin:
+            pass
+        filler = b"x" * 300_000 if verb == "big" else b""
+        return (b"%d:%s" % (os.getpid(), filler), False)
+
+
+@pytest.fixture
+def lanes(loop: LoopThread):
+    from careergraph.server import Lanes, ServerSettings
+
+    made = []
+
+    def make(store=None, **settings):
+        # A budget well above what answering takes here, even on a busy machine: only the queries
+        # that spin are over it.
+        settings.setdefault("quick_budget", 0.1)
+        running = Lanes(store or Where(), ServerSettings(workers=1, **settings))
+        running.start()
+        made.append(running)
+        return running
+
+    yield make
+    for running in made:
+        for worker in running.fast:
+            loop.call(worker.stop)
+
+
+def where(loop: LoopThread, lanes, text: str, fmt: str = "json") -> int:
+    """The process that answered ``text``: this one, or a worker's."""
+    body, _ = loop.run(lanes.run(CheckedQuery(text, "SELECT"), "client", fmt))
+    return int(body.split(b":")[0])
+
+
+def test_a_quick_query_asked_again_is_answered_in_the_server_process(loop: LoopThread, lanes) -> None:
+    running = lanes()
+    assert where(loop, running, "quick") != os.getpid()  # proven by a worker first
+    assert where(loop, running, "quick") == os.getpid()
+    assert where(loop, running, "quick", "xml") != os.getpid()  # proven for its format only
+    assert where(loop, running, "other") != os.getpid()
+
+
+def test_a_query_slower_than_the_budget_or_large_always_goes_to_a_worker(loop: LoopThread, lanes) -> None:
+    running = lanes()
+    for text in ("spin 0.3", "big"):
+        assert where(loop, running, text) != os.getpid()
+        assert where(loop, running, text) != os.getpid()
+    assert where(loop, running, "spin 0.01") != os.getpid()
+    assert where(loop, running, "spin 0.01") == os.getpid()  # within the budget
+
+
+def test_after_the_data_changes_a_query_is_proven_again(loop: LoopThread, lanes) -> None:
+    running = lanes()
+    where(loop, running, "quick")
+    assert where(loop, running, "quick") == os.getpid()
+    running.renew()
+    assert where(loop, running, "quick") != os.getpid()
+    assert where(loop, running, "quick") == os.getpid()
+
+    async def changed_meanwhile() -> None:  # answered from the data as it was: proves nothing
+        asked = asyncio.ensure_future(running.run(CheckedQuery("spin 0.05", "SELECT"), "client", "json"))
+        await asyncio.sleep(0.01)
+        running.renew()
+        await asked
+
+    loop.run(changed_meanwhile())
+    assert where(loop, running, "spin 0.05") != os.getpid()
+
+
+def test_a_quick_query_that_slows_down_here_goes_back_to_the_workers(loop: LoopThread, lanes) -> None:
+    store = Where()
+    running = lanes(store)
+    where(loop, running, "quick")
+    store.extra = 0.3  # here only: the worker's copy of the store was forked before
+    assert where(loop, running, "quick") == os.getpid()  # it held the event loop past the budget
+    assert where(loop, running, "quick") != os.getpid()
+
+
+def test_a_quick_budget_of_zero_sends_every_query_to_a_worker(loop: LoopThread, lanes) -> None:
+    running = lanes(quick_budget=0)
+    assert [where(loop, running, "quick") != os.getpid() for _ in range(3)] == [True] * 3
+
+
+@pytest.fixture(scope="module")
+def oxigraph_store(tmp_path_factory: pytest.TempPathFactory):
+    from careergraph.data import shipped_dir
+    from careergraph.stores.oxigraph import OxigraphStore
+
+    store = OxigraphStore(str(tmp_path_factory.mktemp("ox") / "store"), [])
+    store.load(sorted(shipped_dir("graph_data").glob("*.ttl")))
+    return store
+
+
+# A CSV cut at the row cap is not written by the engine (careergraph writes it), so it is not proven.
+@pytest.mark.parametrize(("fmt", "cap"), [("json", 3), ("xml", 3), ("tsv", 3), ("csv", 10_000)])
+def test_the_server_process_answers_in_the_bytes_a_worker_writes(
+    loop: LoopThread, lanes, oxigraph_store, fmt: str, cap: int
+) -> None:
+    running = lanes(oxigraph_store, max_rows=cap)
+    checked = CheckedQuery(ROLES, "SELECT")
+    by_worker = loop.run(running.run(checked, "client", fmt))
+    handed = []
+    to_worker = running._run
+
+    def counted(*arguments):
+        handed.append(arguments)
+        return to_worker(*arguments)
+
+    running._run = counted
+    here = loop.run(running.run(checked, "client", fmt))
+    assert handed == [] and here == by_worker and here[1] is (cap == 3)  # cut at the row cap, or not
+
+
 # --- the SPARQL route straight on ASGI, and the full path behind it ----------------------------
 
 
@@ -315,6 +441,63 @@ def test_a_body_cut_short_is_one_line_in_the_log(apps, caplog: pytest.LogCapture
     sent = runner.run(run())
     assert sent[0]["status"] == 400 and sent[1]["body"] == b"the request ended early\n"
     assert "hung up before sending the whole request" in caplog.text
+
+
+# --- an answer on the wire ---------------------------------------------------------------------
+
+
+class Transport:
+    """What a connection's transport records: the writes, and whether it was closed."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        assert not self.closed, "written after closing"
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str, default=None):
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 7878)}.get(name, default)
+
+
+def test_an_answer_leaves_in_one_write_and_what_is_written_before_closing_leaves_first(
+    loop: LoopThread,
+) -> None:
+    """Head and body in one send: one packet, one wake-up for the client (they were two)."""
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from careergraph.server import ServerSettings, _httptools_protocol
+
+    async def app(scope, receive, send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"5")]})
+        await send({"type": "http.response.body", "body": b"hello"})
+
+    async def exchange(request: bytes) -> Transport:
+        config = Config(app=app, log_level="warning")
+        guarded = _httptools_protocol(ServerSettings())
+        protocol = guarded(config=config, server_state=ServerState(), app_state={})
+        transport = Transport()
+        protocol.connection_made(transport)
+        protocol.data_received(request)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        protocol.connection_lost(None)
+        return transport
+
+    answered = loop.run(exchange(b"GET /sparql HTTP/1.1\r\nHost: localhost\r\n\r\n"))
+    assert len(answered.writes) == 1
+    assert answered.writes[0].startswith(b"HTTP/1.1 200 OK\r\n")
+    assert answered.writes[0].endswith(b"\r\ncontent-length: 5\r\n\r\nhello")
+    refused = loop.run(exchange(b"GET /sparql HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n"))
+    assert refused.closed and refused.writes[0].startswith(b"HTTP/1.1 400 Bad Request\r\n")
 
 
 # --- a parent killed outright ----------------------------------------------------------------

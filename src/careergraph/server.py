@@ -5,7 +5,8 @@ uvicorn: both small, typed and well kept, and the ASGI pair most Python web
 services run on. Queries run in worker processes forked before the server
 starts (:class:`Lanes`), so a runaway query is killed at the time limit, its
 worker replaced, and the server keeps serving; a slow one moves to a lane of
-its own at the lowest priority, so it cannot starve the fast ones. The safety
+its own at the lowest priority, so it cannot starve the fast ones; one a worker
+has shown to be quick runs in the server process the next times. The safety
 check runs in a process of its own (:class:`Checker`); requests from other
 sites, oversized bodies and slow senders are refused (:class:`SameOriginMiddleware`,
 :func:`run_server`).
@@ -52,6 +53,7 @@ from .errors import (
 )
 from .query.results import choose_type
 from .query.safety import CheckedQuery, check_query
+from .query.workers import answer_here
 
 if TYPE_CHECKING:
     from .session import Session
@@ -113,6 +115,10 @@ class ServerSettings:
     slow_per_client: int = 2
     #: seconds a query runs in the fast lane; past it, it moves to the slow lane or is stopped
     fast_budget: float = 0.02
+    #: seconds (of processor or clock time, whichever is longer) within which a worker answered a
+    #: query text for it to be answered in the server process itself from then on (:class:`Lanes`);
+    #: 0: every query goes to a worker
+    quick_budget: float = 0.002
     #: largest request body, in bytes (413 beyond)
     max_body: int = 1_000_000
     #: seconds to send a request's headers, and its body (the connection is closed / 408)
@@ -141,6 +147,15 @@ class Lanes:
     remembered: the next query of that shape goes straight to the slow lane,
     or is refused at once when it is full, so slow queries sent again and
     again cost the fast lane nothing. One that then proves quick is forgotten.
+
+    A query text that a fast-lane worker answered within ``quick_budget``
+    (and in at most 256 KiB), in a results format, is run in the server
+    process itself the next times it is asked, by the same call the worker
+    makes: the store is only read, and the same text on the same data costs
+    the same work each time, so it cannot run away; handing it to a worker
+    and back would cost several times the query. It is still evaluated every
+    time (no answer is kept), and forgotten when the data changes or when a
+    run here takes longer than the budget after all.
     """
 
     def __init__(self, store: Any, settings: ServerSettings) -> None:
@@ -149,6 +164,7 @@ class Lanes:
         from .query.workers import QueryWorker
 
         self.settings = settings
+        self.store = store
         self._new = lambda: QueryWorker(store, memory_cap=settings.memory_cap, close_sockets=True)
         self.fast = [self._new() for _ in range(max(1, settings.workers))]
         # The fast lane lives on the event loop: its free workers, and the queries waiting for one.
@@ -159,6 +175,8 @@ class Lanes:
         self.slow_shapes: collections.OrderedDict[bytes, None] = collections.OrderedDict()
         self.lock = threading.Lock()
         self.generation = 0
+        # The (text, format) pairs proven quick on this generation of the data, least recently asked first.
+        self.quick: collections.OrderedDict[tuple[str, str], None] = collections.OrderedDict()
         # A thread per query in the slow lane: none waits for a worker.
         self.slow_threads = anyio.CapacityLimiter(max(1, settings.slow_workers))
         self.check_limit = anyio.CapacityLimiter(1)  # one checker process
@@ -172,6 +190,7 @@ class Lanes:
     def renew(self) -> None:
         """Have every worker forked again before its next query (the data changed)."""
         self.generation += 1
+        self.quick.clear()  # proven on the data as it was
 
     def _remember(self, shape: bytes | None, slow: bool) -> None:
         if shape is None:
@@ -254,6 +273,7 @@ class Lanes:
     async def _run(self, checked: Any, shape: bytes | None, client: str, fmt: str | None = None) -> Any:
         """The fast lane: the answer waited for on the event loop (:meth:`QueryWorker.ask_on_loop`)."""
         settings = self.settings
+        generation = self.generation
         worker = await self._take()
         demoted = over = False
         cpu_at_start: float | None = None
@@ -271,7 +291,7 @@ class Lanes:
             worker.generation = self.generation
             worker.start()
             cpu_at_start = worker.cpu_used if worker.cpu_used is not None else _cpu_seconds(worker._pid)
-            return await worker.ask_on_loop(
+            output = await worker.ask_on_loop(
                 checked,
                 {},
                 settings.max_rows,
@@ -281,6 +301,9 @@ class Lanes:
                 budget=settings.fast_budget,
                 over_budget=over_budget,
             )
+            if generation == self.generation:  # else answered from the data as it was
+                self._prove(checked.text, fmt, output, worker.took)
+            return output
         finally:
             if over:
                 self._remember(shape, slow=True)
@@ -291,6 +314,36 @@ class Lanes:
                 with contextlib.suppress(CareergraphError, OSError):
                     worker.start()  # stopped at the time limit or the cap: forked again by this query
                 self._give(worker)
+
+    def _prove(self, text: str, fmt: str | None, output: Any, took: float | None) -> None:
+        """Remember ``text`` in ``fmt`` as quick if its worker wrote ``output`` within the budget."""
+        budget = self.settings.quick_budget
+        if (
+            budget > 0
+            and fmt is not None
+            and took is not None
+            and took <= budget
+            and isinstance(output, tuple)  # bytes the engine wrote, not tuples to write here
+            and len(output[0]) <= _QUICK_BYTES
+            and len(text) <= _REMEMBERED
+        ):
+            self.quick[(text, fmt)] = None
+            if len(self.quick) > 1024:
+                self.quick.popitem(last=False)
+
+    def _here(self, checked: CheckedQuery, fmt: str) -> Any:
+        """A query proven quick, answered in this process as its worker answers it."""
+        key = (checked.text, fmt)
+        self.quick.move_to_end(key)
+        cpu = time.thread_time()
+        try:
+            return answer_here(self.store, checked, self.settings.max_rows, fmt, "request")
+        finally:
+            # It holds the event loop meanwhile: one that no longer keeps to the budget goes back to
+            # the workers, and is proven again. Processor time, not the clock's: a quick query that
+            # waited for a core is still quick.
+            if time.thread_time() - cpu > self.settings.quick_budget:
+                self.quick.pop(key, None)
 
     def _run_slow(self, checked: Any, shape: bytes, fmt: str | None = None) -> Any:
         worker = self._new()
@@ -325,6 +378,8 @@ class Lanes:
         """
         import anyio.to_thread
 
+        if fmt is not None and (checked.text, fmt) in self.quick:
+            return self._here(checked, fmt)
         shape = _shape(checked.text)
         if shape is not None and shape in self.slow_shapes:
             if not self._admit_slow(client):
@@ -338,6 +393,8 @@ class Lanes:
         return await self._run(checked, shape, client, fmt)
 
 
+#: the largest answer a query proven quick may have had (Lanes.quick)
+_QUICK_BYTES = 256 * 1024
 _LIKE_SLOW = "the server is busy with slow queries, and this one is like them; try again later"
 
 
@@ -1001,8 +1058,11 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
 
         _deadline: Any = None
 
+        _sending: Any = None  # the connection's transport, as uvicorn writes to it (_OneSend)
+
         def connection_made(self, transport: Any) -> None:
-            super().connection_made(transport)
+            self._sending = _OneSend(transport, self.loop)
+            super().connection_made(self._sending)
             if len(self.connections) > settings.max_connections:
                 transport.close()  # over the cap: closed before it costs more than a descriptor
                 return
@@ -1035,6 +1095,7 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
             super().on_headers_complete()
 
         def on_response_complete(self) -> None:
+            self._sending.flush()  # the answer is whole: it leaves now, in one send
             super().on_response_complete()
             if not self.pipeline and not self.transport.is_closing():
                 self._arm()  # waiting for the next request's headers (none is queued)
@@ -1058,6 +1119,40 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
                 self.transport.close()
 
     return GuardedHttpToolsProtocol
+
+
+class _OneSend:
+    """A connection's transport that holds what is written until the answer is whole (or, for
+    anything written outside an answer, until the event loop's next turn), then sends it at once.
+
+    uvicorn writes an answer's status line and headers, then its body: two
+    sends, two packets, and a client that wakes for each. Joined, an answer
+    is one send and one wake-up.
+    """
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not self._held:
+            self._loop.call_soon(self.flush)
+        self._held.append(data)
+
+    def flush(self) -> None:
+        if self._held:
+            data = b"".join(self._held)
+            self._held.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()  # what was written goes before the connection ends, as it would have
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def _h11_protocol(settings: ServerSettings) -> Any:

@@ -35,6 +35,7 @@ def answer_requests(conn: Any, store: Answering) -> None:
     """The worker's loop: answer each checked query sent down ``conn`` until the parent hangs up."""
     import pickle
     import signal
+    import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
@@ -44,23 +45,40 @@ def answer_requests(conn: Any, store: Answering) -> None:
             return
         # Pickled, not marshalled: marshal takes no tuple subclass, so no named term. Each answer
         # carries the processor time this process has used by then, which the parent takes as the
-        # start of the next query's (it waits idle in between): no look at /proc per query.
-        try:
-            # Written by the engine where it can (bytes, sent as they are), else plain tuples.
-            written = store.write(query, bindings, fmt, limit) if fmt is not None else None
-            if written is not None:
-                answer = pickle.dumps(("written", written, _cpu()), pickle.HIGHEST_PROTOCOL)
-            else:
-                plain = store.execute_plain(query, bindings, limit)
-                answer = pickle.dumps(("ok", plain, _cpu()), pickle.HIGHEST_PROTOCOL)
-        except CareergraphError as error:  # sent as words: custom exceptions do not all pickle
-            words = (type(error).__name__, str(error), error.exit_code)
-            answer = pickle.dumps(("careergraph", words, _cpu()))
-        except MemoryError:
-            answer = pickle.dumps(("memory", "", _cpu()))
-        except Exception as error:  # report anything to the parent, which raises it
-            answer = pickle.dumps(("error", f"{type(error).__name__}: {error}", _cpu()))
-        conn.send_bytes(answer)
+        # start of the next query's (it waits idle in between): no look at /proc per query. It
+        # carries too how long this query took, to the microsecond (the processor time above
+        # counts in ticks of 10 ms), which tells the parent whether it may run it itself next time.
+        clock, cpu = time.perf_counter(), time.process_time()
+        status, payload = _respond(store, query, bindings, limit, fmt)
+        took = max(time.perf_counter() - clock, time.process_time() - cpu)
+        conn.send_bytes(pickle.dumps((status, payload, _cpu(), took), pickle.HIGHEST_PROTOCOL))
+
+
+def _respond(
+    store: Answering, query: CheckedQuery, bindings: dict[Any, Any], limit: int | None, fmt: str | None
+) -> tuple[str, Any]:
+    """The answer to one query as a status and what goes with it (:func:`_answer` reads them):
+    written by the engine where it can (bytes, sent as they are), else plain tuples, else the
+    error in words (custom exceptions do not all pickle)."""
+    try:
+        written = store.write(query, bindings, fmt, limit) if fmt is not None else None
+        if written is not None:
+            return "written", written
+        return "ok", store.execute_plain(query, bindings, limit)
+    except CareergraphError as error:
+        return "careergraph", (type(error).__name__, str(error), error.exit_code)
+    except MemoryError:
+        return "memory", ""
+    except Exception as error:  # reported to the parent, which raises it
+        return "error", f"{type(error).__name__}: {error}"
+
+
+def answer_here(
+    store: Answering, query: CheckedQuery, limit: int | None, fmt: str | None, name: str
+) -> QueryOutput | tuple[bytes, bool]:
+    """The answer to ``query`` from ``store`` in this process, as a worker would give it (and
+    with the same errors): no time limit, no memory cap, so only for a query known to be quick."""
+    return _answer(*_respond(store, query, {}, limit, fmt), name)
 
 
 def _cpu() -> float:
@@ -158,6 +176,8 @@ class QueryWorker:
         self.generation = 0
         #: the processor time the child had used when it last answered (None: not known)
         self.cpu_used: float | None = None
+        #: seconds the last query took in the child, processor or clock time whichever was longer
+        self.took: float | None = None
         # Reading answers on an event loop (ask_on_loop): the loop and descriptor watched,
         # what has arrived of the answer, and the future waiting for it.
         self._reader: tuple[Any, int] | None = None
@@ -200,7 +220,7 @@ class QueryWorker:
                 os._exit(0)
         theirs.close()
         self._pid, self._conn = pid, ours
-        self.cpu_used = None
+        self.cpu_used = self.took = None
         import weakref
 
         # Killed and reaped when this worker is dropped, or when this process exits.
@@ -303,7 +323,7 @@ class QueryWorker:
                 if not self._conn.poll(timeout - waited):
                     self.stop()
                     raise timed_out(name, timeout)
-                status, payload, self.cpu_used = pickle.loads(self._conn.recv_bytes())
+                status, payload, self.cpu_used, self.took = pickle.loads(self._conn.recv_bytes())
             except (EOFError, OSError):
                 raise self._died(name) from None
         return _answer(status, payload, name)
@@ -378,7 +398,7 @@ class QueryWorker:
                 timer.cancel()
             if not answered:  # stopped, or the caller went away: the child may be mid-query
                 self.stop()
-        status, payload, self.cpu_used = pickle.loads(body)
+        status, payload, self.cpu_used, self.took = pickle.loads(body)
         return _answer(status, payload, name)
 
     def _listen(self, loop: Any) -> None:
