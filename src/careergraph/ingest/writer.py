@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
 from ..errors import FrontMatterError, WikiFolderError
 from ..names import LabelIndex, normalise
@@ -194,6 +194,9 @@ class _Importer:
     def add(self, s: Any, p: Any, o: Any) -> None:
         self.triples.add(s, p, o)
 
+    def literal(self, s: Any, p: Any, value: str | int, lang: str | None = None) -> None:
+        self.triples.add_literal(s, p, value, lang)
+
     def read(self, path: Path) -> tuple[dict[str, Any], str, int] | None:
         try:
             text = path.read_text(encoding="utf-8")
@@ -259,8 +262,8 @@ class _Importer:
         self.guests.add(slug)
         self.guest_names[slug] = name.strip()
         self.add(guest, RDF.type, SCHEMA.Person)
-        self.add(guest, SCHEMA.name, Literal(name.strip()))
-        self.add(guest, CG.slug, Literal(slug))
+        self.literal(guest, SCHEMA.name, name.strip())
+        self.literal(guest, CG.slug, slug)
         page_url = self.url(path, meta, "source_url")
         if page_url is not None:
             self.add(guest, SCHEMA.url, page_url)
@@ -308,8 +311,8 @@ class _Importer:
             "chapters": [],
         }
         self.add(episode, RDF.type, SCHEMA.PodcastEpisode)
-        self.add(episode, SCHEMA.name, Literal(title.strip()))
-        self.add(episode, CG.slug, Literal(slug))
+        self.literal(episode, SCHEMA.name, title.strip())
+        self.literal(episode, CG.slug, slug)
         for key, prop in (("season", None), ("episode", SCHEMA.episodeNumber)):
             value = meta.get(key)
             if value is None:
@@ -321,16 +324,16 @@ class _Importer:
                 season = ID[f"season/{value}"]
                 self.add(episode, SCHEMA.partOfSeason, season)
                 self.add(season, RDF.type, SCHEMA.PodcastSeason)
-                self.add(season, SCHEMA.seasonNumber, Literal(value))
+                self.literal(season, SCHEMA.seasonNumber, value)
             else:
-                self.add(episode, prop, Literal(value))
+                self.literal(episode, prop, value)
         source_url = self.url(path, meta, "source_url")
         if source_url is not None:
             self.add(episode, SCHEMA.url, source_url)
         if video_iri is not None:
             self.add(episode, SCHEMA.video, video_iri)
         for topic in self.items(path, meta, "topics"):
-            self.add(episode, SCHEMA.keywords, Literal(str(topic)))
+            self.literal(episode, SCHEMA.keywords, str(topic))
         for guest_slug in self.items(path, meta, "guests"):
             self.episodes[slug]["guests"].append(guest_slug)
             self.add(episode, CG.guest, iri("guest", guest_slug))
@@ -350,7 +353,7 @@ class _Importer:
                 )
                 continue
             segment = self.segment(slug, chapter.start, end)
-            self.add(segment, SCHEMA.name, Literal(chapter.title))
+            self.literal(segment, SCHEMA.name, chapter.title)
             self.episodes[slug]["chapters"].append((segment, chapter))
 
     def segment(self, slug: str, start: int, end: int | None) -> URIRef:
@@ -361,13 +364,14 @@ class _Importer:
         segment = self._segment_iris[(slug, start, end)] = segment_iri(slug, start, end)
         if str(segment) not in self.segments:
             self.segments.add(str(segment))
-            self.add(segment, RDF.type, SCHEMA.Clip)
-            self.add(segment, SCHEMA.partOfEpisode, episode["iri"])
-            self.add(segment, SCHEMA.startOffset, Literal(start))
+            triples = self.triples
+            triples.add(segment, _TYPE, _CLIP)
+            triples.add(segment, _PART_OF_EPISODE, episode["iri"])
+            triples.add_literal(segment, _START, start)
             if end is not None:
-                self.add(segment, SCHEMA.endOffset, Literal(end))
+                triples.add_literal(segment, _END, end)
             if episode["video"]:
-                self.add(segment, SCHEMA.url, URIRef(deep_link(episode["video"], start)))
+                triples.add(segment, _URL, URIRef(deep_link(episode["video"], start)))
             self.counts["segments"] += 1
         return segment
 
@@ -431,7 +435,7 @@ class _Importer:
     def new_role(self, role: URIRef, name: str) -> None:
         """Add a role the vocabulary does not know, named ``name``."""
         self.index.add("role", role, [name])
-        self.add(role, SKOS.prefLabel, Literal(name, lang="en"))
+        self.literal(role, SKOS.prefLabel, name, "en")
         self.created_roles.add(role)
 
     def _declare_role(self, role: URIRef) -> None:
@@ -452,7 +456,7 @@ class _Importer:
             self.index.add("topic", topic, [title])
             self.add(topic, RDF.type, SKOS.Concept)
             self.add(topic, SKOS.inScheme, CG.Topics)
-            self.add(topic, SKOS.prefLabel, Literal(title, lang="en"))
+            self.literal(topic, SKOS.prefLabel, title, "en")
         return topic
 
     def resolve_role(self, name: str) -> URIRef | None:
@@ -490,7 +494,7 @@ class _Importer:
                 self.add(transition, CG.toRole, target)
                 label = f"{self.index.label(source)} to {self.index.label(target)}"
                 if not any(self.vocabulary.objects(transition, RDFS.label)):
-                    self.add(transition, RDFS.label, Literal(label, lang="en"))
+                    self.literal(transition, RDFS.label, label, "en")
                 self.add(transition, PROV.wasDerivedFrom, ID[f"page/{page.slug}"])
                 found.append(transition)
                 page.targets[transition] = target
@@ -501,10 +505,10 @@ class _Importer:
     def page(self, page: _Page) -> None:
         node = ID[f"page/{page.slug}"]
         self.add(node, RDF.type, CG.WikiPage)
-        self.add(node, SCHEMA.name, Literal(page.title))
-        self.add(node, CG.slug, Literal(page.slug))
+        self.literal(node, SCHEMA.name, page.title)
+        self.literal(node, CG.slug, page.slug)
         for tag in self.items(page.path, page.meta, "tags"):
-            self.add(node, CG.tag, Literal(str(tag)))
+            self.literal(node, CG.tag, str(tag))
         if page.kind == "transition":
             page.subjects = self.transitions(page)
         for subject in page.subjects:
@@ -766,19 +770,20 @@ class _Importer:
         claim = ID[f"claim/{page.slug}/{section_slug}/{position}"]
         self.counts["claims"] += 1
         self.ranges_held |= {(citation.episode, s, e) for s, e in spans}
-        self.add(claim, RDF.type, CG.Claim)
-        self.add(claim, RDFS.label, Literal(f"{page.title} · {section}", lang="en"))
-        self.add(claim, CG.section, Literal(section))
-        self.add(claim, PROV.hadPrimarySource, node)
+        add = self.triples.add
+        add(claim, _TYPE, _CLAIM)
+        self.triples.add_literal(claim, _LABEL, f"{page.title} · {section}", "en")
+        self.triples.add_literal(claim, _SECTION, section)
+        add(claim, _PRIMARY_SOURCE, node)
         for speaker in speakers:
-            self.add(claim, PROV.wasAttributedTo, _guest(speaker))
+            add(claim, _ATTRIBUTED_TO, _guest(speaker))
         for source in sources:
-            self.add(claim, PROV.wasDerivedFrom, source)
+            add(claim, _DERIVED_FROM, source)
         for subject in supported:
-            self.add(claim, CG.supports, subject)
+            add(claim, _SUPPORTS, subject)
         for prop, things in zip(_MENTIONS, mentioned, strict=True):
             for thing in things:
-                self.add(claim, prop, thing)
+                add(claim, prop, thing)
 
     def read_pages(self, pages: list[_Page], step: Callable[[Path], None]) -> None:
         """Import the wiki pages in order; with ``jobs`` 2, the second half in a forked child meanwhile.
@@ -915,6 +920,21 @@ class _Importer:
 
 #: What a claim's paragraph names, by kind: skills, tools, roles, topics.
 _MENTIONS = (CG.mentionsSkill, CG.mentionsTool, CG.mentionsRole, CG.mentionsTopic)
+# The terms of the triples written for each claim and segment (thousands of each), looked up once: an
+# rdflib namespace makes a new URIRef at every attribute lookup.
+_TYPE, _LABEL, _URL = RDF.type, RDFS.label, SCHEMA.url
+_CLAIM, _SECTION, _SUPPORTS = CG.Claim, CG.section, CG.supports
+_PRIMARY_SOURCE, _ATTRIBUTED_TO, _DERIVED_FROM = (
+    PROV.hadPrimarySource,
+    PROV.wasAttributedTo,
+    PROV.wasDerivedFrom,
+)
+_CLIP, _PART_OF_EPISODE, _START, _END = (
+    SCHEMA.Clip,
+    SCHEMA.partOfEpisode,
+    SCHEMA.startOffset,
+    SCHEMA.endOffset,
+)
 
 
 @functools.lru_cache(maxsize=4096)
