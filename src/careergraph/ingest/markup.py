@@ -261,6 +261,9 @@ class Block:
         return self.line + self.text.count("\n", 0, offset)
 
 
+_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+
+
 def blocks(body: str, *, first_line: int = 1) -> list[Block]:
     """Split a Markdown body into blocks at blank lines, remembering each one's section.
 
@@ -272,7 +275,7 @@ def blocks(body: str, *, first_line: int = 1) -> list[Block]:
     current: list[str] = []
     start = first_line
     for number, line in enumerate(body.split("\n"), start=first_line):
-        heading = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        heading = _HEADING.match(line) if line.startswith("#") else None  # most lines are no heading
         if heading or not line.strip():
             if current:
                 result.append(Block("\n".join(current), start, section))
@@ -296,7 +299,7 @@ def section_text(body: str, heading: str, *, first_line: int = 1) -> tuple[str, 
     """
     lines = body.split("\n")
     for number, line in enumerate(lines):
-        match = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        match = _HEADING.match(line)
         if match and match.group(1).strip().casefold() == heading.casefold():
             rest = []
             for following in lines[number + 1 :]:
