@@ -622,6 +622,7 @@ class _Importer:
         pointers = pointer_section(block.section)
         # Whose move or role a sentence is for matters where the page says what its subject needs.
         scoped_pages = page.kind in ("transition", "role") or page.practitioner is not None
+        mine = {*own, *page.sources}
         elsewhere = False  # the paragraph opened by saying it is for another role's move
         for number, (_offset, sentence) in enumerate(sentences(block.text)):
             hits = self._matcher.matches(sentence)
@@ -631,10 +632,11 @@ class _Importer:
                     kind = self.index.kinds.get(str(subject), "")
                     if kind in found:
                         hits.append((kind, subject))
-            stance = sentence_stance(sentence) if page.kind == "transition" else None
-            lead = leading_plural(sentence)
-            role = self._subject_role(lead) if lead else None
-            scope = self._scope(sentence, {*own, *page.sources}) if scoped_pages else None
+            if not hits and number > 0:
+                # A sentence's stance, subject and scope only sort what it names: one that names nothing (most
+                # do) adds nothing, unless it opens the paragraph and says whose move the rest is for.
+                continue
+            scope = self._scope(sentence, mine) if scoped_pages else None
             if scope is not None:
                 elsewhere = scope if number == 0 else elsewhere
             if pointers or points_elsewhere(sentence) or elsewhere or scope:
@@ -642,6 +644,9 @@ class _Importer:
                     if kind == "role":
                         found["role"].add(concept)
                 continue  # a pointer to other pages, or what another role's move needs
+            stance = sentence_stance(sentence) if page.kind == "transition" else None
+            lead = leading_plural(sentence)
+            role = self._subject_role(lead) if lead else None
             if asks(sentence) or (role is not None and role[1] not in own):
                 if role is None or role[1] not in page.sources:
                     for kind, concept in hits:
