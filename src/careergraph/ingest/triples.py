@@ -62,6 +62,9 @@ class Triples:
         self._pairs: dict[str, set[tuple[str, str]]] = {}
         #: IRIs already checked (most recur: a predicate, a role, a guest)
         self._checked: set[str] = set()
+        #: each predicate and object as first added: the pairs share one copy of a string that recurs, which
+        #: also sends it once to another process (a pickle writes an object it has written as a reference)
+        self._kept: dict[str, str] = {}
 
     def add(self, s: Any, p: Any, o: Any) -> None:
         """Add one triple of rdflib terms (an IRI subject and predicate, an IRI or literal object)."""
@@ -82,7 +85,8 @@ class Triples:
         pairs = self._pairs.get(subject)
         if pairs is None:
             pairs = self._pairs[subject] = set()
-        pairs.add((predicate, term))
+        kept = self._kept
+        pairs.add((kept.setdefault(predicate, predicate), kept.setdefault(term, term)))
 
     def plain(self) -> dict[str, set[tuple[str, str]]]:
         """The triples as they are kept, subject -> (predicate, object) pairs (to send to another process)."""
