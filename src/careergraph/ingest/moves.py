@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import re
 
+from .sense import Folded
+
 __all__ = ["bio_moves", "late_in_episode", "role_candidates", "title_chain"]
 
 _CAREER_WORDS = re.compile(
@@ -162,6 +164,8 @@ def title_chain(title: str) -> list[str] | None:
 
 
 _TURNED = re.compile(r"(?i)\b((?:[\w'’-]+\s+){0,5}?[\w'’-]+)\s+turned\s+(?:into\s+)?(?:an?\s+)?([^.;,]+)")
+#: What every match of ``_TURNED`` holds, found the way the case-insensitive pattern finds it.
+_TURNED_WORD = Folded("turned")
 _CAREER_AS = re.compile(
     r"(?i)\b(?:began|started)\s+(?:his|her|their|the)\s+career\s+as\s+(?:an?\s+)?([^.;]+?)"
     r"[,;]?\s+(?:and\s+|before\s+|then\s+)?(?:transition(?:ing|ed)?|mov(?:ing|ed)|switch(?:ing|ed)|"
@@ -194,7 +198,8 @@ def bio_moves(text: str) -> list[tuple[str, str]]:
     []
     """
     moves: list[tuple[str, str]] = []
-    for match in _TURNED.finditer(text):
+    # The pattern tries each word as the start of the phrase before "turned", and most bios have none.
+    for match in _TURNED.finditer(text) if _TURNED_WORD.search(text) else ():
         moves.append((match.group(1).strip(), match.group(2).strip()))
     for match in _CAREER_AS.finditer(text):
         moves.append((match.group(1).strip(), match.group(2).strip()))
