@@ -8,7 +8,6 @@ turns what these return into triples.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -322,12 +321,15 @@ class Link:
 _LINK = re.compile(r"\[\[([^\[\]|]+?)(?:\|([^\[\]]*?))?\]\]")
 
 
-def _links(text: str) -> Iterator[Link]:
+def _links(text: str) -> list[tuple[str, str, int]]:
+    """Each link's target, shown text and offset (a :class:`Link` is made only of the ones a caller keeps)."""
     if "[[" not in text:
-        return  # most sentences link nothing: no need to scan them
+        return []  # most sentences link nothing: no need to scan them
+    found = []
     for match in _LINK.finditer(text):
         target = match.group(1).strip()
-        yield Link(target, (match.group(2) or target).strip(), match.start())
+        found.append((target, (match.group(2) or target).strip(), match.start()))
+    return found
 
 
 def wiki_links(text: str) -> list[Link]:
@@ -336,7 +338,7 @@ def wiki_links(text: str) -> list[Link]:
     >>> [(l.target, l.text) for l in wiki_links("See [[MLOps]] and [[a-b-testing|A/B testing]], [[person:x|X]].")]
     [('MLOps', 'MLOps'), ('a-b-testing', 'A/B testing')]
     """
-    return [link for link in _links(text) if ":" not in link.target]
+    return [Link(target, shown, offset) for target, shown, offset in _links(text) if ":" not in target]
 
 
 def person_links(text: str) -> list[Link]:
@@ -346,9 +348,9 @@ def person_links(text: str) -> list[Link]:
     [('benwilson', 'Ben Wilson')]
     """
     return [
-        Link(link.target.split(":", 1)[1].strip(), link.text, link.offset)
-        for link in _links(text)
-        if link.target.startswith("person:")
+        Link(target.split(":", 1)[1].strip(), shown, offset)
+        for target, shown, offset in _links(text)
+        if target.startswith("person:")
     ]
 
 
@@ -369,9 +371,9 @@ def citations(text: str) -> list[Citation]:
     [('ep-1', ((529, 799), (2663, None)))]
     """
     return [
-        Citation(link.target.split(":", 1)[1].strip(), link.text, tuple(time_spans(link.text)), link.offset)
-        for link in _links(text)
-        if link.target.startswith("podcast:")
+        Citation(target.split(":", 1)[1].strip(), shown, tuple(time_spans(shown)), offset)
+        for target, shown, offset in _links(text)
+        if target.startswith("podcast:")
     ]
 
 

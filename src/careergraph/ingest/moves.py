@@ -46,6 +46,8 @@ _CAREER_WORDS = Folded(
 _ADVICE = Folded(r"\b(advice|tips|how to|lessons|should|paths|pathway|guide|transition path)\b")
 #: A title whose first segment is about schooling tells what someone studied, not a job they held.
 _SCHOOLING = Folded(r"\b(education|studies|study|school|university|degree|undergrad\w*)\b")
+#: Where a title goes on to another part: "Career Pivot: From …", "Intro - From …".
+_SEGMENT_BREAK = re.compile(r":\s+|\s+[-–—]\s+")
 _FROM_TO = re.compile(r"(?i)\bfrom\s+(.+?)\s+(?:in)?to\s+(.+)$")
 _LEADING_FROM = re.compile(
     r"(?i)^(?:(?:career\s+)?(?:transition(?:ing)?|moving|switching|pivot(?:ing)?|shift(?:ing)?)\s+)?from\s"
@@ -140,11 +142,11 @@ def title_chain(title: str) -> list[str] | None:
     """
     if _ADVICE.search(title):
         return None
-    first = re.split(r":\s+|\s+[-–—]\s+", title, maxsplit=1)
+    first = _SEGMENT_BREAK.split(title, maxsplit=1)
     if len(first) > 1 and _SCHOOLING.search(first[0]):
         return None
     career = bool(_CAREER_WORDS.search(title))
-    segments = [s.strip() for s in re.split(r":\s+|\s+[-–—]\s+", title) if s.strip()]
+    segments = [s.strip() for s in _SEGMENT_BREAK.split(title) if s.strip()]
     for segment in segments:
         starts_with_from = bool(_LEADING_FROM.match(segment))
         if starts_with_from or career:

@@ -82,6 +82,7 @@ FOLDERS = ("_wiki", "_people", "_podcast_summaries")
 MAX_FILE_BYTES = 2_000_000
 _CHAPTER_LIKE = re.compile(r"^\s*[-*]\s+(\d{1,2}(?::\d{1,2})+)\s+[-–—]\s+\[")
 _PUNCTUATION = re.compile(r"[^\w\s-]")
+_CAPITALISED = re.compile(r"[A-Z][\w-]+")
 #: How firmly a sentence says a move keeps or adds something; the firmest on the page wins. A sentence's
 #: own words ("already know", "add") beat its section's heading, and a section about what to add or learn
 #: ("Stage 2", "Gaps") beats one about transferable strengths; a sentence with neither counts as gained.
@@ -685,7 +686,7 @@ class _Importer:
         """Whether ``text`` names a guest (a person link, or the name of a guest the page cites) not in ``guests``."""
         if any(p.target not in guests for p in people):
             return True
-        words = set(re.findall(r"[A-Z][\w-]+", text))
+        words = set(_CAPITALISED.findall(text))
         own = {part for g in guests for part in self.guest_names.get(g, "").split()}
         for other in page.cited_guests - set(guests):
             parts = [p for p in self.guest_names.get(other, "").split() if len(p) >= 3]
