@@ -558,21 +558,6 @@ class _Importer:
                 continue
             self.add(node, DCTERMS.references, ID[f"page/{target}"])
             self._relate_roles(page, target)
-        named, named_ranks = self.named(page, block)
-        skills, tools, roles, topics = (named[k] for k in ("skill", "tool", "role", "topic"))
-        about = self.about(page, block)
-        # A field's page says what its practitioner needs where a role page would: its skills, tools, duties.
-        practised = page.practitioner is not None and needs_section(block.section)
-        needs = about if page.kind == "role" else [page.practitioner] if practised else []
-        for subject in needs:
-            for skill in skills:
-                self.add(subject, CG.requiresSkill, skill)
-            for tool in tools:
-                self.add(subject, CG.usesTool, tool)
-        for subject in about if page.kind == "transition" else ():
-            for (kind, thing), rank in named_ranks.items():
-                key = (subject, kind, thing)
-                page.stances[key] = max(page.stances.get(key, 0), rank)
         people = person_links(block.text)
         for person in people:
             if person.target not in self.guests:
@@ -592,6 +577,25 @@ class _Importer:
             else:
                 message = f"time {skip.stamp} not attributed: {skip.reason}"
             self.skip_citation(page.path, line, skip.stamp, message)
+        about = self.about(page, block)
+        # A field's page says what its practitioner needs where a role page would: its skills, tools, duties.
+        practised = page.practitioner is not None and needs_section(block.section)
+        needs = about if page.kind == "role" else [page.practitioner] if practised else []
+        stances = about if page.kind == "transition" else []
+        if not (cited or needs or stances):
+            # What the paragraph names would go to its claims, its role's needs or its move's stances: to none.
+            return set()
+        named, named_ranks = self.named(page, block)
+        skills, tools, roles, topics = (named[k] for k in ("skill", "tool", "role", "topic"))
+        for subject in needs:
+            for skill in skills:
+                self.add(subject, CG.requiresSkill, skill)
+            for tool in tools:
+                self.add(subject, CG.usesTool, tool)
+        for subject in stances:
+            for (kind, thing), rank in named_ranks.items():
+                key = (subject, kind, thing)
+                page.stances[key] = max(page.stances.get(key, 0), rank)
         for citation in cited:
             self.claim(
                 page,
