@@ -43,7 +43,7 @@ _OTHER_LINK = re.compile(r"\[\[[^\[\]]*\]\]")
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])|\n\s*(?=[-*+]\s|\d+[.)]\s)")
 
 
-#: Digits joined by colons, each part after the first two digits.
+#: A time stamp's shape: one or two digits, then one or more ':' and two digits.
 _DIGITS = re.compile(r"\d{1,2}(?::\d\d)+")
 
 
