@@ -10,6 +10,7 @@ from rdflib import Literal, URIRef
 
 from careergraph.data import load_graph, shipped_dir
 from careergraph.ingest import import_podwiki
+from careergraph.ingest.moves import bio_moves
 from careergraph.vocab import CG, ID, PROV, RDF, RDFS, SCHEMA, SKOS
 
 CHAPTERS = [
@@ -245,3 +246,16 @@ def test_a_late_chapter_naming_no_job_of_the_guest_is_a_topic_not_her_move(tmp_p
     result = import_podwiki(_hiring_wiki(tmp_path / "b", background), vocabulary)
     assert _moves(result.graph) == {("eve", "data-analyst", "data-scientist")}
     assert result.counts["moves read as topics"] == 0
+
+
+@pytest.mark.parametrize(
+    "bio",
+    [
+        "Boris is a former real estate agent turned Senior AI Engineer.",
+        "Boris is a former real estate agent TURNED Senior AI Engineer.",
+        "Boris, a former real estate agent Turned\nSenior AI Engineer, builds search.",
+    ],
+)
+def test_turned_in_a_bio_is_read_in_any_case(bio: str) -> None:
+    (before, after), *_ = bio_moves(bio)
+    assert before.endswith("real estate agent") and after.startswith("Senior AI Engineer")

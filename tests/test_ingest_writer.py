@@ -83,6 +83,38 @@ def test_a_term_that_is_no_iri_is_a_careergraph_error() -> None:
         Triples().add(ID["x"], RDF.type, 3)
 
 
+@pytest.mark.parametrize(
+    ("value", "lang"),
+    [
+        ('She said "ship it" \\ then\nleft\r\tagain', None),
+        ("Zoë · Daten‐Wissenschaft 🚀", "en"),
+        ("", None),
+        ("", "en"),
+        (0, None),
+        (-12, None),
+        (10**30, None),
+    ],
+)
+def test_a_literal_is_written_as_for_the_rdflib_literal(value: str | int, lang: str | None) -> None:
+    assert triples.literal(value, lang) == triples.object_term(Literal(value, lang=lang))
+    added = Triples()
+    added.add_literal(ID["x"], RDFS.label, value, lang)
+    assert (ID["x"], RDFS.label, Literal(value, lang=lang)) in added
+
+
+def test_a_value_that_is_no_text_or_whole_number_is_no_literal() -> None:
+    with pytest.raises(CareergraphError, match="cannot write True as a literal"):
+        Triples().add_literal(ID["x"], RDFS.label, True)
+    with pytest.raises(CareergraphError, match="cannot write 2.5 as a literal"):
+        triples.literal(2.5)  # type: ignore[arg-type]
+    with pytest.raises(CareergraphError, match="cannot write 3 as a literal"):
+        triples.literal(3, "en")
+    with pytest.raises(CareergraphError, match="cannot write 'e n' as a language tag"):
+        triples.literal("x", "e n")
+    with pytest.raises(CareergraphError, match="'https://example.org/a b'"):
+        Triples().add_literal(URIRef("https://example.org/a b"), RDFS.label, "x")
+
+
 def test_a_missing_folder_is_a_careergraph_error_naming_it(tmp_path: Path) -> None:
     vocabulary = load_graph([shipped_dir("graph_data")])
     with pytest.raises(WikiFolderError, match=f"^{tmp_path / 'nowhere'}: no such folder"):
@@ -111,13 +143,20 @@ def test_snapshot_writes_the_graph_the_importer_added(
     order of the set of triples), must write the same bytes.
     """
     added = Graph()
-    original = triples.Triples.add
+    original, original_literal = triples.Triples.add, triples.Triples.add_literal
 
     def recording(self: Triples, s: object, p: object, o: object) -> None:
         added.add((s, p, o))  # type: ignore[arg-type]
         original(self, s, p, o)
 
+    def recording_literal(
+        self: Triples, s: object, p: object, value: str | int, lang: str | None = None
+    ) -> None:
+        added.add((s, p, Literal(value, lang=lang)))  # type: ignore[arg-type]
+        original_literal(self, s, p, value, lang)
+
     monkeypatch.setattr(triples.Triples, "add", recording)
+    monkeypatch.setattr(triples.Triples, "add_literal", recording_literal)
     # in one process: a forked child's additions would not be recorded here
     result = import_podwiki(podwiki, load_graph([shipped_dir("graph_data")]), jobs=1)
     text = result.turtle()

@@ -43,6 +43,10 @@ _OTHER_LINK = re.compile(r"\[\[[^\[\]]*\]\]")
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[\"'(\[]?[A-Z0-9])|\n\s*(?=[-*+]\s|\d+[.)]\s)")
 
 
+#: A time stamp's shape: one or two digits, then one or more ':' and two digits.
+_DIGITS = re.compile(r"\d{1,2}(?::\d\d)+")
+
+
 @dataclass(frozen=True)
 class Cited:
     """One podcast link: its episode, shown text, offset in the block, and the spans it cites."""
@@ -68,7 +72,7 @@ def seconds(stamp: str) -> int | None:
     >>> seconds("8:49"), seconds("1:02:27"), seconds("99:99"), seconds("1:02:03:04"), seconds("1:75:00"), seconds("5:3")
     (529, 3747, None, None, None, None)
     """
-    if not re.fullmatch(r"\d{1,2}(?::\d\d)+", stamp):
+    if not _DIGITS.fullmatch(stamp):
         return None
     parts = [int(p) for p in stamp.split(":")]
     if len(parts) not in (2, 3) or parts[-1] >= 60 or (len(parts) == 3 and parts[1] >= 60):

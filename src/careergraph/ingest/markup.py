@@ -8,7 +8,6 @@ turns what these return into triples.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -261,6 +260,9 @@ class Block:
         return self.line + self.text.count("\n", 0, offset)
 
 
+_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+
+
 def blocks(body: str, *, first_line: int = 1) -> list[Block]:
     """Split a Markdown body into blocks at blank lines, remembering each one's section.
 
@@ -272,7 +274,7 @@ def blocks(body: str, *, first_line: int = 1) -> list[Block]:
     current: list[str] = []
     start = first_line
     for number, line in enumerate(body.split("\n"), start=first_line):
-        heading = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        heading = _HEADING.match(line) if line.startswith("#") else None  # most lines are no heading
         if heading or not line.strip():
             if current:
                 result.append(Block("\n".join(current), start, section))
@@ -296,7 +298,7 @@ def section_text(body: str, heading: str, *, first_line: int = 1) -> tuple[str, 
     """
     lines = body.split("\n")
     for number, line in enumerate(lines):
-        match = re.match(r"^#{1,6}\s+(.*?)\s*#*\s*$", line)
+        match = _HEADING.match(line)
         if match and match.group(1).strip().casefold() == heading.casefold():
             rest = []
             for following in lines[number + 1 :]:
@@ -319,12 +321,15 @@ class Link:
 _LINK = re.compile(r"\[\[([^\[\]|]+?)(?:\|([^\[\]]*?))?\]\]")
 
 
-def _links(text: str) -> Iterator[Link]:
+def _links(text: str) -> list[tuple[str, str, int]]:
+    """Each link's target, shown text and offset (a :class:`Link` is made only of the ones a caller keeps)."""
     if "[[" not in text:
-        return  # most sentences link nothing: no need to scan them
+        return []  # most sentences link nothing: no need to scan them
+    found = []
     for match in _LINK.finditer(text):
         target = match.group(1).strip()
-        yield Link(target, (match.group(2) or target).strip(), match.start())
+        found.append((target, (match.group(2) or target).strip(), match.start()))
+    return found
 
 
 def wiki_links(text: str) -> list[Link]:
@@ -333,7 +338,7 @@ def wiki_links(text: str) -> list[Link]:
     >>> [(l.target, l.text) for l in wiki_links("See [[MLOps]] and [[a-b-testing|A/B testing]], [[person:x|X]].")]
     [('MLOps', 'MLOps'), ('a-b-testing', 'A/B testing')]
     """
-    return [link for link in _links(text) if ":" not in link.target]
+    return [Link(target, shown, offset) for target, shown, offset in _links(text) if ":" not in target]
 
 
 def person_links(text: str) -> list[Link]:
@@ -343,9 +348,9 @@ def person_links(text: str) -> list[Link]:
     [('benwilson', 'Ben Wilson')]
     """
     return [
-        Link(link.target.split(":", 1)[1].strip(), link.text, link.offset)
-        for link in _links(text)
-        if link.target.startswith("person:")
+        Link(target.split(":", 1)[1].strip(), shown, offset)
+        for target, shown, offset in _links(text)
+        if target.startswith("person:")
     ]
 
 
@@ -366,9 +371,9 @@ def citations(text: str) -> list[Citation]:
     [('ep-1', ((529, 799), (2663, None)))]
     """
     return [
-        Citation(link.target.split(":", 1)[1].strip(), link.text, tuple(time_spans(link.text)), link.offset)
-        for link in _links(text)
-        if link.target.startswith("podcast:")
+        Citation(target.split(":", 1)[1].strip(), shown, tuple(time_spans(shown)), offset)
+        for target, shown, offset in _links(text)
+        if target.startswith("podcast:")
     ]
 
 

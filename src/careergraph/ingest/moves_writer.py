@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from rdflib import Literal, URIRef
+from rdflib import URIRef
 
 from ..names import normalise
 from ..vocab import CG, ID, PROV, RDF, RDFS, SCHEMA, iri
@@ -45,6 +45,8 @@ class _Importer(Protocol):
     move_sources: dict[URIRef, set[str]]
 
     def add(self, s: Any, p: Any, o: Any) -> None: ...
+
+    def literal(self, s: Any, p: Any, value: str | int, lang: str | None = None) -> None: ...
 
     def _declare_role(self, role: URIRef) -> None: ...
 
@@ -228,7 +230,7 @@ def _move(
         importer.add(transition, CG.fromRole, before)
         importer.add(transition, CG.toRole, after)
         text = f"{importer.index.label(before)} to {importer.index.label(after)}"
-        importer.add(transition, RDFS.label, Literal(text, lang="en"))
+        importer.literal(transition, RDFS.label, text, "en")
         importer.counts["observed transitions"] += 1
     for role in pair:
         importer._declare_role(role)
@@ -238,5 +240,5 @@ def _move(
     importer.add(claim, PROV.wasAttributedTo, iri("guest", guest))
     importer.add(claim, CG.supports, transition)
     importer.add(claim, PROV.wasDerivedFrom, source)
-    importer.add(claim, RDFS.label, Literal(label, lang="en"))
+    importer.literal(claim, RDFS.label, label, "en")
     importer.move_sources.setdefault(claim, set()).add(kind)

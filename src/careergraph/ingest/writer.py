@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 
 from ..errors import FrontMatterError, WikiFolderError
 from ..names import LabelIndex, normalise
@@ -82,6 +82,7 @@ FOLDERS = ("_wiki", "_people", "_podcast_summaries")
 MAX_FILE_BYTES = 2_000_000
 _CHAPTER_LIKE = re.compile(r"^\s*[-*]\s+(\d{1,2}(?::\d{1,2})+)\s+[-–—]\s+\[")
 _PUNCTUATION = re.compile(r"[^\w\s-]")
+_CAPITALISED = re.compile(r"[A-Z][\w-]+")
 #: How firmly a sentence says a move keeps or adds something; the firmest on the page wins. A sentence's
 #: own words ("already know", "add") beat its section's heading, and a section about what to add or learn
 #: ("Stage 2", "Gaps") beats one about transferable strengths; a sentence with neither counts as gained.
@@ -194,6 +195,9 @@ class _Importer:
     def add(self, s: Any, p: Any, o: Any) -> None:
         self.triples.add(s, p, o)
 
+    def literal(self, s: Any, p: Any, value: str | int, lang: str | None = None) -> None:
+        self.triples.add_literal(s, p, value, lang)
+
     def read(self, path: Path) -> tuple[dict[str, Any], str, int] | None:
         try:
             text = path.read_text(encoding="utf-8")
@@ -259,8 +263,8 @@ class _Importer:
         self.guests.add(slug)
         self.guest_names[slug] = name.strip()
         self.add(guest, RDF.type, SCHEMA.Person)
-        self.add(guest, SCHEMA.name, Literal(name.strip()))
-        self.add(guest, CG.slug, Literal(slug))
+        self.literal(guest, SCHEMA.name, name.strip())
+        self.literal(guest, CG.slug, slug)
         page_url = self.url(path, meta, "source_url")
         if page_url is not None:
             self.add(guest, SCHEMA.url, page_url)
@@ -308,8 +312,8 @@ class _Importer:
             "chapters": [],
         }
         self.add(episode, RDF.type, SCHEMA.PodcastEpisode)
-        self.add(episode, SCHEMA.name, Literal(title.strip()))
-        self.add(episode, CG.slug, Literal(slug))
+        self.literal(episode, SCHEMA.name, title.strip())
+        self.literal(episode, CG.slug, slug)
         for key, prop in (("season", None), ("episode", SCHEMA.episodeNumber)):
             value = meta.get(key)
             if value is None:
@@ -321,16 +325,16 @@ class _Importer:
                 season = ID[f"season/{value}"]
                 self.add(episode, SCHEMA.partOfSeason, season)
                 self.add(season, RDF.type, SCHEMA.PodcastSeason)
-                self.add(season, SCHEMA.seasonNumber, Literal(value))
+                self.literal(season, SCHEMA.seasonNumber, value)
             else:
-                self.add(episode, prop, Literal(value))
+                self.literal(episode, prop, value)
         source_url = self.url(path, meta, "source_url")
         if source_url is not None:
             self.add(episode, SCHEMA.url, source_url)
         if video_iri is not None:
             self.add(episode, SCHEMA.video, video_iri)
         for topic in self.items(path, meta, "topics"):
-            self.add(episode, SCHEMA.keywords, Literal(str(topic)))
+            self.literal(episode, SCHEMA.keywords, str(topic))
         for guest_slug in self.items(path, meta, "guests"):
             self.episodes[slug]["guests"].append(guest_slug)
             self.add(episode, CG.guest, iri("guest", guest_slug))
@@ -350,7 +354,7 @@ class _Importer:
                 )
                 continue
             segment = self.segment(slug, chapter.start, end)
-            self.add(segment, SCHEMA.name, Literal(chapter.title))
+            self.literal(segment, SCHEMA.name, chapter.title)
             self.episodes[slug]["chapters"].append((segment, chapter))
 
     def segment(self, slug: str, start: int, end: int | None) -> URIRef:
@@ -361,13 +365,14 @@ class _Importer:
         segment = self._segment_iris[(slug, start, end)] = segment_iri(slug, start, end)
         if str(segment) not in self.segments:
             self.segments.add(str(segment))
-            self.add(segment, RDF.type, SCHEMA.Clip)
-            self.add(segment, SCHEMA.partOfEpisode, episode["iri"])
-            self.add(segment, SCHEMA.startOffset, Literal(start))
+            triples = self.triples
+            triples.add(segment, _TYPE, _CLIP)
+            triples.add(segment, _PART_OF_EPISODE, episode["iri"])
+            triples.add_literal(segment, _START, start)
             if end is not None:
-                self.add(segment, SCHEMA.endOffset, Literal(end))
+                triples.add_literal(segment, _END, end)
             if episode["video"]:
-                self.add(segment, SCHEMA.url, URIRef(deep_link(episode["video"], start)))
+                triples.add(segment, _URL, URIRef(deep_link(episode["video"], start)))
             self.counts["segments"] += 1
         return segment
 
@@ -431,7 +436,7 @@ class _Importer:
     def new_role(self, role: URIRef, name: str) -> None:
         """Add a role the vocabulary does not know, named ``name``."""
         self.index.add("role", role, [name])
-        self.add(role, SKOS.prefLabel, Literal(name, lang="en"))
+        self.literal(role, SKOS.prefLabel, name, "en")
         self.created_roles.add(role)
 
     def _declare_role(self, role: URIRef) -> None:
@@ -452,7 +457,7 @@ class _Importer:
             self.index.add("topic", topic, [title])
             self.add(topic, RDF.type, SKOS.Concept)
             self.add(topic, SKOS.inScheme, CG.Topics)
-            self.add(topic, SKOS.prefLabel, Literal(title, lang="en"))
+            self.literal(topic, SKOS.prefLabel, title, "en")
         return topic
 
     def resolve_role(self, name: str) -> URIRef | None:
@@ -490,7 +495,7 @@ class _Importer:
                 self.add(transition, CG.toRole, target)
                 label = f"{self.index.label(source)} to {self.index.label(target)}"
                 if not any(self.vocabulary.objects(transition, RDFS.label)):
-                    self.add(transition, RDFS.label, Literal(label, lang="en"))
+                    self.literal(transition, RDFS.label, label, "en")
                 self.add(transition, PROV.wasDerivedFrom, ID[f"page/{page.slug}"])
                 found.append(transition)
                 page.targets[transition] = target
@@ -501,10 +506,10 @@ class _Importer:
     def page(self, page: _Page) -> None:
         node = ID[f"page/{page.slug}"]
         self.add(node, RDF.type, CG.WikiPage)
-        self.add(node, SCHEMA.name, Literal(page.title))
-        self.add(node, CG.slug, Literal(page.slug))
+        self.literal(node, SCHEMA.name, page.title)
+        self.literal(node, CG.slug, page.slug)
         for tag in self.items(page.path, page.meta, "tags"):
-            self.add(node, CG.tag, Literal(str(tag)))
+            self.literal(node, CG.tag, str(tag))
         if page.kind == "transition":
             page.subjects = self.transitions(page)
         for subject in page.subjects:
@@ -553,21 +558,6 @@ class _Importer:
                 continue
             self.add(node, DCTERMS.references, ID[f"page/{target}"])
             self._relate_roles(page, target)
-        named, named_ranks = self.named(page, block)
-        skills, tools, roles, topics = (named[k] for k in ("skill", "tool", "role", "topic"))
-        about = self.about(page, block)
-        # A field's page says what its practitioner needs where a role page would: its skills, tools, duties.
-        practised = page.practitioner is not None and needs_section(block.section)
-        needs = about if page.kind == "role" else [page.practitioner] if practised else []
-        for subject in needs:
-            for skill in skills:
-                self.add(subject, CG.requiresSkill, skill)
-            for tool in tools:
-                self.add(subject, CG.usesTool, tool)
-        for subject in about if page.kind == "transition" else ():
-            for (kind, thing), rank in named_ranks.items():
-                key = (subject, kind, thing)
-                page.stances[key] = max(page.stances.get(key, 0), rank)
         people = person_links(block.text)
         for person in people:
             if person.target not in self.guests:
@@ -587,6 +577,25 @@ class _Importer:
             else:
                 message = f"time {skip.stamp} not attributed: {skip.reason}"
             self.skip_citation(page.path, line, skip.stamp, message)
+        about = self.about(page, block)
+        # A field's page says what its practitioner needs where a role page would: its skills, tools, duties.
+        practised = page.practitioner is not None and needs_section(block.section)
+        needs = about if page.kind == "role" else [page.practitioner] if practised else []
+        stances = about if page.kind == "transition" else []
+        if not (cited or needs or stances):
+            # What the paragraph names would go to its claims, its role's needs or its move's stances: to none.
+            return set()
+        named, named_ranks = self.named(page, block)
+        skills, tools, roles, topics = (named[k] for k in ("skill", "tool", "role", "topic"))
+        for subject in needs:
+            for skill in skills:
+                self.add(subject, CG.requiresSkill, skill)
+            for tool in tools:
+                self.add(subject, CG.usesTool, tool)
+        for subject in stances:
+            for (kind, thing), rank in named_ranks.items():
+                key = (subject, kind, thing)
+                page.stances[key] = max(page.stances.get(key, 0), rank)
         for citation in cited:
             self.claim(
                 page,
@@ -618,6 +627,7 @@ class _Importer:
         pointers = pointer_section(block.section)
         # Whose move or role a sentence is for matters where the page says what its subject needs.
         scoped_pages = page.kind in ("transition", "role") or page.practitioner is not None
+        mine = {*own, *page.sources}
         elsewhere = False  # the paragraph opened by saying it is for another role's move
         for number, (_offset, sentence) in enumerate(sentences(block.text)):
             hits = self._matcher.matches(sentence)
@@ -627,10 +637,11 @@ class _Importer:
                     kind = self.index.kinds.get(str(subject), "")
                     if kind in found:
                         hits.append((kind, subject))
-            stance = sentence_stance(sentence) if page.kind == "transition" else None
-            lead = leading_plural(sentence)
-            role = self._subject_role(lead) if lead else None
-            scope = self._scope(sentence, {*own, *page.sources}) if scoped_pages else None
+            if not hits and number > 0:
+                # A sentence's stance, subject and scope only sort what it names: one that names nothing (most
+                # do) adds nothing, unless it opens the paragraph and says whose move the rest is for.
+                continue
+            scope = self._scope(sentence, mine) if scoped_pages else None
             if scope is not None:
                 elsewhere = scope if number == 0 else elsewhere
             if pointers or points_elsewhere(sentence) or elsewhere or scope:
@@ -638,6 +649,9 @@ class _Importer:
                     if kind == "role":
                         found["role"].add(concept)
                 continue  # a pointer to other pages, or what another role's move needs
+            stance = sentence_stance(sentence) if page.kind == "transition" else None
+            lead = leading_plural(sentence)
+            role = self._subject_role(lead) if lead else None
             if asks(sentence) or (role is not None and role[1] not in own):
                 if role is None or role[1] not in page.sources:
                     for kind, concept in hits:
@@ -676,7 +690,7 @@ class _Importer:
         """Whether ``text`` names a guest (a person link, or the name of a guest the page cites) not in ``guests``."""
         if any(p.target not in guests for p in people):
             return True
-        words = set(re.findall(r"[A-Z][\w-]+", text))
+        words = set(_CAPITALISED.findall(text))
         own = {part for g in guests for part in self.guest_names.get(g, "").split()}
         for other in page.cited_guests - set(guests):
             parts = [p for p in self.guest_names.get(other, "").split() if len(p) >= 3]
@@ -766,19 +780,20 @@ class _Importer:
         claim = ID[f"claim/{page.slug}/{section_slug}/{position}"]
         self.counts["claims"] += 1
         self.ranges_held |= {(citation.episode, s, e) for s, e in spans}
-        self.add(claim, RDF.type, CG.Claim)
-        self.add(claim, RDFS.label, Literal(f"{page.title} · {section}", lang="en"))
-        self.add(claim, CG.section, Literal(section))
-        self.add(claim, PROV.hadPrimarySource, node)
+        add = self.triples.add
+        add(claim, _TYPE, _CLAIM)
+        self.triples.add_literal(claim, _LABEL, f"{page.title} · {section}", "en")
+        self.triples.add_literal(claim, _SECTION, section)
+        add(claim, _PRIMARY_SOURCE, node)
         for speaker in speakers:
-            self.add(claim, PROV.wasAttributedTo, _guest(speaker))
+            add(claim, _ATTRIBUTED_TO, _guest(speaker))
         for source in sources:
-            self.add(claim, PROV.wasDerivedFrom, source)
+            add(claim, _DERIVED_FROM, source)
         for subject in supported:
-            self.add(claim, CG.supports, subject)
+            add(claim, _SUPPORTS, subject)
         for prop, things in zip(_MENTIONS, mentioned, strict=True):
             for thing in things:
-                self.add(claim, prop, thing)
+                add(claim, prop, thing)
 
     def read_pages(self, pages: list[_Page], step: Callable[[Path], None]) -> None:
         """Import the wiki pages in order; with ``jobs`` 2, the second half in a forked child meanwhile.
@@ -915,6 +930,21 @@ class _Importer:
 
 #: What a claim's paragraph names, by kind: skills, tools, roles, topics.
 _MENTIONS = (CG.mentionsSkill, CG.mentionsTool, CG.mentionsRole, CG.mentionsTopic)
+# The terms of the triples written for each claim and segment (thousands of each), looked up once: an
+# rdflib namespace makes a new URIRef at every attribute lookup.
+_TYPE, _LABEL, _URL = RDF.type, RDFS.label, SCHEMA.url
+_CLAIM, _SECTION, _SUPPORTS = CG.Claim, CG.section, CG.supports
+_PRIMARY_SOURCE, _ATTRIBUTED_TO, _DERIVED_FROM = (
+    PROV.hadPrimarySource,
+    PROV.wasAttributedTo,
+    PROV.wasDerivedFrom,
+)
+_CLIP, _PART_OF_EPISODE, _START, _END = (
+    SCHEMA.Clip,
+    SCHEMA.partOfEpisode,
+    SCHEMA.startOffset,
+    SCHEMA.endOffset,
+)
 
 
 @functools.lru_cache(maxsize=4096)
