@@ -503,10 +503,15 @@ def test_a_running_server_reopens_a_store_that_load_replaced(oxigraph_server) ->
         ]
         subprocess.run([*command, "load", "--replace"], check=True, capture_output=True)
 
+    def guest_page() -> int:
+        return request(f"{url}/guests/benwilson?format=json")[0]
+
     before = triples()
+    assert guest_page() == 200
     try:
         load(shipped_dir("graph_data") / "roles.ttl")
         time.sleep(1.1)  # the server looks at most once a second
+        assert guest_page() == 404  # the explorer reads the data anew: no guests in roles.ttl
         after = [triples() for _ in range(8)]  # each worker answers once at least
         assert set(after) == {len(Graph().parse(shipped_dir("graph_data") / "roles.ttl"))} != {before}
         assert f"the data at {location} was replaced: reopening it" in log.read_text()

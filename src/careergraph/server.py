@@ -548,9 +548,11 @@ class Checker:
         return CheckedQuery(text, value)
 
 
-def _watch_data(store: Any, lanes: Lanes) -> Any:
-    """A function that, called before each query, notices a ``careergraph load`` that replaced the
-    store's data, and has the workers reopen it (at most one look a second)."""
+def _watch_data(session: Session, lanes: Lanes) -> Any:
+    """A function that, called before each query and explorer page, notices a ``careergraph load``
+    that replaced the store's data, and has the store reopened, the workers forked again and what
+    the session read from it read anew (at most one look a second)."""
+    store = session.store
     path = getattr(store, "path", None)
     if path is None or not hasattr(store, "reopen"):
         return lambda: None
@@ -578,6 +580,7 @@ def _watch_data(store: Any, lanes: Lanes) -> Any:
                 seen = current
                 log.warning("careergraph: the data at %s was replaced: reopening it", path)
                 store.reopen()
+                session.reread()
                 lanes.renew()
         finally:
             lock.release()
@@ -602,7 +605,7 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
     lanes.start()  # fork the workers now, before the server starts threads
     checker = Checker(timeout=min(settings.timeout, 5.0), memory_cap=settings.memory_cap)
     checker.start()
-    data_changed = _watch_data(store, lanes)
+    data_changed = _watch_data(session, lanes)
     # The queries found safe lately (the same ones come back), least recently asked first.
     verdicts: collections.OrderedDict[str, CheckedQuery] = collections.OrderedDict()
 
@@ -765,7 +768,7 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
             )
         )
     full = Starlette(
-        routes=[*explorer_routes(session), Route("/sparql", sparql, methods=["GET", "POST"])],
+        routes=[*explorer_routes(session, data_changed), Route("/sparql", sparql, methods=["GET", "POST"])],
         middleware=middleware,
     )
     if settings.cors:

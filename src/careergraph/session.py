@@ -122,6 +122,8 @@ class Session:
         self._graph: Graph | None = None
         self._index: Names | None = None
         self._pulled: Facts | None = None
+        #: how many times :meth:`reread` was called: what was built from the store before is stale
+        self.generation = 0
 
     # --- the data ------------------------------------------------------------
 
@@ -145,6 +147,12 @@ class Session:
         if self._graph is None:
             self._graph = self.store.whole_graph()
         return self._graph
+
+    def reread(self) -> None:
+        """Forget what was read from the store, whose data was replaced (``careergraph load`` under a
+        running server): the next question reads the graph, the label index and the projection anew."""
+        self._graph = self._index = self._pulled = None
+        self.generation += 1
 
     def _database(self, what: str, build: Callable[[sqlite3.Connection], None]) -> sqlite3.Connection:
         from .cache import cached_database

@@ -61,6 +61,9 @@ class Source(Protocol):
 
     def all_roles(self) -> StoredProjection: ...
 
+    #: changes when the data was replaced (:meth:`careergraph.Session.reread`)
+    generation: int
+
 
 class NotFound(CareergraphError):
     """No role, guest or episode has that slug; ``suggestions`` are (label, url) of close ones."""
@@ -108,17 +111,19 @@ def _web(url: Any) -> str | None:
 
 class Explorer:
     """The explorer's pages as dicts, over one :class:`~careergraph.session.Session` (read on first use,
-    then kept)."""
+    then kept until the session's data is replaced)."""
 
     def __init__(self, session: Source) -> None:
         self.session = session
         self._state: _State | None = None
+        self._generation = session.generation
         self._lock = threading.Lock()
 
     @property
     def state(self) -> _State:
         with self._lock:
-            if self._state is None:
+            if self._state is None or self._generation != self.session.generation:
+                self._generation = self.session.generation
                 self._state = self._build()
             return self._state
 
@@ -667,8 +672,9 @@ def _static_files() -> dict[str, tuple[Path, str]]:
     }
 
 
-def explorer_routes(session: Source) -> list[Any]:
-    """Starlette routes for the explorer's pages over ``session``, to mount beside ``/sparql``."""
+def explorer_routes(session: Source, look: Any = None) -> list[Any]:
+    """Starlette routes for the explorer's pages over ``session``, to mount beside ``/sparql``;
+    ``look``, if given, is called before each page (the server's look for replaced data)."""
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -693,6 +699,8 @@ def explorer_routes(session: Source) -> list[Any]:
         )
 
     def answer(request: Request, template: str, build: Any) -> Response:
+        if look is not None:
+            look()
         try:
             as_json = wants_json(request)
         except UsageError as error:
