@@ -151,6 +151,35 @@ def test_a_child_that_fails_leaves_its_pages_to_the_parent(
     assert children == [False]
 
 
+def test_a_progress_bar_counts_every_page_once_and_the_halves_side_by_side(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[bool]
+) -> None:
+    root = _wiki(tmp_path)
+    files = sorted(str(p) for p in root.rglob("*.md"))
+    vocabulary = load_graph([shipped_dir("graph_data")])
+
+    def steps() -> list[str]:
+        seen: list[str] = []
+        import_podwiki(root, vocabulary, jobs=2, progress=lambda path: seen.append(str(path)))
+        assert sorted(seen) == files
+        return [Path(path).name for path in seen if path in {str(root / "_wiki" / n) for n in PAGES}]
+
+    names = list(PAGES)
+    for cut in range(1, len(names)):
+        monkeypatch.setattr(writer, "_half", lambda pages, cut=cut: cut)
+        shown = steps()
+        pairs = min(cut, len(names) - cut)
+        assert shown[: 2 * pairs : 2] == names[:pairs]  # the parent's pages, each followed by
+        assert shown[1 : 2 * pairs : 2] == names[cut : cut + pairs]  # one of the child's
+
+    def failing(self: Any, before: Any, mine: Any) -> Any:
+        raise RuntimeError("the child fails")
+
+    monkeypatch.setattr(writer._Importer, "_read_apart", failing)
+    steps()
+    assert children == [True] * (len(names) - 1) + [False]
+
+
 def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _wiki(tmp_path)
     page = writer._Importer.page

@@ -810,23 +810,31 @@ class _Importer:
         child = (
             forked.start(lambda: self._read_apart(pages[:half], pages[half:])) if half < len(pages) else None
         )
+        # The child's pages are counted as this process reads its own (the two halves go at about
+        # the same pace), so that a progress bar moves evenly instead of jumping at the end.
+        theirs = pages[half:]
+        shown = 0
         try:
             for page in pages[:half]:
                 self.page(page)
                 step(page.path)
+                if child is not None and shown < len(theirs):
+                    step(theirs[shown].path)
+                    shown += 1
         except BaseException:
             if child is not None:
                 child.cancel()  # no child left behind, blocked on a pipe no one reads
             raise
         added = child.result() if child is not None else None
         if added is None:
-            for page in pages[half:]:
+            for at, page in enumerate(theirs):
                 self.page(page)
-                step(page.path)
+                if at >= shown:
+                    step(page.path)
             return
         self._take(added)
-        self._create_roles(pages[half:])
-        for page in pages[half:]:
+        self._create_roles(theirs)
+        for page in theirs[shown:]:
             step(page.path)
 
     def _read_apart(self, before: list[_Page], mine: list[_Page]) -> dict[str, Any]:
