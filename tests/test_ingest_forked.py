@@ -248,3 +248,17 @@ def test_no_fork_by_default_while_another_thread_runs() -> None:
     finally:
         release.set()
         thread.join()
+
+
+def test_turtle_is_written_in_one_process_when_a_thread_started_after_the_import(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import chose two processes (no thread then); by the time its Turtle is written one runs."""
+    monkeypatch.setattr(triples, "_middle", lambda _t: pytest.fail("the Turtle was split for a fork"))
+    monkeypatch.setattr(writer.forked, "available", lambda: True)
+    result = import_podwiki(_wiki(tmp_path), load_graph([shipped_dir("graph_data")]))
+    assert result.jobs is None
+    many = _many_triples()
+    result.triples = many  # enough triples to be split
+    monkeypatch.setattr(writer.forked, "available", lambda: False)  # what a running thread makes it say
+    assert result.turtle() == triples.turtle(many)

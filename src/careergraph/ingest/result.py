@@ -8,6 +8,7 @@ from typing import Any
 
 from rdflib import Graph
 
+from . import forked
 from .triples import Triples, turtle
 
 __all__ = ["ImportResult", "Problem"]
@@ -34,8 +35,9 @@ class ImportResult:
     problems: list[Problem] = field(default_factory=list)
     #: Details for ``--report``: skipped citations with their reason, and the like.
     details: dict[str, Any] = field(default_factory=dict)
-    #: 2: write the Turtle in two processes (see :func:`.triples.turtle`); the same text
-    jobs: int = 1
+    #: 2: write the Turtle in two processes (see :func:`.triples.turtle`), the same text; None: in
+    #: two where a fork is safe when it is written (:func:`.forked.available`: no thread started since)
+    jobs: int | None = 1
 
     @cached_property
     def graph(self) -> Graph:
@@ -44,4 +46,7 @@ class ImportResult:
 
     def turtle(self) -> str:
         """The triples as sorted Turtle: the same bytes for the same triples."""
-        return turtle(self.triples, jobs=self.jobs)
+        jobs = self.jobs
+        if jobs is None:
+            jobs = 2 if forked.available() else 1
+        return turtle(self.triples, jobs=jobs)

@@ -138,6 +138,8 @@ class _Importer:
         self.segments: set[str] = set()
         #: 2: read the second half of the pages in a forked child (see ``read_pages``)
         self.jobs = 1
+        #: the jobs asked for (None: as :func:`careergraph.ingest.forked.available` says when it is time)
+        self.asked: int | None = 1
         self._segment_iris: dict[tuple[str, int, int | None], URIRef] = {}
         self.index = LabelIndex.from_graph(vocabulary)
         self.vocabulary = vocabulary
@@ -933,7 +935,7 @@ class _Importer:
             "moves read as topics": sorted(self.topic_moves, key=lambda m: (m["file"], m["line"], m["move"])),
             "roles created": sorted(self.index.label(role) for role in self.created_roles),
         }
-        return ImportResult(self.triples, counts, sorted(set(self.problems)), details, self.jobs)
+        return ImportResult(self.triples, counts, sorted(set(self.problems)), details, self.asked)
 
 
 #: What a claim's paragraph names, by kind: skills, tools, roles, topics.
@@ -1012,6 +1014,7 @@ def import_podwiki(
         naming ``root`` when it is not a folder or has none of the wiki's folders.
     """
     importer = _Importer(Path(root), vocabulary)
+    importer.asked = jobs
     importer.jobs = (2 if forked.available() else 1) if jobs is None else jobs
     # The import keeps some 110,000 objects the cyclic collector tracks (the triples' tuples) to its end
     # and leaves no cycles to collect (none on the snapshot): the collector, walking them again and
