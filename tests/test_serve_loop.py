@@ -246,6 +246,18 @@ def test_a_quick_query_that_slows_down_here_goes_back_to_the_workers(loop: LoopT
     assert where(loop, running, "quick") != os.getpid()
 
 
+def test_a_query_calling_a_function_that_varies_never_runs_in_the_server_process(
+    loop: LoopThread, lanes
+) -> None:
+    """``FILTER(NOW() > …)`` (or ``RAND() < …``) can be quick now and a cross product later: one run's
+    cost proves nothing, and only a worker has a time limit."""
+    running = lanes()
+    for text in ("quick NOW()", "quick { FILTER(rand() < 0.5) }", "quick \\u004EOW()", "quick STRUUID()"):
+        assert [where(loop, running, text) != os.getpid() for _ in range(3)] == [True] * 3, text
+    assert where(loop, running, "quick 'NOW()'") != os.getpid()  # in a string: not a call
+    assert where(loop, running, "quick 'NOW()'") == os.getpid()
+
+
 def test_a_quick_budget_of_zero_sends_every_query_to_a_worker(loop: LoopThread, lanes) -> None:
     running = lanes(quick_budget=0)
     assert [where(loop, running, "quick") != os.getpid() for _ in range(3)] == [True] * 3

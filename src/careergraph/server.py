@@ -52,7 +52,7 @@ from .errors import (
     UnsafeQueryError,
 )
 from .query.results import choose_type
-from .query.safety import CheckedQuery, check_query
+from .query.safety import CheckedQuery, check_query, varies
 from .query.workers import answer_here
 
 if TYPE_CHECKING:
@@ -153,9 +153,14 @@ class Lanes:
     process itself the next times it is asked, by the same call the worker
     makes: the store is only read, and the same text on the same data costs
     the same work each time, so it cannot run away; handing it to a worker
-    and back would cost several times the query. It is still evaluated every
-    time (no answer is kept), and forgotten when the data changes or when a
-    run here takes longer than the budget after all.
+    and back would cost several times the query. That holds for a text that
+    calls no function whose value changes from run to run (``NOW()``,
+    ``RAND()``, … :func:`careergraph.query.safety.varies`): such a text is never
+    run here. It is still evaluated every time (no answer is kept), and
+    forgotten when the data changes or when a run here takes longer than the
+    budget after all. Everything here happens on the event loop, the data
+    watcher's renewal too, so a text cannot be forgotten between the look and
+    the run.
     """
 
     def __init__(self, store: Any, settings: ServerSettings) -> None:
@@ -326,6 +331,7 @@ class Lanes:
             and isinstance(output, tuple)  # bytes the engine wrote, not tuples to write here
             and len(output[0]) <= _QUICK_BYTES
             and len(text) <= _REMEMBERED
+            and not varies(text)  # what one run cost says nothing of the next's
         ):
             self.quick[(text, fmt)] = None
             if len(self.quick) > 1024:
@@ -345,10 +351,9 @@ class Lanes:
             if time.thread_time() - cpu > self.settings.quick_budget:
                 self.quick.pop(key, None)
 
-    def _run_slow(self, checked: Any, shape: bytes, fmt: str | None = None) -> Any:
-        worker = self._new()
+    def _run_slow(self, worker: Any, checked: Any, shape: bytes, fmt: str | None = None) -> Any:
+        """The slow lane, in a thread: ``worker``, forked for this query, answers it and ends."""
         try:
-            worker.start()
             _lowest_priority(worker._pid)
             cpu_at_start = _cpu_seconds(worker._pid)
             settings = self.settings
@@ -385,8 +390,13 @@ class Lanes:
             if not self._admit_slow(client):
                 raise ServerBusyError(_LIKE_SLOW)
             try:
+                # Forked here, on the event loop, not in the thread: a fork copies only the thread
+                # that makes it, and the loop's own store calls (quick queries) hold the store's
+                # locks while they run: a copy made meanwhile would wait on them for ever.
+                worker = self._new()
+                worker.start()
                 return await anyio.to_thread.run_sync(
-                    self._run_slow, checked, shape, fmt, limiter=self.slow_threads
+                    self._run_slow, worker, checked, shape, fmt, limiter=self.slow_threads
                 )
             finally:
                 self._release_slow(client)
@@ -1150,11 +1160,26 @@ class _OneSend:
             if not self._transport.is_closing():
                 self._transport.write(data)
 
+    def writelines(self, pieces: Any) -> None:
+        for piece in pieces:
+            self.write(piece)
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(map(len, self._held))
+
+    def write_eof(self) -> None:
+        self.flush()  # what was written goes before the end, as it would have
+        self._transport.write_eof()
+
     def close(self) -> None:
-        self.flush()  # what was written goes before the connection ends, as it would have
+        self.flush()
         self._transport.close()
 
-    def __getattr__(self, name: str) -> Any:
+    def abort(self) -> None:
+        self._held.clear()  # an abort drops what is unsent, as the transport's own does
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:  # the rest (flow control, extra info) as the transport's
         return getattr(self._transport, name)
 
 

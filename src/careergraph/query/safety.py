@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     import re
     from typing import Any
 
-__all__ = ["check_query", "CheckedQuery", "prepare_rdflib"]
+__all__ = ["check_query", "CheckedQuery", "prepare_rdflib", "varies"]
 
 # --- safety ------------------------------------------------------------------
 
@@ -179,11 +179,7 @@ def check_query(text: str, *, trusted: bool = False) -> CheckedQuery:
     # A trusted query gets no parse, so a prefix that is a keyword (`SERVICE:x`) refuses it too.
     written = _words(text, prefixes=trusted)
     words = set(written)
-    unescaped = (
-        _compiled(_ESCAPE).sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-        if "\\u" in text or "\\U" in text  # nothing to undo otherwise: no pattern compiled
-        else text
-    )
+    unescaped = _unescaped(text)
     if unescaped != text:
         words.update(_words(unescaped, prefixes=trusted))
     if words & _UPDATE_WORDS:
@@ -200,6 +196,32 @@ def check_query(text: str, *, trusted: bool = False) -> CheckedQuery:
             raise QuerySyntaxError("not a SPARQL query: it has no SELECT, ASK, CONSTRUCT or DESCRIBE")
         return CheckedQuery(text, form, trusted=True)
     return CheckedQuery(text, _parsed_form(text))
+
+
+def _unescaped(text: str) -> str:
+    """``text`` with its ``\\u`` and ``\\U`` escapes undone, as SPARQL undoes them before parsing."""
+    if "\\u" not in text and "\\U" not in text:  # nothing to undo: no pattern compiled
+        return text
+    return _compiled(_ESCAPE).sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+#: Functions whose value changes from one run of a query to the next, and with it what a run costs.
+_VARYING = frozenset({"RAND", "NOW", "UUID", "STRUUID", "BNODE"})
+
+
+def varies(text: str) -> bool:
+    """Whether the query ``text`` calls a function whose value changes from one run to the next, so
+    that one run's cost says nothing of the next's (``FILTER(NOW() > …)`` can turn a cross product on).
+    Escapes are undone first, and a prefix or dotted part spelt like one counts: yes when in doubt.
+
+    >>> varies("SELECT * { BIND(NOW() AS ?t) }"), varies("SELECT * { ?s <urn:now> 'RAND()' }")
+    (True, False)
+    >>> varies("SELECT * { BIND(\\\\u004EOW() AS ?t) }"), varies("SELECT * { ?s rand:x ?o }")
+    (True, True)
+    """
+    unescaped = _unescaped(text)
+    words = {*_words(text, prefixes=True), *_words(unescaped, prefixes=True)}
+    return not words.isdisjoint(_VARYING)
 
 
 #: rdflib's parser (pyparsing) keeps state between calls: two threads parsing at once break each other.

@@ -674,7 +674,8 @@ def _static_files() -> dict[str, tuple[Path, str]]:
 
 def explorer_routes(session: Source, look: Any = None) -> list[Any]:
     """Starlette routes for the explorer's pages over ``session``, to mount beside ``/sparql``;
-    ``look``, if given, is called before each page (the server's look for replaced data)."""
+    ``look``, if given, is called before each page, on the event loop (the server's look for
+    replaced data)."""
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -699,8 +700,6 @@ def explorer_routes(session: Source, look: Any = None) -> list[Any]:
         )
 
     def answer(request: Request, template: str, build: Any) -> Response:
-        if look is not None:
-            look()
         try:
             as_json = wants_json(request)
         except UsageError as error:
@@ -733,6 +732,8 @@ def explorer_routes(session: Source, look: Any = None) -> list[Any]:
 
     def endpoint(template: str, build: Any) -> Any:
         async def handle(request: Request) -> Response:
+            if look is not None:
+                look()  # on the event loop, as the server's own looks are: never two at once
             return await run_in_threadpool(answer, request, template, lambda: build(request))
 
         return handle
