@@ -163,12 +163,12 @@ def _printable(name: str) -> str:
     which no label holds) shown as U+FFFD: looked up, suggested for and said like any other name,
     where SQLite and the terminal would refuse the surrogates.
 
-    >>> _printable("Data\\udcffScientist")
-    'Data\ufffdScientist'
+    >>> _printable("Data\\udcffScientist"), _printable("\\ud800x")
+    ('Data\ufffdScientist', '\ufffdx')
     """
     if name.isascii():
         return name
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in name)
 
 
 class LabelIndex(Names):

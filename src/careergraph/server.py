@@ -170,7 +170,7 @@ class Lanes:
 
         self.settings = settings
         self.store = store
-        self._new = lambda: QueryWorker(store, memory_cap=settings.memory_cap, close_sockets=True)
+        self._new = lambda: QueryWorker(self.store, memory_cap=settings.memory_cap, close_sockets=True)
         self.fast = [self._new() for _ in range(max(1, settings.workers))]
         # The fast lane lives on the event loop: its free workers, and the queries waiting for one.
         self.idle: collections.deque[Any] = collections.deque(self.fast)
