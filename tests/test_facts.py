@@ -158,6 +158,32 @@ def test_an_iri_and_a_literal_of_the_same_text_are_two_facts(tmp_path: Path) -> 
     ]
 
 
+def test_a_subject_written_in_several_places_keeps_each_of_its_facts(tmp_path: Path) -> None:
+    # The parser makes a subject's key once for a run of its triples: a subject that comes back
+    # after another one's, a blank node, and a subject that ends one file and begins the next.
+    label, name = PREF_LABEL, "https://schema.org/name"
+    first, second = tmp_path / "1.nt", tmp_path / "2.nt"
+    first.write_text(
+        f'<urn:x:a> <{label}> "A" .\n<urn:x:b> <{label}> "B" .\n<urn:x:a> <{name}> "a" .\n'
+        f'_:g <{label}> "G" .\n_:h <{label}> "H" .\n<urn:x:b> <{name}> "b" .\n',
+        encoding="utf-8",
+    )
+    second.write_text(f'<urn:x:b> <{label}> "B2" .\n<urn:x:c> <{name}> "c" .\n', encoding="utf-8")
+    facts = parsed_facts([first, second], FACTS)
+    assert {s: sorted(o) for s, o in facts.by_subject(label).items()} == {
+        "urn:x:a": ["A"],
+        "urn:x:b": ["B", "B2"],
+        "g": ["G"],
+        "h": ["H"],
+    }
+    assert {s: o for s, o in facts.by_subject(name).items()} == {
+        "urn:x:a": ["a"],
+        "urn:x:b": ["b"],
+        "urn:x:c": ["c"],
+    }
+    assert [type(s) for s in facts.by_subject(label)] == [str, str, BlankId, BlankId]
+
+
 def test_a_first_path_leaves_the_embedded_store_complete(
     files: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -220,7 +220,7 @@ class Facts:
 
     def iris(self, subject: FactTerm, predicate: str) -> frozenset[str]:
         """The objects of ``subject`` 's ``predicate`` that are IRIs."""
-        return frozenset(o for o in self.objects(subject, predicate) if type(o) is str)
+        return frozenset([o for o in self.objects(subject, predicate) if type(o) is str])
 
     def value(self, subject: FactTerm, predicate: str) -> FactTerm | None:
         """One object of ``subject`` 's ``predicate`` (the least, when there are several), or None."""

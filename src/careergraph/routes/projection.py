@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from itertools import permutations
+from itertools import chain, permutations
 from typing import TYPE_CHECKING, Any
 
 from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm, is_iri, least
@@ -117,7 +117,8 @@ RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 class _Reader:
-    """The projection's lookups over :class:`Facts`: each guest's name and each claim's guests once."""
+    """The projection's lookups over :class:`Facts`: each guest's name, each claim's guests and
+    each claim's evidence once."""
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
@@ -130,6 +131,7 @@ class _Reader:
         self.parts, self.ends, self.urls, self.videos = by(PART_OF_EPISODE), by(END), by(URL), by(VIDEO)
         self._guests: dict[FactTerm, list[str]] = {}
         self._names: dict[FactTerm, str] = {}
+        self._cited: dict[FactTerm, list[Evidence]] = {}
 
     def guest_names(self, claim: FactTerm) -> list[str]:
         found = self._guests.get(claim)
@@ -152,6 +154,41 @@ class _Reader:
     def claims_for(self, targets: Iterable[FactTerm]) -> set[FactTerm]:
         subjects = self.facts.subjects
         return {c for t in targets for c in subjects(SUPPORTS, t)}
+
+    def cited(self, claim: FactTerm) -> list[Evidence]:
+        """The segments (or whole episodes) ``claim`` comes from, with who said it; made once a
+        claim, which backs both a transition and its variant or project."""
+        found = self._cited.get(claim)
+        if found is not None:
+            return found
+        found = self._cited[claim] = []
+        guest = ", ".join(self.guest_names(claim)) or "unknown guest"
+        for source in self.derived.get(claim, ()):
+            if not is_iri(source):  # a literal that reads like a segment's IRI is not one
+                continue
+            if source in self.clips:
+                episode = least(self.parts.get(source))
+                start = least(self.starts.get(source))
+                end = least(self.ends.get(source))
+                url = least(self.urls.get(source))
+            elif source in self.episodes:
+                episode, start, end = source, None, None
+                url = least(self.videos.get(source))
+            else:
+                continue
+            found.append(
+                Evidence(
+                    episode_title=str((episode is not None and least(self.names.get(episode))) or episode),
+                    start=None if start is None else int(start),
+                    end=None if end is None else int(end),
+                    guest=guest,
+                    episode=str(episode),
+                    url=None if url is None else str(url),
+                    claim=str(claim),
+                    source=str(source),
+                )
+            )
+        return found
 
 
 def _support(sub: _Reader, claims: Iterable[FactTerm]) -> dict[str, Any]:
@@ -188,32 +225,7 @@ def _evidence_from(sub: _Reader, claims: Iterable[FactTerm]) -> tuple[Evidence, 
     """The segments (or whole episodes) ``claims`` come from, with who said them."""
     found: set[Evidence] = set()
     for claim in claims:
-        guest = ", ".join(sub.guest_names(claim)) or "unknown guest"
-        for source in sub.derived.get(claim, ()):
-            if not is_iri(source):  # a literal that reads like a segment's IRI is not one
-                continue
-            if source in sub.clips:
-                episode = least(sub.parts.get(source))
-                start = least(sub.starts.get(source))
-                end = least(sub.ends.get(source))
-                url = least(sub.urls.get(source))
-            elif source in sub.episodes:
-                episode, start, end = source, None, None
-                url = least(sub.videos.get(source))
-            else:
-                continue
-            found.add(
-                Evidence(
-                    episode_title=str((episode is not None and least(sub.names.get(episode))) or episode),
-                    start=None if start is None else int(start),
-                    end=None if end is None else int(end),
-                    guest=guest,
-                    episode=str(episode),
-                    url=None if url is None else str(url),
-                    claim=str(claim),
-                    source=str(source),
-                )
-            )
+        found.update(sub.cited(claim))
     return sort_evidence(found)
 
 
@@ -409,11 +421,11 @@ def _add_overlap_edges(G: nx.DiGraph) -> None:
         for skill in skills:
             needing[skill].append(node)
     # Each role is in a skill's list once (skills are a set), so the ordered pairs of distinct
-    # roles are its permutations; Counter counts them in C.
-    shared: Counter[tuple[str, str]] = Counter()
-    for roles in needing.values():
-        if len(roles) > 1:
-            shared.update(permutations(roles, 2))
+    # roles are its permutations; Counter counts them in C, in one call for every skill (a call
+    # a skill cost more than its few pairs at 5 M triples).
+    shared = Counter(
+        chain.from_iterable(permutations(roles, 2) for roles in needing.values() if len(roles) > 1)
+    )
     # Only the pairs that qualify are sorted (most share one skill); adding one never changes another.
     enough = [
         (u, v)

@@ -35,6 +35,7 @@ import json
 import marshal
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator
+from operator import attrgetter
 from typing import Any
 
 from .evidence import Evidence
@@ -61,6 +62,8 @@ _EDGE_FIELDS = ("inferred", "transition", "kind", "via", "via_label")
 #: Who stands behind a step: guests who made the move, who cite it with a time, who cite it at all.
 _PEOPLE = ("movers", "backers", "cited_by")
 _IN = "(SELECT value FROM json_each(?))"
+#: An :class:`Evidence` as the database keeps it: its fields in order, as ``Evidence(*item)`` reads them.
+_EVIDENCE_ITEM = attrgetter("episode_title", "start", "end", "guest", "episode", "url", "claim", "source")
 
 
 class StoredProjection:
@@ -119,12 +122,11 @@ def save_roles(db: sqlite3.Connection, G: Any) -> None:
     )
 
     def step(d: dict[str, Any]) -> bytes:
-        evidence = [
-            (e.episode_title, e.start, e.end, e.guest, e.episode, e.url, e.claim, e.source)
-            for e in d["evidence"]
-        ]
-        fields = tuple(d.get(f) for f in _EDGE_FIELDS)
-        people = tuple(tuple(d.get(key, ())) for key in _PEOPLE)
+        # Lists rather than generators, and one attrgetter call an item: a first run writes a
+        # step for every 30 triples or so, and each generator cost more than the values it made.
+        evidence = list(map(_EVIDENCE_ITEM, d["evidence"]))
+        fields = tuple([d.get(f) for f in _EDGE_FIELDS])
+        people = tuple([tuple(d.get(key, ())) for key in _PEOPLE])
         return marshal.dumps((fields, sorted(d["skills"]), sorted(d["tools"]), evidence, people, _weights(d)))
 
     db.executemany(
@@ -141,7 +143,7 @@ def save_roles(db: sqlite3.Connection, G: Any) -> None:
 
 
 def _weights(d: dict[str, Any]) -> list[tuple[str, int, int]]:
-    return sorted((skill, g, c) for skill, (g, c) in d.get("weights", {}).items())
+    return sorted([(skill, g, c) for skill, (g, c) in d.get("weights", {}).items()])
 
 
 def _unweights(rows: list[tuple[str, int, int]]) -> dict[str, tuple[int, int]]:

@@ -108,21 +108,27 @@ def parsed_facts(files: Sequence[Path], pull: Pull) -> Facts:
     # no set of pairs in between, no second pass.
     by: dict[str, dict[str, list[str]]] = {p: {} for p, _objects in pull.patterns()}
     everything = {NamedNode(p): by[p] for p in pull.predicates}
-    only = {NamedNode(p): (by[p], frozenset(map(NamedNode, objects))) for p, objects in pull.only}
+    only = {NamedNode(p): (by[p], {NamedNode(o): o for o in objects}) for p, objects in pull.only}
 
     integer = NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
     def plain(node: Any) -> str:
-        kind = type(node)
-        if kind is NamedNode:
-            return node.value  # type: ignore[no-any-return]
-        if kind is not Literal:
+        """A blank node or a literal (an IRI is made into a string where it is read)."""
+        if type(node) is not Literal:
             return BlankId(node.value)
         if node.datatype == integer:  # "061" as a store (and rdflib) give it back: "61"
             with contextlib.suppress(ValueError):
                 return LexicalForm(int(node.value))
         return LexicalForm(node.value)
 
+    # Turtle writes a subject's triples together: its key is made once for the run of them
+    # (comparing nodes costs less than making a string). Each IRI is then one string object
+    # wherever it is written, which at 5 M triples saves a fifth of the memory and lets the
+    # lookups that follow match keys by identity.
+    strings: dict[str, str] = {}
+    iri = strings.setdefault
+    last: Any = None
+    key = ""
     for file in files:
         quads = pyoxigraph.parse(path=str(file), format=_rdf_format(file), base_iri=file.resolve().as_uri())
         for quad in quads:  # only the terms of a kept triple are made into Python objects
@@ -133,15 +139,24 @@ def parsed_facts(files: Sequence[Path], pull: Pull) -> Facts:
                 if restricted is None:
                     continue
                 by_subject, objects = restricted
-                node = quad.object
-                if node not in objects:
+                obj = objects.get(quad.object)
+                if obj is None:
                     continue
-                obj = node.value
             else:
                 node = quad.object
-                obj = node.value if type(node) is NamedNode else plain(node)
+                if type(node) is NamedNode:
+                    obj = node.value
+                    obj = iri(obj, obj)
+                else:
+                    obj = plain(node)
             subject = quad.subject
-            key = subject.value if type(subject) is NamedNode else plain(subject)
+            if subject != last:
+                last = subject
+                if type(subject) is NamedNode:
+                    key = subject.value
+                    key = iri(key, key)
+                else:
+                    key = plain(subject)
             found = by_subject.get(key)
             if found is None:
                 by_subject[key] = [obj]
