@@ -541,8 +541,9 @@ def served(loop: LoopThread, tmp_path_factory: pytest.TempPathFactory):
     app.at_once = counted
     protocols = {True: _httptools_protocol(settings, app), False: _httptools_protocol(settings)}
 
-    def exchange(pieces: list[bytes | float], *, fast: bool, answers: int = 1) -> bytes:
-        """What the server writes on a connection on which ``pieces`` arrive (a number: a pause)."""
+    def exchange(pieces: list, *, fast: bool, answers: int = 1) -> bytes:
+        """What the server writes on a connection on which ``pieces`` arrive (a number: a pause; a
+        function: called with the protocol)."""
 
         async def run() -> bytes:
             state = ServerState()
@@ -554,6 +555,8 @@ def served(loop: LoopThread, tmp_path_factory: pytest.TempPathFactory):
             for piece in pieces:
                 if isinstance(piece, float):
                     await asyncio.sleep(piece)
+                elif callable(piece):
+                    piece(protocol)
                 else:
                     protocol.data_received(piece)
             for _ in range(1000):
@@ -637,6 +640,28 @@ def test_the_protocols_fast_lane_writes_what_the_asgi_path_writes(served, name: 
     theirs = exchange(pieces, fast=False, answers=answers)
     assert ours.count(b"\r\nserver: uvicorn\r\n") == answers
     assert ours == theirs
+
+
+def test_a_client_that_does_not_read_gets_no_more_answers_until_it_does(served) -> None:
+    """Answers are not piled up for a client that sends and does not read (its connection's buffer
+    is full): the request goes the ASGI way, which waits for the client, and reading stops."""
+    exchange, answered_here, _ = served
+    request = _raw("GET", _get(ROLES))
+    exchange([request], fast=True)  # proven
+    before = len(answered_here)
+    written = []
+
+    def full(protocol) -> None:
+        protocol.pause_writing()
+
+    def drained(protocol) -> None:
+        written.append(protocol.server_state.total_requests)
+        protocol.resume_writing()
+
+    ours = exchange([request, full, request, 0.3, drained], fast=True, answers=2)
+    assert len(answered_here) - before == 1
+    assert written == [1]  # no more answers while the client did not read
+    assert ours == exchange([request, full, request, 0.3, drained], fast=False, answers=2)
 
 
 def test_the_protocol_answers_a_query_only_once_proven_on_the_data_as_it_is(served) -> None:

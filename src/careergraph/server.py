@@ -1224,6 +1224,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
                 or self.expect_100_continue
                 or self.root_path
                 or not (self.cycle is None or self.cycle.response_complete)  # one before it is unanswered
+                or self.flow.write_paused  # the client is not reading: the ASGI path waits for it
                 or self._over_limit()
                 or (self.access_log and self.access_logger.isEnabledFor(logging.INFO))
             ):
@@ -1262,7 +1263,10 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
             held.stop()
             if held.answered:
                 return
-            answer = self._at_once(held)
+            try:
+                answer = self._at_once(held)
+            except Exception:  # the ASGI path answers it (500) and logs why
+                answer = None
             if answer is None:
                 self._hand_over(held, more_body=False)
             else:
