@@ -531,8 +531,11 @@ def served(loop: LoopThread, tmp_path_factory: pytest.TempPathFactory):
     assert isinstance(app, _FastSparql)
     at_once = app.at_once
     answered_here: list[str] = []
+    broken: list[Exception] = []  # what the lane's next answer fails with
 
     def counted(text, accept, dataset):
+        if broken:
+            raise broken.pop()
         answer = at_once(text, accept, dataset)
         if answer is not None:
             answered_here.append(text)
@@ -569,7 +572,7 @@ def served(loop: LoopThread, tmp_path_factory: pytest.TempPathFactory):
 
         return loop.run(run())
 
-    yield exchange, answered_here, location
+    yield exchange, answered_here, location, broken
     for pid in set(_descendants(os.getpid())) - before:
         with contextlib.suppress(ProcessLookupError, ChildProcessError):
             os.kill(pid, signal.SIGKILL)
@@ -631,7 +634,7 @@ EXCHANGES = {
 
 @pytest.mark.parametrize("name", list(EXCHANGES))
 def test_the_protocols_fast_lane_writes_what_the_asgi_path_writes(served, name: str) -> None:
-    exchange, answered_here, _ = served
+    exchange, answered_here, _, _ = served
     pieces, answers, here = EXCHANGES[name]
     exchange(pieces, fast=False, answers=answers)  # every text in it is proven quick now, if it can be
     before = len(answered_here)
@@ -645,7 +648,7 @@ def test_the_protocols_fast_lane_writes_what_the_asgi_path_writes(served, name: 
 def test_a_client_that_does_not_read_gets_no_more_answers_until_it_does(served) -> None:
     """Answers are not piled up for a client that sends and does not read (its connection's buffer
     is full): the request goes the ASGI way, which waits for the client, and reading stops."""
-    exchange, answered_here, _ = served
+    exchange, answered_here, _, _ = served
     request = _raw("GET", _get(ROLES))
     exchange([request], fast=True)  # proven
     before = len(answered_here)
@@ -664,8 +667,17 @@ def test_a_client_that_does_not_read_gets_no_more_answers_until_it_does(served) 
     assert ours == exchange([request, full, request, 0.3, drained], fast=False, answers=2)
 
 
+def test_a_lane_that_fails_unexpectedly_hands_the_request_to_the_asgi_path(served) -> None:
+    exchange, answered_here, _, broken = served
+    request = [_raw("GET", _get(ROLES))]
+    answer = exchange(request, fast=False)
+    broken.append(RuntimeError("a fault in the lane"))
+    assert exchange(request, fast=True) == answer  # not the parser's 400, nor a closed connection
+    assert broken == []
+
+
 def test_the_protocol_answers_a_query_only_once_proven_on_the_data_as_it_is(served) -> None:
-    exchange, answered_here, location = served
+    exchange, answered_here, location, _ = served
     text = ROLES + " # asked for this test only"
     request = [_raw("GET", _get(text))]
     first = exchange(request, fast=True)
