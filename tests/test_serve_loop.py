@@ -605,7 +605,11 @@ EXCHANGES = {
     "form": ([POSTED], 1, 1),
     "sparql-query": ([_raw("POST", "/sparql", [QUERY_TYPE], ROLES.encode())], 1, 1),
     "two in one packet": ([_raw("GET", _get(ROLES)) + POSTED], 2, 2),
-    "after one the ASGI way": ([_raw("GET", _get(ROLES), version="1.0"), _raw("GET", _get(ROLES))], 1, 0),
+    "behind one going the ASGI way": (
+        [_raw("GET", "/sparql", ["Accept: text/turtle"]) + _raw("GET", _get(ROLES))],
+        2,
+        0,
+    ),
     "body in pieces": ([POSTED[:-40], 0.05, POSTED[-40:-10], 0.05, POSTED[-10:]], 1, 1),
     "body too slow, then another": ([SLOW[:-10], 1.0, SLOW[-10:] + _raw("GET", _get(ROLES))], 2, 1),
     "refused host": ([_raw("GET", _get(ROLES)).replace(b"Host: localhost", b"Host: evil.example")], 1, 0),
