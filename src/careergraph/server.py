@@ -1186,6 +1186,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
+            self._await_body()
             if self._deadline is None or self.transport.is_closing():
                 return  # the headers are in (or the connection is ending)
             # httptools keeps the request line and each header value by appending piece to piece,
@@ -1211,8 +1212,13 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
             self._held = self._candidate()
             if self._held is None:
                 super().on_headers_complete()
-            elif self._held.content_type is not None:  # a body to wait for, within the limit
-                self._held.deadline = self.loop.call_later(settings.body_timeout, self._body_too_slow)
+
+        def _await_body(self) -> None:
+            # Armed only once what arrived leaves a held request's body unfinished, as the ASGI path
+            # arms it once its task runs: most requests arrive whole, and need no timer.
+            held = self._held
+            if held is not None and held.deadline is None and not held.answered:
+                held.deadline = self.loop.call_later(settings.body_timeout, self._body_too_slow)
 
         def _candidate(self) -> _Held | None:
             """What the fast lane needs of the request whose head is in, if it may answer it."""
@@ -1306,7 +1312,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
             if not held.keep_alive:
                 head.append(b"connection: close\r\n")
             head += (b"\r\n", body)
-            self.transport.write(b"".join(head))
+            self._sending.send(b"".join(head))
             if not held.keep_alive:
                 self.transport.close()
             self.on_response_complete()
@@ -1376,6 +1382,11 @@ class _OneSend:
         if not self._held:
             self._loop.call_soon(self.flush)
         self._held.append(data)
+
+    def send(self, data: bytes) -> None:
+        """Send ``data`` now, after what is held (a whole answer)."""
+        self._held.append(data)
+        self.flush()
 
     def flush(self) -> None:
         if self._held:
