@@ -579,7 +579,14 @@ def served(loop: LoopThread, tmp_path_factory: pytest.TempPathFactory):
             os.waitpid(pid, 0)
 
 
-def _raw(method: str, target: str, headers: list[str] = (), body: bytes = b"", version: str = "1.1") -> bytes:  # type: ignore[assignment]
+def _raw(
+    method: str,
+    target: str,
+    headers: tuple[str, ...] | list[str] = (),
+    body: bytes = b"",
+    version: str = "1.1",
+) -> bytes:
+    """A request as a client writes it, with its length."""
     lines = [f"{method} {target} HTTP/{version}", "Host: localhost", *headers]
     if body and not any(line.lower().startswith("transfer-encoding") for line in headers):
         lines.append(f"Content-Length: {len(body)}")
