@@ -475,6 +475,12 @@ class Transport:
     def close(self) -> None:
         self.closed = True
 
+    def pause_reading(self) -> None:  # uvicorn's flow control, for a request pipelined behind another
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
     def get_extra_info(self, name: str, default=None):
         return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 7878)}.get(name, default)
 
@@ -510,6 +516,203 @@ def test_an_answer_leaves_in_one_write_and_what_is_written_before_closing_leaves
     assert answered.writes[0].endswith(b"\r\ncontent-length: 5\r\n\r\nhello")
     refused = loop.run(exchange(b"GET /sparql HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n"))
     assert refused.closed and refused.writes[0].startswith(b"HTTP/1.1 400 Bad Request\r\n")
+
+
+# --- the HTTP protocol's own fast lane, and the ASGI path behind it ---------------------------
+
+DATE = [(b"server", b"uvicorn"), (b"date", b"Tue, 01 Dec 2026 00:00:00 GMT")]
+
+
+@pytest.fixture(scope="module")
+def served(loop: LoopThread, tmp_path_factory: pytest.TempPathFactory):
+    """An application over an Oxigraph store (whose answers can be proven quick), and a function that
+    sends raw HTTP to it through the guarded protocol, with its fast lane or without."""
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
+    from careergraph import Session
+    from careergraph.data import shipped_dir
+    from careergraph.server import ServerSettings, _FastSparql, _httptools_protocol, create_app
+    from careergraph.stores.oxigraph import OxigraphStore
+
+    location = tmp_path_factory.mktemp("fast") / "store"
+    OxigraphStore(str(location), []).load(sorted(shipped_dir("graph_data").glob("*.ttl")))
+    settings = ServerSettings(workers=1, slow_workers=1, max_rows=3, quick_budget=1.0, body_timeout=0.3)
+    before = set(_descendants(os.getpid()))
+    app = create_app(Session([shipped_dir("graph_data")], f"oxigraph:{location}"), settings=settings)
+    assert isinstance(app, _FastSparql)
+    at_once = app.at_once
+    answered_here: list[str] = []
+    broken: list[Exception] = []  # what the lane's next answer fails with
+
+    def counted(text, accept, dataset):
+        if broken:
+            raise broken.pop()
+        answer = at_once(text, accept, dataset)
+        if answer is not None:
+            answered_here.append(text)
+        return answer
+
+    app.at_once = counted
+    protocols = {True: _httptools_protocol(settings, app), False: _httptools_protocol(settings)}
+
+    def exchange(pieces: list, *, fast: bool, answers: int = 1) -> bytes:
+        """What the server writes on a connection on which ``pieces`` arrive (a number: a pause; a
+        function: called with the protocol)."""
+
+        async def run() -> bytes:
+            state = ServerState()
+            state.default_headers = DATE
+            config = Config(app=app, log_level="warning", limit_concurrency=256)
+            protocol = protocols[fast](config=config, server_state=state, app_state={}, _loop=loop.loop)
+            transport = Transport()
+            protocol.connection_made(transport)
+            for piece in pieces:
+                if isinstance(piece, float):
+                    await asyncio.sleep(piece)
+                elif callable(piece):
+                    piece(protocol)
+                else:
+                    protocol.data_received(piece)
+            for _ in range(1000):
+                if state.total_requests >= answers or transport.closed:
+                    break
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.01)  # anything written after the last answer would be written now
+            protocol.connection_lost(None)
+            return b"".join(transport.writes)
+
+        return loop.run(run())
+
+    yield exchange, answered_here, location, broken
+    for pid in set(_descendants(os.getpid())) - before:
+        with contextlib.suppress(ProcessLookupError, ChildProcessError):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def _raw(
+    method: str,
+    target: str,
+    headers: tuple[str, ...] | list[str] = (),
+    body: bytes = b"",
+    version: str = "1.1",
+) -> bytes:
+    """A request as a client writes it, with its length."""
+    lines = [f"{method} {target} HTTP/{version}", "Host: localhost", *headers]
+    if body and not any(line.lower().startswith("transfer-encoding") for line in headers):
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+FORM_TYPE = "Content-Type: application/x-www-form-urlencoded"
+QUERY_TYPE = "Content-Type: application/sparql-query"
+POSTED = _raw("POST", "/sparql", [FORM_TYPE], _form(query=ROLES))
+SLOW = _raw("POST", "/sparql", [QUERY_TYPE], ROLES.encode())
+CHUNKED = (
+    _raw("POST", "/sparql", [QUERY_TYPE, "Transfer-Encoding: chunked"])
+    + b"%x\r\n" % len(ROLES)
+    + ROLES.encode()
+    + b"\r\n0\r\n\r\n"
+)
+# Each exchange: its pieces, how many answers it gets, and how many the protocol's fast lane gives.
+EXCHANGES = {
+    "get": ([_raw("GET", _get(ROLES))], 1, 1),
+    "get, tsv": ([_raw("GET", _get(ROLES), ["Accept: text/tab-separated-values"])], 1, 1),
+    "connection close": ([_raw("GET", _get(ROLES), ["Connection: close"])], 1, 1),
+    "http/1.0": ([_raw("GET", _get(ROLES), version="1.0")], 1, 0),
+    "form": ([POSTED], 1, 1),
+    "sparql-query": ([_raw("POST", "/sparql", [QUERY_TYPE], ROLES.encode())], 1, 1),
+    "two in one packet": ([_raw("GET", _get(ROLES)) + POSTED], 2, 2),
+    "behind one going the ASGI way": (
+        [_raw("GET", "/sparql", ["Accept: text/turtle"]) + _raw("GET", _get(ROLES))],
+        2,
+        0,
+    ),
+    "body in pieces": ([POSTED[:-40], 0.05, POSTED[-40:-10], 0.05, POSTED[-10:]], 1, 1),
+    "body too slow, then another": ([SLOW[:-10], 1.0, SLOW[-10:] + _raw("GET", _get(ROLES))], 2, 1),
+    "refused host": ([_raw("GET", _get(ROLES)).replace(b"Host: localhost", b"Host: evil.example")], 1, 0),
+    "cross-site": (
+        [_raw("POST", "/sparql", [FORM_TYPE, "Origin: http://evil.example"], _form(query=ROLES))],
+        1,
+        0,
+    ),
+    "update": ([_raw("POST", "/sparql", [FORM_TYPE], _form(update="CLEAR ALL"))], 1, 0),
+    "two queries": (
+        [_raw("POST", "/sparql", [FORM_TYPE], _form(query=ROLES) + b"&" + _form(query=ROLES))],
+        1,
+        0,
+    ),
+    "no query": ([_raw("POST", "/sparql", [FORM_TYPE], _form(other="x"))], 1, 0),
+    "bad accept": ([_raw("GET", _get(ROLES), ["Accept: image/png"])], 1, 0),
+    "large body": ([_raw("POST", "/sparql", [QUERY_TYPE], (ROLES + " #" + "x" * 20_000).encode())], 1, 0),
+    "chunked": ([CHUNKED], 1, 0),
+    "expect 100-continue": (
+        [_raw("POST", "/sparql", [QUERY_TYPE, "Expect: 100-continue"], ROLES.encode())],
+        1,
+        0,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(EXCHANGES))
+def test_the_protocols_fast_lane_writes_what_the_asgi_path_writes(served, name: str) -> None:
+    exchange, answered_here, _, _ = served
+    pieces, answers, here = EXCHANGES[name]
+    exchange(pieces, fast=False, answers=answers)  # every text in it is proven quick now, if it can be
+    before = len(answered_here)
+    ours = exchange(pieces, fast=True, answers=answers)
+    assert len(answered_here) - before == here
+    theirs = exchange(pieces, fast=False, answers=answers)
+    assert ours.count(b"\r\nserver: uvicorn\r\n") == answers
+    assert ours == theirs
+
+
+def test_a_client_that_does_not_read_gets_no_more_answers_until_it_does(served) -> None:
+    """Answers are not piled up for a client that sends and does not read (its connection's buffer
+    is full): the request goes the ASGI way, which waits for the client, and reading stops."""
+    exchange, answered_here, _, _ = served
+    request = _raw("GET", _get(ROLES))
+    exchange([request], fast=True)  # proven
+    before = len(answered_here)
+    written = []
+
+    def full(protocol) -> None:
+        protocol.pause_writing()
+
+    def drained(protocol) -> None:
+        written.append(protocol.server_state.total_requests)
+        protocol.resume_writing()
+
+    ours = exchange([request, full, request, 0.3, drained], fast=True, answers=2)
+    assert len(answered_here) - before == 1
+    assert written == [1]  # no more answers while the client did not read
+    assert ours == exchange([request, full, request, 0.3, drained], fast=False, answers=2)
+
+
+def test_a_lane_that_fails_unexpectedly_hands_the_request_to_the_asgi_path(served) -> None:
+    exchange, answered_here, _, broken = served
+    request = [_raw("GET", _get(ROLES))]
+    answer = exchange(request, fast=False)
+    broken.append(RuntimeError("a fault in the lane"))
+    assert exchange(request, fast=True) == answer  # not the parser's 400, nor a closed connection
+    assert broken == []
+
+
+def test_the_protocol_answers_a_query_only_once_proven_on_the_data_as_it_is(served) -> None:
+    exchange, answered_here, location, _ = served
+    text = ROLES + " # asked for this test only"
+    request = [_raw("GET", _get(text))]
+    first = exchange(request, fast=True)
+    assert answered_here.count(text) == 0  # not yet found safe nor proven: the ASGI way
+    assert exchange(request, fast=True) == first
+    assert answered_here.count(text) == 1
+    time.sleep(1.1)  # the data is looked at once a second at most
+    os.utime(location, ns=(time.time_ns(), time.time_ns()))  # as a `careergraph load` replacing it
+    assert exchange(request, fast=True) == first
+    assert answered_here.count(text) == 1  # proven on the data as it was: the ASGI way again
+    assert exchange(request, fast=True) == first
+    assert answered_here.count(text) == 2
 
 
 # --- a parent killed outright ----------------------------------------------------------------

@@ -40,7 +40,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from importlib.resources import files
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from .errors import (
@@ -369,11 +369,21 @@ class Lanes:
         finally:
             worker.stop()
 
+    def like_slow(self, text: str) -> bool:
+        """Whether ``text`` has the shape of a query that went to the slow lane lately."""
+        shape = _shape(text)
+        return shape is not None and shape in self.slow_shapes
+
     def refuse_early(self, text: str, client: str) -> None:
         """Refuse, before it is even checked, a query like those filling the slow lane now."""
-        shape = _shape(text)
-        if shape is not None and shape in self.slow_shapes and self._slow_full(client):
+        if self.like_slow(text) and self._slow_full(client):
             raise ServerBusyError(_LIKE_SLOW)
+
+    def run_proven(self, checked: CheckedQuery, fmt: str) -> Any:
+        """The answer to ``checked`` in ``fmt`` when it is proven quick on this data (run here), else None."""
+        if (checked.text, fmt) not in self.quick:
+            return None
+        return self._here(checked, fmt)
 
     async def run(self, checked: Any, client: str, fmt: str | None = None) -> Any:
         """The answer to ``checked``, within the time limit (:class:`QueryTimeoutError` otherwise).
@@ -383,8 +393,10 @@ class Lanes:
         """
         import anyio.to_thread
 
-        if fmt is not None and (checked.text, fmt) in self.quick:
-            return self._here(checked, fmt)
+        if fmt is not None:
+            output = self.run_proven(checked, fmt)
+            if output is not None:
+                return output
         shape = _shape(checked.text)
         if shape is not None and shape in self.slow_shapes:
             if not self._admit_slow(client):
@@ -628,8 +640,7 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
         try:
             text, refusal = await _query_text(request)
         except ClientDisconnect:
-            client = request.client.host if request.client else "?"
-            log.warning("careergraph: %s hung up before sending the whole request", client)
+            _hung_up(request.client.host if request.client else "?")
             return problem(400, "the request ended early")
         if refusal is not None:
             return refusal
@@ -640,14 +651,56 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
         headers = {"X-Careergraph-Truncated": "true"} if truncated else {}
         return Response(body, status_code=status, media_type=media_type, headers=headers)
 
+    def refused(status: int, message: str) -> tuple[int, str, bytes, bool]:
+        return status, "text/plain", (message + "\n").encode("utf-8"), False
+
+    def failed(error: CareergraphError) -> tuple[int, str, bytes, bool]:
+        """The answer to a query that ``error`` stopped."""
+        if isinstance(error, QueryTimeoutError):
+            return refused(503, f"the query was stopped after {settings.timeout:g} s")
+        if isinstance(error, QueryMemoryError):
+            cap = (settings.memory_cap or 0) // 2**20
+            log.warning("careergraph: a query was stopped at the %d MiB memory cap", cap)
+            return refused(503, f"the query was stopped: it needed more than the {cap} MiB a query may use")
+        return refused(503 if isinstance(error, ServerBusyError) else 400, str(error))
+
+    def answered(output: Any, media_type: str) -> tuple[int, str, bytes, bool]:
+        if isinstance(output, tuple):  # already written by the engine: sent as it is
+            body, truncated = output
+        else:
+            body, truncated = _serialise(output, media_type), output.truncated
+        return 200, media_type, body, truncated
+
+    def chosen(checked: CheckedQuery, accept: str | None) -> tuple[str | None, str | None]:
+        """The answer's media type for ``accept`` (None: none is acceptable), and the results format
+        the engine writes it in (None: written here)."""
+        media_type = _choose_answer_type(accept, checked.form in ("SELECT", "ASK"))
+        if media_type is None or checked.form != "SELECT":
+            return media_type, None
+        return media_type, RESULT_TYPES[media_type]
+
+    def at_once(text: str, accept: str | None, dataset: str | None) -> tuple[int, str, bytes, bool] | None:
+        """What :func:`answer` answers, for a query found safe and proven quick on this data, answered
+        without waiting for anything; else None (``answer`` answers it)."""
+        checked = verdicts.get(text)
+        # Like a slow one: whether it is refused depends on the client, which ``answer`` weighs.
+        if checked is None or dataset is not None or lanes.like_slow(text):
+            return None
+        media_type, fmt = chosen(checked, accept)
+        if media_type is None or fmt is None:
+            return None
+        verdicts.move_to_end(text)
+        data_changed()
+        try:
+            output = lanes.run_proven(checked, fmt)
+        except CareergraphError as error:
+            return failed(error)
+        return None if output is None else answered(output, media_type)
+
     async def answer(
         text: str, client: str, accept: str | None, dataset: str | None
     ) -> tuple[int, str, bytes, bool]:
         """The status, media type and body answering the query ``text``, and whether rows were cut."""
-
-        def refused(status: int, message: str) -> tuple[int, str, bytes, bool]:
-            return status, "text/plain", (message + "\n").encode("utf-8"), False
-
         try:
             lanes.refuse_early(text, client)  # spares the check, which costs more than the refusal
         except ServerBusyError as error:
@@ -670,31 +723,16 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
             return refused(400, str(error))
         if dataset is not None:
             return refused(400, dataset)
-        kind = checked.form
-        media_type = _choose_answer_type(accept, kind in ("SELECT", "ASK"))
+        media_type, fmt = chosen(checked, accept)
         if media_type is None:
-            offered = RESULT_TYPES if kind in ("SELECT", "ASK") else _GRAPH_OFFERED
+            offered = RESULT_TYPES if checked.form in ("SELECT", "ASK") else _GRAPH_OFFERED
             return refused(406, f"none of the answer's types is acceptable: {', '.join(offered)}")
         data_changed()
         try:
-            output = await lanes.run(
-                checked, client, RESULT_TYPES.get(media_type) if kind == "SELECT" else None
-            )
-        except QueryTimeoutError:
-            return refused(503, f"the query was stopped after {settings.timeout:g} s")
-        except QueryMemoryError:
-            cap = (settings.memory_cap or 0) // 2**20
-            log.warning("careergraph: a query was stopped at the %d MiB memory cap", cap)
-            return refused(503, f"the query was stopped: it needed more than the {cap} MiB a query may use")
-        except ServerBusyError as error:
-            return refused(503, str(error))
+            output = await lanes.run(checked, client, fmt)
         except CareergraphError as error:
-            return refused(400, str(error))
-        if isinstance(output, tuple):  # already written by the engine: sent as it is
-            body, truncated = output
-        else:
-            body, truncated = _serialise(output, media_type), output.truncated
-        return 200, media_type, body, truncated
+            return failed(error)
+        return answered(output, media_type)
 
     async def _body(request: Request) -> bytes | Response:
         """The request's body, or the response refusing it: too large (413) or too slow (408)."""
@@ -710,7 +748,7 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
                         return problem(413, f"the request body is larger than {settings.max_body} bytes")
                     chunks.append(chunk)
         except TimeoutError:
-            return problem(408, f"the request body took longer than {settings.body_timeout:g} s to arrive")
+            return problem(408, _slow_body(settings.body_timeout))
         return b"".join(chunks)
 
     async def _query_text(request: Request) -> tuple[str, Response | None]:
@@ -783,7 +821,7 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
     )
     if settings.cors:
         return full  # answers carry CORS headers: every request goes through the middleware
-    return _FastSparql(full, answer, settings)
+    return _FastSparql(full, answer, at_once, settings)
 
 
 @functools.lru_cache(maxsize=256)  # clients send the same few Accept headers again and again
@@ -806,9 +844,11 @@ class _FastSparql:
     accepts what the full one would.
     """
 
-    def __init__(self, app: Any, answer: Any, settings: ServerSettings) -> None:
+    def __init__(self, app: Any, answer: Any, at_once: Any, settings: ServerSettings) -> None:
         self.app = app
         self.answer = answer
+        #: ``answer``'s answer when it needs no waiting, else None (the HTTP protocol's fast lane)
+        self.at_once = at_once
         self.settings = settings
         self.any_host = "*" in settings.allowed_hosts
         self.hosts = {host.lower().encode("latin-1") for host in settings.allowed_hosts if "*" not in host}
@@ -821,12 +861,12 @@ class _FastSparql:
         ):
             await self.app(scope, receive, send)
 
-    def _plain(self, scope: Any) -> dict[bytes, bytes] | None:
-        """The request's headers when this path may answer it, else None."""
-        if scope["method"] not in ("GET", "POST"):
+    def plain(self, method: str, raw_headers: list[tuple[bytes, bytes]]) -> dict[bytes, bytes] | None:
+        """A request's headers when this path may answer it, else None."""
+        if method not in ("GET", "POST"):
             return None
         headers: dict[bytes, bytes] = {}
-        for name, value in scope["headers"]:
+        for name, value in raw_headers:
             if name in headers:
                 return None  # a header given twice: the full path decides what that means
             headers[name] = value
@@ -836,51 +876,34 @@ class _FastSparql:
             name = host
         if not (self.any_host or name.lower() in self.hosts):
             return None
-        if _cross_site(headers, None, scope["method"]) is not None:
+        if _cross_site(headers, None, method) is not None:
             return None
         return headers
 
     async def _answer(self, scope: Any, receive: Any, send: Any) -> bool:
         """Answer the request and say True, or say False having read nothing of it."""
-        headers = self._plain(scope)
+        headers = self.plain(scope["method"], scope["headers"])
         if headers is None:
             return False
         settings = self.settings
         dataset = None
         if scope["method"] == "GET":
-            fields = _fields(scope["query_string"])
-            if list(fields) != ["query"] or len(fields["query"]) != 1 or not fields["query"][0]:
+            got = _got_query(scope["query_string"])
+            if got is None:
                 return False
-            text = fields["query"][0]
+            text = got
         else:
-            content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
-            declared = headers.get(b"content-length", b"")
-            if (
-                content_type not in (b"application/sparql-query", b"application/x-www-form-urlencoded")
-                or not declared.isdigit()
-                or int(declared) > settings.max_body
-                or b"transfer-encoding" in headers
-                or scope["query_string"]  # parameters beside the body: the full path reads both
-            ):
+            content_type = _postable(headers, scope["query_string"], settings.max_body)
+            if content_type is None:
                 return False
             body = await self._body(scope, receive, send)
             if body is None:
                 return True
-            if content_type == b"application/sparql-query":
-                text = body.decode("utf-8", "replace")
-            else:
-                form = _form(body)
-                if "update" in form:
-                    await self._send(send, 403, "text/plain", _NO_UPDATES + "\n")
-                    return True
-                if len(form.get("query", [])) > 1:
-                    await self._send(send, 400, "text/plain", _ONE_QUERY + "\n")
-                    return True
-                dataset = _dataset_refusal(form)
-                text = form.get("query", [""])[0]
-            if not text:
-                await self._send(send, 400, "text/plain", _NO_QUERY + "\n")
+            posted = _posted_query(content_type, body)
+            if isinstance(posted, _Refusal):
+                await self._send(send, posted.status, "text/plain", posted.message + "\n")
                 return True
+            text, dataset = posted
         client = scope["client"][0] if scope.get("client") else "?"
         accept = headers.get(b"accept")
         status, media_type, body, truncated = await self.answer(
@@ -902,14 +925,10 @@ class _FastSparql:
                     message = await receive()
                     chunks.append(message.get("body", b""))
         except TimeoutError:
-            timeout = self.settings.body_timeout
-            await self._send(
-                send, 408, "text/plain", f"the request body took longer than {timeout:g} s to arrive\n"
-            )
+            await self._send(send, 408, "text/plain", _slow_body(self.settings.body_timeout) + "\n")
             return None
         if message["type"] != "http.request":
-            client = scope["client"][0] if scope.get("client") else "?"
-            log.warning("careergraph: %s hung up before sending the whole request", client)
+            _hung_up(scope["client"][0] if scope.get("client") else "?")
             await self._send(send, 400, "text/plain", "the request ended early\n")
             return None
         return b"".join(chunks)
@@ -920,12 +939,74 @@ class _FastSparql:
     ) -> None:
         if isinstance(body, str):
             body = body.encode("utf-8")
-        content_type = media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
-        headers = [(b"content-type", content_type.encode("latin-1")), (b"content-length", b"%d" % len(body))]
-        if truncated:
-            headers.append((b"x-careergraph-truncated", b"true"))
+        headers = _answer_headers(media_type, body, truncated)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _answer_headers(media_type: str, body: bytes, truncated: bool) -> list[tuple[bytes, bytes]]:
+    """The headers of an answer of ``media_type``, after the server's own (``server``, ``date``)."""
+    content_type = media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
+    headers = [(b"content-type", content_type.encode("latin-1")), (b"content-length", b"%d" % len(body))]
+    if truncated:
+        headers.append((b"x-careergraph-truncated", b"true"))
+    return headers
+
+
+def _postable(headers: dict[bytes, bytes], query_string: bytes, limit: int) -> bytes | None:
+    """The content type of a ``POST`` the fast paths read: a form or ``application/sparql-query`` body
+    of a declared length within ``limit``, not in chunks, with nothing in the URL; else None."""
+    content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+    declared = headers.get(b"content-length", b"")
+    if (
+        content_type not in (b"application/sparql-query", b"application/x-www-form-urlencoded")
+        or not declared.isdigit()
+        or int(declared) > limit
+        or b"transfer-encoding" in headers
+        or query_string  # parameters beside the body: the full path reads both
+    ):
+        return None
+    return content_type
+
+
+def _got_query(query_string: bytes) -> str | None:
+    """The query in a URL's query string when it is all there is (``query=…``), else None."""
+    fields = _fields(query_string)
+    if list(fields) != ["query"] or len(fields["query"]) != 1 or not fields["query"][0]:
+        return None
+    return fields["query"][0]
+
+
+class _Refusal(NamedTuple):
+    status: int
+    message: str
+
+
+def _posted_query(content_type: bytes, body: bytes) -> tuple[str, str | None] | _Refusal:
+    """The query in a ``POST`` body of ``content_type`` and the refusal of its dataset parameters
+    (or None), or the refusal of the request."""
+    dataset = None
+    if content_type == b"application/sparql-query":
+        text = body.decode("utf-8", "replace")
+    else:
+        form = _form(body)
+        if "update" in form:
+            return _Refusal(403, _NO_UPDATES)
+        if len(form.get("query", [])) > 1:
+            return _Refusal(400, _ONE_QUERY)
+        dataset = _dataset_refusal(form)
+        text = form.get("query", [""])[0]
+    if not text:
+        return _Refusal(400, _NO_QUERY)
+    return text, dataset
+
+
+def _slow_body(timeout: float) -> str:
+    return f"the request body took longer than {timeout:g} s to arrive"
+
+
+def _hung_up(client: str) -> None:
+    log.warning("careergraph: %s hung up before sending the whole request", client)
 
 
 def _fields(query_string: bytes) -> dict[str, list[str]]:
@@ -1047,27 +1128,60 @@ def exposure_warning(host: str) -> str | None:
     )
 
 
-def _protocol(settings: ServerSettings) -> Any:
+def _protocol(settings: ServerSettings, app: Any = None) -> Any:
     """uvicorn's HTTP protocol, with a deadline for each request's headers and a cap on connections:
-    the one on httptools (llhttp, a C parser) where it is installed, else the one on h11 (pure Python,
-    several times the processor time a request)."""
+    the one on httptools (llhttp, a C parser) where it is installed, with a fast lane for ``app``'s
+    queries proven quick, else the one on h11 (pure Python, several times the processor time a request)."""
     try:
         import httptools  # noqa: F401
     except ImportError:
         return _h11_protocol(settings)
-    return _httptools_protocol(settings)
+    return _httptools_protocol(settings, app if isinstance(app, _FastSparql) else None)
 
 
 #: the most a request's line and headers may take (h11's own limit, which uvicorn keeps)
 _MAX_HEAD = 16 * 1024
 
 
-def _httptools_protocol(settings: ServerSettings) -> Any:
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+#: the longest body the HTTP protocol's fast lane holds (a longer one goes the ASGI way)
+_HELD_BODY = 16 * 1024
+
+
+class _Held:
+    """A request the HTTP protocol's fast lane may answer: what it needs of the head, the body so far."""
+
+    def __init__(
+        self, headers: dict[bytes, bytes], query_string: bytes, content_type: bytes | None, keep_alive: bool
+    ) -> None:
+        self.headers = headers
+        self.query_string = query_string
+        self.content_type = content_type  # None for a GET
+        self.keep_alive = keep_alive
+        self.body = bytearray()
+        self.deadline: Any = None  # for the body
+        self.answered = False  # refused (408) before its body was whole: the rest is ignored
+
+    def stop(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+
+def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = None) -> Any:
+    import httptools
+    from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc]
         """The clock runs from the connection (or the end of the last answer) until a request's
-        headers are all in: a client that sends them slowly, or nothing at all, is hung up on."""
+        headers are all in: a client that sends them slowly, or nothing at all, is hung up on.
+
+        With ``fast``, a query a client sends as most do (:meth:`_FastSparql.plain`, in one request
+        at a time on the connection) is held here, not handed to the ASGI application, until its body
+        is in; if ``fast`` can answer it at once (a query found safe and proven quick on this data),
+        the answer is written here, byte for byte as the ASGI path writes it, without the scope, task,
+        event and messages that cost as much as the query. Anything else is handed to the ASGI
+        application as uvicorn would have handed it, body and all.
+        """
 
         _deadline: Any = None
 
@@ -1085,6 +1199,7 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
 
         def data_received(self, data: bytes) -> None:
             super().data_received(data)
+            self._await_body()
             if self._deadline is None or self.transport.is_closing():
                 return  # the headers are in (or the connection is ending)
             # httptools keeps the request line and each header value by appending piece to piece,
@@ -1102,10 +1217,133 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
             )
             self.transport.close()
 
+        _held: _Held | None = None
+
         def on_headers_complete(self) -> None:
             self._disarm()
             self._head = 0
+            self._held = self._candidate()
+            if self._held is None:
+                super().on_headers_complete()
+
+        def _await_body(self) -> None:
+            # Armed only once what arrived leaves a held request's body unfinished, as the ASGI path
+            # arms it once its task runs: most requests arrive whole, and need no timer.
+            held = self._held
+            if held is not None and held.deadline is None and not held.answered:
+                held.deadline = self.loop.call_later(settings.body_timeout, self._body_too_slow)
+
+        def _candidate(self) -> _Held | None:
+            """What the fast lane needs of the request whose head is in, if it may answer it."""
+            parser = self.parser
+            if (
+                fast is None
+                or parser.get_http_version() != "1.1"
+                or parser.should_upgrade()
+                or self.expect_100_continue
+                or self.root_path
+                or not (self.cycle is None or self.cycle.response_complete)  # one before it is unanswered
+                or self.flow.write_paused  # the client is not reading: the ASGI path waits for it
+                or self._over_limit()
+                or (self.access_log and self.access_logger.isEnabledFor(logging.INFO))
+            ):
+                return None
+            url = httptools.parse_url(self.url)
+            method = parser.get_method().decode("ascii")
+            headers = fast.plain(method, self.headers)
+            if url.path != b"/sparql" or headers is None:
+                return None
+            query_string = url.query or b""
+            content_type = None
+            if method == "POST":
+                content_type = _postable(headers, query_string, min(_HELD_BODY, settings.max_body))
+                if content_type is None:
+                    return None
+            elif b"content-length" in headers or b"transfer-encoding" in headers:
+                return None  # a GET with a body: uvicorn reads it past the answer
+            return _Held(headers, query_string, content_type, parser.should_keep_alive())
+
+        def _over_limit(self) -> bool:
+            # uvicorn's own test in on_headers_complete, past which it answers 503
+            limit = self.limit_concurrency
+            return limit is not None and (len(self.connections) >= limit or len(self.tasks) >= limit)
+
+        def on_body(self, body: bytes) -> None:
+            if self._held is None:
+                super().on_body(body)
+            elif not self._held.answered:
+                self._held.body += body  # within _HELD_BODY: llhttp reads no further than the length
+
+        def on_message_complete(self) -> None:
+            held, self._held = self._held, None
+            if held is None:
+                super().on_message_complete()
+                return
+            held.stop()
+            if held.answered:
+                return
+            try:
+                answer = self._at_once(held)
+            except Exception:  # the ASGI path answers it (500) and logs why
+                answer = None
+            if answer is None:
+                self._hand_over(held, more_body=False)
+            else:
+                self._respond(held, *answer)
+
+        def _at_once(self, held: _Held) -> tuple[int, str, bytes, bool] | None:
+            """The answer to ``held`` when the fast lane can give it at once, else None."""
+            assert fast is not None  # a request is held only with it
+            dataset = None
+            if held.content_type is None:
+                text = _got_query(held.query_string)
+                if text is None:
+                    return None
+            else:
+                posted = _posted_query(held.content_type, bytes(held.body))
+                if isinstance(posted, _Refusal):
+                    return None  # refused as the ASGI path refuses it, by that path
+                text, dataset = posted
+            accept = held.headers.get(b"accept")
+            return fast.at_once(text, accept.decode("latin-1") if accept is not None else None, dataset)  # type: ignore[no-any-return]
+
+        def _hand_over(self, held: _Held, *, more_body: bool) -> None:
+            """Hand ``held`` to the ASGI application as uvicorn does, with its body so far."""
             super().on_headers_complete()
+            self.cycle.body += held.body
+            self.cycle.more_body = more_body
+            self.cycle.message_event.set()
+
+        def _respond(self, held: _Held, status: int, media_type: str, body: bytes, truncated: bool) -> None:
+            """Write the answer in one send, as uvicorn writes what :meth:`_FastSparql._send` sends."""
+            head = [STATUS_LINE[status]]
+            for name, value in (
+                *self.server_state.default_headers,
+                *_answer_headers(media_type, body, truncated),
+            ):
+                head += (name, b": ", value, b"\r\n")
+            if not held.keep_alive:
+                head.append(b"connection: close\r\n")
+            head += (b"\r\n", body)
+            self._sending.send(b"".join(head))
+            if not held.keep_alive:
+                self.transport.close()
+            self.on_response_complete()
+
+        def _body_too_slow(self) -> None:
+            held = self._held
+            assert held is not None  # the deadline is stopped when the request ends
+            held.deadline = None
+            held.answered = True
+            self._respond(held, 408, "text/plain", (_slow_body(settings.body_timeout) + "\n").encode(), False)
+
+        def shutdown(self) -> None:
+            held = self._held
+            if held is not None and not held.answered:  # the ASGI path finishes it, then the connection ends
+                self._held = None
+                held.stop()
+                self._hand_over(held, more_body=True)
+            super().shutdown()
 
         def on_response_complete(self) -> None:
             self._sending.flush()  # the answer is whole: it leaves now, in one send
@@ -1115,6 +1353,11 @@ def _httptools_protocol(settings: ServerSettings) -> Any:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            held, self._held = self._held, None
+            if held is not None:
+                held.stop()
+                if not held.answered:
+                    _hung_up(self.client[0] if self.client else "?")
             super().connection_lost(exc)
 
         def _arm(self) -> None:
@@ -1152,6 +1395,11 @@ class _OneSend:
         if not self._held:
             self._loop.call_soon(self.flush)
         self._held.append(data)
+
+    def send(self, data: bytes) -> None:
+        """Send ``data`` now, after what is held (a whole answer)."""
+        self._held.append(data)
+        self.flush()
 
     def flush(self) -> None:
         if self._held:
@@ -1262,7 +1510,7 @@ def _serve_on(session: Session, settings: ServerSettings, *, host: str, port: in
         host=host,
         port=port,
         log_level="warning",
-        http=_protocol(settings),
+        http=_protocol(settings, app),
         timeout_keep_alive=5,
         limit_concurrency=settings.max_connections,
     )
