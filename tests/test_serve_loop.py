@@ -647,6 +647,9 @@ EXCHANGES = {
     "bad accept": ([_raw("GET", _get(ROLES), ["Accept: image/png"])], 1, 0),
     "large body": ([_raw("POST", "/sparql", [QUERY_TYPE], (ROLES + " #" + "x" * 20_000).encode())], 1, 0),
     "chunked": ([CHUNKED], 1, 0),
+    # One read of more than the 16 KiB a head may take: no 431; a few answered by the lane, then in turn.
+    "sixty in one read": ([_raw("GET", _get(ROLES), ["X-Pad: " + "p" * 250]) * 60], 60, 8),
+    "an origin that is not a URL": ([_raw("GET", _get(ROLES), ["Origin: http://["])], 1, 0),
     "expect 100-continue": (
         [_raw("POST", "/sparql", [QUERY_TYPE, "Expect: 100-continue"], ROLES.encode())],
         1,
@@ -688,6 +691,23 @@ def test_a_client_that_does_not_read_gets_no_more_answers_until_it_does(served) 
     assert len(answered_here) - before == 1
     assert written == [1]  # no more answers while the client did not read
     assert ours == exchange([request, full, request, 0.3, drained], fast=False, answers=2)
+
+
+def test_a_request_behind_a_lane_answer_in_one_read_is_not_under_the_keep_alive_timer(served) -> None:
+    """The lane's answer sets uvicorn's keep-alive timer in the middle of the read; the request after
+    it (here the service description, the ASGI way) must not be cut off by it."""
+    exchange, answered_here, _, _ = served
+    request = _raw("GET", _get(ROLES))
+    exchange([request], fast=True)  # proven
+    before = len(answered_here)
+    timers = []
+
+    def look(protocol) -> None:
+        timers.append(protocol.timeout_keep_alive_task)
+
+    exchange([request + _raw("GET", "/sparql", ["Accept: text/turtle"]), look], fast=True, answers=2)
+    assert len(answered_here) - before == 1
+    assert timers == [None]
 
 
 def test_a_lane_that_fails_unexpectedly_hands_the_request_to_the_asgi_path(served) -> None:

@@ -1094,6 +1094,8 @@ def _cross_site(
     >>> _cross_site({b"host": b"localhost:7878", b"sec-fetch-site": b"cross-site",
     ...     b"sec-fetch-mode": b"navigate", b"sec-fetch-dest": b"document"}, None, "POST")
     'Sec-Fetch-Site cross-site'
+    >>> _cross_site({b"host": b"localhost:7878", b"origin": b"http://["})
+    'Origin http://['
     """
     host = headers.get(b"host", b"").decode("latin-1").lower()
     if allowed_origin and headers.get(b"origin", b"").decode("latin-1").lower() == allowed_origin.lower():
@@ -1113,7 +1115,11 @@ def _cross_site(
         if value is None:
             continue
         text = value.decode("latin-1")
-        if urlsplit(text.lower()).netloc != host or not host:
+        try:
+            netloc = urlsplit(text.lower()).netloc
+        except ValueError:  # not a URL (``http://[``): no site that is this one
+            netloc = None
+        if netloc != host or not host:
             return f"{name.decode().title()} {text}"
     return None
 
@@ -1145,6 +1151,8 @@ _MAX_HEAD = 16 * 1024
 
 #: the longest body the HTTP protocol's fast lane holds (a longer one goes the ASGI way)
 _HELD_BODY = 16 * 1024
+#: the most requests of one read the fast lane answers (the rest go the ASGI way, in turn)
+_LANE_PER_READ = 8
 
 
 class _Held:
@@ -1196,12 +1204,18 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
             self._arm()
 
         _head = 0  # bytes read while a request's headers are awaited
+        _headed = False  # a request's head ended in the read at hand
+        _lane_answers = 0  # requests of the read at hand the fast lane answered
 
         def data_received(self, data: bytes) -> None:
+            self._headed, self._lane_answers = False, 0
             super().data_received(data)
             self._await_body()
-            if self._deadline is None or self.transport.is_closing():
-                return  # the headers are in (or the connection is ending)
+            if self._deadline is None or self.transport.is_closing() or self._headed:
+                # The headers are in (or the connection is ending); or a request ended in this read,
+                # answered by the fast lane within it, and what of the read is the next head is not
+                # told apart: the next read counts (a head grows by reads, each at most 256 KiB).
+                return
             # httptools keeps the request line and each header value by appending piece to piece,
             # with no limit: refused past what h11 allowed (16 KiB), as h11 did.
             self._head += len(data)
@@ -1221,7 +1235,10 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
 
         def on_headers_complete(self) -> None:
             self._disarm()
-            self._head = 0
+            self._head, self._headed = 0, True
+            # A fast-lane answer earlier in this read set uvicorn's keep-alive timer, which only a new
+            # read would stop: stopped here, or it would close the connection under this request.
+            self._unset_keepalive_if_required()
             self._held = self._candidate()
             if self._held is None:
                 super().on_headers_complete()
@@ -1235,6 +1252,12 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
 
         def _candidate(self) -> _Held | None:
             """What the fast lane needs of the request whose head is in, if it may answer it."""
+            try:
+                return self._held_if_plain()
+            except Exception:  # raised in a parser callback it would end the connection: ASGI decides
+                return None
+
+        def _held_if_plain(self) -> _Held | None:
             parser = self.parser
             if (
                 fast is None
@@ -1246,12 +1269,17 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
                 or self.flow.write_paused  # the client is not reading: the ASGI path waits for it
                 or self._over_limit()
                 or (self.access_log and self.access_logger.isEnabledFor(logging.INFO))
+                # One read holding many requests is answered a few at a time: the loop's other
+                # connections and timers get their turn (the rest wait in uvicorn's pipeline).
+                or self._lane_answers >= _LANE_PER_READ
             ):
                 return None
             url = httptools.parse_url(self.url)
+            if url.path != b"/sparql":
+                return None
             method = parser.get_method().decode("ascii")
             headers = fast.plain(method, self.headers)
-            if url.path != b"/sparql" or headers is None:
+            if headers is None:
                 return None
             query_string = url.query or b""
             content_type = None
@@ -1289,6 +1317,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
             if answer is None:
                 self._hand_over(held, more_body=False)
             else:
+                self._lane_answers += 1
                 self._respond(held, *answer)
 
         def _at_once(self, held: _Held) -> tuple[int, str, bytes, bool] | None:
