@@ -12,6 +12,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -564,6 +565,8 @@ def test_several_server_processes_answer_on_one_port_and_end_together(listening)
         (first,) = [pid for pid, ppid, args in rows if ppid == str(os.getpid()) and f"--port {port}" in args]
         servers = [pid for pid, ppid, _args in rows if ppid == first]
         assert len(servers) == 2, out
+        # A listening socket each (SO_REUSEPORT), so that the kernel spreads connections over them.
+        assert _listening_sockets(port) == 2
         for server in servers:  # each with query workers (and a checker) of its own
             assert sum(ppid == server for _pid, ppid, _args in rows) >= 2, out
     import time
@@ -574,6 +577,12 @@ def test_several_server_processes_answer_on_one_port_and_end_together(listening)
             break
         time.sleep(0.1)
     assert left == [], "every server process and query worker ends with the first"
+
+
+def _listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` (from /proc/net/tcp: state 0A is LISTEN)."""
+    rows = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(row.split()[1].endswith(f":{port:04X}") and row.split()[3] == "0A" for row in rows)
 
 
 def test_a_server_process_that_dies_stops_the_others_and_fails(tmp_path) -> None:

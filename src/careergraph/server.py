@@ -1554,25 +1554,15 @@ def _leave(_signum: int, _frame: Any) -> None:
 def _serve_forked(
     session: Session, settings: ServerSettings, *, host: str, port: int, processes: int
 ) -> None:
-    """``processes`` server processes accepting on one listening socket; ended together."""
+    """``processes`` server processes answering on one port (:func:`_listeners`); ended together."""
     import signal
-    import socket
     import sys
 
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # IPPROTO_TCP spelt out: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets
-    # that say so, and a reply written in two parts would otherwise wait for the client's ACK.
-    listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        listener.bind((host, port))
-    except OSError as error:
-        raise CareergraphError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
-    listener.listen(2048)
+    listeners = _listeners(host, port, processes)
     session.store.prepare()  # open the store once: every server process shares it
     children: list[int] = []
     parent = os.getpid()
-    for _ in range(processes):
+    for listener in listeners:
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
@@ -1584,6 +1574,9 @@ def _serve_forked(
 
             die_with_parent(parent)  # a parent killed outright takes its server processes along
             code = 0
+            for other in listeners:
+                if other is not listener:
+                    other.close()  # the kernel would queue connections for it that nobody accepts
             try:
                 _serve_on(session, settings, host=host, port=port, sockets=[listener])
             except SystemExit as leaving:  # _leave's 0, or uvicorn's own status when it cannot start
@@ -1597,7 +1590,8 @@ def _serve_forked(
                 atexit._run_exitfuncs()  # its query workers and checker are killed and reaped
                 os._exit(code)
         children.append(pid)
-    listener.close()
+    for listener in listeners:
+        listener.close()
 
     def end(_signum: int, _frame: Any) -> None:
         for child in children:
@@ -1609,6 +1603,34 @@ def _serve_forked(
     if failed:
         how = f"was killed by signal {-failed}" if failed < 0 else f"ended with status {failed}"
         raise CareergraphError(f"a server process {how}: the others were stopped")
+
+
+def _listeners(host: str, port: int, count: int) -> list[Any]:
+    """``count`` sockets listening on ``host:port``, one a server process: with ``SO_REUSEPORT`` the
+    kernel spreads new connections over them, where on one shared socket the first process awake
+    accepts every connection waiting (eight clients arriving together went all to one process in a
+    run of five, and it did the work of two). Without ``SO_REUSEPORT``, one socket shared by all."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    shared = not hasattr(socket, "SO_REUSEPORT")
+    listeners = []
+    try:
+        for _ in range(1 if shared else count):
+            # IPPROTO_TCP spelt out: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets
+            # that say so, and a reply written in two parts would otherwise wait for the client's ACK.
+            listener = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+            listeners.append(listener)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if not shared:
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            listener.bind((host, port))
+            listener.listen(2048)
+    except OSError as error:
+        for listener in listeners:
+            listener.close()
+        raise CareergraphError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    return listeners * count if shared else listeners
 
 
 def _wait_for(children: list[int], end: Any) -> int:
