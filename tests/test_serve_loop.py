@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from typing import Any
 
 import pytest
 
@@ -671,13 +672,19 @@ def test_the_protocols_fast_lane_writes_what_the_asgi_path_writes(served, name: 
     assert ours == theirs
 
 
+def _proven_request(served) -> tuple[Any, list[str], bytes, int]:
+    """``served``'s exchange, the texts its lane answered, a request whose query is proven quick now,
+    and how many texts the lane had answered by then."""
+    exchange, answered_here, _, _ = served
+    request = _raw("GET", _get(ROLES))
+    exchange([request], fast=True)  # checked and proven, the ASGI way
+    return exchange, answered_here, request, len(answered_here)
+
+
 def test_a_client_that_does_not_read_gets_no_more_answers_until_it_does(served) -> None:
     """Answers are not piled up for a client that sends and does not read (its connection's buffer
     is full): the request goes the ASGI way, which waits for the client, and reading stops."""
-    exchange, answered_here, _, _ = served
-    request = _raw("GET", _get(ROLES))
-    exchange([request], fast=True)  # proven
-    before = len(answered_here)
+    exchange, answered_here, request, before = _proven_request(served)
     written = []
 
     def full(protocol) -> None:
@@ -696,10 +703,7 @@ def test_a_client_that_does_not_read_gets_no_more_answers_until_it_does(served) 
 def test_a_request_behind_a_lane_answer_in_one_read_is_not_under_the_keep_alive_timer(served) -> None:
     """The lane's answer sets uvicorn's keep-alive timer in the middle of the read; the request after
     it (here the service description, the ASGI way) must not be cut off by it."""
-    exchange, answered_here, _, _ = served
-    request = _raw("GET", _get(ROLES))
-    exchange([request], fast=True)  # proven
-    before = len(answered_here)
+    exchange, answered_here, request, before = _proven_request(served)
     timers = []
 
     def look(protocol) -> None:
