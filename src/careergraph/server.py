@@ -407,9 +407,13 @@ class Lanes:
                 # locks while they run: a copy made meanwhile would wait on them for ever.
                 worker = self._new()
                 worker.start()
-                return await anyio.to_thread.run_sync(
-                    self._run_slow, worker, checked, shape, fmt, limiter=self.slow_threads
-                )
+                try:
+                    return await anyio.to_thread.run_sync(
+                        self._run_slow, worker, checked, shape, fmt, limiter=self.slow_threads
+                    )
+                except BaseException:
+                    worker.stop()  # cancelled before a thread took it, which would have ended it
+                    raise
             finally:
                 self._release_slow(client)
         return await self._run(checked, shape, client, fmt)
@@ -1167,7 +1171,7 @@ class _Held:
         self.keep_alive = keep_alive
         self.body = bytearray()
         self.deadline: Any = None  # for the body
-        self.answered = False  # refused (408) before its body was whole: the rest is ignored
+        self.refused = False  # refused (408) before its body was whole: the rest is ignored
 
     def stop(self) -> None:
         if self.deadline is not None:
@@ -1247,7 +1251,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
             # Armed only once what arrived leaves a held request's body unfinished, as the ASGI path
             # arms it once its task runs: most requests arrive whole, and need no timer.
             held = self._held
-            if held is not None and held.deadline is None and not held.answered:
+            if held is not None and held.deadline is None and not held.refused:
                 held.deadline = self.loop.call_later(settings.body_timeout, self._body_too_slow)
 
         def _candidate(self) -> _Held | None:
@@ -1299,7 +1303,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
         def on_body(self, body: bytes) -> None:
             if self._held is None:
                 super().on_body(body)
-            elif not self._held.answered:
+            elif not self._held.refused:
                 self._held.body += body  # within _HELD_BODY: llhttp reads no further than the length
 
         def on_message_complete(self) -> None:
@@ -1308,7 +1312,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
                 super().on_message_complete()
                 return
             held.stop()
-            if held.answered:
+            if held.refused:
                 return
             try:
                 answer = self._at_once(held)
@@ -1363,12 +1367,12 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
             held = self._held
             assert held is not None  # the deadline is stopped when the request ends
             held.deadline = None
-            held.answered = True
+            held.refused = True
             self._respond(held, 408, "text/plain", (_slow_body(settings.body_timeout) + "\n").encode(), False)
 
         def shutdown(self) -> None:
             held = self._held
-            if held is not None and not held.answered:  # the ASGI path finishes it, then the connection ends
+            if held is not None and not held.refused:  # the ASGI path finishes it, then the connection ends
                 self._held = None
                 held.stop()
                 self._hand_over(held, more_body=True)
@@ -1385,7 +1389,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
             held, self._held = self._held, None
             if held is not None:
                 held.stop()
-                if not held.answered:
+                if not held.refused:
                     _hung_up(self.client[0] if self.client else "?")
             super().connection_lost(exc)
 
