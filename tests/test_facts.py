@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import marshal
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +215,74 @@ def test_a_bad_file_on_a_first_path_is_reported_as_the_store_reports_it(tmp_path
     memory = CliRunner().invoke(main, [*ask[:2], "--store", "memory", *ask[2:]])
     assert embedded.exit_code == memory.exit_code == 1
     assert embedded.output == memory.output and f"{bad}:3" in embedded.output
+
+
+#: A first ``path`` in a process of its own (forking from pytest's would copy its state), printing which
+#: work went to forked children and the answer. argv: the cache folder, how the children fare
+#: ("forked", "failing": each child dies at once, "none": no fork), then the data files.
+FIRST_RUN = """
+import os, sys
+from careergraph import forked
+from careergraph.session import Session
+
+os.environ["CAREERGRAPH_CACHE"], fare, *files = sys.argv[1:]
+started, start = [], forked.start
+
+def start_counted(work):
+    started.append(work.__qualname__.split(".")[0])
+    return start((lambda: os._exit(3)) if fare == "failing" else work)
+
+forked.start = start_counted
+forked.available = lambda: fare != "none"
+route = Session(files).path("Odd Analyst", "Machine Learning Engineer", k=3).json()
+print(sorted(started))
+print(route)
+"""
+
+
+def _first_run(files: list[Path], cache: Path, fare: str) -> tuple[str, str, dict[str, bytes]]:
+    """Which work a first run in a process of its own forked, its answer, and the databases it left."""
+    command = [sys.executable, "-c", FIRST_RUN, str(cache), fare, *map(str, files)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert not [p.name for p in cache.iterdir() if p.name.startswith(".")]  # nothing half-built is left
+    started, answer = done.stdout.split("\n", 1)
+    return started, answer, {p.name: p.read_bytes() for p in cache.glob("*.sqlite")}
+
+
+def test_a_first_run_fills_the_store_and_projects_in_children_with_the_same_answer(
+    files: list[Path], tmp_path: Path
+) -> None:
+    none, alone, alone_built = _first_run(files, tmp_path / "alone", "none")
+    children, beside, beside_built = _first_run(files, tmp_path / "beside", "forked")
+    assert none == "[]"
+    # The store's load in one child, the projection in another (while this process builds the index).
+    assert children == "['EmbeddedStore', 'Session']"
+    assert beside == alone and '"paths"' in alone
+    assert beside_built == alone_built and len(alone_built) == 2  # the same bytes in each database
+    assert [p for p in (tmp_path / "beside").glob("oxigraph-*") if (p / "CURRENT").is_file()]
+
+
+def test_children_that_fail_leave_their_work_to_the_parent(files: list[Path], tmp_path: Path) -> None:
+    # The projection is built here instead; the store, by the first command that asks for it.
+    _none, alone, alone_built = _first_run(files, tmp_path / "alone", "none")
+    children, failing, failing_built = _first_run(files, tmp_path / "failing", "failing")
+    assert children == "['EmbeddedStore', 'Session']"
+    assert failing == alone and failing_built == alone_built
+
+
+def test_a_first_run_ends_only_when_its_children_have(files: list[Path], tmp_path: Path) -> None:
+    # The name is unknown once the label index is built: the store's load and the projection are
+    # still going on in their children, and the command waits for them before it ends.
+    cache = tmp_path / "cache"
+    env = {**os.environ, "CAREERGRAPH_CACHE": str(cache)}
+    data = [arg for file in files for arg in ("--data", str(file))]
+    command = [sys.executable, "-m", "careergraph", *data, "path", "Odd Analist", "Data Scientist"]
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 2 and "did you mean: Odd Analyst" in done.stderr
+    assert [p for p in cache.glob("oxigraph-*") if (p / "CURRENT").is_file()]
+    assert len(list(cache.glob("*.sqlite"))) == 2
+    assert not [p.name for p in cache.iterdir() if p.name.startswith(".")]
 
 
 def test_objects_made_while_the_collector_is_paused_are_not_left_young() -> None:

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from rdflib import Literal, URIRef
 
+from careergraph import forked
 from careergraph.data import load_graph, shipped_dir
-from careergraph.ingest import forked, import_podwiki, triples, writer
+from careergraph.ingest import import_podwiki, triples, writer
 from careergraph.vocab import CG, RDF, SCHEMA, SKOS
 
 EPISODES = {

@@ -42,6 +42,7 @@ __all__ = [
     "cache_folder",
     "cached_database",
     "file_digests",
+    "is_cached",
     "read_memo",
     "settled",
     "stat_key",
@@ -156,13 +157,11 @@ def cached_database(
     cache folder cannot be written: a read-only or full cache only costs speed.
     """
     import contextlib
-    import hashlib
     import sqlite3
 
     if fingerprint is None:
         return _in_memory(build)
-    key = f"{fingerprint}\n{__version__}\n{FORMAT}\n{sys.version_info[:2]}"
-    path = cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.sqlite"
+    path = _database_path(fingerprint)
     if path.is_file():
         with contextlib.suppress(sqlite3.Error, OSError):
             return _open(path)
@@ -184,6 +183,18 @@ def cached_database(
         with contextlib.suppress(OSError):  # the cache folder may be a file, or gone
             temporary.unlink(missing_ok=True)
         return _in_memory(build)
+
+
+def is_cached(fingerprint: str | None) -> bool:
+    """Whether the cache holds a database for ``fingerprint`` (finished or not: opening it tells)."""
+    return fingerprint is not None and _database_path(fingerprint).is_file()
+
+
+def _database_path(fingerprint: str) -> Path:
+    import hashlib
+
+    key = f"{fingerprint}\n{__version__}\n{FORMAT}\n{sys.version_info[:2]}"
+    return cache_dir() / f"{hashlib.sha256(key.encode()).hexdigest()[:40]}.sqlite"
 
 
 def _open(path: Path) -> sqlite3.Connection:

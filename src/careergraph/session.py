@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from .facts import Facts
+    from .forked import Forked
     from .names import Names
     from .query.catalogue import NamedQuery
     from .query.output import QueryOutput
@@ -104,6 +105,13 @@ def _some(names: list[str], *, limit: int = 12) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
+def _roles_name() -> str:
+    """What the projection's database is cached as (a new ``FORMAT`` of its rows, a new name)."""
+    from .routes.stored import FORMAT
+
+    return f"roles-{FORMAT}"
+
+
 class Session:
     """The data, its store, and what is derived from it, on demand.
 
@@ -122,6 +130,8 @@ class Session:
         self._graph: Graph | None = None
         self._index: Names | None = None
         self._pulled: Facts | None = None
+        #: a child building the projection's database beside the label index (see :meth:`_project_aside`)
+        self._projecting: Forked | None = None
         #: how many times :meth:`reread` was called: what was built from the store before is stale
         self.generation = 0
 
@@ -163,8 +173,11 @@ class Session:
             with gc_paused():
                 build(db)
 
+        return cached_database(self._cache_key(what), build_paused)
+
+    def _cache_key(self, what: str) -> str | None:
         fingerprint = self.store.fingerprint()
-        return cached_database(fingerprint and f"{fingerprint}-{what}", build_paused)
+        return fingerprint and f"{fingerprint}-{what}"
 
     def _facts(self) -> Facts:
         """What the label index and the projection are built from, read from the store once."""
@@ -180,7 +193,9 @@ class Session:
             from .names import LabelIndex, StoredLabelIndex
 
             def build(db: sqlite3.Connection) -> None:
-                LabelIndex.from_facts(self._facts()).save(db)
+                facts = self._facts()
+                self._project_aside()
+                LabelIndex.from_facts(facts).save(db)
 
             self._index = StoredLabelIndex(self._database("index", build))
         return self._index
@@ -193,9 +208,32 @@ class Session:
             save_roles(db, project_roles(self._facts()))
             self._pulled = None  # the index is built first (names resolve before routes): let them go
 
-        from .routes.stored import FORMAT
+        if self._projecting is not None:
+            child, self._projecting = self._projecting, None
+            if child.result():  # else it is built here, from the facts kept for that
+                self._pulled = None
+        return self._database(_roles_name(), build)
 
-        return self._database(f"roles-{FORMAT}", build)
+    def _project_aside(self) -> None:
+        """Have a forked child build the projection's database while this process builds the label
+        index, when the cache has none and a core is free for it (:func:`careergraph.forked.available`).
+
+        On new data the projection is the larger half of the Python work of a
+        first run: beside the index (and the store's load, in a child of its
+        own) it keeps both cores busy to the end. The child starts from the
+        facts as they stand; if it fails, :meth:`_roles_database` builds the
+        projection here as it would have.
+        """
+        from . import forked
+        from .cache import is_cached
+
+        key = self._cache_key(_roles_name())
+        if self._projecting is None and key and not is_cached(key) and forked.available():
+            self._projecting = forked.start(lambda: self._roles_database() is not None and is_cached(key))
+            if self._projecting is not None:
+                import atexit
+
+                atexit.register(self._projecting.result)  # nothing outlives the command
 
     # --- the role projection -------------------------------------------------
 

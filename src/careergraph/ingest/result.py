@@ -8,7 +8,7 @@ from typing import Any
 
 from rdflib import Graph
 
-from . import forked
+from .. import forked
 from .triples import Triples, turtle
 
 __all__ = ["ImportResult", "Problem"]

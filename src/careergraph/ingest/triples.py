@@ -31,9 +31,9 @@ from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 
+from .. import forked
 from ..errors import CareergraphError
 from ..prefixes import PREFIXES
-from . import forked
 
 __all__ = ["Triples", "literal", "object_term", "turtle"]
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from rdflib import Graph, URIRef
 
+from .. import forked
 from ..errors import FrontMatterError, WikiFolderError
 from ..names import LabelIndex, normalise
 from ..routes.evidence import clock
@@ -55,7 +56,6 @@ from ..vocab import (
     segment_iri,
     slugify,
 )
-from . import forked
 from .citations import Cited, read_citations, seconds
 from .markup import blocks, chapters, person_links, read_front_matter, section_text, wiki_links
 from .matcher import LabelMatcher, practitioner_role, resolve_role
@@ -138,7 +138,7 @@ class _Importer:
         self.segments: set[str] = set()
         #: 2: read the second half of the pages in a forked child (see ``read_pages``)
         self.jobs = 1
-        #: the jobs asked for (None: as :func:`careergraph.ingest.forked.available` says when it is time)
+        #: the jobs asked for (None: as :func:`careergraph.forked.available` says when it is time)
         self.asked: int | None = 1
         self._segment_iris: dict[tuple[str, int, int | None], URIRef] = {}
         self.index = LabelIndex.from_graph(vocabulary)

@@ -15,7 +15,7 @@ from . import Store, files_digest
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
-    import threading
+    from collections.abc import Callable
     from typing import Any
 
     from rdflib import Graph
@@ -486,7 +486,8 @@ class EmbeddedStore(OxigraphStore):
 
         self.files = turtle_files(data)
         self._store: Any = None
-        self._building: tuple[threading.Thread, list[BaseException]] | None = None
+        #: waits for the store :meth:`facts` started filling beside its own work, and raises what stopped it
+        self._building: Callable[[], None] | None = None
         self._fingerprint: str | None = None
         self._path: Path | None = None
 
@@ -590,42 +591,75 @@ class EmbeddedStore(OxigraphStore):
 
     def _settle(self) -> None:
         """Wait for a store that :meth:`facts` is building, and raise what stopped it."""
-        building = self._building
-        if building is not None:  # cleared only once it is done: a second caller waits too
-            thread, failed = building
-            thread.join()
-            self._building = None
-            if failed:
-                raise failed[0]
+        wait = self._building
+        if wait is not None:  # cleared only once it is done: a second caller waits too
+            try:
+                wait()
+            finally:
+                self._building = None
 
     def facts(self, pull: Pull) -> Facts:
         """The triples ``pull`` asks for, parsed from the files the store holds (:func:`parsed_facts`).
 
-        When the store is still to be built, Oxigraph's bulk load (Rust, which
-        lets go of Python's lock) runs in a thread while this one parses the
-        files: the facts, and what is built from them, cost little on top of
-        the load on a machine with a core to spare. Whatever opens the store
-        waits for it (and a command ends only when it is complete). A bad file
-        is reported as the store's build reports it, as every command does.
+        When the store is still to be built, Oxigraph's bulk load (Rust) runs
+        beside this thread while it parses the files: the facts, and what is
+        built from them, cost little on top of the load on a machine with a
+        core to spare. Whatever opens the store waits for it (and a command
+        ends only when it is complete). A bad file is reported as the store's
+        build reports it, as every command does.
         """
-        import threading
-
         if self._store is None and self._building is None:
-            failed: list[BaseException] = []
-
-            def build() -> None:
-                try:
-                    self._store = self._open()
-                except BaseException as error:  # raised where the store is next asked for
-                    failed.append(error)
-
-            thread = threading.Thread(target=build, name="careergraph-build-store")
-            self._building = (thread, failed)
-            thread.start()
+            self._building = self._build_aside()
         try:
             return parsed_facts(self.files, pull)
         except (SyntaxError, OSError):  # a bad file, or one changed since: read the store (or its error)
             return super().facts(pull)
+
+    def _build_aside(self) -> Callable[[], None]:
+        """Start filling the store beside the caller's work; return what waits for it and raises
+        what stopped it.
+
+        A store to build goes to a forked child where
+        :func:`careergraph.forked.available` says so: this process then runs no
+        thread, so it may fork again (a first run builds the projection in a
+        child beside the label index). Else, and for a store already built or
+        kept in memory, a thread opens or fills it (Oxigraph lets go of
+        Python's lock while it loads).
+        """
+        import threading
+
+        from .. import forked
+
+        target = self.path
+        if target is not None and not (target / "CURRENT").is_file() and forked.available():
+            child = forked.start(lambda: self._build(target) is not None)
+            if child is not None:
+                import atexit
+
+                atexit.register(child.result)  # a command ends only once its store is whole
+
+                def wait_for_child() -> None:
+                    child.result()  # a child that failed left no store: it is built here, saying why
+                    self._store = self._open()
+
+                return wait_for_child
+        failed: list[BaseException] = []
+
+        def build() -> None:
+            try:
+                self._store = self._open()
+            except BaseException as error:  # raised where the store is next asked for
+                failed.append(error)
+
+        thread = threading.Thread(target=build, name="careergraph-build-store")
+        thread.start()
+
+        def wait_for_thread() -> None:
+            thread.join()
+            if failed:
+                raise failed[0]
+
+        return wait_for_thread
 
     def load(self, files: Sequence[Path], *, replace: bool = False) -> int:
         raise UsageError("load fills an on-disk store: give --store oxigraph:PATH")

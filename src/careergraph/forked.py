@@ -1,8 +1,10 @@
 """Work done in a forked copy of the process, its result read back through a pipe.
 
 The importer reads the second half of the wiki's pages in a child while the
-parent reads the first half. A child starts from the parent's memory as it
-stands (no state to send), and returns one pickled value. Where ``fork`` is
+parent reads the first half; a first run on new data fills the embedded store
+in one child and builds the role projection in another while the parent
+builds the label index. A child starts from the parent's memory as it stands
+(no state to send), and returns one pickled value. Where ``fork`` is
 missing, or the child fails in any way, :func:`start` or :meth:`Forked.result`
 gives None and the caller does the work itself: the answer is the same, only
 later.
@@ -34,15 +36,21 @@ def available() -> bool:
     and this process runs no other thread.
 
     A thread may hold a lock at the moment of the fork, which the child then
-    waits on for ever (``careergraph import`` runs none). Not on macOS, where a
-    forked child of a process that has loaded system frameworks may crash.
+    waits on for ever (``careergraph import`` and a first run run none).
+    Threads a library starts in native code count too: once an Oxigraph store
+    has been opened, RocksDB's own threads are gone in a child, which then
+    hangs on its first store. Not on macOS, where a forked child of a process
+    that has loaded system frameworks may crash.
     """
-    return (
-        hasattr(os, "fork")
-        and sys.platform != "darwin"
-        and (os.cpu_count() or 1) > 1
-        and threading.active_count() == 1
-    )
+    return hasattr(os, "fork") and sys.platform != "darwin" and (os.cpu_count() or 1) > 1 and _threads() == 1
+
+
+def _threads() -> int:
+    """How many threads this process runs: from the system where it says (native ones too)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
 
 
 class Forked:
@@ -51,21 +59,29 @@ class Forked:
     def __init__(self, pid: int, fd: int) -> None:
         self._pid = pid
         self._fd = fd
+        self._waited = False
+        self._value: Any = None
+        self._lock = threading.Lock()  # two threads asking at once: one reads the pipe, both get the value
 
     def result(self) -> Any | None:
-        """The child's value, or None when it failed (an exception, a signal, nothing written)."""
-        with os.fdopen(self._fd, "rb") as pipe:
-            data = pipe.read()
-        _pid, status = os.waitpid(self._pid, 0)
-        if status != 0 or not data:
-            return None
-        try:
-            return pickle.loads(data)
-        except Exception:  # a child cut short mid-write: do the work here instead
-            return None
+        """The child's value, or None when it failed (an exception, a signal, nothing written); waits
+        for the child the first time, and gives the same value again after."""
+        with self._lock:
+            if not self._waited:
+                with os.fdopen(self._fd, "rb") as pipe:
+                    data = pipe.read()
+                _pid, status = os.waitpid(self._pid, 0)
+                self._waited = True
+                if status == 0 and data:
+                    try:
+                        self._value = pickle.loads(data)
+                    except Exception:  # a child cut short mid-write: do the work here instead
+                        pass
+            return self._value
 
     def cancel(self) -> None:
         """Stop the child and forget its work (the parent failed meanwhile)."""
+        self._waited = True
         os.close(self._fd)
         try:
             os.kill(self._pid, signal.SIGKILL)
