@@ -217,12 +217,15 @@ def test_a_bad_file_on_a_first_path_is_reported_as_the_store_reports_it(tmp_path
     assert embedded.output == memory.output and f"{bad}:3" in embedded.output
 
 
-#: A first ``path`` in a process of its own (forking from pytest's would copy its state), printing which
-#: work went to forked children and the answer. argv: the cache folder, how the children fare
-#: ("forked", "failing": each child dies at once, "none": no fork), then the data files.
+#: A first ``path`` (or, for "query", a first named query) in a process of its own (forking from
+#: pytest's would copy its state), printing which work went to forked children and the answer. argv:
+#: the cache folder, how the children fare ("forked", "failing": each child dies at once, "none": no
+#: fork, "query"), then the data files.
 FIRST_RUN = """
 import os, sys
 from careergraph import forked
+from careergraph.data import shipped_dir
+from careergraph.query.catalogue import find_query
 from careergraph.session import Session
 
 os.environ["CAREERGRAPH_CACHE"], fare, *files = sys.argv[1:]
@@ -234,9 +237,14 @@ def start_counted(work):
 
 forked.start = start_counted
 forked.available = lambda: fare != "none"
-route = Session(files).path("Odd Analyst", "Machine Learning Engineer", k=3).json()
+session = Session(files)
+if fare == "query":
+    skills = find_query("role-skills", shipped_dir("queries"))
+    answer = session.write(skills, "csv", {"role": "Odd Analyst"}).decode()
+else:
+    answer = session.path("Odd Analyst", "Machine Learning Engineer", k=3).json()
 print(sorted(started))
-print(route)
+print(answer)
 """
 
 
@@ -269,6 +277,12 @@ def test_children_that_fail_leave_their_work_to_the_parent(files: list[Path], tm
     children, failing, failing_built = _first_run(files, tmp_path / "failing", "failing")
     assert children == "['EmbeddedStore', 'Session']"
     assert failing == alone and failing_built == alone_built
+
+
+def test_a_first_query_builds_no_projection(files: list[Path], tmp_path: Path) -> None:
+    # A named query needs the label index and the store, not the projection: no child builds one.
+    children, answer, built = _first_run(files, tmp_path / "cache", "query")
+    assert children == "['EmbeddedStore']" and "skill/sql,SQL" in answer and len(built) == 1
 
 
 def test_a_first_run_ends_only_when_its_children_have(files: list[Path], tmp_path: Path) -> None:

@@ -132,6 +132,8 @@ class Session:
         self._pulled: Facts | None = None
         #: a child building the projection's database beside the label index (see :meth:`_project_aside`)
         self._projecting: Forked | None = None
+        #: whether a question asked needs the projection (a query needs only the label index)
+        self._routes_wanted = False
         #: how many times :meth:`reread` was called: what was built from the store before is stale
         self.generation = 0
 
@@ -194,7 +196,8 @@ class Session:
 
             def build(db: sqlite3.Connection) -> None:
                 facts = self._facts()
-                self._project_aside()
+                if self._routes_wanted:
+                    self._project_aside()
                 LabelIndex.from_facts(facts).save(db)
 
             self._index = StoredLabelIndex(self._database("index", build))
@@ -265,6 +268,7 @@ class Session:
 
     def role(self, name: str) -> str:
         """The projection's node for the role called ``name`` (label, alternative label or IRI)."""
+        self._routes_wanted = True  # a question the projection answers: see _project_aside
         return self.index.resolve("role", name)
 
     def skills(self, names: Iterable[str], warn: Callable[[str], None] | None = None) -> frozenset[str]:
