@@ -235,8 +235,14 @@ def start_counted(work):
     started.append(work.__qualname__.split(".")[0])
     return start((lambda: os._exit(3)) if fare == "failing" else work)
 
+def nice_noted(increment, nice=os.nice):  # in the store's child: leaves a note beside the cache
+    with open(os.environ["CAREERGRAPH_CACHE"] + ".niced", "w") as note:
+        note.write(str(increment))
+    return nice(increment)
+
 forked.start = start_counted
 forked.available = lambda: fare != "none"
+os.nice = nice_noted
 session = Session(files)
 if fare == "query":
     skills = find_query("role-skills", shipped_dir("queries"))
@@ -264,8 +270,10 @@ def test_a_first_run_fills_the_store_and_projects_in_children_with_the_same_answ
     none, alone, alone_built = _first_run(files, tmp_path / "alone", "none")
     children, beside, beside_built = _first_run(files, tmp_path / "beside", "forked")
     assert none == "[]"
-    # The store's load in one child, the projection in another (while this process builds the index).
+    # The store's load in one child, the projection in another (while this process builds the index);
+    # the load, which the answer does not wait on, at a lower priority.
     assert children == "['EmbeddedStore', 'Session']"
+    assert (tmp_path / "beside.niced").read_text() == "3" and not (tmp_path / "alone.niced").exists()
     assert beside == alone and '"paths"' in alone
     assert beside_built == alone_built and len(alone_built) == 2  # the same bytes in each database
     assert [p for p in (tmp_path / "beside").glob("oxigraph-*") if (p / "CURRENT").is_file()]
@@ -280,8 +288,10 @@ def test_children_that_fail_leave_their_work_to_the_parent(files: list[Path], tm
 
 
 def test_a_first_query_builds_no_projection(files: list[Path], tmp_path: Path) -> None:
-    # A named query needs the label index and the store, not the projection: no child builds one.
+    # A named query needs the label index and the store, not the projection: no child builds one, and
+    # the store it waits on loads at the usual priority.
     children, answer, built = _first_run(files, tmp_path / "cache", "query")
+    assert not (tmp_path / "cache.niced").exists()
     assert children == "['EmbeddedStore']" and "skill/sql,SQL" in answer and len(built) == 1
 
 

@@ -186,7 +186,7 @@ class Session:
         if self._pulled is None:
             from .facts import FACTS
 
-            self._pulled = self.store.facts(FACTS)
+            self._pulled = self.store.facts(FACTS, waited=not self._routes_wanted)
         return self._pulled
 
     @property

@@ -117,8 +117,13 @@ class Store:
         gives its whole graph): the cheapest way to cover it, one query, never one per node."""
         return self.construct(query)
 
-    def facts(self, pull: Pull) -> Facts:
-        """The triples ``pull`` asks for, as plain :class:`~careergraph.facts.Facts` (no graph kept)."""
+    def facts(self, pull: Pull, *, waited: bool = True) -> Facts:
+        """The triples ``pull`` asks for, as plain :class:`~careergraph.facts.Facts` (no graph kept).
+
+        ``waited`` False says the caller's answer will not wait on the store
+        (a route question needs only what is built from the facts): a store
+        still to be built may then be loaded at a lower priority.
+        """
         from ..facts import Facts
 
         return Facts.from_graph(self.graph_covering(pull.construct()), pull)

@@ -198,7 +198,7 @@ class SparqlStore(Store):
             graph.add(tuple(map(term, triple)))  # type: ignore[arg-type]
         return graph
 
-    def facts(self, pull: Pull) -> Facts:
+    def facts(self, pull: Pull, *, waited: bool = True) -> Facts:
         """The triples ``pull`` asks for, read as :meth:`graph_covering` reads them (paged, counted)."""
         return facts_from_rows(self._pull_rows(pull.construct()))
 

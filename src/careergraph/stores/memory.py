@@ -96,7 +96,7 @@ class MemoryStore(Store):
         # Already in memory: reading it directly beats copying part of it through CONSTRUCT.
         return self.graph
 
-    def facts(self, pull: Pull) -> Facts:
+    def facts(self, pull: Pull, *, waited: bool = True) -> Facts:
         from ..facts import Facts
 
         return Facts.from_graph(self.graph, pull)

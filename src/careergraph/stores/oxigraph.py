@@ -397,7 +397,7 @@ class OxigraphStore(Store):
             add((term(plain(triple.subject)), term(plain(triple.predicate)), term(plain(triple.object))))
         return graph
 
-    def facts(self, pull: Pull) -> Facts:
+    def facts(self, pull: Pull, *, waited: bool = True) -> Facts:
         """The triples ``pull`` asks for: one SELECT per predicate, each answer read straight into
         :class:`~careergraph.facts.Facts` as Oxigraph yields it (no graph, no sort)."""
         from ..facts import Facts
@@ -466,7 +466,7 @@ def _limit_in_oxigraph(text: str, limit: int) -> str | None:
     return f"{text.rstrip()}\nLIMIT {limit + 1}"  # on a line of its own: the text may end in a comment
 
 
-#: How much lower the priority of a store's load beside a first run is (see ``_build_behind``).
+#: How much lower the priority of a store's load behind a first route question is (``_build_in_child``).
 _LOAD_NICENESS = 3
 
 
@@ -574,16 +574,17 @@ class EmbeddedStore(OxigraphStore):
             shutil.rmtree(fresh, ignore_errors=True)  # the loser of a race discards its copy
         return pyoxigraph.Store.read_only(str(target))
 
-    def _build_behind(self, target: Path) -> bool:
-        """:meth:`_build` in a child, yielding the processor to the parent's work.
+    def _build_in_child(self, target: Path, *, behind: bool) -> bool:
+        """:meth:`_build` in a child process; ``behind``: yielding the processor to the parent's work.
 
-        The parent's parse and projection are what the command waits on; the
-        load has time to spare (it ends well before them on large data). At
-        equal priority the two loader threads took two thirds of both cores
-        while the parse waited for them.
+        A first route question waits on the parent's parse and projection, not
+        on the store, whose load has time to spare (on large data it ends well
+        before them): at equal priority the two loader threads took two thirds
+        of both cores while the parse waited for them.
         """
-        with contextlib.suppress(OSError):
-            os.nice(_LOAD_NICENESS)
+        if behind:
+            with contextlib.suppress(OSError):
+                os.nice(_LOAD_NICENESS)
         return self._build(target) is not None
 
     @staticmethod
@@ -614,7 +615,7 @@ class EmbeddedStore(OxigraphStore):
             finally:
                 self._building = None
 
-    def facts(self, pull: Pull) -> Facts:
+    def facts(self, pull: Pull, *, waited: bool = True) -> Facts:
         """The triples ``pull`` asks for, parsed from the files the store holds (:func:`parsed_facts`).
 
         When the store is still to be built, Oxigraph's bulk load (Rust) runs
@@ -622,16 +623,18 @@ class EmbeddedStore(OxigraphStore):
         built from them, cost little on top of the load on a machine with a
         core to spare. Whatever opens the store waits for it (and a command
         ends only when it is complete). A bad file is reported as the store's
-        build reports it, as every command does.
+        build reports it, as every command does. ``waited`` False (a route
+        question) lets the load yield the processor to this parse and what
+        follows it.
         """
         if self._store is None and self._building is None:
-            self._building = self._build_aside()
+            self._building = self._build_aside(behind=not waited)
         try:
             return parsed_facts(self.files, pull)
         except (SyntaxError, OSError):  # a bad file, or one changed since: read the store (or its error)
             return super().facts(pull)
 
-    def _build_aside(self) -> Callable[[], None]:
+    def _build_aside(self, *, behind: bool) -> Callable[[], None]:
         """Start filling the store beside the caller's work; return what waits for it and raises
         what stopped it.
 
@@ -648,7 +651,7 @@ class EmbeddedStore(OxigraphStore):
 
         target = self.path
         if target is not None and not (target / "CURRENT").is_file() and forked.available():
-            child = forked.start(lambda: self._build_behind(target))
+            child = forked.start(lambda: self._build_in_child(target, behind=behind))
             if child is not None:
                 import atexit
 
