@@ -453,8 +453,9 @@ def _skill_totals(sub: Facts) -> dict[str, tuple[int, int]]:
     claims: defaultdict[str, set[FactTerm]] = defaultdict(set)
     for claim, mentioned in sub.subject_objects(MENTIONS_SKILL):
         claims[str(mentioned)].add(claim)
+    attributed = sub.by_subject(ATTRIBUTED_TO)
     for iri, named in claims.items():
-        guests = {g for c in named for g in sub.objects(c, ATTRIBUTED_TO)}
+        guests = {g for c in named for g in attributed.get(c, ())}
         totals[iri] = (len(guests), len(named))
     return totals
 
