@@ -135,24 +135,20 @@ class _Reader:
         self.mentions, self.starts = by(MENTIONS_SKILL), by(START)
         self.parts, self.ends, self.urls, self.videos = by(PART_OF_EPISODE), by(END), by(URL), by(VIDEO)
         self.supporting = facts.by_object(SUPPORTS)
-        self._guests: dict[FactTerm, list[str]] = {}
         self._names: dict[FactTerm, str] = {}
         self._about: dict[FactTerm, tuple[list[str], bool, bool]] = {}
         self._cited: dict[FactTerm, list[tuple[tuple[Any, ...], Evidence]]] = {}
         self._segments: dict[FactTerm, _Segment | None] = {}
 
-    def guest_names(self, claim: FactTerm) -> list[str]:
-        found = self._guests.get(claim)
-        if found is None:
-            names, known = self.names, self._names
-            found = []
-            for guest in self.attributed.get(claim, ()):
-                name = known.get(guest)
-                if name is None:
-                    name = known[guest] = str(least(names.get(guest)) or guest)
-                found.append(name)
-            found.sort()
-            self._guests[claim] = found
+    def _guest_names(self, claim: FactTerm) -> list[str]:
+        names, known = self.names, self._names
+        found = []
+        for guest in self.attributed.get(claim, ()):
+            name = known.get(guest)
+            if name is None:
+                name = known[guest] = str(least(names.get(guest)) or guest)
+            found.append(name)
+        found.sort()
         return found
 
     def is_timed(self, source: FactTerm) -> bool:
@@ -165,7 +161,7 @@ class _Reader:
         found = self._about.get(claim)
         if found is None:
             timed = any(self.is_timed(source) for source in self.derived.get(claim, ()))
-            found = self._about[claim] = (self.guest_names(claim), claim in self.moves, timed)
+            found = self._about[claim] = (self._guest_names(claim), claim in self.moves, timed)
         return found
 
     def claims_for(self, targets: Iterable[FactTerm]) -> set[FactTerm]:
@@ -209,7 +205,7 @@ class _Reader:
         if found is not None:
             return found
         found = self._cited[claim] = []
-        guest = ", ".join(self.guest_names(claim)) or "unknown guest"
+        guest = ", ".join(self.about(claim)[0]) or "unknown guest"
         for source in self.derived.get(claim, ()):
             segment = self.segment(source)
             if segment is not None:
