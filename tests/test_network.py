@@ -90,6 +90,35 @@ def test_related_and_overlapping_roles_are_inferred_steps(G: nx.DiGraph) -> None
     assert all(G.edges[e]["inferred"] for e in G.edges if G.edges[e]["kind"] != "transition")
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_overlap_steps_are_every_pair_sharing_enough_of_the_targets_skills(seed: int) -> None:
+    """Against the definition, over every ordered pair: the projection counts only the pairs it
+    meets through a shared skill (roles of 0 to 8 skills from a pool of 12, so that many pairs
+    share half, some exactly half, and most share some)."""
+    import random
+
+    from careergraph.facts import RDF_TYPE, Facts
+    from careergraph.routes.projection import OVERLAP_THRESHOLD, REQUIRES_SKILL, ROLE
+
+    rng = random.Random(seed)
+    needs = {
+        f"urn:role:{r}": {f"urn:skill:{s}" for s in rng.sample(range(12), rng.randrange(9))}
+        for r in range(60)
+    }
+    facts = Facts()
+    facts.add_pairs(RDF_TYPE, [(role, ROLE) for role in needs])
+    facts.add_pairs(REQUIRES_SKILL, [(role, skill) for role, skills in needs.items() for skill in skills])
+    G = project_roles(facts)
+    expected = {
+        (u, v)
+        for u in needs
+        for v in needs
+        if u != v and needs[u] & needs[v] and len(needs[u] & needs[v]) / len(needs[v]) >= OVERLAP_THRESHOLD
+    }
+    assert {(u, v) for u, v, kind in G.edges(data="kind") if kind == "overlap"} == expected
+    assert len(expected) > 100 and any(2 * len(needs[u] & needs[v]) == len(needs[v]) for u, v in expected)
+
+
 def test_two_records_of_one_transition_merge(seed_graph: Graph) -> None:
     extra = Graph().parse(
         format="turtle",

@@ -234,6 +234,11 @@ class Facts:
 
     def subjects(self, predicate: str, obj: FactTerm) -> list[FactTerm]:
         """The subjects with ``obj`` (an IRI or blank node) as their ``predicate``."""
+        return self.by_object(predicate).get(obj, [])
+
+    def by_object(self, predicate: str) -> dict[FactTerm, list[FactTerm]]:
+        """Every object of ``predicate`` (an IRI or blank node) with its subjects (read it, do not
+        change it): for hot loops."""
         inverse = self._inverse.get(predicate)
         if inverse is None:
             inverse = self._inverse[predicate] = {}
@@ -245,7 +250,7 @@ class Facts:
                             inverse[o] = [subject]
                         else:
                             found.append(subject)
-        return inverse.get(obj, [])
+        return inverse
 
     def typed(self, cls: str) -> frozenset[FactTerm]:
         """The subjects of type ``cls``."""

@@ -10,7 +10,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EpisodeCitations", "Evidence", "clock", "group_evidence", "sort_evidence", "span_text"]
+__all__ = [
+    "EpisodeCitations",
+    "Evidence",
+    "clock",
+    "evidence_key",
+    "group_evidence",
+    "sort_evidence",
+    "span_text",
+]
 
 
 def clock(seconds: int | None) -> str:
@@ -64,21 +72,15 @@ class Evidence:
         }
 
 
+def evidence_key(e: Evidence) -> tuple[Any, ...]:
+    """What :func:`sort_evidence` orders by: episode, then time (a whole episode first, a single
+    time before a range), then claim."""
+    return (e.episode_title, e.start is not None, e.start or 0, e.end is not None, e.end or 0, e.claim)
+
+
 def sort_evidence(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     """Evidence by episode, then time (a whole episode first, a single time before a range)."""
-    return tuple(
-        sorted(
-            evidence,
-            key=lambda e: (
-                e.episode_title,
-                e.start is not None,
-                e.start or 0,
-                e.end is not None,
-                e.end or 0,
-                e.claim,
-            ),
-        )
-    )
+    return tuple(sorted(evidence, key=evidence_key))
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from itertools import chain, permutations
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from ..facts import IN_SCHEME, PROJECTION_PULL, Facts, FactTerm, is_iri, least
 from ..prefixes import PREFIXES, local_name
-from .evidence import Evidence, sort_evidence
+from .evidence import Evidence, evidence_key, sort_evidence
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -114,11 +115,15 @@ PART_OF_EPISODE, START, END = _SCHEMA + "partOfEpisode", _SCHEMA + "startOffset"
 URL, VIDEO = _SCHEMA + "url", _SCHEMA + "video"
 PREF_LABEL, BROADER, RELATED = _SKOS + "prefLabel", _SKOS + "broader", _SKOS + "related"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+_first = itemgetter(0)
+#: A cited segment's (or whole episode's) part of an :class:`Evidence`: title, start, end, episode, link.
+_Segment = tuple[str, int | None, int | None, str, str | None]
+_UNREAD = object()
 
 
 class _Reader:
     """The projection's lookups over :class:`Facts`: each guest's name, each claim's guests and
-    each claim's evidence once."""
+    evidence, each segment's episode and times, once."""
 
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
@@ -129,65 +134,84 @@ class _Reader:
         self.attributed, self.names, self.derived = by(ATTRIBUTED_TO), by(NAME), by(DERIVED_FROM)
         self.mentions, self.starts = by(MENTIONS_SKILL), by(START)
         self.parts, self.ends, self.urls, self.videos = by(PART_OF_EPISODE), by(END), by(URL), by(VIDEO)
-        self._guests: dict[FactTerm, list[str]] = {}
+        self.supporting = facts.by_object(SUPPORTS)
         self._names: dict[FactTerm, str] = {}
-        self._cited: dict[FactTerm, list[Evidence]] = {}
+        self._about: dict[FactTerm, tuple[list[str], bool, bool]] = {}
+        self._cited: dict[FactTerm, list[tuple[tuple[Any, ...], Evidence]]] = {}
+        self._segments: dict[FactTerm, _Segment | None] = {}
 
-    def guest_names(self, claim: FactTerm) -> list[str]:
-        found = self._guests.get(claim)
-        if found is None:
-            names, known = self.names, self._names
-            found = []
-            for guest in self.attributed.get(claim, ()):
-                name = known.get(guest)
-                if name is None:
-                    name = known[guest] = str(least(names.get(guest)) or guest)
-                found.append(name)
-            found.sort()
-            self._guests[claim] = found
+    def _guest_names(self, claim: FactTerm) -> list[str]:
+        names, known = self.names, self._names
+        found = []
+        for guest in self.attributed.get(claim, ()):
+            name = known.get(guest)
+            if name is None:
+                name = known[guest] = str(least(names.get(guest)) or guest)
+            found.append(name)
+        found.sort()
         return found
 
     def is_timed(self, source: FactTerm) -> bool:
         # is_iri: a literal with a segment's text is no segment (a str subclass, it would match)
         return source in self.clips and is_iri(source) and bool(self.starts.get(source))
 
-    def claims_for(self, targets: Iterable[FactTerm]) -> set[FactTerm]:
-        subjects = self.facts.subjects
-        return {c for t in targets for c in subjects(SUPPORTS, t)}
+    def about(self, claim: FactTerm) -> tuple[list[str], bool, bool]:
+        """``claim`` 's guests, whether it is a guest's own move and whether it cites a timed
+        segment: made once a claim, which backs both a transition and its variant or project."""
+        found = self._about.get(claim)
+        if found is None:
+            timed = any(self.is_timed(source) for source in self.derived.get(claim, ()))
+            found = self._about[claim] = (self._guest_names(claim), claim in self.moves, timed)
+        return found
 
-    def cited(self, claim: FactTerm) -> list[Evidence]:
-        """The segments (or whole episodes) ``claim`` comes from, with who said it; made once a
-        claim, which backs both a transition and its variant or project."""
+    def claims_for(self, targets: Iterable[FactTerm]) -> set[FactTerm]:
+        supporting = self.supporting
+        return {c for t in targets for c in supporting.get(t, ())}
+
+    def segment(self, source: FactTerm) -> _Segment | None:
+        """The episode title, start, end, episode and link of a segment (or whole episode) a claim
+        comes from, or None for anything else: made once a segment, which many claims cite."""
+        found = self._segments.get(source, _UNREAD)
+        if found is not _UNREAD:
+            return found  # type: ignore[return-value]
+        found = self._segments[source] = self._read_segment(source)
+        return found
+
+    def _read_segment(self, source: FactTerm) -> _Segment | None:
+        if not is_iri(source):  # a literal that reads like a segment's IRI is not one
+            return None
+        if source in self.clips:
+            episode = least(self.parts.get(source))
+            start = least(self.starts.get(source))
+            end = least(self.ends.get(source))
+            url = least(self.urls.get(source))
+        elif source in self.episodes:
+            episode, start, end = source, None, None
+            url = least(self.videos.get(source))
+        else:
+            return None
+        return (
+            str((episode is not None and least(self.names.get(episode))) or episode),
+            None if start is None else int(start),
+            None if end is None else int(end),
+            str(episode),
+            None if url is None else str(url),
+        )
+
+    def cited(self, claim: FactTerm) -> list[tuple[tuple[Any, ...], Evidence]]:
+        """The segments (or whole episodes) ``claim`` comes from, with who said it, each beside
+        its :func:`evidence_key`; made once a claim."""
         found = self._cited.get(claim)
         if found is not None:
             return found
         found = self._cited[claim] = []
-        guest = ", ".join(self.guest_names(claim)) or "unknown guest"
+        guest = ", ".join(self.about(claim)[0]) or "unknown guest"
         for source in self.derived.get(claim, ()):
-            if not is_iri(source):  # a literal that reads like a segment's IRI is not one
-                continue
-            if source in self.clips:
-                episode = least(self.parts.get(source))
-                start = least(self.starts.get(source))
-                end = least(self.ends.get(source))
-                url = least(self.urls.get(source))
-            elif source in self.episodes:
-                episode, start, end = source, None, None
-                url = least(self.videos.get(source))
-            else:
-                continue
-            found.append(
-                Evidence(
-                    episode_title=str((episode is not None and least(self.names.get(episode))) or episode),
-                    start=None if start is None else int(start),
-                    end=None if end is None else int(end),
-                    guest=guest,
-                    episode=str(episode),
-                    url=None if url is None else str(url),
-                    claim=str(claim),
-                    source=str(source),
-                )
-            )
+            segment = self.segment(source)
+            if segment is not None:
+                title, start, end, episode, url = segment
+                item = Evidence(title, start, end, guest, episode, url, str(claim), str(source))
+                found.append((evidence_key(item), item))
         return found
 
 
@@ -200,19 +224,25 @@ def _support(sub: _Reader, claims: Iterable[FactTerm]) -> dict[str, Any]:
     movers: set[str] = set()
     backers: set[str] = set()
     cited_by: set[str] = set()
-    naming: defaultdict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
-    derived, mentions, is_timed = sub.derived, sub.mentions, sub.is_timed
+    naming: dict[str, tuple[set[str], set[str]]] = {}
+    mentions, about = sub.mentions, sub.about
     for claim in claims:
-        guests = sub.guest_names(claim)
-        if claim in sub.moves:
+        guests, moved, timed = about(claim)
+        if moved:
             movers.update(guests)
-        if any(is_timed(source) for source in derived.get(claim, ())):
+        if timed:
             backers.update(guests)
         cited_by.update(guests)
-        for skill in mentions.get(claim, ()):
-            who, which = naming[str(skill)]
-            who.update(guests or [f"claim:{claim}"])
-            which.add(str(claim))
+        skills = mentions.get(claim)
+        if skills:
+            who = guests or [f"claim:{claim}"]
+            for skill in skills:
+                found = naming.get(str(skill))
+                if found is None:
+                    naming[str(skill)] = (set(who), {str(claim)})
+                else:
+                    found[0].update(who)
+                    found[1].add(str(claim))
     return {
         "movers": tuple(sorted(movers)),
         "backers": tuple(sorted(backers)),
@@ -222,11 +252,22 @@ def _support(sub: _Reader, claims: Iterable[FactTerm]) -> dict[str, Any]:
 
 
 def _evidence_from(sub: _Reader, claims: Iterable[FactTerm]) -> tuple[Evidence, ...]:
-    """The segments (or whole episodes) ``claims`` come from, with who said them."""
-    found: set[Evidence] = set()
-    for claim in claims:
-        found.update(sub.cited(claim))
-    return sort_evidence(found)
+    """The segments (or whole episodes) ``claims`` come from, with who said them, as
+    :func:`sort_evidence` orders them (with each item's key made once, where its claim is read)."""
+    # An item names its claim and its source (a claim cites a source once: a store never
+    # answers one triple twice), so the claims' items are all distinct: no set to gather them.
+    found = [pair for claim in claims for pair in sub.cited(claim)]
+    found.sort(key=_first)
+    return tuple([item for _key, item in found])
+
+
+def _iris(found: list[FactTerm] | None) -> frozenset[str]:
+    """The IRIs among ``found`` (a subject's objects, or None): :meth:`Facts.iris` for a hot loop
+    that has looked the subject up itself."""
+    return frozenset([o for o in found if type(o) is str]) if found else _NONE
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _merge_support(one: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
@@ -265,7 +306,10 @@ def project_roles(sub: Facts | Graph) -> nx.DiGraph:
 
     facts = sub if isinstance(sub, Facts) else Facts.from_graph(sub, PROJECTION_PULL)
     read = _Reader(facts)
-    iris, objects, value = facts.iris, facts.objects, facts.value
+    # Each predicate's subjects looked up once, not once a role or transition (a first run at
+    # 5 M triples reads a hundred thousand transitions, each with a dozen lookups).
+    by = facts.by_subject
+    requires, tools_of = by(REQUIRES_SKILL), by(USES_TOOL)
     G = nx.DiGraph()
     labels: dict[str, str] = {}
     for concept, label in facts.subject_objects(PREF_LABEL):
@@ -275,23 +319,27 @@ def project_roles(sub: Facts | Graph) -> nx.DiGraph:
     G.graph["labels"] = labels
 
     for role in sorted(facts.typed(ROLE)):
-        skills = iris(role, REQUIRES_SKILL)
-        support = _support(read, facts.subjects(SUPPORTS, role))
+        skills = _iris(requires.get(role))
+        said = read.supporting.get(role)
+        weights = _skill_weights(_support(read, said), skills) if said else dict.fromkeys(skills, (0, 0))
         G.add_node(
             str(role),
             label=labels.get(role, local_name(role)),
             skills=skills,
-            tools=iris(role, USES_TOOL),
-            weights=_skill_weights(support, skills),
+            tools=_iris(tools_of.get(role)),
+            weights=weights,
         )
 
     def skills_of(node: str) -> frozenset[str]:
         return G.nodes[node]["skills"] if node in G else frozenset()
 
+    from_role, to_role, gaps_of, gap_skills = by(FROM_ROLE), by(TO_ROLE), by(HAS_SKILL_GAP), by(GAP_SKILL)
+    adds_of, keeps_of = by(ADDS_SKILL), by(KEEPS_SKILL)
+    projects_of, variants_of = by(HAS_PORTFOLIO_PROJECT), by(HAS_ROUTE_VARIANT)
     observed_transitions = facts.typed(OBSERVED_TRANSITION)
     variants: list[tuple[str, FactTerm]] = []
     for transition in sorted(facts.typed(TRANSITION)):
-        source, target = value(transition, FROM_ROLE), value(transition, TO_ROLE)
+        source, target = least(from_role.get(transition)), least(to_role.get(transition))
         if source is None or target is None or source == target:
             continue
         u, v = str(source), str(target)
@@ -304,14 +352,12 @@ def project_roles(sub: Facts | Graph) -> nx.DiGraph:
                     tools=frozenset(),
                     weights={},
                 )
-        gaps = objects(transition, HAS_SKILL_GAP)
-        gap_skills = frozenset().union(*(iris(gap, GAP_SKILL) for gap in gaps))
-        adds = iris(transition, ADDS_SKILL) | gap_skills
-        skills = adds - iris(transition, KEEPS_SKILL) - skills_of(u)
-        tools = iris(transition, USES_TOOL).union(*(iris(gap, USES_TOOL) for gap in gaps))
-        supported = [transition, *gaps, *objects(transition, HAS_PORTFOLIO_PROJECT)]
-        supported += objects(transition, HAS_ROUTE_VARIANT)
-        claims = read.claims_for(supported)
+        gaps = gaps_of.get(transition, ())
+        adds = _iris(adds_of.get(transition)).union(*[_iris(gap_skills.get(gap)) for gap in gaps])
+        skills = adds - _iris(keeps_of.get(transition)) - skills_of(u)
+        tools = _iris(tools_of.get(transition)).union(*[_iris(tools_of.get(gap)) for gap in gaps])
+        routes = variants_of.get(transition, ())
+        claims = read.claims_for([transition, *gaps, *projects_of.get(transition, ()), *routes])
         support = _support(read, claims)
         kind = "transition"
         if transition in observed_transitions and not adds:
@@ -345,11 +391,12 @@ def project_roles(sub: Facts | Graph) -> nx.DiGraph:
             **{key: support[key] for key in ("movers", "backers", "cited_by")},
             weights=_skill_weights(support, skills),
         )
-        variants.extend((u, variant) for variant in objects(transition, HAS_ROUTE_VARIANT))
+        variants.extend((u, variant) for variant in routes)
 
     # A route variant that leads somewhere the transition does not: an inferred step.
+    leads_to_of, emphasised, named_by = by(LEADS_TO), by(EMPHASISES_SKILL), by(RDFS_LABEL)
     for u, variant in sorted(variants, key=lambda pair: (pair[0], str(pair[1]))):
-        for leads_to in sorted(objects(variant, LEADS_TO)):
+        for leads_to in sorted(leads_to_of.get(variant, ())):
             v = str(leads_to)
             if v != u and v in G and not G.has_edge(u, v):
                 claims = read.claims_for([variant])
@@ -358,18 +405,18 @@ def project_roles(sub: Facts | Graph) -> nx.DiGraph:
                     u,
                     v,
                     "variant",
-                    skills=iris(variant, EMPHASISES_SKILL),
-                    tools=iris(variant, USES_TOOL),
+                    skills=_iris(emphasised.get(variant)),
+                    tools=_iris(tools_of.get(variant)),
                     evidence=_evidence_from(read, claims),
                     support=_support(read, claims),
                     via=str(variant),
-                    via_label=str(value(variant, RDFS_LABEL) or ""),
+                    via_label=str(least(named_by.get(variant)) or ""),
                 )
 
     # A claim about one role that names another: guests talking about the move.
     mentions: defaultdict[tuple[str, str], set[FactTerm]] = defaultdict(set)
     for claim, mentioned in facts.subject_objects(MENTIONS_ROLE):
-        for backed in objects(claim, SUPPORTS):
+        for backed in facts.objects(claim, SUPPORTS):
             u, v = str(backed), str(mentioned)
             if u != v and u in G and v in G:
                 mentions[u, v].add(claim)
@@ -402,8 +449,9 @@ def _skill_totals(sub: Facts) -> dict[str, tuple[int, int]]:
     claims: defaultdict[str, set[FactTerm]] = defaultdict(set)
     for claim, mentioned in sub.subject_objects(MENTIONS_SKILL):
         claims[str(mentioned)].add(claim)
+    attributed = sub.by_subject(ATTRIBUTED_TO)
     for iri, named in claims.items():
-        guests = {g for c in named for g in sub.objects(c, ATTRIBUTED_TO)}
+        guests = {g for c in named for g in attributed.get(c, ())}
         totals[iri] = (len(guests), len(named))
     return totals
 
@@ -436,6 +484,10 @@ def _add_overlap_edges(G: nx.DiGraph) -> None:
         _add_inferred(G, u, v, "overlap")
 
 
+#: Who stands behind an inferred step no claim backs (read, never changed).
+_NO_SUPPORT: dict[str, Any] = {"movers": (), "backers": (), "cited_by": (), "weights": {}}
+
+
 def _add_inferred(
     G: nx.DiGraph,
     u: str,
@@ -451,8 +503,10 @@ def _add_inferred(
 ) -> None:
     """An inferred step ``u`` → ``v``: what ``v`` needs (and ``skills``) less what ``u`` has."""
     source, target = G.nodes[u], G.nodes[v]
-    support = support or {"movers": (), "backers": (), "cited_by": (), "weights": {}}
+    support = support or _NO_SUPPORT
     to_gain = (skills | target["skills"]) - source["skills"]
+    # A claim's weight for a skill outranks the target role's (never a false value: claims >= 1).
+    named, needed = support["weights"], target["weights"]
     G.add_edge(
         u,
         v,
@@ -467,5 +521,5 @@ def _add_inferred(
         movers=support["movers"],
         backers=support["backers"],
         cited_by=support["cited_by"],
-        weights=_skill_weights({"weights": {**target["weights"], **support["weights"]}}, to_gain),
+        weights={skill: named.get(skill) or needed.get(skill, (0, 0)) for skill in to_gain},
     )
