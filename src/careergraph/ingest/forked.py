@@ -1,7 +1,7 @@
 """Work done in a forked copy of the process, its result read back through a pipe.
 
-The importer reads the second half of the wiki's pages in a child while the
-parent reads the first half. A child starts from the parent's memory as it
+The importer reads part of the wiki's files, then the second half of its pages,
+in a child while the parent reads the rest. A child starts from the parent's memory as it
 stands (no state to send), and returns one pickled value. Where ``fork`` is
 missing, or the child fails in any way, :func:`start` or :meth:`Forked.result`
 gives None and the caller does the work itself: the answer is the same, only

@@ -139,7 +139,7 @@ class _Importer:
         #: what the import adds, as plain tuples (an rdflib Graph here cost more than the rest of the import)
         self.triples = Triples()
         self.segments: set[str] = set()
-        #: 2: read the second half of the pages in a forked child (see ``read_pages``)
+        #: 2: read part of the files and the second half of the pages in a forked child (see ``read_files``)
         self.jobs = 1
         #: the jobs asked for (None: as :func:`careergraph.ingest.forked.available` says when it is time)
         self.asked: int | None = 1
@@ -1081,10 +1081,10 @@ def import_podwiki(
     ``vocabulary`` is the curated graph (the shipped ``graph_data/``): its roles,
     skills, tools and topics, with their alternative labels, decide what the
     wiki's titles and prose refer to. The returned graph holds only what the
-    wiki adds; load it together with ``vocabulary``. ``jobs`` 2 reads the second
-    half of the wiki's pages in a forked child at the same time (the default
-    where ``fork`` is available and there are two cores), 1 reads everything in
-    this process; the result is the same.
+    wiki adds; load it together with ``vocabulary``. ``jobs`` 2 reads part of
+    the files and the second half of the wiki's pages in a forked child at the
+    same time (the default where ``fork`` is available and there are two
+    cores), 1 reads everything in this process; the result is the same.
 
     Raises
     ------
