@@ -6,8 +6,9 @@ Usage: python benchmarks/bench_import.py [WIKI_FOLDER] [--runs N] [--baseline SR
 In one run, in turns (floor, import, …): the floor — read every Markdown file
 and parse its front matter with PyYAML's C loader — and the import —
 ``import_podwiki`` and the sorted Turtle it writes, in this process with the
-vocabulary loaded once: as ``careergraph import`` runs it (half the pages and
-half the Turtle in a forked child where there are two cores), and in one
+vocabulary loaded once: as ``careergraph import`` runs it (part of the files,
+half the pages and half the Turtle in a forked child where there are two
+cores), and in one
 process (``jobs=1``) — then the import as a cold ``careergraph import podwiki``
 process. The table gives each median, wall and CPU time (this process's and
 its children's, from ``getrusage``), with its ratio to the floor's median, and

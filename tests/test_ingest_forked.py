@@ -1,4 +1,5 @@
-"""Reading half the wiki's pages in a forked child gives what reading them all in one process gives."""
+"""Reading part of the wiki's files, and half its pages, in a forked child gives what reading them all in one
+process gives."""
 
 from __future__ import annotations
 
@@ -82,14 +83,19 @@ River guides learn SQL and Spark ([[podcast:ep-two|Episode Two]], 1:00-2:00).
 
 
 FIRST_JOBS = {"ep-one": "Hiker", "ep-two": "River Guide"}
+#: A guest's Background that tells a move of its own (read once every page has been read).
+BORIS = "\n## Background\n\nBoris is a Data Engineer. Previously, Boris was a Software Engineer at a bank.\n"
 
 
 def _wiki(tmp_path: Path) -> Path:
     root = tmp_path / "wiki"
     for folder in ("_wiki", "_people", "_podcast_summaries"):
         (root / folder).mkdir(parents=True)
-    for slug, name in (("ada", "Ada Example"), ("bo", "Boris Example")):
-        (root / "_people" / f"{slug}.md").write_text(f'---\ntitle: "{name}"\n---\n')
+    for slug, name, background in (
+        ("ada", "Ada Example", ""),
+        ("bo", "Boris Example", BORIS),
+    ):
+        (root / "_people" / f"{slug}.md").write_text(f'---\ntitle: "{name}"\n---\n{background}')
     for slug, (title, guests) in EPISODES.items():
         (root / "_podcast_summaries" / f"{slug}.md").write_text(
             f'---\ntitle: "{title}"\nguests: {json.dumps(guests)}\n'
@@ -131,11 +137,30 @@ def test_every_cut_between_parent_and_child_gives_the_one_process_result(
     alone = _outcome(root, jobs=1)
     warnings = alone[2]
     assert sum("'Quantum Wrangler' of" in w and "is not a known role; added" in w for w in warnings) == 1
-    assert alone[1]["roles created"] == 3 and alone[1]["claims"] >= 6 and alone[1]["moves"] == 1
+    assert alone[1]["roles created"] == 3 and alone[1]["claims"] >= 6
+    assert alone[1]["moves from chapters"] == 1 and alone[1]["moves from bios"] == 1
     for cut in range(1, len(PAGES)):
         monkeypatch.setattr(writer, "_half", lambda pages, cut=cut: cut)
         assert _outcome(root, jobs=2) == alone, f"pages cut after the {cut}th"
-    assert children == [True] * (len(PAGES) - 1)
+    assert children == [True, True] * (len(PAGES) - 1)  # the files, then the pages
+
+
+def test_every_cut_of_the_files_between_parent_and_child_gives_the_one_process_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[bool]
+) -> None:
+    root = _wiki(tmp_path)
+    alone = _outcome(root, jobs=1)
+    in_two = writer._Importer._in_two
+    files = len(EPISODES) + 2 + len(PAGES)  # the episodes, the two people, the wiki pages' front matter
+    for cut in range(1, files):
+
+        def cutting(self: Any, work: Any, half: int, state: Any, *rest: Any, cut: int = cut) -> bool:
+            assert state is not writer._FILE_STATE or len(work) == files
+            return in_two(self, work, cut if state is writer._FILE_STATE else half, state, *rest)
+
+        monkeypatch.setattr(writer._Importer, "_in_two", cutting)
+        assert _outcome(root, jobs=2) == alone, f"files cut after the {cut}th"
+    assert children == [True, True] * (files - 1)
 
 
 def test_a_child_that_fails_leaves_its_pages_to_the_parent(
@@ -144,12 +169,12 @@ def test_a_child_that_fails_leaves_its_pages_to_the_parent(
     root = _wiki(tmp_path)
     alone = _outcome(root, jobs=1)
 
-    def failing(self: Any, before: Any, mine: Any) -> Any:
+    def failing(self: Any, state: Any, prepare: Any, mine: Any) -> Any:
         raise RuntimeError("the child fails")
 
-    monkeypatch.setattr(writer._Importer, "_read_apart", failing)
+    monkeypatch.setattr(writer._Importer, "_apart", failing)
     assert _outcome(root, jobs=2) == alone
-    assert children == [False]
+    assert children == [False, False]  # the files' child, then the pages'
 
 
 def test_a_progress_bar_counts_every_page_once_and_the_halves_side_by_side(
@@ -173,12 +198,12 @@ def test_a_progress_bar_counts_every_page_once_and_the_halves_side_by_side(
         assert shown[: 2 * pairs : 2] == names[:pairs]  # the parent's pages, each followed by
         assert shown[1 : 2 * pairs : 2] == names[cut : cut + pairs]  # one of the child's
 
-    def failing(self: Any, before: Any, mine: Any) -> Any:
+    def failing(self: Any, state: Any, prepare: Any, mine: Any) -> Any:
         raise RuntimeError("the child fails")
 
-    monkeypatch.setattr(writer._Importer, "_read_apart", failing)
+    monkeypatch.setattr(writer._Importer, "_apart", failing)
     steps()
-    assert children == [True] * (len(names) - 1) + [False]
+    assert children == [True, True] * (len(names) - 1) + [False, False]
 
 
 def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,15 +227,17 @@ def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(forked, "start", recording)
     with pytest.raises(RuntimeError, match="the parent fails"):
         _outcome(root, jobs=2)
-    [child] = started
-    assert child is not None
-    with pytest.raises(ChildProcessError):
-        os.waitpid(child._pid, os.WNOHANG)  # the child is gone: stopped and reaped
+    assert len(started) == 2  # the files' child, which finished, then the pages', which the failure stopped
+    for child in started:
+        assert child is not None
+        with pytest.raises(ChildProcessError):
+            os.waitpid(child._pid, os.WNOHANG)  # the child is gone: stopped and reaped
 
 
 def test_snapshot_in_two_processes_is_the_one_process_import(podwiki: Path, children: list[bool]) -> None:
     assert _outcome(podwiki, jobs=2) == _outcome(podwiki, jobs=1)
-    assert children == [True, True]  # the second half of the pages, then the second half of the Turtle
+    # the people and the wiki's front matter, the second half of the pages, then the second half of the Turtle
+    assert children == [True, True, True]
 
 
 def _many_triples() -> triples.Triples:

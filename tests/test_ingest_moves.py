@@ -10,7 +10,7 @@ from rdflib import Literal, URIRef
 
 from careergraph.data import load_graph, shipped_dir
 from careergraph.ingest import import_podwiki
-from careergraph.ingest.moves import bio_moves
+from careergraph.ingest.moves import bio_moves, title_chain
 from careergraph.vocab import CG, ID, PROV, RDF, RDFS, SCHEMA, SKOS
 
 CHAPTERS = [
@@ -259,3 +259,16 @@ def test_a_late_chapter_naming_no_job_of_the_guest_is_a_topic_not_her_move(tmp_p
 def test_turned_in_a_bio_is_read_in_any_case(bio: str) -> None:
     (before, after), *_ = bio_moves(bio)
     assert before.endswith("real estate agent") and after.startswith("Senior AI Engineer")
+
+
+@pytest.mark.parametrize(
+    ("title", "chain"),
+    [
+        ("CAREER JOURNEY: DATA ANALYST\tTO\u2003DATA ENGINEER", ["DATA ANALYST", "DATA ENGINEER"]),
+        ("Intro - FROM\u00a0Physics\u00a0Into Data Science", ["Physics", "Data Science"]),
+        ("Career Story: Statistician⟶Data Analyst", ["Statistician", "Data Analyst"]),
+        ("Career Stories, Tools and Automation: Onboarding", None),
+    ],
+)
+def test_a_title_s_move_is_read_in_any_case_and_across_any_space(title: str, chain: list[str] | None) -> None:
+    assert title_chain(title) == chain

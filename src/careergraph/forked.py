@@ -1,13 +1,13 @@
 """Work done in a forked copy of the process, its result read back through a pipe.
 
-The importer reads the second half of the wiki's pages in a child while the
-parent reads the first half; a first run on new data fills the embedded store
-in one child and builds the role projection in another while the parent
-builds the label index. A child starts from the parent's memory as it stands
-(no state to send), and returns one pickled value. Where ``fork`` is
-missing, or the child fails in any way, :func:`start` or :meth:`Forked.result`
-gives None and the caller does the work itself: the answer is the same, only
-later.
+The importer reads part of the wiki's files, then the second half of its
+pages, in a child while the parent reads the rest; a first run on new data
+fills the embedded store in one child and builds the role projection in
+another while the parent builds the label index. A child starts from the
+parent's memory as it stands (no state to send), and returns one pickled
+value. Where ``fork`` is missing, or the child fails in any way,
+:func:`start` or :meth:`Forked.result` gives None and the caller does the work
+itself: the answer is the same, only later.
 
 >>> child = start(lambda: sum(range(10)))
 >>> child is None or child.result() == 45
