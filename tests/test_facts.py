@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from careergraph.data import shipped_dir, turtle_files
-from careergraph.facts import FACTS, BlankId, Facts, LexicalForm
+from careergraph.facts import FACTS, RDF_TYPE, BlankId, Facts, LexicalForm
 from careergraph.names import LabelIndex
 from careergraph.routes.projection import project_roles
 from careergraph.routes.stored import save_roles
@@ -121,6 +121,35 @@ def test_a_literal_is_not_a_skill_and_a_blank_gap_is_read(every_store: dict[str,
         90,
         "Odd Guest",
     )
+
+
+def _cited_as(sources: list[str]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """The evidence of each step of a chain of roles whose n-th transition (taken in that order) is
+    backed by a claim citing the n-th of ``sources``: "iri" (a timed segment), or "literal" (its IRI's
+    text as a literal, which is no segment)."""
+    x, cg, prov = "urn:x:", "https://w3id.org/careergraph/ontology#", "http://www.w3.org/ns/prov#"
+    segment, schema = x + "segment", "https://schema.org/"
+    steps = range(len(sources))
+    facts = Facts()
+    facts.add_pairs(RDF_TYPE, [(segment, schema + "Clip")] + [(f"{x}t{n}", cg + "Transition") for n in steps])
+    facts.add_pairs(schema + "startOffset", [(segment, LexicalForm("60"))])
+    facts.add_pairs(cg + "fromRole", [(f"{x}t{n}", f"{x}r{n}") for n in steps])
+    facts.add_pairs(cg + "toRole", [(f"{x}t{n}", f"{x}r{n + 1}") for n in steps])
+    facts.add_pairs(cg + "supports", [(f"{x}c{n}", f"{x}t{n}") for n in steps])
+    cited = [(f"{x}c{n}", segment if how == "iri" else LexicalForm(segment)) for n, how in enumerate(sources)]
+    facts.add_pairs(prov + "wasDerivedFrom", cited)
+    G = project_roles(facts)
+    return {(u, v): tuple(e.source for e in G.edges[u, v]["evidence"]) for u, v in G.edges}
+
+
+def test_a_literal_with_a_segments_text_is_no_evidence_whichever_is_read_first() -> None:
+    # Equal to the IRI as a string, the literal once took the segment's evidence (read after it) or
+    # hid it (read before it).
+    for sources in (["literal", "iri"], ["iri", "literal"]):
+        steps = _cited_as(sources)
+        assert [steps[f"urn:x:r{n}", f"urn:x:r{n + 1}"] for n in range(2)] == [
+            ("urn:x:segment",) if how == "iri" else () for how in sources
+        ], sources
 
 
 def test_a_triple_written_twice_is_read_once(files: list[Path]) -> None:

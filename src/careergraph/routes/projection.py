@@ -168,18 +168,17 @@ class _Reader:
         supporting = self.supporting
         return {c for t in targets for c in supporting.get(t, ())}
 
-    def segment(self, source: FactTerm) -> _Segment | None:
-        """The episode title, start, end, episode and link of a segment (or whole episode) a claim
-        comes from, or None for anything else: made once a segment, which many claims cite."""
+    def segment(self, source: str) -> _Segment | None:
+        """The episode title, start, end, episode and link of the segment (or whole episode) with
+        IRI ``source`` a claim comes from, or None for anything else: made once a segment, which many
+        claims cite."""
         found = self._segments.get(source, _UNREAD)
         if found is not _UNREAD:
             return found  # type: ignore[return-value]
         found = self._segments[source] = self._read_segment(source)
         return found
 
-    def _read_segment(self, source: FactTerm) -> _Segment | None:
-        if not is_iri(source):  # a literal that reads like a segment's IRI is not one
-            return None
+    def _read_segment(self, source: str) -> _Segment | None:
         if source in self.clips:
             episode = least(self.parts.get(source))
             start = least(self.starts.get(source))
@@ -207,7 +206,9 @@ class _Reader:
         found = self._cited[claim] = []
         guest = ", ".join(self.about(claim)[0]) or "unknown guest"
         for source in self.derived.get(claim, ()):
-            segment = self.segment(source)
+            # A literal that reads like a segment's IRI is no segment; and being equal to that IRI
+            # as a string, it must not reach the segments' cache, keyed by the IRI.
+            segment = self.segment(source) if is_iri(source) else None
             if segment is not None:
                 title, start, end, episode, url = segment
                 item = Evidence(title, start, end, guest, episode, url, str(claim), str(source))
@@ -505,7 +506,7 @@ def _add_inferred(
     source, target = G.nodes[u], G.nodes[v]
     support = support or _NO_SUPPORT
     to_gain = (skills | target["skills"]) - source["skills"]
-    # A claim's weight for a skill outranks the target role's (never a false value: claims >= 1).
+    # A claim's weight for a skill outranks the target role's (a weight is a pair: never false).
     named, needed = support["weights"], target["weights"]
     G.add_edge(
         u,
