@@ -187,7 +187,7 @@ def test_a_child_that_fails_leaves_its_pages_to_the_parent(
     assert children == [False, False]  # the files' child, then the pages'
 
 
-def test_a_progress_bar_counts_every_page_once_and_the_halves_side_by_side(
+def test_a_progress_bar_counts_every_page_once_and_the_shares_side_by_side(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[bool]
 ) -> None:
     root = _wiki(tmp_path)
@@ -203,10 +203,11 @@ def test_a_progress_bar_counts_every_page_once_and_the_halves_side_by_side(
     names = list(PAGES)
     for cut in range(1, len(names)):
         monkeypatch.setattr(writer, "_half", lambda pages, cut=cut: cut)
-        shown = steps()
-        pairs = min(cut, len(names) - cut)
-        assert shown[: 2 * pairs : 2] == names[:pairs]  # the parent's pages, each followed by
-        assert shown[1 : 2 * pairs : 2] == names[cut : cut + pairs]  # one of the child's
+        mine, theirs = names[:cut], names[cut:]
+        expected = []
+        for done, name in enumerate(mine, 1):  # the parent's pages, each followed by its share of the child's
+            expected += [name, *theirs[(done - 1) * len(theirs) // cut : done * len(theirs) // cut]]
+        assert steps() == expected
 
     def failing(self: Any, state: Any, prepare: Any, mine: Any) -> Any:
         raise RuntimeError("the child fails")

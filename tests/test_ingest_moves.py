@@ -267,6 +267,7 @@ def test_turned_in_a_bio_is_read_in_any_case(bio: str) -> None:
         ("CAREER JOURNEY: DATA ANALYST\tTO\u2003DATA ENGINEER", ["DATA ANALYST", "DATA ENGINEER"]),
         ("Intro - FROM\u00a0Physics\u00a0Into Data Science", ["Physics", "Data Science"]),
         ("Career Story: Statistician⟶Data Analyst", ["Statistician", "Data Analyst"]),
+        ("Career Story: Statistician -> Data Analyst", ["Statistician", "Data Analyst"]),
         ("Career Stories, Tools and Automation: Onboarding", None),
     ],
 )

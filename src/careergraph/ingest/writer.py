@@ -803,8 +803,9 @@ class _Importer:
     def read_files(
         self, people: list[Path], episodes: list[Path], wiki: list[Path], step: Callable[[Path | None], None]
     ) -> None:
-        """Read the people and episode files and the wiki pages' front matter; with ``jobs`` 2, the list below
-        cut in two parts of about the same work, the second in a forked child meanwhile.
+        """Read the episode and people files and the wiki pages' front matter; with ``jobs`` 2, the list below
+        cut in two parts of about the same work, the second in a forked child meanwhile. (Any order of the
+        folders gives the same result; the wiki's front matter last puts the cut among the cheap files.)
 
         A file adds to what only the files of its own folder read (the guests; the
         episodes and their segments; the pages, in file order), and to the
@@ -844,29 +845,32 @@ class _Importer:
     def _in_two(
         self,
         work: _Work,
-        half: int,
+        cut: int,
         state: Mapping[str, Callable[[], Any]],
         prepare: Callable[[], None],
         step: Callable[[Path | None], None],
     ) -> bool:
-        """Do ``work[:half]`` here and meanwhile, in a forked child, ``prepare()`` and ``work[half:]``; then add
+        """Do ``work[:cut]`` here and meanwhile, in a forked child, ``prepare()`` and ``work[cut:]``; then add
         to this importer what the child's share added to ``state`` (see :meth:`_apart`). True when a child did
         its share; when it fails, or there is none, this process does the rest itself.
 
-        The child's files are counted as this process does its own (the two
-        shares go at about the same pace), so that a progress bar moves evenly
-        instead of jumping at the end.
+        The child's share is counted as this process does its own, in
+        proportion (the shares are cut to take about the same time, not to
+        hold as many files), so that a progress bar moves evenly instead of
+        jumping at the end.
         """
-        theirs = work[half:]
-        child = forked.start(lambda: self._apart(state, prepare, theirs)) if theirs and half else None
+        mine, theirs = work[:cut], work[cut:]
+        child = forked.start(lambda: self._apart(state, prepare, theirs)) if theirs and mine else None
         shown = 0
         try:
-            for do, path in work[:half]:
+            for done, (do, path) in enumerate(mine, 1):
                 do()
                 step(path)
-                if child is not None and shown < len(theirs):
-                    step(theirs[shown][1])
-                    shown += 1
+                if child is not None:
+                    upto = done * len(theirs) // len(mine)
+                    for _do, their_path in theirs[shown:upto]:
+                        step(their_path)
+                    shown = upto
         except BaseException:
             if child is not None:
                 child.cancel()  # no child left behind, blocked on a pipe no one reads
@@ -910,7 +914,8 @@ class _Importer:
                 self.segments |= value
             elif isinstance(value, list):
                 getattr(self, name).extend(value)
-            else:  # a set, or a dict whose keys only the child's own files or pages add
+            else:  # a set, or a dict: a key both added (two pages titled alike) keeps the child's
+                # value, read last, as one process reading every file in order keeps the last one's
                 getattr(self, name).update(value)
 
     def _create_roles(self, pages: list[_Page]) -> None:
