@@ -246,10 +246,10 @@ def test_a_bad_file_on_a_first_path_is_reported_as_the_store_reports_it(tmp_path
     assert embedded.output == memory.output and f"{bad}:3" in embedded.output
 
 
-#: A first ``path`` (or, for "query", a first named query) in a process of its own (forking from
-#: pytest's would copy its state), printing which work went to forked children and the answer. argv:
-#: the cache folder, how the children fare ("forked", "failing": each child dies at once, "none": no
-#: fork, "query"), then the data files.
+#: A first ``path`` (or, for "query", a first named query) in a process of its own (pytest's may run
+#: threads, and forking it would copy its state), printing which work went to forked children and the
+#: answer. argv: the cache folder, how the children fare ("forked", "failing": each child dies at once,
+#: "none": no fork, "query"), then the data files.
 FIRST_RUN = """
 import os, sys
 from careergraph import forked
@@ -270,7 +270,8 @@ def nice_noted(increment, nice=os.nice):  # in the store's child: leaves a note 
     return nice(increment)
 
 forked.start = start_counted
-forked.available = lambda: fare != "none"
+if fare == "none":
+    forked.available = lambda: False
 os.nice = nice_noted
 session = Session(files)
 if fare == "query":
@@ -283,6 +284,13 @@ print(answer)
 """
 
 
+#: The tests of first runs that fork, as careergraph decides it may (forked.available, not a stand-in).
+forking = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+    reason="a first run forks its children on Linux with a second core",
+)
+
+
 def _first_run(files: list[Path], cache: Path, fare: str) -> tuple[str, str, dict[str, bytes]]:
     """Which work a first run in a process of its own forked, its answer, and the databases it left."""
     command = [sys.executable, "-c", FIRST_RUN, str(cache), fare, *map(str, files)]
@@ -293,6 +301,7 @@ def _first_run(files: list[Path], cache: Path, fare: str) -> tuple[str, str, dic
     return started, answer, {p.name: p.read_bytes() for p in cache.glob("*.sqlite")}
 
 
+@forking
 def test_a_first_run_fills_the_store_and_projects_in_children_with_the_same_answer(
     files: list[Path], tmp_path: Path
 ) -> None:
@@ -308,6 +317,7 @@ def test_a_first_run_fills_the_store_and_projects_in_children_with_the_same_answ
     assert [p for p in (tmp_path / "beside").glob("oxigraph-*") if (p / "CURRENT").is_file()]
 
 
+@forking
 def test_children_that_fail_leave_their_work_to_the_parent(files: list[Path], tmp_path: Path) -> None:
     # The projection is built here instead; the store, by the first command that asks for it.
     _none, alone, alone_built = _first_run(files, tmp_path / "alone", "none")
@@ -316,12 +326,33 @@ def test_children_that_fail_leave_their_work_to_the_parent(files: list[Path], tm
     assert failing == alone and failing_built == alone_built
 
 
+@forking
 def test_a_first_query_builds_no_projection(files: list[Path], tmp_path: Path) -> None:
     # A named query needs the label index and the store, not the projection: no child builds one, and
     # the store it waits on loads at the usual priority.
     children, answer, built = _first_run(files, tmp_path / "cache", "query")
     assert not (tmp_path / "cache.niced").exists()
     assert children == "['EmbeddedStore']" and "skill/sql,SQL" in answer and len(built) == 1
+
+
+@forking
+def test_a_bad_file_is_reported_once_when_the_store_is_loaded_in_a_child(tmp_path: Path) -> None:
+    # The child's load fails first and says nothing: the parent builds the store again to say why.
+    bad = tmp_path / "bad.ttl"
+    bad.write_text(
+        '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n<urn:x:a> <urn:x:n> "abc"^^xsd:integer .\n'
+        '<urn:x:a> <urn:x:d> "2024-13-45"^^xsd:date .\n<urn:x:a> <urn:x:b> "unclosed .\n'
+    )
+    ask = ["--data", str(bad), "path", "Data Scientist", "Data Engineer"]
+    env = {**os.environ, "CAREERGRAPH_CACHE": str(tmp_path / "cache")}
+    embedded, memory = (
+        subprocess.run([sys.executable, "-m", "careergraph", *args], capture_output=True, text=True, env=env)
+        for args in (ask, [*ask[:2], "--store", "memory", *ask[2:]])
+    )
+    assert embedded.returncode == memory.returncode == 1 and f"{bad}:4" in embedded.stderr
+    assert embedded.stderr.splitlines()[-1] == memory.stderr.splitlines()[-1]
+    warned = [run.stderr.count("Failed to convert Literal") for run in (embedded, memory)]
+    assert warned == [2, 2]  # rdflib's warning for each ill-typed literal, once
 
 
 def test_a_first_run_ends_only_when_its_children_have(files: list[Path], tmp_path: Path) -> None:

@@ -706,3 +706,22 @@ def test_an_unwritable_cache_runs_the_embedded_store_in_memory(
     result = run("query", "roles", "-f", "csv")
     assert result.exit_code == 0, result.output
     assert result.output == run("query", "roles", "-f", "csv", store="memory").output
+
+
+def test_a_build_stopped_by_a_bad_file_leaves_no_half_built_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from careergraph.cache import cached_database
+    from careergraph.errors import DataFileError
+
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(tmp_path))
+
+    def failing(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE half (built)")
+        raise DataFileError("bad.ttl", "syntax error")
+
+    with pytest.raises(DataFileError):
+        cached_database("some data", failing)
+    assert list(tmp_path.iterdir()) == []

@@ -182,10 +182,14 @@ def cached_database(
             db.close()
         os.replace(temporary, path)
         return _open(path)
-    except (OSError, sqlite3.Error):
-        with contextlib.suppress(OSError):  # the cache folder may be a file, or gone
+    except BaseException as error:
+        # Nothing half-built is left, whatever stopped it (its name is this pid's: no one else would
+        # remove it); the cache folder may be a file, or gone.
+        with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
-        return _in_memory(build)
+        if isinstance(error, (OSError, sqlite3.Error)):  # a cache that cannot be written only costs speed
+            return _in_memory(build)
+        raise
 
 
 def is_cached(fingerprint: str | None) -> bool:

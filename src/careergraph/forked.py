@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -57,37 +58,57 @@ class Forked:
     """A child process computing one value; :meth:`result` waits for it."""
 
     def __init__(self, pid: int, fd: int) -> None:
-        self._pid = pid
-        self._fd = fd
-        self._waited = False
+        #: the child, until it is reaped; the pipe's end, until it is read or closed (then None)
+        self._pid: int | None = pid
+        self._fd: int | None = fd
+        self._data = b""
         self._value: Any = None
         self._lock = threading.Lock()  # two threads asking at once: one reads the pipe, both get the value
 
     def result(self) -> Any | None:
         """The child's value, or None when it failed (an exception, a signal, nothing written); waits
-        for the child the first time, and gives the same value again after."""
+        for the child the first time, and gives the same value again after.
+
+        Interrupted (Ctrl-C), it leaves nothing half-done to trip over: the
+        pipe is given up before it is read, so no later call reads or closes
+        a descriptor number the process has since reused; a later call or
+        :meth:`cancel` reaps the child.
+        """
         with self._lock:
-            if not self._waited:
-                with os.fdopen(self._fd, "rb") as pipe:
-                    data = pipe.read()
+            fd, self._fd = self._fd, None
+            if fd is not None:
+                with os.fdopen(fd, "rb") as pipe:
+                    self._data = pipe.read()
+            if self._pid is not None:
                 _pid, status = os.waitpid(self._pid, 0)
-                self._waited = True
-                if status == 0 and data:
+                self._pid = None
+                if status == 0 and self._data:
                     try:
-                        self._value = pickle.loads(data)
+                        self._value = pickle.loads(self._data)
                     except Exception:  # a child cut short mid-write: do the work here instead
                         pass
+                self._data = b""
             return self._value
 
     def cancel(self) -> None:
         """Stop the child and forget its work (the parent failed meanwhile)."""
-        self._waited = True
-        os.close(self._fd)
+        with self._lock:
+            fd, self._fd = self._fd, None
+            if fd is not None:
+                os.close(fd)
+            if self._pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+                self._pid = None
+
+    def wait_at_exit(self) -> None:
+        """Wait for the child as the process ends (an ``atexit`` hook: a command ends only once its
+        children have); on Ctrl-C, which reaches the child too, stop it instead of waiting on."""
         try:
-            os.kill(self._pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(self._pid, 0)
+            self.result()
+        except KeyboardInterrupt:
+            self.cancel()
 
 
 def start(work: Callable[[], Any]) -> Forked | None:

@@ -236,7 +236,7 @@ class Session:
             if self._projecting is not None:
                 import atexit
 
-                atexit.register(self._projecting.result)  # nothing outlives the command
+                atexit.register(self._projecting.wait_at_exit)  # nothing outlives the command
 
     # --- the role projection -------------------------------------------------
 

@@ -585,6 +585,10 @@ class EmbeddedStore(OxigraphStore):
         if behind:
             with contextlib.suppress(OSError):
                 os.nice(_LOAD_NICENESS)
+        # A bad file is reported by the parent, which builds the store again to say why (rdflib's
+        # warnings about the file would be printed twice).
+        with open(os.devnull, "wb") as nowhere:
+            os.dup2(nowhere.fileno(), 2)
         return self._build(target) is not None
 
     @staticmethod
@@ -655,7 +659,7 @@ class EmbeddedStore(OxigraphStore):
             if child is not None:
                 import atexit
 
-                atexit.register(child.result)  # a command ends only once its store is whole
+                atexit.register(child.wait_at_exit)  # a command ends only once its store is whole
 
                 def wait_for_child() -> None:
                     child.result()  # a child that failed left no store: it is built here, saying why
