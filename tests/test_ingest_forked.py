@@ -227,22 +227,22 @@ def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch:
         page(self, read)
 
     monkeypatch.setattr(writer._Importer, "page", failing)
-    started: list[forked.Forked | None] = []
+    started: list[int | None] = []
     start = forked.start
 
     def recording(work: Any) -> forked.Forked | None:
         child = start(work)
-        started.append(child)
+        started.append(child and child._pid)
         return child
 
     monkeypatch.setattr(forked, "start", recording)
     with pytest.raises(RuntimeError, match="the parent fails"):
         _outcome(root, jobs=2)
     assert len(started) == 2  # the files' child, which finished, then the pages', which the failure stopped
-    for child in started:
-        assert child is not None
+    for pid in started:
+        assert pid is not None
         with pytest.raises(ChildProcessError):
-            os.waitpid(child._pid, os.WNOHANG)  # the child is gone: stopped and reaped
+            os.waitpid(pid, os.WNOHANG)  # the child is gone: stopped and reaped
 
 
 def test_snapshot_in_two_processes_is_the_one_process_import(podwiki: Path, children: list[bool]) -> None:
