@@ -29,7 +29,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Forked", "available", "start"]
+__all__ = ["Forked", "available", "jobs", "start"]
 
 
 def available() -> bool:
@@ -44,6 +44,11 @@ def available() -> bool:
     that has loaded system frameworks may crash.
     """
     return hasattr(os, "fork") and sys.platform != "darwin" and (os.cpu_count() or 1) > 1 and _threads() == 1
+
+
+def jobs() -> int:
+    """How many processes work may be shared among here: 2 where :func:`available` says, else 1."""
+    return 2 if available() else 1
 
 
 def _threads() -> int:

@@ -46,7 +46,4 @@ class ImportResult:
 
     def turtle(self) -> str:
         """The triples as sorted Turtle: the same bytes for the same triples."""
-        jobs = self.jobs
-        if jobs is None:
-            jobs = 2 if forked.available() else 1
-        return turtle(self.triples, jobs=jobs)
+        return turtle(self.triples, jobs=forked.jobs() if self.jobs is None else self.jobs)

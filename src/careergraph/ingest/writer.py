@@ -240,13 +240,13 @@ class _Importer:
         found = []
         for path in sorted(_markdown(directory)):
             try:
-                mode = path.stat().st_mode
+                found_stat = path.stat()
             except OSError as error:
                 self.warn(path, 1, f"cannot read the file: {error.strerror or error}; skipped")
                 continue
-            if not stat.S_ISREG(mode):
+            if not stat.S_ISREG(found_stat.st_mode):
                 self.warn(path, 1, "not a regular file; skipped")
-            elif path.stat().st_size > MAX_FILE_BYTES:
+            elif found_stat.st_size > MAX_FILE_BYTES:
                 self.warn(path, 1, f"file is over {MAX_FILE_BYTES // 1_000_000} MB; skipped")
             else:
                 found.append(path)
@@ -1098,7 +1098,7 @@ def import_podwiki(
     """
     importer = _Importer(Path(root), vocabulary)
     importer.asked = jobs
-    importer.jobs = (2 if forked.available() else 1) if jobs is None else jobs
+    importer.jobs = forked.jobs() if jobs is None else jobs
     # The import keeps some 110,000 objects the cyclic collector tracks (the triples' tuples) to its end
     # and leaves no cycles to collect (none on the snapshot): the collector, walking them again and
     # again as they accumulate, is paused meanwhile.
