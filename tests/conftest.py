@@ -13,6 +13,7 @@ from careergraph.data import load_graph, shipped_dir
 from careergraph.names import LabelIndex
 
 ROOT = Path(__file__).resolve().parents[1]
+_CACHE = pytest.StashKey[str]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -20,8 +21,18 @@ def pytest_configure(config: pytest.Config) -> None:
     import os
     import tempfile
 
-    os.environ["CAREERGRAPH_CACHE"] = tempfile.mkdtemp(prefix="careergraph-cache-")
+    config.stash[_CACHE] = os.environ["CAREERGRAPH_CACHE"] = tempfile.mkdtemp(prefix="careergraph-cache-")
     os.environ.pop("CAREERGRAPH_STORE", None)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # The run's cache holds Oxigraph stores and databases of every size the tests made: left in the
+    # temporary folder, each run would add its own.
+    import shutil
+
+    folder = config.stash.get(_CACHE, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 SHARED = ROOT.parent / "shared"

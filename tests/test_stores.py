@@ -725,3 +725,24 @@ def test_a_build_stopped_by_a_bad_file_leaves_no_half_built_database(
     with pytest.raises(DataFileError):
         cached_database("some data", failing)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ill_typed_literals_are_said_in_one_line_naming_the_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    bad = tmp_path / "ranks.ttl"
+    bad.write_text(
+        '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n<urn:x:a> <urn:x:rank> "abc"^^xsd:integer .\n'
+        '<urn:x:b> <urn:x:rank> "x1"^^xsd:integer .\n<urn:x:c> <urn:x:at> <urn:x:broken uri> .\n'
+    )
+    graph = load_graph([bad])
+    assert len(graph) == 3  # kept, as text
+    said = [(r.name, r.getMessage(), r.exc_info) for r in caplog.records]
+    assert (
+        "careergraph.data",
+        f"warning: {bad}: 2 literals do not fit their datatype and are kept as text "
+        "(first: invalid literal for int() with base 10: 'abc')",
+        None,
+    ) in said
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback
+    assert any("does not look like a valid URI" in message for _, message, _ in said)  # other warnings pass

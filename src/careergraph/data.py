@@ -8,8 +8,9 @@ plus anything the archive importer wrote to :func:`generated_dir`.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from .errors import DataFileError
@@ -120,7 +121,8 @@ def parse_file(graph: Graph, file: Path) -> None:
     """Parse one RDF file into ``graph``, turning parser errors into :class:`DataFileError`."""
     fmt = _FORMATS.get(file.suffix, "turtle")
     try:
-        graph.parse(file, format=fmt)
+        with _ill_typed_literals_said_once(file):
+            graph.parse(file, format=fmt)
     except OSError as error:
         raise DataFileError(str(file), error.strerror or str(error)) from error
     except UnicodeDecodeError as error:
@@ -132,6 +134,38 @@ def parse_file(graph: Graph, file: Path) -> None:
         raise DataFileError(
             str(file), f"syntax error: {reason}", line=None if line is None else line + 1
         ) from error
+
+
+@contextlib.contextmanager
+def _ill_typed_literals_said_once(file: Path) -> Iterator[None]:
+    """Say in one line how many literals of ``file`` do not fit their datatype (``"abc"^^xsd:integer``).
+
+    rdflib logs each such literal as it parses it, with a traceback, and keeps it as text: what the
+    graph holds is right, only the telling is loud. Its other warnings pass through unchanged.
+    """
+    import logging
+
+    failures: list[BaseException] = []
+
+    def converted(record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:  # rdflib's only warning with a traceback
+            failures.append(record.exc_info[1])
+            return False
+        return True
+
+    rdflib_terms = logging.getLogger("rdflib.term")
+    rdflib_terms.addFilter(converted)
+    try:
+        yield
+    finally:
+        rdflib_terms.removeFilter(converted)
+    if failures:
+        said = (
+            f"{len(failures)} literals do not fit their datatype and are kept as text (first: {failures[0]})"
+            if len(failures) > 1
+            else f"1 literal does not fit its datatype and is kept as text ({failures[0]})"
+        )
+        logging.getLogger(__name__).warning(f"warning: {file}: {said}")
 
 
 def write_atomically(path: Path, text: str) -> None:
