@@ -727,6 +727,43 @@ def test_a_build_stopped_by_a_bad_file_leaves_no_half_built_database(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork to stop a builder outright")
+def test_what_a_killed_build_left_is_removed_by_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+    import tempfile
+
+    from careergraph.cache import scratch_name
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("CAREERGRAPH_CACHE", str(cache))
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # a builder that gets as far as its scratch copies, then is killed (SIGKILL: no clean-up)
+        store = Path(tempfile.mkdtemp(prefix=scratch_name("oxigraph-0123", "building-"), dir=cache))
+        (store / "000001.sst").write_bytes(b"x" * 1000)
+        (cache / scratch_name("0123.sqlite", "tmp")).write_bytes(b"half")
+        os.write(write, b"1")
+        time.sleep(60)
+        os._exit(0)
+    os.read(read, 1)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    left = sorted(p.name for p in cache.iterdir())
+    assert len(left) == 2 and all(str(pid) in name for name in left)
+    # what a live process is making is not touched (here: the test's own parent)
+    live = cache / f".oxigraph-4567.{os.getppid()}.building-abc"
+    live.mkdir()
+    data = tmp_path / "data.ttl"
+    data.write_text("<urn:x:a> <urn:x:b> <urn:x:c> .\n")
+    result = CliRunner().invoke(main, ["--data", str(data), "query", "roles"])
+    assert result.exit_code == 0, result.output
+    assert not [p for p in cache.iterdir() if str(pid) in p.name]
+    assert live.is_dir()
+
+
 def test_ill_typed_literals_are_said_in_one_line_naming_the_file(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

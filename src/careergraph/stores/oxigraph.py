@@ -9,6 +9,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from ..cache import remove_leftovers, scratch_name
 from ..errors import DataFileError, QuerySyntaxError, StoreError, UsageError
 from ..query.params import bound_text
 from . import Store, files_digest
@@ -558,7 +559,8 @@ class EmbeddedStore(OxigraphStore):
         import pyoxigraph
 
         target.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+        remove_leftovers(target.parent)
+        fresh = Path(tempfile.mkdtemp(prefix=scratch_name(target.name, "building-"), dir=target.parent))
         try:
             store = pyoxigraph.Store(str(fresh))
             self._fill(store, target)
@@ -595,7 +597,7 @@ class EmbeddedStore(OxigraphStore):
     def _swap_into(fresh: Path, target: Path) -> None:
         import shutil
 
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        old = target.with_name(scratch_name(target.name, "old"))
         os.rename(target, old)
         os.rename(fresh, target)
         shutil.rmtree(old, ignore_errors=True)
