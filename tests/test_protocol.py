@@ -175,6 +175,14 @@ def test_dataset_parameters_are_refused_with_the_reason(protocol_server: str) ->
             protocol_server, data=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
         )
         assert status == 400 and f"{name} is not supported" in body
+        # in the URL, beside a query in the body, of either kind
+        in_url = f"{protocol_server}?{urllib.parse.urlencode({name: 'urn:g'})}"
+        for content_type, data in (
+            ("application/sparql-query", ASK.encode()),
+            ("application/x-www-form-urlencoded", urllib.parse.urlencode({"query": ASK}).encode()),
+        ):
+            status, _, body = request(in_url, data=data, headers={"Content-Type": content_type})
+            assert status == 400 and f"{name} is not supported" in body, content_type
 
 
 def test_service_description(protocol_server: str) -> None:

@@ -56,6 +56,8 @@ from .query.safety import CheckedQuery, check_query, varies
 from .query.workers import answer_here
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .session import Session
 
 __all__ = ["ServerSettings", "choose_type", "create_app", "exposure_warning", "run_server"]
@@ -642,16 +644,16 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
         if _wants_page(request):
             return await page(request)
         try:
-            text, refusal = await _query_text(request)
+            asked = await _query_text(request)
         except ClientDisconnect:
             _hung_up(request.client.host if request.client else "?")
             return problem(400, "the request ended early")
-        if refusal is not None:
-            return refusal
+        if isinstance(asked, Response):
+            return asked
+        text, dataset = asked
         client = request.client.host if request.client else "?"
-        status, media_type, body, truncated = await answer(
-            text, client, request.headers.get("accept"), _dataset_problem(request)
-        )
+        accept = request.headers.get("accept")
+        status, media_type, body, truncated = await answer(text, client, accept, dataset)
         headers = {"X-Careergraph-Truncated": "true"} if truncated else {}
         return Response(body, status_code=status, media_type=media_type, headers=headers)
 
@@ -755,39 +757,34 @@ def create_app(session: Session, *, settings: ServerSettings | None = None) -> A
             return problem(408, _slow_body(settings.body_timeout))
         return b"".join(chunks)
 
-    async def _query_text(request: Request) -> tuple[str, Response | None]:
+    async def _query_text(request: Request) -> tuple[str, str | None] | Response:
+        """The query a request asks and the refusal of its dataset parameters (or None), or the
+        response refusing the request (or describing the service, to a GET without a query)."""
         if request.method in ("GET", "HEAD"):
             if "update" in request.query_params:
-                return "", problem(403, _NO_UPDATES)
+                return problem(403, _NO_UPDATES)
             if len(request.query_params.getlist("query")) > 1:
-                return "", problem(400, _ONE_QUERY)
+                return problem(400, _ONE_QUERY)
             text = request.query_params.get("query")
             if not text and "query" not in request.query_params:
-                return "", _service_description(request)
-        else:
-            content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-            if content_type == "application/sparql-update":
-                return "", problem(403, _NO_UPDATES)
-            if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
-                return "", problem(
-                    415, f"send the query as a form field or application/sparql-query, not {content_type!r}"
-                )
-            body = await _body(request)
-            if isinstance(body, Response):
-                return "", body
-            if content_type == "application/sparql-query":
-                text = body.decode("utf-8", "replace")
-            else:
-                form = parse_qs(body.decode("utf-8", "replace"))
-                request.state.form = form  # for the dataset parameters
-                if "update" in form:
-                    return "", problem(403, _NO_UPDATES)
-                if len(form.get("query", [])) > 1:
-                    return "", problem(400, _ONE_QUERY)
-                text = form.get("query", [""])[0]
-        if not text:
-            return "", problem(400, _NO_QUERY)
-        return text, None
+                return _service_description(request)
+            if not text:
+                return problem(400, _NO_QUERY)
+            return text, _dataset_refusal(request.query_params)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type == "application/sparql-update":
+            return problem(403, _NO_UPDATES)
+        if content_type not in ("application/sparql-query", "application/x-www-form-urlencoded"):
+            return problem(
+                415, f"send the query as a form field or application/sparql-query, not {content_type!r}"
+            )
+        body = await _body(request)
+        if isinstance(body, Response):
+            return body
+        posted = _posted_query(content_type.encode("latin-1"), body, request.query_params)
+        if isinstance(posted, _Refusal):
+            return problem(posted.status, posted.message)
+        return posted
 
     page_html = (files("careergraph") / "templates" / "sparql.html").read_text(encoding="utf-8")
 
@@ -986,10 +983,12 @@ class _Refusal(NamedTuple):
     message: str
 
 
-def _posted_query(content_type: bytes, body: bytes) -> tuple[str, str | None] | _Refusal:
-    """The query in a ``POST`` body of ``content_type`` and the refusal of its dataset parameters
-    (or None), or the refusal of the request."""
-    dataset = None
+def _posted_query(
+    content_type: bytes, body: bytes, in_url: Iterable[str] = ()
+) -> tuple[str, str | None] | _Refusal:
+    """The query in a ``POST`` body of ``content_type`` and the refusal of its dataset parameters, in
+    the body or among the URL's parameters ``in_url`` (or None); or the refusal of the request."""
+    given = set(in_url)
     if content_type == b"application/sparql-query":
         text = body.decode("utf-8", "replace")
     else:
@@ -998,11 +997,11 @@ def _posted_query(content_type: bytes, body: bytes) -> tuple[str, str | None] | 
             return _Refusal(403, _NO_UPDATES)
         if len(form.get("query", [])) > 1:
             return _Refusal(400, _ONE_QUERY)
-        dataset = _dataset_refusal(form)
+        given.update(form)
         text = form.get("query", [""])[0]
     if not text:
         return _Refusal(400, _NO_QUERY)
-    return text, dataset
+    return text, _dataset_refusal(given)
 
 
 def _slow_body(timeout: float) -> str:
@@ -1660,11 +1659,6 @@ def _wait_for(children: list[int], end: Any) -> int:
             failed = code
             end(signal.SIGTERM, None)
     return failed
-
-
-def _dataset_problem(request: Any) -> str | None:
-    """Why the request's RDF dataset cannot be served, or None: the data is one default graph."""
-    return _dataset_refusal(set(request.query_params) | set(getattr(request.state, "form", {})))
 
 
 def _dataset_refusal(given: Any) -> str | None:
