@@ -14,6 +14,7 @@ from rdflib import Literal, URIRef
 
 from careergraph import forked
 from careergraph.data import load_graph, shipped_dir
+from careergraph.errors import DataFileError
 from careergraph.ingest import import_podwiki, triples, writer
 from careergraph.vocab import CG, RDF, SCHEMA, SKOS
 
@@ -217,6 +218,20 @@ def test_a_progress_bar_counts_every_page_once_and_the_shares_side_by_side(
     assert children == [True, True] * (len(names) - 1) + [False, False]
 
 
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """The pid of every child forked from now on, taken at the fork (a reaped ``Forked`` forgets its pid)."""
+    started: list[int | None] = []
+    start = forked.start
+
+    def recording(work: Any) -> forked.Forked | None:
+        child = start(work)
+        started.append(child and child._pid)
+        return child
+
+    monkeypatch.setattr(forked, "start", recording)
+    return started
+
+
 def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _wiki(tmp_path)
     page = writer._Importer.page
@@ -227,15 +242,7 @@ def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch:
         page(self, read)
 
     monkeypatch.setattr(writer._Importer, "page", failing)
-    started: list[int | None] = []
-    start = forked.start
-
-    def recording(work: Any) -> forked.Forked | None:
-        child = start(work)
-        started.append(child and child._pid)
-        return child
-
-    monkeypatch.setattr(forked, "start", recording)
+    started = _started(monkeypatch)
     with pytest.raises(RuntimeError, match="the parent fails"):
         _outcome(root, jobs=2)
     assert len(started) == 2  # the files' child, which finished, then the pages', which the failure stopped
@@ -243,6 +250,37 @@ def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch:
         assert pid is not None
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # the child is gone: stopped and reaped
+
+
+def test_a_vocabulary_given_as_files_loads_while_a_child_reads_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[bool]
+) -> None:
+    root = _wiki(tmp_path)
+    alone = _outcome(root, jobs=1)
+    events: list[str] = []
+    start, load = forked.start, writer.load_graph
+    monkeypatch.setattr(forked, "start", lambda work: events.append("fork") or start(work))
+    monkeypatch.setattr(writer, "load_graph", lambda paths: events.append("load") or load(paths))
+    for jobs in (1, 2):
+        events.clear()
+        result = import_podwiki(root, [shipped_dir("graph_data")], jobs=jobs)
+        assert (result.turtle(), result.counts, [str(p) for p in result.problems], result.details) == alone
+        # with two jobs, the files' child is started first, then the vocabulary loaded here meanwhile
+        assert events == (["load"] if jobs == 1 else ["fork", "load", "fork"])
+    assert children == [True, True]
+
+
+def test_a_vocabulary_that_cannot_be_read_stops_the_import_and_its_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <urn:ex:> .\nex:a ex:b .\n")
+    started = _started(monkeypatch)
+    with pytest.raises(DataFileError, match="bad.ttl"):
+        import_podwiki(_wiki(tmp_path / "wiki"), [bad], jobs=2)
+    assert len(started) == 1 and started[0] is not None  # the files' child, started before the loading failed
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started[0], os.WNOHANG)  # stopped and reaped
 
 
 def test_snapshot_in_two_processes_is_the_one_process_import(podwiki: Path, children: list[bool]) -> None:

@@ -30,7 +30,7 @@ import gc
 import re
 import stat
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from typing import Any
 from rdflib import Graph, URIRef
 
 from .. import forked
+from ..data import load_graph, turtle_files
 from ..errors import FrontMatterError, WikiFolderError
 from ..names import LabelIndex, normalise
 from ..routes.evidence import clock
@@ -134,7 +135,7 @@ class _Page:
 
 
 class _Importer:
-    def __init__(self, root: Path, vocabulary: Graph) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
         #: what the import adds, as plain tuples (an rdflib Graph here cost more than the rest of the import)
         self.triples = Triples()
@@ -144,8 +145,13 @@ class _Importer:
         #: the jobs asked for (None: as :func:`careergraph.forked.available` says when it is time)
         self.asked: int | None = 1
         self._segment_iris: dict[tuple[str, int, int | None], URIRef] = {}
-        self.index = LabelIndex.from_graph(vocabulary)
-        self.vocabulary = vocabulary
+        #: the curated vocabulary, its names and its matcher, from :meth:`use`; reading the files needs none
+        #: of them, so a vocabulary still to load is loaded while a forked child reads (``read_files``)
+        self.vocabulary: Graph
+        self.index: LabelIndex
+        self._matcher: LabelMatcher
+        #: the RDF files to load the vocabulary from, until it is loaded (None: it is)
+        self.vocabulary_files: list[Path] | None = None
         self.problems: list[Problem] = []
         self.episodes: dict[str, dict[str, Any]] = {}
         self.guests: set[str] = set()
@@ -154,7 +160,6 @@ class _Importer:
         #: link target -> the page it names (links recur: found once)
         self._found_pages: dict[str, str | None] = {}
         self.counts: dict[str, int] = defaultdict(int)
-        self._matcher = LabelMatcher(vocabulary)
         self.skipped: list[dict[str, Any]] = []
         self.ranges_found: set[tuple[str, int, int | None]] = set()
         self.ranges_held: set[tuple[str, int, int | None]] = set()
@@ -168,6 +173,16 @@ class _Importer:
         self.topic_moves: list[dict[str, Any]] = []
         #: move claim -> the kinds of source it was read from (chapters, episode titles, bios)
         self.move_sources: dict[URIRef, set[str]] = {}
+
+    def use(self, vocabulary: Graph) -> None:
+        """Resolve names against ``vocabulary`` (the curated graph)."""
+        self.vocabulary = vocabulary
+        self.index = LabelIndex.from_graph(vocabulary)
+        self._matcher = LabelMatcher(vocabulary)
+
+    def _load_vocabulary(self) -> None:
+        self.use(load_graph(self.vocabulary_files or []))
+        self.vocabulary_files = None
 
     # --- helpers ----------------------------------------------------------------
 
@@ -803,9 +818,11 @@ class _Importer:
     def read_files(
         self, people: list[Path], episodes: list[Path], wiki: list[Path], step: Callable[[Path | None], None]
     ) -> None:
-        """Read the episode and people files and the wiki pages' front matter; with ``jobs`` 2, the list below
-        cut in two parts of about the same work, the second in a forked child meanwhile. (Any order of the
-        folders gives the same result; the wiki's front matter last puts the cut among the cheap files.)
+        """Load the vocabulary if it is still to load, then read the episode and people files and the wiki
+        pages' front matter; with ``jobs`` 2, the list below cut in two parts of about the same work, the
+        second in a forked child meanwhile. (Any order of the folders gives the same result; the wiki's front
+        matter last puts the cut among the cheap files. The vocabulary, first, is always loaded here: the
+        pages need it, and the parent's share is never empty.)
 
         A file adds to what only the files of its own folder read (the guests; the
         episodes and their segments; the pages, in file order), and to the
@@ -815,6 +832,9 @@ class _Importer:
         """
         work: _Work = []
         costs: list[int] = []
+        if self.vocabulary_files is not None:
+            work.append((self._load_vocabulary, None))
+            costs.append(_VOCABULARY_BYTE_COST * sum(map(_size, self.vocabulary_files)))
         for read, paths, shown, cost in (
             (self.episode, episodes, True, _FILE_BYTE_COST),
             (self.person, people, True, _FILE_BYTE_COST),
@@ -1004,6 +1024,9 @@ _CLIP, _PART_OF_EPISODE, _START, _END = (
 #: matter, whose text is only cut from it before the pages are read (measured on the snapshot: 0.20 and 0.24
 #: against 0.023 µs a byte). Only the work's split between two processes rests on it.
 _FILE_BYTE_COST = 10
+#: Loading the vocabulary (parsing its Turtle, indexing its names, compiling the matcher) costs about a hundred
+#: times as much a byte of its files (measured on the shipped graph_data: 2.0 µs a byte).
+_VOCABULARY_BYTE_COST = 100
 #: What reading a share of the files or of the pages adds to, each with a function making it empty: a forked
 #: child starts them empty, and sends back what its share added (``_Importer._apart``).
 _FILE_STATE: dict[str, Callable[[], Any]] = {
@@ -1076,16 +1099,18 @@ def _range_key(item: tuple[str, int, int | None]) -> tuple[str, int, int]:
 
 def import_podwiki(
     root: Path,
-    vocabulary: Graph,
+    vocabulary: Graph | Sequence[Path],
     *,
     progress: Callable[[Path], None] | None = None,
     jobs: int | None = None,
 ) -> ImportResult:
     """Import the podcast wiki at ``root``, resolving names against ``vocabulary``.
 
-    ``vocabulary`` is the curated graph (the shipped ``graph_data/``): its roles,
-    skills, tools and topics, with their alternative labels, decide what the
-    wiki's titles and prose refer to. The returned graph holds only what the
+    ``vocabulary`` is the curated graph (the shipped ``graph_data/``), or the RDF
+    files and folders to load it from (as :func:`careergraph.data.load_graph`
+    does; then loaded while a forked child reads part of the wiki's files): its
+    roles, skills, tools and topics, with their alternative labels, decide what
+    the wiki's titles and prose refer to. The returned graph holds only what the
     wiki adds; load it together with ``vocabulary``. ``jobs`` 2 reads part of
     the files and the second half of the wiki's pages in a forked child at the
     same time (the default where ``fork`` is available and there are two
@@ -1095,8 +1120,14 @@ def import_podwiki(
     ------
     WikiFolderError
         naming ``root`` when it is not a folder or has none of the wiki's folders.
+    DataFileError
+        naming a vocabulary file (and line) that could not be read.
     """
-    importer = _Importer(Path(root), vocabulary)
+    importer = _Importer(Path(root))
+    if isinstance(vocabulary, Graph):
+        importer.use(vocabulary)
+    else:
+        importer.vocabulary_files = turtle_files(vocabulary)
     importer.asked = jobs
     importer.jobs = forked.jobs() if jobs is None else jobs
     # The import keeps some 110,000 objects the cyclic collector tracks (the triples' tuples) to its end
