@@ -84,6 +84,11 @@ River guides learn SQL and Spark ([[podcast:ep-two|Episode Two]], 1:00-2:00).
 
 
 FIRST_JOBS = {"ep-one": "Hiker", "ep-two": "River Guide"}
+#: A move along the transition the first page makes: writing the moves after any cut of the pages must know
+#: that page typed it (a move types a transition only where none is).
+FIRST_PAGE_MOVE = (
+    "- 0:30 - [Career Journey: From Hiker to Quantum Wrangler](https://www.youtube.com/watch?v=ep-one&t=30)\n"
+)
 #: A guest's Background that tells a move of its own (read once every page has been read).
 BORIS = "\n## Background\n\nBoris is a Data Engineer. Previously, Boris was a Software Engineer at a bank.\n"
 
@@ -102,6 +107,7 @@ def _wiki(tmp_path: Path) -> Path:
             f'---\ntitle: "{title}"\nguests: {json.dumps(guests)}\n'
             f'youtube_url: "https://www.youtube.com/watch?v={slug}"\n---\n\n## Chapter Summary\n\n'
             f"- 0:00 - [Intro](https://www.youtube.com/watch?v={slug}&t=0)\n"
+            f"{FIRST_PAGE_MOVE if slug == 'ep-one' else ''}"
             f"- 1:00 - [Career Journey: From {FIRST_JOBS[slug]} to Data Engineer]"
             f"(https://www.youtube.com/watch?v={slug}&t=60)\n"
             f"- 50:00 - [Wrap-up](https://www.youtube.com/watch?v={slug}&t=3000)\n"
@@ -148,10 +154,10 @@ def test_every_cut_between_parent_and_child_gives_the_one_process_result(
     warnings = alone[2]
     assert sum("'Quantum Wrangler' of" in w and "is not a known role; added" in w for w in warnings) == 1
     assert alone[1]["roles created"] == 3 and alone[1]["claims"] >= 6
-    assert alone[1]["moves from chapters"] == 2 and alone[1]["moves from bios"] == 1
+    assert alone[1]["moves from chapters"] == 3 and alone[1]["moves from bios"] == 1
     assert any("zed.md" in w for w in warnings) and any("ep-three.md" in w for w in warnings)
     for cut in range(1, len(PAGES)):
-        monkeypatch.setattr(writer, "_half", lambda pages, cut=cut: cut)
+        monkeypatch.setattr(writer, "_half", lambda pages, after, cut=cut: cut)
         assert _outcome(root, jobs=2) == alone, f"pages cut after the {cut}th"
     assert children == [True, True] * (len(PAGES) - 1)  # the files, then the pages
 
@@ -165,9 +171,11 @@ def test_every_cut_of_the_files_between_parent_and_child_gives_the_one_process_r
     files = len(list(root.rglob("*.md")))  # the episodes, the people, the wiki pages' front matter
     for cut in range(1, files):
 
-        def cutting(self: Any, work: Any, half: int, state: Any, *rest: Any, cut: int = cut) -> bool:
+        def cutting(
+            self: Any, work: Any, half: int, state: Any, *rest: Any, cut: int = cut, **then: Any
+        ) -> bool:
             assert state is not writer._FILE_STATE or len(work) == files
-            return in_two(self, work, cut if state is writer._FILE_STATE else half, state, *rest)
+            return in_two(self, work, cut if state is writer._FILE_STATE else half, state, *rest, **then)
 
         monkeypatch.setattr(writer._Importer, "_in_two", cutting)
         assert _outcome(root, jobs=2) == alone, f"files cut after the {cut}th"
@@ -203,7 +211,7 @@ def test_a_progress_bar_counts_every_page_once_and_the_shares_side_by_side(
 
     names = list(PAGES)
     for cut in range(1, len(names)):
-        monkeypatch.setattr(writer, "_half", lambda pages, cut=cut: cut)
+        monkeypatch.setattr(writer, "_half", lambda pages, after, cut=cut: cut)
         mine, theirs = names[:cut], names[cut:]
         expected = []
         for done, name in enumerate(mine, 1):  # the parent's pages, each followed by its share of the child's
