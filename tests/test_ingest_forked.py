@@ -14,6 +14,7 @@ from rdflib import Literal, URIRef
 
 from careergraph import forked
 from careergraph.data import load_graph, shipped_dir
+from careergraph.errors import DataFileError
 from careergraph.ingest import import_podwiki, triples, writer
 from careergraph.vocab import CG, RDF, SCHEMA, SKOS
 
@@ -83,6 +84,11 @@ River guides learn SQL and Spark ([[podcast:ep-two|Episode Two]], 1:00-2:00).
 
 
 FIRST_JOBS = {"ep-one": "Hiker", "ep-two": "River Guide"}
+#: A move along the transition the first page makes: writing the moves after any cut of the pages must know
+#: that page typed it (a move types a transition only where none is).
+FIRST_PAGE_MOVE = (
+    "- 0:30 - [Career Journey: From Hiker to Quantum Wrangler](https://www.youtube.com/watch?v=ep-one&t=30)\n"
+)
 #: A guest's Background that tells a move of its own (read once every page has been read).
 BORIS = "\n## Background\n\nBoris is a Data Engineer. Previously, Boris was a Software Engineer at a bank.\n"
 
@@ -101,6 +107,7 @@ def _wiki(tmp_path: Path) -> Path:
             f'---\ntitle: "{title}"\nguests: {json.dumps(guests)}\n'
             f'youtube_url: "https://www.youtube.com/watch?v={slug}"\n---\n\n## Chapter Summary\n\n'
             f"- 0:00 - [Intro](https://www.youtube.com/watch?v={slug}&t=0)\n"
+            f"{FIRST_PAGE_MOVE if slug == 'ep-one' else ''}"
             f"- 1:00 - [Career Journey: From {FIRST_JOBS[slug]} to Data Engineer]"
             f"(https://www.youtube.com/watch?v={slug}&t=60)\n"
             f"- 50:00 - [Wrap-up](https://www.youtube.com/watch?v={slug}&t=3000)\n"
@@ -147,10 +154,10 @@ def test_every_cut_between_parent_and_child_gives_the_one_process_result(
     warnings = alone[2]
     assert sum("'Quantum Wrangler' of" in w and "is not a known role; added" in w for w in warnings) == 1
     assert alone[1]["roles created"] == 3 and alone[1]["claims"] >= 6
-    assert alone[1]["moves from chapters"] == 2 and alone[1]["moves from bios"] == 1
+    assert alone[1]["moves from chapters"] == 3 and alone[1]["moves from bios"] == 1
     assert any("zed.md" in w for w in warnings) and any("ep-three.md" in w for w in warnings)
     for cut in range(1, len(PAGES)):
-        monkeypatch.setattr(writer, "_half", lambda pages, cut=cut: cut)
+        monkeypatch.setattr(writer, "_half", lambda pages, after, cut=cut: cut)
         assert _outcome(root, jobs=2) == alone, f"pages cut after the {cut}th"
     assert children == [True, True] * (len(PAGES) - 1)  # the files, then the pages
 
@@ -164,9 +171,11 @@ def test_every_cut_of_the_files_between_parent_and_child_gives_the_one_process_r
     files = len(list(root.rglob("*.md")))  # the episodes, the people, the wiki pages' front matter
     for cut in range(1, files):
 
-        def cutting(self: Any, work: Any, half: int, state: Any, *rest: Any, cut: int = cut) -> bool:
+        def cutting(
+            self: Any, work: Any, half: int, state: Any, *rest: Any, cut: int = cut, **then: Any
+        ) -> bool:
             assert state is not writer._FILE_STATE or len(work) == files
-            return in_two(self, work, cut if state is writer._FILE_STATE else half, state, *rest)
+            return in_two(self, work, cut if state is writer._FILE_STATE else half, state, *rest, **then)
 
         monkeypatch.setattr(writer._Importer, "_in_two", cutting)
         assert _outcome(root, jobs=2) == alone, f"files cut after the {cut}th"
@@ -202,7 +211,7 @@ def test_a_progress_bar_counts_every_page_once_and_the_shares_side_by_side(
 
     names = list(PAGES)
     for cut in range(1, len(names)):
-        monkeypatch.setattr(writer, "_half", lambda pages, cut=cut: cut)
+        monkeypatch.setattr(writer, "_half", lambda pages, after, cut=cut: cut)
         mine, theirs = names[:cut], names[cut:]
         expected = []
         for done, name in enumerate(mine, 1):  # the parent's pages, each followed by its share of the child's
@@ -217,6 +226,20 @@ def test_a_progress_bar_counts_every_page_once_and_the_shares_side_by_side(
     assert children == [True, True] * (len(names) - 1) + [False, False]
 
 
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[int | None]:
+    """The pid of every child forked from now on, taken at the fork (a reaped ``Forked`` forgets its pid)."""
+    started: list[int | None] = []
+    start = forked.start
+
+    def recording(work: Any) -> forked.Forked | None:
+        child = start(work)
+        started.append(child and child._pid)
+        return child
+
+    monkeypatch.setattr(forked, "start", recording)
+    return started
+
+
 def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _wiki(tmp_path)
     page = writer._Importer.page
@@ -227,15 +250,7 @@ def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch:
         page(self, read)
 
     monkeypatch.setattr(writer._Importer, "page", failing)
-    started: list[int | None] = []
-    start = forked.start
-
-    def recording(work: Any) -> forked.Forked | None:
-        child = start(work)
-        started.append(child and child._pid)
-        return child
-
-    monkeypatch.setattr(forked, "start", recording)
+    started = _started(monkeypatch)
     with pytest.raises(RuntimeError, match="the parent fails"):
         _outcome(root, jobs=2)
     assert len(started) == 2  # the files' child, which finished, then the pages', which the failure stopped
@@ -243,6 +258,37 @@ def test_a_parent_that_fails_leaves_no_child_behind(tmp_path: Path, monkeypatch:
         assert pid is not None
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # the child is gone: stopped and reaped
+
+
+def test_a_vocabulary_given_as_files_loads_while_a_child_reads_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, children: list[bool]
+) -> None:
+    root = _wiki(tmp_path)
+    alone = _outcome(root, jobs=1)
+    events: list[str] = []
+    start, load = forked.start, writer.load_graph
+    monkeypatch.setattr(forked, "start", lambda work: events.append("fork") or start(work))
+    monkeypatch.setattr(writer, "load_graph", lambda paths: events.append("load") or load(paths))
+    for jobs in (1, 2):
+        events.clear()
+        result = import_podwiki(root, [shipped_dir("graph_data")], jobs=jobs)
+        assert (result.turtle(), result.counts, [str(p) for p in result.problems], result.details) == alone
+        # with two jobs, the files' child is started first, then the vocabulary loaded here meanwhile
+        assert events == (["load"] if jobs == 1 else ["fork", "load", "fork"])
+    assert children == [True, True]
+
+
+def test_a_vocabulary_that_cannot_be_read_stops_the_import_and_its_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("@prefix ex: <urn:ex:> .\nex:a ex:b .\n")
+    started = _started(monkeypatch)
+    with pytest.raises(DataFileError, match="bad.ttl"):
+        import_podwiki(_wiki(tmp_path / "wiki"), [bad], jobs=2)
+    assert len(started) == 1 and started[0] is not None  # the files' child, started before the loading failed
+    with pytest.raises(ChildProcessError):
+        os.waitpid(started[0], os.WNOHANG)  # stopped and reaped
 
 
 def test_snapshot_in_two_processes_is_the_one_process_import(podwiki: Path, children: list[bool]) -> None:

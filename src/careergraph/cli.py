@@ -657,11 +657,11 @@ def import_podwiki_command(
     merges with the shipped graph. The output is sorted Turtle, the same bytes
     for the same input, written whole or not at all.
     """
-    from .data import generated_dir, load_graph, shipped_dir, write_atomically
+    from .data import generated_dir, shipped_dir, write_atomically
     from .errors import DataFileError
     from .ingest import count_files, coverage_line, import_podwiki, report_json, summary_text
 
-    vocabulary = load_graph(context.data or [shipped_dir("graph_data")])
+    vocabulary = context.data or [shipped_dir("graph_data")]  # loaded by the import, meanwhile reading files
     output = output or generated_dir() / "podwiki.ttl"
     if sys.stderr.isatty():
         with click.progressbar(length=count_files(folder), label="Importing", file=sys.stderr) as bar:

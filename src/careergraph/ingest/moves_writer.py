@@ -26,13 +26,11 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
     from ..names import LabelIndex
-    from .triples import Triples
 
 
 class _Importer(Protocol):
     """What writing moves needs of the importer (``writer._Importer``), named here so neither imports the other."""
 
-    triples: Triples
     index: LabelIndex
     vocabulary: Graph
     episodes: dict[str, dict[str, Any]]
@@ -43,6 +41,7 @@ class _Importer(Protocol):
     unattributed_moves: list[dict[str, Any]]
     topic_moves: list[dict[str, Any]]
     move_sources: dict[URIRef, set[str]]
+    typed_transitions: set[URIRef]
 
     def add(self, s: Any, p: Any, o: Any) -> None: ...
 
@@ -220,13 +219,13 @@ def _move(
 ) -> None:
     before, after = pair
     transition = transition_iri(before, after)
-    if (transition, RDF.type, CG.Transition) not in importer.triples and (
-        transition,
-        RDF.type,
-        CG.Transition,
-    ) not in importer.vocabulary:
+    if (
+        transition not in importer.typed_transitions
+        and (transition, RDF.type, CG.Transition) not in importer.vocabulary
+    ):
         for rdf_type in (CG.Transition, CG.ObservedTransition):
             importer.add(transition, RDF.type, rdf_type)
+        importer.typed_transitions.add(transition)
         importer.add(transition, CG.fromRole, before)
         importer.add(transition, CG.toRole, after)
         text = f"{importer.index.label(before)} to {importer.index.label(after)}"

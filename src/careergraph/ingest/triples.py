@@ -225,13 +225,15 @@ def turtle(triples: Triples, prefixes: Mapping[str, str] = PREFIXES, *, jobs: in
         if child is not None:
             child.cancel()  # no child left behind, blocked on a pipe no one reads
         raise
+    parts = [text]
     if pivot is not None:
         rest = child.result() if child is not None else None
         rest_text, rest_used = rest if rest is not None else _blocks(triples, prefixes, pivot, None)
-        text = "\n".join(part for part in (text, rest_text) if part)
+        parts.append(rest_text)
         used |= rest_used
     header = "".join(f"@prefix {prefix}: <{prefixes[prefix]}> .\n" for prefix in sorted(used))
-    return header + ("\n" if header and text else "") + text
+    # one join: the 8 MB of an import's text copied once, not once a part
+    return "\n".join(part for part in (header, *parts) if part)
 
 
 def _middle(triples: Triples) -> str:

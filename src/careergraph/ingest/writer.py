@@ -30,7 +30,7 @@ import gc
 import re
 import stat
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from typing import Any
 from rdflib import Graph, URIRef
 
 from .. import forked
+from ..data import load_graph, turtle_files
 from ..errors import FrontMatterError, WikiFolderError
 from ..names import LabelIndex, normalise
 from ..routes.evidence import clock
@@ -134,7 +135,7 @@ class _Page:
 
 
 class _Importer:
-    def __init__(self, root: Path, vocabulary: Graph) -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
         #: what the import adds, as plain tuples (an rdflib Graph here cost more than the rest of the import)
         self.triples = Triples()
@@ -144,8 +145,13 @@ class _Importer:
         #: the jobs asked for (None: as :func:`careergraph.forked.available` says when it is time)
         self.asked: int | None = 1
         self._segment_iris: dict[tuple[str, int, int | None], URIRef] = {}
-        self.index = LabelIndex.from_graph(vocabulary)
-        self.vocabulary = vocabulary
+        #: the curated vocabulary, its names and its matcher, from :meth:`use`; reading the files needs none
+        #: of them, so a vocabulary still to load is loaded while a forked child reads (``read_files``)
+        self.vocabulary: Graph
+        self.index: LabelIndex
+        self._matcher: LabelMatcher
+        #: the RDF files to load the vocabulary from, until it is loaded (None: it is)
+        self.vocabulary_files: list[Path] | None = None
         self.problems: list[Problem] = []
         self.episodes: dict[str, dict[str, Any]] = {}
         self.guests: set[str] = set()
@@ -154,7 +160,6 @@ class _Importer:
         #: link target -> the page it names (links recur: found once)
         self._found_pages: dict[str, str | None] = {}
         self.counts: dict[str, int] = defaultdict(int)
-        self._matcher = LabelMatcher(vocabulary)
         self.skipped: list[dict[str, Any]] = []
         self.ranges_found: set[tuple[str, int, int | None]] = set()
         self.ranges_held: set[tuple[str, int, int | None]] = set()
@@ -168,6 +173,20 @@ class _Importer:
         self.topic_moves: list[dict[str, Any]] = []
         #: move claim -> the kinds of source it was read from (chapters, episode titles, bios)
         self.move_sources: dict[URIRef, set[str]] = {}
+        #: every transition typed cg:Transition so far, by a transition page or a move (a move makes one only
+        #: where none is); kept when ``_create_roles`` reads pages for their roles, so a child writing the moves
+        #: after the second half of the pages knows the first half's too
+        self.typed_transitions: set[URIRef] = set()
+
+    def use(self, vocabulary: Graph) -> None:
+        """Resolve names against ``vocabulary`` (the curated graph)."""
+        self.vocabulary = vocabulary
+        self.index = LabelIndex.from_graph(vocabulary)
+        self._matcher = LabelMatcher(vocabulary)
+
+    def _load_vocabulary(self) -> None:
+        self.use(load_graph(self.vocabulary_files or []))
+        self.vocabulary_files = None
 
     # --- helpers ----------------------------------------------------------------
 
@@ -496,6 +515,7 @@ class _Importer:
                 self._declare_role(target)
                 transition = transition_iri(source, target)
                 self.add(transition, RDF.type, CG.Transition)
+                self.typed_transitions.add(transition)
                 self.add(transition, CG.fromRole, source)
                 self.add(transition, CG.toRole, target)
                 label = f"{self.index.label(source)} to {self.index.label(target)}"
@@ -803,9 +823,11 @@ class _Importer:
     def read_files(
         self, people: list[Path], episodes: list[Path], wiki: list[Path], step: Callable[[Path | None], None]
     ) -> None:
-        """Read the episode and people files and the wiki pages' front matter; with ``jobs`` 2, the list below
-        cut in two parts of about the same work, the second in a forked child meanwhile. (Any order of the
-        folders gives the same result; the wiki's front matter last puts the cut among the cheap files.)
+        """Load the vocabulary if it is still to load, then read the episode and people files and the wiki
+        pages' front matter; with ``jobs`` 2, the list below cut in two parts of about the same work, the
+        second in a forked child meanwhile. (Any order of the folders gives the same result; the wiki's front
+        matter last puts the cut among the cheap files. The vocabulary, first, is always loaded here: the
+        pages need it, and the parent's share is never empty.)
 
         A file adds to what only the files of its own folder read (the guests; the
         episodes and their segments; the pages, in file order), and to the
@@ -815,6 +837,9 @@ class _Importer:
         """
         work: _Work = []
         costs: list[int] = []
+        if self.vocabulary_files is not None:
+            work.append((self._load_vocabulary, None))
+            costs.append(_VOCABULARY_BYTE_COST * sum(map(_size, self.vocabulary_files)))
         for read, paths, shown, cost in (
             (self.episode, episodes, True, _FILE_BYTE_COST),
             (self.person, people, True, _FILE_BYTE_COST),
@@ -827,20 +852,31 @@ class _Importer:
         self._in_two(work, _cut(costs) if self.jobs > 1 else len(work), _FILE_STATE, lambda: None, step)
 
     def read_pages(self, pages: list[_Page], step: Callable[[Path | None], None]) -> None:
-        """Import the wiki pages in order; with ``jobs`` 2, the second half in a forked child meanwhile.
+        """Import the wiki pages in order, then write the moves; with ``jobs`` 2, the second half of the pages
+        and the moves in a forked child meanwhile.
 
         The child starts from this importer as it stands, creates the roles the
         first half's transition pages create (as reading them would: a page
         resolves role names against the roles made before it), then reads its
-        pages and returns what they add. This process reads the first half,
-        takes the child's additions, and creates the second half's roles. The
-        result is the same as reading every page here, in order (tested); when
-        the child fails, this process reads its pages itself.
+        pages, writes the moves (which need every page's roles and transitions)
+        and returns what they add. This process reads the first half, takes the
+        child's additions, and creates the second half's roles. The result is
+        the same as reading every page here, in order, then writing the moves
+        (tested); when the child fails, this process does its share itself.
         """
-        half = _half(pages) if self.jobs > 1 and len(pages) > 1 else len(pages)
+        half = _half(pages, self._moves_work()) if self.jobs > 1 and len(pages) > 1 else len(pages)
         work: _Work = [(functools.partial(self.page, page), page.path) for page in pages]
-        if self._in_two(work, half, _PAGE_STATE, lambda: self._create_roles(pages[:half]), step):
+        prepare = functools.partial(self._create_roles, pages[:half])
+        if self._in_two(work, half, _PAGE_STATE, prepare, step, then=functools.partial(write_moves, self)):
             self._create_roles(pages[half:])
+
+    def _moves_work(self) -> int:
+        """What writing the moves costs, in characters of page text: a third of the chapter titles' and
+        bios' text it reads (measured on the snapshot: 0.08 s, where a page costs 0.53 µs a character)."""
+        titles = sum(
+            len(chapter.title) for e in self.episodes.values() for _segment, chapter in e["chapters"]
+        )
+        return (titles + sum(len(bio[2]) for bio in self.bios.values())) // 3
 
     def _in_two(
         self,
@@ -849,10 +885,12 @@ class _Importer:
         state: Mapping[str, Callable[[], Any]],
         prepare: Callable[[], None],
         step: Callable[[Path | None], None],
+        *,
+        then: Callable[[], None] = lambda: None,
     ) -> bool:
-        """Do ``work[:cut]`` here and meanwhile, in a forked child, ``prepare()`` and ``work[cut:]``; then add
-        to this importer what the child's share added to ``state`` (see :meth:`_apart`). True when a child did
-        its share; when it fails, or there is none, this process does the rest itself.
+        """Do ``work[:cut]`` here and meanwhile, in a forked child, ``prepare()``, ``work[cut:]`` and
+        ``then()``; then add to this importer what the child's share added to ``state`` (see :meth:`_apart`).
+        True when a child did its share; when it fails, or there is none, this process does the rest itself.
 
         The child's share is counted as this process does its own, in
         proportion (the shares are cut to take about the same time, not to
@@ -860,7 +898,11 @@ class _Importer:
         jumping at the end.
         """
         mine, theirs = work[:cut], work[cut:]
-        child = forked.start(lambda: self._apart(state, prepare, theirs)) if theirs and mine else None
+        child = (
+            forked.start(lambda: self._apart(state, prepare, [*theirs, (then, None)]))
+            if theirs and mine
+            else None
+        )
         shown = 0
         try:
             for done, (do, path) in enumerate(mine, 1):
@@ -883,6 +925,8 @@ class _Importer:
                 do()
             if at >= shown:
                 step(path)
+        if added is None:
+            then()
         return added is not None
 
     def _apart(
@@ -958,7 +1002,6 @@ class _Importer:
         for path in wiki:
             if path.stem not in self.pages:
                 step(path)
-        write_moves(self)
         counts = {
             key: self.counts[key]
             for key in ("pages", "guests", "episodes", "segments", "transitions", "claims")
@@ -1004,6 +1047,9 @@ _CLIP, _PART_OF_EPISODE, _START, _END = (
 #: matter, whose text is only cut from it before the pages are read (measured on the snapshot: 0.20 and 0.24
 #: against 0.023 µs a byte). Only the work's split between two processes rests on it.
 _FILE_BYTE_COST = 10
+#: Loading the vocabulary (parsing its Turtle, indexing its names, compiling the matcher) costs about a hundred
+#: times as much a byte of its files (measured on the shipped graph_data: 2.0 µs a byte).
+_VOCABULARY_BYTE_COST = 100
 #: What reading a share of the files or of the pages adds to, each with a function making it empty: a forked
 #: child starts them empty, and sends back what its share added (``_Importer._apart``).
 _FILE_STATE: dict[str, Callable[[], Any]] = {
@@ -1024,6 +1070,10 @@ _PAGE_STATE: dict[str, Callable[[], Any]] = {
     "counts": functools.partial(defaultdict, int),
     "ranges_found": set,
     "ranges_held": set,
+    # and what writing the moves adds to, after the pages
+    "unattributed_moves": list,
+    "topic_moves": list,
+    "move_sources": dict,
 }
 
 
@@ -1039,9 +1089,10 @@ def _slug(section: str) -> str:
     return slugify(section)
 
 
-def _half(pages: list[_Page]) -> int:
-    """Where to cut ``pages`` in two halves of about the same text (the work of a page grows with it)."""
-    return _cut([len(page.body) for page in pages])
+def _half(pages: list[_Page], after: int) -> int:
+    """Where to cut ``pages`` in two halves of about the same work, the second followed by work costing as
+    much as ``after`` characters of page text (the work of a page grows with its text)."""
+    return _cut([len(page.body) for page in pages] + [after])
 
 
 def _cut(costs: list[int]) -> int:
@@ -1076,16 +1127,18 @@ def _range_key(item: tuple[str, int, int | None]) -> tuple[str, int, int]:
 
 def import_podwiki(
     root: Path,
-    vocabulary: Graph,
+    vocabulary: Graph | Sequence[Path],
     *,
     progress: Callable[[Path], None] | None = None,
     jobs: int | None = None,
 ) -> ImportResult:
     """Import the podcast wiki at ``root``, resolving names against ``vocabulary``.
 
-    ``vocabulary`` is the curated graph (the shipped ``graph_data/``): its roles,
-    skills, tools and topics, with their alternative labels, decide what the
-    wiki's titles and prose refer to. The returned graph holds only what the
+    ``vocabulary`` is the curated graph (the shipped ``graph_data/``), or the RDF
+    files and folders to load it from (as :func:`careergraph.data.load_graph`
+    does; then loaded while a forked child reads part of the wiki's files): its
+    roles, skills, tools and topics, with their alternative labels, decide what
+    the wiki's titles and prose refer to. The returned graph holds only what the
     wiki adds; load it together with ``vocabulary``. ``jobs`` 2 reads part of
     the files and the second half of the wiki's pages in a forked child at the
     same time (the default where ``fork`` is available and there are two
@@ -1095,8 +1148,14 @@ def import_podwiki(
     ------
     WikiFolderError
         naming ``root`` when it is not a folder or has none of the wiki's folders.
+    DataFileError
+        naming a vocabulary file (and line) that could not be read.
     """
-    importer = _Importer(Path(root), vocabulary)
+    importer = _Importer(Path(root))
+    if isinstance(vocabulary, Graph):
+        importer.use(vocabulary)
+    else:
+        importer.vocabulary_files = turtle_files(vocabulary)
     importer.asked = jobs
     importer.jobs = forked.jobs() if jobs is None else jobs
     # The import keeps some 110,000 objects the cyclic collector tracks (the triples' tuples) to its end
