@@ -728,13 +728,15 @@ def test_a_build_stopped_by_a_bad_file_leaves_no_half_built_database(
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork to stop a builder outright")
-def test_what_a_killed_build_left_is_removed_by_the_next_one(
+def test_what_a_killed_build_left_is_removed_by_a_later_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import signal
+    import sqlite3
     import tempfile
 
-    from careergraph.cache import scratch_name
+    from careergraph.cache import cached_database, scratch_name
+    from careergraph.stores.oxigraph import EmbeddedStore
 
     cache = tmp_path / "cache"
     cache.mkdir()
@@ -742,26 +744,48 @@ def test_what_a_killed_build_left_is_removed_by_the_next_one(
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # a builder that gets as far as its scratch copies, then is killed (SIGKILL: no clean-up)
-        store = Path(tempfile.mkdtemp(prefix=scratch_name("oxigraph-0123", "building-"), dir=cache))
-        (store / "000001.sst").write_bytes(b"x" * 1000)
-        (cache / scratch_name("0123.sqlite", "tmp")).write_bytes(b"half")
-        os.write(write, b"1")
-        time.sleep(60)
-        os._exit(0)
-    os.read(read, 1)
+        try:
+            os.close(read)
+            store = Path(tempfile.mkdtemp(prefix=scratch_name("oxigraph-0123", "building-"), dir=cache))
+            (store / "000001.sst").write_bytes(b"x" * 1000)
+            (cache / scratch_name("0123.sqlite", "tmp")).write_bytes(b"half")
+            os.write(write, b"1")
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as ready:
+        assert ready.read(1) == b"1"
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
-    left = sorted(p.name for p in cache.iterdir())
-    assert len(left) == 2 and all(str(pid) in name for name in left)
-    # what a live process is making is not touched (here: the test's own parent)
+    leftovers = sorted(cache.iterdir())
+    assert len(leftovers) == 2 and all(f".{pid}." in p.name for p in leftovers)
+
+    def age(*paths: Path) -> None:  # untouched for two hours
+        two_hours_ago = time.time() - 7200
+        for path in paths:
+            for inside in [*path.rglob("*"), path]:
+                os.utime(inside, (two_hours_ago, two_hours_ago))
+
+    def build(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE t (x)")
+
+    # Just left: it may be a live build in another pid namespace or on another host; kept.
+    cached_database("some data", build)
+    assert sorted(p for p in cache.iterdir() if p.name.startswith(".")) == leftovers
+    # Untouched for an hour: removed by the next database built; what a live process here made is kept.
     live = cache / f".oxigraph-4567.{os.getppid()}.building-abc"
     live.mkdir()
+    age(*leftovers, live)
+    cached_database("other data", build)
+    assert [p for p in cache.iterdir() if p.name.startswith(".")] == [live]
+    # ... and by the next store built
+    shutil.copytree(live, leftovers[0])
+    age(leftovers[0])
     data = tmp_path / "data.ttl"
     data.write_text("<urn:x:a> <urn:x:b> <urn:x:c> .\n")
-    result = CliRunner().invoke(main, ["--data", str(data), "query", "roles"])
-    assert result.exit_code == 0, result.output
-    assert not [p for p in cache.iterdir() if str(pid) in p.name]
-    assert live.is_dir()
+    assert len(EmbeddedStore("", [data]).store) == 1
+    assert [p for p in cache.iterdir() if p.name.startswith(".")] == [live]
 
 
 def test_ill_typed_literals_are_said_in_one_line_naming_the_file(

@@ -86,24 +86,33 @@ def scratch_name(name: str, kind: str) -> str:
 
 
 def remove_leftovers(folder: Path) -> None:
-    """Remove what processes that have ended left half-made in ``folder`` (:func:`scratch_name`).
+    """Remove what ended processes left half-made in ``folder`` (:func:`scratch_name`) an hour ago or more.
 
     A process stopped by a signal it cannot catch (SIGKILL, a second Ctrl-C
     that stops a child outright) runs no clean-up: at 5 M triples its store
-    alone is hundreds of megabytes. What a live process is still making is
-    left alone, whoever it belongs to.
+    alone is hundreds of megabytes. A leftover goes once no process here has
+    its pid and nothing in it has changed for an hour: a build in another pid
+    namespace or on another host sharing the folder (whose pid means nothing
+    here) writes far more often than that, and a build that ended an hour ago
+    is not coming back.
     """
     import shutil
 
-    with os.scandir(folder) as entries:
+    stale = time.time() - _ORPHANED_AFTER_S
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
         for entry in entries:
             owner = _scratch_owner(entry.name)
-            if owner is not None and owner != os.getpid() and not _alive(owner):
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    with contextlib.suppress(OSError):
-                        os.unlink(entry.path)
+            if owner is None or owner == os.getpid() or _alive(owner) or _changed_since(entry, stale):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+#: How long a leftover of an ended process stays untouched before :func:`remove_leftovers` takes it.
+_ORPHANED_AFTER_S = 3600
 
 
 def _scratch_owner(name: str) -> int | None:
@@ -113,15 +122,19 @@ def _scratch_owner(name: str) -> int | None:
     (4242, 17)
     >>> _scratch_owner("ab.sqlite"), _scratch_owner(".digests.marshal"), _scratch_owner(".x.12.new")
     (None, None, None)
+    >>> _scratch_owner(".x.\u00b2.tmp"), _scratch_owner(".x.99999999999999999999.tmp")  # not a pid
+    (None, None)
     """
     parts = name.rsplit(".", 2)
-    if len(parts) != 3 or not name.startswith(".") or not parts[1].isdigit():
+    if len(parts) != 3 or not name.startswith(".") or not (parts[1].isascii() and parts[1].isdigit()):
         return None
     kind = parts[2]
-    return int(parts[1]) if kind in ("tmp", "old") or kind.startswith("building-") else None
+    pid = int(parts[1])
+    return pid if pid < 2**31 and (kind in ("tmp", "old") or kind.startswith("building-")) else None
 
 
 def _alive(pid: int) -> bool:
+    """Whether a process here has ``pid`` (someone else's too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -129,6 +142,19 @@ def _alive(pid: int) -> bool:
     except OSError:  # someone else's process: alive
         pass
     return True
+
+
+def _changed_since(entry: os.DirEntry[str], moment: float) -> bool:
+    """Whether ``entry``, or anything directly in it, was modified after ``moment``."""
+    try:
+        if entry.stat(follow_symlinks=False).st_mtime > moment:
+            return True
+        if entry.is_dir(follow_symlinks=False):
+            with os.scandir(entry.path) as inside:
+                return any(item.stat(follow_symlinks=False).st_mtime > moment for item in inside)
+    except OSError:  # gone meanwhile: someone else took it
+        return True
+    return False
 
 
 def _replace(path: Path | str, data: bytes) -> None:
@@ -211,7 +237,6 @@ def cached_database(
     endpoint) the database is built in memory every time, and so it is when the
     cache folder cannot be written: a read-only or full cache only costs speed.
     """
-    import contextlib
     import sqlite3
 
     if fingerprint is None:

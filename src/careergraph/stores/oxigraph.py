@@ -598,6 +598,7 @@ class EmbeddedStore(OxigraphStore):
         import shutil
 
         old = target.with_name(scratch_name(target.name, "old"))
+        shutil.rmtree(old, ignore_errors=True)  # an ended process that had this pid may have left one
         os.rename(target, old)
         os.rename(fresh, target)
         shutil.rmtree(old, ignore_errors=True)
