@@ -794,15 +794,22 @@ def test_ill_typed_literals_are_said_in_one_line_naming_the_file(
     bad = tmp_path / "ranks.ttl"
     bad.write_text(
         '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n<urn:x:a> <urn:x:rank> "abc"^^xsd:integer .\n'
-        '<urn:x:b> <urn:x:rank> "x1"^^xsd:integer .\n<urn:x:c> <urn:x:at> <urn:x:broken uri> .\n'
+        '<urn:x:b> <urn:x:rank> "1.x"^^xsd:decimal .\n<urn:x:c> <urn:x:at> <urn:x:broken uri> .\n'
     )
-    graph = load_graph([bad])
-    assert len(graph) == 3  # kept, as text
+    one = tmp_path / "one.ttl"
+    one.write_text('<urn:x:d> <urn:x:when> "soon"^^<http://www.w3.org/2001/XMLSchema#date> .\n')
+    graph = load_graph([bad, one])
+    assert len(graph) == 4  # kept, as text
     said = [(r.name, r.getMessage(), r.exc_info) for r in caplog.records]
     assert (
         "careergraph.data",
         f"warning: {bad}: 2 literals do not fit their datatype and are kept as text "
-        "(first: invalid literal for int() with base 10: 'abc')",
+        '(the first: "abc"^^xsd:integer)',
+        None,
+    ) in said
+    assert (
+        "careergraph.data",
+        f'warning: {one}: 1 literal does not fit its datatype and is kept as text: "soon"^^xsd:date',
         None,
     ) in said
     assert not [r for r in caplog.records if r.exc_info]  # no traceback

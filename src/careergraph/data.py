@@ -17,6 +17,8 @@ from .errors import DataFileError
 
 TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
+    from types import TracebackType
+
     from rdflib import Graph
 
 __all__ = [
@@ -145,13 +147,17 @@ def _ill_typed_literals_said_once(file: Path) -> Iterator[None]:
     """
     import logging
 
-    failures: list[BaseException] = []
+    first: list[str] = []  # what the first one was; the rest are only counted (a record holds its frames)
+    count = 0
 
     def converted(record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None:  # rdflib's only warning with a traceback
-            failures.append(record.exc_info[1])
-            return False
-        return True
+        nonlocal count
+        if not record.exc_info or record.exc_info[1] is None:  # rdflib's only warning with a traceback
+            return True
+        if not first:
+            first.append(_ill_typed(record.exc_info[1], record.exc_info[2]))
+        count += 1
+        return False
 
     rdflib_terms = logging.getLogger("rdflib.term")
     rdflib_terms.addFilter(converted)
@@ -159,13 +165,28 @@ def _ill_typed_literals_said_once(file: Path) -> Iterator[None]:
         yield
     finally:
         rdflib_terms.removeFilter(converted)
-    if failures:
+    if count:
         said = (
-            f"{len(failures)} literals do not fit their datatype and are kept as text (first: {failures[0]})"
-            if len(failures) > 1
-            else f"1 literal does not fit its datatype and is kept as text ({failures[0]})"
+            f"{count} literals do not fit their datatype and are kept as text (the first: {first[0]})"
+            if count > 1
+            else f"1 literal does not fit its datatype and is kept as text: {first[0]}"
         )
         logging.getLogger(__name__).warning(f"warning: {file}: {said}")
+
+
+def _ill_typed(error: BaseException, trace: TracebackType | None) -> str:
+    """The literal rdflib could not convert, as Turtle writes it, from the frame that caught ``error``
+    (its ``lexical`` and ``datatype``); else the error."""
+    import json
+
+    found = trace.tb_frame.f_locals if trace is not None else {}
+    lexical, datatype = found.get("lexical"), found.get("datatype")
+    if not isinstance(lexical, str) or not datatype:
+        return f"{type(error).__name__}: {error}"
+    shown = lexical if len(lexical) <= 60 else lexical[:59] + "…"
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    typed = f"xsd:{str(datatype)[len(xsd) :]}" if str(datatype).startswith(xsd) else f"<{datatype}>"
+    return f"{json.dumps(shown, ensure_ascii=False)}^^{typed}"
 
 
 def write_atomically(path: Path, text: str) -> None:
