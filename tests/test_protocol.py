@@ -183,6 +183,14 @@ def test_dataset_parameters_are_refused_with_the_reason(protocol_server: str) ->
         ):
             status, _, body = request(in_url, data=data, headers={"Content-Type": content_type})
             assert status == 400 and f"{name} is not supported" in body, content_type
+        # blank, in a form as in a URL
+        for url, data in (
+            (f"{protocol_server}?{urllib.parse.urlencode({'query': ASK, name: ''})}", None),
+            (protocol_server, urllib.parse.urlencode({"query": ASK, name: ""}).encode()),
+        ):
+            form_type = {"Content-Type": "application/x-www-form-urlencoded"} if data else {}
+            status, _, body = request(url, data=data, headers=form_type)
+            assert status == 400 and f"{name} is not supported" in body, url
 
 
 def test_service_description(protocol_server: str) -> None:

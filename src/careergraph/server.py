@@ -900,7 +900,7 @@ class _FastSparql:
             body = await self._body(scope, receive, send)
             if body is None:
                 return True
-            posted = _posted_query(content_type, body)
+            posted = _posted_query(content_type, body, ())  # _postable: nothing in the URL
             if isinstance(posted, _Refusal):
                 await self._send(send, posted.status, "text/plain", posted.message + "\n")
                 return True
@@ -984,7 +984,7 @@ class _Refusal(NamedTuple):
 
 
 def _posted_query(
-    content_type: bytes, body: bytes, in_url: Iterable[str] = ()
+    content_type: bytes, body: bytes, in_url: Iterable[str]
 ) -> tuple[str, str | None] | _Refusal:
     """The query in a ``POST`` body of ``content_type`` and the refusal of its dataset parameters, in
     the body or among the URL's parameters ``in_url`` (or None); or the refusal of the request."""
@@ -1022,7 +1022,7 @@ def _fields(query_string: bytes) -> dict[str, list[str]]:
 def _form(body: bytes) -> dict[str, list[str]]:
     """A form body's fields, as the full path reads them (read only: they may be shared)."""
     if len(body) > _REMEMBERED:
-        return parse_qs(body.decode("utf-8", "replace"))
+        return parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
     return _remembered(body, False)
 
 
@@ -1034,9 +1034,9 @@ _REMEMBERED = 16_384
 # query in Python costs as much as a tenth of an answer.
 @functools.lru_cache(maxsize=256)
 def _remembered(text: bytes, url: bool) -> dict[str, list[str]]:
-    if url:
-        return parse_qs(text.decode("latin-1"), keep_blank_values=True)
-    return parse_qs(text.decode("utf-8", "replace"))
+    # Blank values kept, in a form as in a URL: "update=" or "default-graph-uri=" is still asked for.
+    decoded = text.decode("latin-1") if url else text.decode("utf-8", "replace")
+    return parse_qs(decoded, keep_blank_values=True)
 
 
 #: refusals both paths say (the full one through ``problem``, which ends the line)
@@ -1332,7 +1332,7 @@ def _httptools_protocol(settings: ServerSettings, fast: _FastSparql | None = Non
                 if text is None:
                     return None
             else:
-                posted = _posted_query(held.content_type, bytes(held.body))
+                posted = _posted_query(held.content_type, bytes(held.body), ())
                 if isinstance(posted, _Refusal):
                     return None  # refused as the ASGI path refuses it, by that path
                 text, dataset = posted
