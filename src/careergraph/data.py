@@ -163,15 +163,15 @@ def _ill_typed_literals_said_once(file: Path) -> Iterator[None]:
     rdflib_terms.addFilter(converted)
     try:
         yield
-    finally:
+    finally:  # said also of a file that then does not parse, before its error, as rdflib says them
         rdflib_terms.removeFilter(converted)
-    if count:
-        said = (
-            f"{count} literals do not fit their datatype and are kept as text (the first: {first[0]})"
-            if count > 1
-            else f"1 literal does not fit its datatype and is kept as text: {first[0]}"
-        )
-        logging.getLogger(__name__).warning(f"warning: {file}: {said}")
+        if count:
+            said = (
+                f"{count} literals do not fit their datatype and are kept as text (the first: {first[0]})"
+                if count > 1
+                else f"1 literal does not fit its datatype and is kept as text: {first[0]}"
+            )
+            logging.getLogger(__name__).warning(f"warning: {file}: {said}")
 
 
 def _ill_typed(error: BaseException, trace: TracebackType | None) -> str:
