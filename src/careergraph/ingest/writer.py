@@ -152,6 +152,8 @@ class _Importer:
         self._matcher: LabelMatcher
         #: the RDF files to load the vocabulary from, until it is loaded (None: it is)
         self.vocabulary_files: list[Path] | None = None
+        #: each listed wiki file's size, from the stat that listed it: what cutting the files' work weighs
+        self._sizes: dict[Path, int] = {}
         self.problems: list[Problem] = []
         self.episodes: dict[str, dict[str, Any]] = {}
         self.guests: set[str] = set()
@@ -269,6 +271,7 @@ class _Importer:
                 self.warn(path, 1, f"file is over {MAX_FILE_BYTES // 1_000_000} MB; skipped")
             else:
                 found.append(path)
+                self._sizes[path] = found_stat.st_size
         return found
 
     # --- people -----------------------------------------------------------------
@@ -848,7 +851,7 @@ class _Importer:
         ):
             for path in paths:
                 work.append((functools.partial(read, path), path if shown else None))
-                costs.append(cost * _size(path))
+                costs.append(cost * self._sizes[path])
         self._in_two(work, _cut(costs) if self.jobs > 1 else len(work), _FILE_STATE, lambda: None, step)
 
     def read_pages(self, pages: list[_Page], step: Callable[[Path | None], None]) -> None:
@@ -1106,7 +1109,7 @@ def _cut(costs: list[int]) -> int:
 
 
 def _size(path: Path) -> int:
-    """The size of a file in bytes (0 if it cannot be read: reading it then only warns)."""
+    """The size of a vocabulary file in bytes (0 if it cannot be read: loading it then says why)."""
     try:
         return path.stat().st_size
     except OSError:
