@@ -77,13 +77,16 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> float:
 
 def alternate(a: Callable[[], float], b: Callable[[], float], runs: int) -> tuple[float, float, float]:
     """Medians of A and B called in turn, and the median of the ratios pair by pair."""
-    times_a, times_b, ratios = [], [], []
-    for _ in range(runs):
-        first, second = a(), b()
-        times_a.append(first)
-        times_b.append(second)
-        ratios.append(first / second)
-    return statistics.median(times_a), statistics.median(times_b), statistics.median(ratios)
+    return paired([(a(), b()) for _ in range(runs)])
+
+
+def paired(pairs: list[tuple[float, float]]) -> tuple[float, float, float]:
+    """The medians of A and of B over ``pairs`` of runs made in turn, and the median of their ratios."""
+    return (
+        statistics.median(a for a, _b in pairs),
+        statistics.median(b for _a, b in pairs),
+        statistics.median(a / b for a, b in pairs),
+    )
 
 
 def careergraph(*args: str) -> list[str]:
@@ -128,16 +131,8 @@ def first_path_rows(sized: list[Sized], runs: int, work: Path) -> tuple[list[Row
             times[triples].append((first, load))
     rows: list[Row] = []
     for triples, pairs in times.items():
-        rows.append(
-            (
-                f"first `path`, {triples:,} triples",
-                statistics.median(a for a, _b in pairs),
-                "pyoxigraph bulk load",
-                statistics.median(b for _a, b in pairs),
-                statistics.median(a / b for a, b in pairs),
-                "≤ 2",
-            )
-        )
+        a, b, ratio = paired(pairs)
+        rows.append((f"first `path`, {triples:,} triples", a, "pyoxigraph bulk load", b, ratio, "≤ 2"))
     growth = []
     ordered = sorted(times)
     for small, large in zip(ordered, ordered[1:], strict=False):
