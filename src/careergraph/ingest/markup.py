@@ -24,6 +24,7 @@ __all__ = [
     "blocks",
     "chapters",
     "citations",
+    "page_and_person_links",
     "parse_seconds",
     "person_links",
     "read_front_matter",
@@ -335,13 +336,30 @@ def _links(text: str) -> list[tuple[str, str, int]]:
     return found
 
 
+def page_and_person_links(text: str) -> tuple[list[Link], list[Link]]:
+    """The links to wiki pages and to people in ``text`` (:func:`wiki_links`, :func:`person_links`), read once.
+
+    >>> pages, people = page_and_person_links("[[MLOps]] by [[person:ada|Ada]] in [[podcast:ep|Ep]]")
+    >>> [(l.target, l.offset) for l in pages], [(l.target, l.text, l.offset) for l in people]
+    ([('MLOps', 0)], [('ada', 'Ada', 13)])
+    """
+    pages: list[Link] = []
+    people: list[Link] = []
+    for target, shown, offset in _links(text):
+        if ":" not in target:
+            pages.append(Link(target, shown, offset))
+        elif target.startswith("person:"):
+            people.append(Link(target.split(":", 1)[1].strip(), shown, offset))
+    return pages, people
+
+
 def wiki_links(text: str) -> list[Link]:
     """Links to wiki pages (``[[Page Title]]``, ``[[slug|text]]``), not to people or episodes.
 
     >>> [(l.target, l.text) for l in wiki_links("See [[MLOps]] and [[a-b-testing|A/B testing]], [[person:x|X]].")]
     [('MLOps', 'MLOps'), ('a-b-testing', 'A/B testing')]
     """
-    return [Link(target, shown, offset) for target, shown, offset in _links(text) if ":" not in target]
+    return page_and_person_links(text)[0]
 
 
 def person_links(text: str) -> list[Link]:
@@ -350,11 +368,7 @@ def person_links(text: str) -> list[Link]:
     >>> [(l.target, l.text) for l in person_links("[[person:benwilson|Ben Wilson]] says")]
     [('benwilson', 'Ben Wilson')]
     """
-    return [
-        Link(target.split(":", 1)[1].strip(), shown, offset)
-        for target, shown, offset in _links(text)
-        if target.startswith("person:")
-    ]
+    return page_and_person_links(text)[1]
 
 
 @dataclass(frozen=True)

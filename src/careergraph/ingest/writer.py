@@ -58,7 +58,7 @@ from ..vocab import (
     slugify,
 )
 from .citations import Cited, read_citations, seconds
-from .markup import blocks, chapters, person_links, read_front_matter, section_text, wiki_links
+from .markup import blocks, chapters, page_and_person_links, read_front_matter, section_text, wiki_links
 from .matcher import LabelMatcher, practitioner_role, resolve_role
 from .moves_writer import transition_iri, write_moves
 from .result import ImportResult, Problem
@@ -575,7 +575,8 @@ class _Importer:
 
     def block(self, page: _Page, node: URIRef, block: Any, carried: str | None = None) -> set[str]:
         """Import one paragraph; return the episodes its podcast links cite."""
-        for link in wiki_links(block.text):
+        pages, people = page_and_person_links(block.text)
+        for link in pages:
             target = self.find_page(link.target)
             if target is None:
                 self.warn(
@@ -586,7 +587,6 @@ class _Importer:
                 continue
             self.add(node, DCTERMS.references, ID[f"page/{target}"])
             self._relate_roles(page, target)
-        people = person_links(block.text)
         for person in people:
             if person.target not in self.guests:
                 self.warn(
