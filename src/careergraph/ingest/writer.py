@@ -161,6 +161,8 @@ class _Importer:
         self.page_by_title: dict[str, str] = {}
         #: link target -> the page it names (links recur: found once)
         self._found_pages: dict[str, str | None] = {}
+        #: (page slug, an episode's guests) -> what :meth:`_other_names` gives for them
+        self._others: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
         self.counts: dict[str, int] = defaultdict(int)
         self.skipped: list[dict[str, Any]] = []
         self.ranges_found: set[tuple[str, int, int | None]] = set()
@@ -718,13 +720,26 @@ class _Importer:
         """Whether ``text`` names a guest (a person link, or the name of a guest the page cites) not in ``guests``."""
         if any(p.target not in guests for p in people):
             return True
-        words = set(_CAPITALISED.findall(text))
-        own = {part for g in guests for part in self.guest_names.get(g, "").split()}
-        for other in page.cited_guests - set(guests):
-            parts = [p for p in self.guest_names.get(other, "").split() if len(p) >= 3]
-            if any(part in words and part not in own for part in parts):
-                return True
-        return False
+        others = self._other_names(page, guests)
+        return bool(others) and not others.isdisjoint(_CAPITALISED.findall(text))
+
+    def _other_names(self, page: _Page, guests: list[str]) -> frozenset[str]:
+        """The names (of three letters or more) of the guests ``page`` cites besides ``guests`` that none of
+        ``guests`` bears: a paragraph that uses one is about someone else.
+
+        The same for every paragraph of the page that goes on about the same episode: made once.
+        """
+        key = (page.slug, tuple(guests))
+        found = self._others.get(key)
+        if found is None:
+            own = {part for g in guests for part in self.guest_names.get(g, "").split()}
+            found = self._others[key] = frozenset(
+                part
+                for other in page.cited_guests - set(guests)
+                for part in self.guest_names.get(other, "").split()
+                if len(part) >= 3 and part not in own
+            )
+        return found
 
     def about(self, page: _Page, block: Any) -> list[URIRef]:
         """What a paragraph of ``page`` is about: the target its section or paragraph names, else all.
