@@ -526,7 +526,7 @@ class _Importer:
                 label = f"{self.index.label(source)} to {self.index.label(target)}"
                 if not any(self.vocabulary.objects(transition, RDFS.label)):
                     self.literal(transition, RDFS.label, label, "en")
-                self.add(transition, PROV.wasDerivedFrom, ID[f"page/{page.slug}"])
+                self.add(transition, PROV.wasDerivedFrom, _page_node(page.slug))
                 found.append(transition)
                 page.targets[transition] = target
                 page.sources.add(source)
@@ -534,7 +534,7 @@ class _Importer:
         return found
 
     def page(self, page: _Page) -> None:
-        node = ID[f"page/{page.slug}"]
+        node = _page_node(page.slug)
         self.add(node, RDF.type, CG.WikiPage)
         self.literal(node, SCHEMA.name, page.title)
         self.literal(node, CG.slug, page.slug)
@@ -550,7 +550,7 @@ class _Importer:
                 if target is None:
                     self.warn(page.path, page.meta_line(str(title)), f"related page {title!r} does not exist")
                     continue
-                self.add(node, CG.relatedPage, ID[f"page/{target}"])
+                self.add(node, CG.relatedPage, _page_node(target))
                 self._relate_roles(page, target)
         self.counts["pages"] += 1
         for match in re.finditer(r"\[\[podcast:([^\]|]+)", page.body):
@@ -587,7 +587,7 @@ class _Importer:
                     f"link to a page that does not exist: [[{link.target}]]",
                 )
                 continue
-            self.add(node, DCTERMS.references, ID[f"page/{target}"])
+            self.add(node, _REFERENCES, _page_node(target))
             self._relate_roles(page, target)
         for person in people:
             if person.target not in self.guests:
@@ -619,9 +619,9 @@ class _Importer:
         skills, tools, roles, topics = (named[k] for k in ("skill", "tool", "role", "topic"))
         for subject in needs:
             for skill in skills:
-                self.add(subject, CG.requiresSkill, skill)
+                self.add(subject, _REQUIRES_SKILL, skill)
             for tool in tools:
-                self.add(subject, CG.usesTool, tool)
+                self.add(subject, _USES_TOOL, tool)
         for subject in stances:
             for (kind, thing), rank in named_ranks.items():
                 key = (subject, kind, thing)
@@ -1048,6 +1048,8 @@ _MENTIONS = (CG.mentionsSkill, CG.mentionsTool, CG.mentionsRole, CG.mentionsTopi
 # rdflib namespace makes a new URIRef at every attribute lookup.
 _TYPE, _LABEL, _URL = RDF.type, RDFS.label, SCHEMA.url
 _CLAIM, _SECTION, _SUPPORTS = CG.Claim, CG.section, CG.supports
+# and for each paragraph's links and what a role needs
+_REFERENCES, _REQUIRES_SKILL, _USES_TOOL = DCTERMS.references, CG.requiresSkill, CG.usesTool
 _PRIMARY_SOURCE, _ATTRIBUTED_TO, _DERIVED_FROM = (
     PROV.hadPrimarySource,
     PROV.wasAttributedTo,
@@ -1093,6 +1095,12 @@ _PAGE_STATE: dict[str, Callable[[], Any]] = {
     "topic_moves": list,
     "move_sources": dict,
 }
+
+
+@functools.lru_cache(maxsize=4096)
+def _page_node(slug: str) -> URIRef:
+    """A wiki page's IRI (made once per slug: paragraphs link the same pages over and over)."""
+    return ID[f"page/{slug}"]
 
 
 @functools.lru_cache(maxsize=4096)
