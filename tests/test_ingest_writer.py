@@ -168,3 +168,18 @@ def test_snapshot_writes_the_graph_the_importer_added(
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
     subprocess.run(command, check=True, capture_output=True, env=env)
     assert output.read_text(encoding="utf-8") == text
+
+
+def test_what_an_import_keeps_is_not_left_to_the_young_collections(tmp_path: Path) -> None:
+    # made while the collector was paused, the triples' sets would otherwise all be walked by the first
+    # collections after the import, and again as they age
+    import gc
+
+    for folder in ("_wiki", "_people", "_podcast_summaries"):
+        (tmp_path / folder).mkdir()
+    for slug in ("ada", "bo", "cy"):
+        (tmp_path / "_people" / f"{slug}.md").write_text(f'---\ntitle: "{slug.title()}"\n---\n')
+    result = import_podwiki(tmp_path, [shipped_dir("graph_data")], jobs=1)
+    kept = list(result.triples.plain().values())
+    old = {id(o) for o in gc.get_objects(generation=2)}
+    assert gc.isenabled() and len(kept) == 3 and all(id(pairs) in old for pairs in kept)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -332,6 +334,19 @@ def test_cli_summary_strict_and_nothing_half_written(mini_wiki: Path, tmp_path: 
     assert lenient.stdout.startswith(f"wrote {output}: 3 pages, 1 guests, 1 episodes, ")
     assert "4 transitions" in lenient.stdout and "11 warnings" in lenient.stdout
     assert len(Graph().parse(output)) > 20
+
+
+def test_the_cold_command_leaves_what_it_made_frozen_at_exit(mini_wiki: Path, tmp_path: Path) -> None:
+    # a hook registered before the command runs after the command's own: it sees the objects frozen, so the
+    # collector's last passes, after every hook, do not walk them (and the file is whole, written before)
+    hook = "import atexit, gc; atexit.register(lambda: print('frozen:', gc.get_freeze_count() > 0))"
+    output = tmp_path / "out.ttl"
+    command = [sys.executable, "-c", f"{hook}; from careergraph.cli import main; main()"]
+    done = subprocess.run(
+        [*command, "import", "podwiki", str(mini_wiki), "-o", str(output)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("frozen: True\n") and len(Graph().parse(output)) > 20
 
 
 def test_not_a_wiki_folder(tmp_path: Path) -> None:

@@ -26,7 +26,6 @@ that end before they start) are collected as :class:`Problem` s naming
 from __future__ import annotations
 
 import functools
-import gc
 import re
 import stat
 from collections import defaultdict
@@ -38,8 +37,9 @@ from typing import Any
 from rdflib import Graph, URIRef
 
 from .. import forked
-from ..data import load_graph, turtle_files
+from ..data import load_graph_quickly, turtle_files
 from ..errors import FrontMatterError, WikiFolderError
+from ..facts import gc_paused
 from ..names import LabelIndex, normalise
 from ..routes.evidence import clock
 from ..vocab import (
@@ -189,7 +189,7 @@ class _Importer:
         self._matcher = LabelMatcher(vocabulary)
 
     def _load_vocabulary(self) -> None:
-        self.use(load_graph(self.vocabulary_files or []))
+        self.use(load_graph_quickly(self.vocabulary_files or []))
         self.vocabulary_files = None
 
     # --- helpers ----------------------------------------------------------------
@@ -857,12 +857,12 @@ class _Importer:
         costs: list[int] = []
         if self.vocabulary_files is not None:
             work.append((self._load_vocabulary, None))
-            costs.append(_VOCABULARY_BYTE_COST * sum(map(_size, self.vocabulary_files)))
+            costs.append(_VOCABULARY_BYTE_NS * sum(map(_size, self.vocabulary_files)))
         for read, paths, shown, cost in (
-            (self.episode, episodes, True, _FILE_BYTE_COST),
-            (self.person, people, True, _FILE_BYTE_COST),
+            (self.episode, episodes, True, _EPISODE_BYTE_NS),
+            (self.person, people, True, _PERSON_BYTE_NS),
             # a wiki page is shown on the progress bar when its text is read (``read_pages``)
-            (self.collect, wiki, False, 1),
+            (self.collect, wiki, False, _FRONT_MATTER_BYTE_NS),
         ):
             for path in paths:
                 work.append((functools.partial(read, path), path if shown else None))
@@ -1063,13 +1063,15 @@ _CLIP, _PART_OF_EPISODE, _START, _END = (
 )
 
 
-#: Reading a person's or an episode's file costs about ten times as much a byte as reading a wiki page's front
-#: matter, whose text is only cut from it before the pages are read (measured on the snapshot: 0.20 and 0.24
-#: against 0.023 µs a byte). Only the work's split between two processes rests on it.
-_FILE_BYTE_COST = 10
-#: Loading the vocabulary (parsing its Turtle, indexing its names, compiling the matcher) costs about a hundred
-#: times as much a byte of its files (measured on the shipped graph_data: 2.0 µs a byte).
-_VOCABULARY_BYTE_COST = 100
+#: What reading a file costs a byte, in nanoseconds, by folder: an episode's (its chapters become segments), a
+#: person's, a wiki page's (whose front matter only is read here, its text only cut from it); and loading the
+#: vocabulary (parsing its Turtle, indexing its names, compiling the matcher), a byte of its files. Measured on
+#: the snapshot and the shipped graph_data, in a fresh process (medians of 9). Only the files' split between
+#: two processes rests on them.
+_EPISODE_BYTE_NS = 220
+_PERSON_BYTE_NS = 120
+_FRONT_MATTER_BYTE_NS = 12
+_VOCABULARY_BYTE_NS = 1800
 #: What reading a share of the files or of the pages adds to, each with a function making it empty: a forked
 #: child starts them empty, and sends back what its share added (``_Importer._apart``).
 _FILE_STATE: dict[str, Callable[[], Any]] = {
@@ -1186,14 +1188,10 @@ def import_podwiki(
     importer.jobs = forked.jobs() if jobs is None else jobs
     # The import keeps some 110,000 objects the cyclic collector tracks (the triples' tuples) to its end
     # and leaves no cycles to collect (none on the snapshot): the collector, walking them again and
-    # again as they accumulate, is paused meanwhile.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    # again as they accumulate, is paused meanwhile, and they are then moved where only a full collection
+    # looks at them (not walked once more by the first collections after, 0.03 s before the Turtle).
+    with gc_paused():
         return importer.run(progress)
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _markdown(directory: Path) -> list[Path]:
