@@ -266,9 +266,9 @@ def test_a_vocabulary_given_as_files_loads_while_a_child_reads_the_files(
     root = _wiki(tmp_path)
     alone = _outcome(root, jobs=1)
     events: list[str] = []
-    start, load = forked.start, writer.load_graph_quickly
+    start, load = forked.start, writer.load_graph
     monkeypatch.setattr(forked, "start", lambda work: events.append("fork") or start(work))
-    monkeypatch.setattr(writer, "load_graph_quickly", lambda paths: events.append("load") or load(paths))
+    monkeypatch.setattr(writer, "load_graph", lambda paths: events.append("load") or load(paths))
     for jobs in (1, 2):
         events.clear()
         result = import_podwiki(root, [shipped_dir("graph_data")], jobs=jobs)

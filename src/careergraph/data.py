@@ -18,7 +18,6 @@ from .errors import DataFileError
 TYPE_CHECKING = False  # typing itself is not imported at run time: see careergraph.record
 if TYPE_CHECKING:
     from types import TracebackType
-    from typing import Any
 
     from rdflib import Graph
 
@@ -27,7 +26,6 @@ __all__ = [
     "default_data_paths",
     "generated_dir",
     "load_graph",
-    "load_graph_quickly",
     "shipped_dir",
     "turtle_files",
     "write_atomically",
@@ -37,7 +35,6 @@ DATA_ENV = "CAREERGRAPH_DATA"
 #: Files in a data folder that describe the data rather than being part of it.
 NOT_DATA = frozenset({"shapes.ttl"})
 _FORMATS = {".ttl": "turtle", ".nt": "nt"}
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -110,81 +107,6 @@ def load_graph(paths: Sequence[Path]) -> Graph:
         naming the file (and line, for syntax errors) that could not be read;
         no partly loaded graph is returned.
     """
-    graph = _empty_graph()
-    for file in turtle_files(paths):
-        parse_file(graph, file)
-    return graph
-
-
-def load_graph_quickly(paths: Sequence[Path]) -> Graph:
-    """The triples :func:`load_graph` gives, read by Oxigraph's parser (in Rust: half the time for the shipped
-    ``graph_data/``); where it cannot read a file, :func:`load_graph`'s graph, errors and warnings.
-
-    The same triples but for two ways of writing a literal that RDF 1.1 holds
-    equal and Oxigraph's parser does not tell apart: a language tag is in lower
-    case (``"y"@en-gb``), and a text typed ``xsd:string`` is a plain one. (The
-    importer, which reads its vocabulary so, compares labels as text.) The
-    graph's prefixes are careergraph's, not the files' own. Each literal is
-    made as rdflib's parser makes it, once each time it is written, so one that
-    does not fit its datatype is said as :func:`load_graph` says it; a blank
-    node is its file's own.
-
-    Raises
-    ------
-    DataFileError
-        as :func:`load_graph` does.
-    """
-    import pyoxigraph
-
-    files = turtle_files(paths)
-    try:
-        parsed = [
-            [
-                (q.subject, q.predicate, q.object)
-                for q in pyoxigraph.parse(path=file, **_oxigraph_reading(file))
-            ]
-            for file in files
-        ]
-    except Exception:  # noqa: BLE001 - any file it cannot read is read by rdflib's parser, and reported so
-        return load_graph(paths)
-    kinds = (pyoxigraph.NamedNode, pyoxigraph.BlankNode, pyoxigraph.Literal)
-    if any(type(term) not in kinds for triples in parsed for triple in triples for term in triple):
-        return load_graph(paths)  # an RDF-star triple as a term: rdflib's parser says what it makes of it
-    iris: dict[str, Any] = {}
-    graph = _empty_graph()
-    for file, triples in zip(files, parsed, strict=True):
-        blanks: dict[str, Any] = {}
-        with _ill_typed_literals_said_once(file):
-            for triple in triples:
-                graph.add(tuple(_rdflib_term(term, iris, blanks) for term in triple))  # type: ignore[arg-type]
-    return graph
-
-
-def _rdflib_term(node: Any, iris: dict[str, Any], blanks: dict[str, Any]) -> Any:
-    """The rdflib term rdflib's parser makes of what Oxigraph's read, an IRI made once (``iris``), a blank
-    node once in its file (``blanks``)."""
-    import pyoxigraph
-    from rdflib import BNode, Literal, URIRef
-
-    kind = type(node)
-    if kind is pyoxigraph.NamedNode:
-        found = iris.get(node.value)
-        if found is None:
-            found = iris[node.value] = URIRef(node.value)
-        return found
-    if kind is pyoxigraph.BlankNode:
-        found = blanks.get(node.value)
-        if found is None:
-            found = blanks[node.value] = BNode()
-        return found
-    if node.language:
-        return Literal(node.value, lang=node.language)
-    datatype = node.datatype.value
-    return Literal(node.value) if datatype == _XSD_STRING else Literal(node.value, datatype=URIRef(datatype))
-
-
-def _empty_graph() -> Graph:
-    """An rdflib graph with careergraph's prefixes bound."""
     from rdflib import Graph
 
     from .vocab import PREFIXES
@@ -192,15 +114,9 @@ def _empty_graph() -> Graph:
     graph = Graph(bind_namespaces="core")
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True)
+    for file in turtle_files(paths):
+        parse_file(graph, file)
     return graph
-
-
-def _oxigraph_reading(file: Path) -> dict[str, Any]:
-    """How Oxigraph's parser reads ``file`` as rdflib's does: in the format of its suffix, from its URL."""
-    import pyoxigraph
-
-    rdf_format = pyoxigraph.RdfFormat.N_TRIPLES if file.suffix == ".nt" else pyoxigraph.RdfFormat.TURTLE
-    return {"format": rdf_format, "base_iri": file.resolve().as_uri()}
 
 
 def parse_file(graph: Graph, file: Path) -> None:

@@ -37,7 +37,7 @@ from typing import Any
 from rdflib import Graph, URIRef
 
 from .. import forked
-from ..data import load_graph_quickly, turtle_files
+from ..data import load_graph, turtle_files
 from ..errors import FrontMatterError, WikiFolderError
 from ..facts import gc_paused
 from ..names import LabelIndex, normalise
@@ -189,7 +189,7 @@ class _Importer:
         self._matcher = LabelMatcher(vocabulary)
 
     def _load_vocabulary(self) -> None:
-        self.use(load_graph_quickly(self.vocabulary_files or []))
+        self.use(load_graph(self.vocabulary_files or []))
         self.vocabulary_files = None
 
     # --- helpers ----------------------------------------------------------------
@@ -1071,7 +1071,7 @@ _CLIP, _PART_OF_EPISODE, _START, _END = (
 _EPISODE_BYTE_NS = 220
 _PERSON_BYTE_NS = 120
 _FRONT_MATTER_BYTE_NS = 12
-_VOCABULARY_BYTE_NS = 1800
+_VOCABULARY_BYTE_NS = 2100
 #: What reading a share of the files or of the pages adds to, each with a function making it empty: a forked
 #: child starts them empty, and sends back what its share added (``_Importer._apart``).
 _FILE_STATE: dict[str, Callable[[], Any]] = {
