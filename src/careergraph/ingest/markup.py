@@ -45,13 +45,16 @@ MAX_VALUES = 10_000
 _QUOTED = r'"[^"\\\x00-\x1f\x7f-\xa0\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]*"'
 #: A plain YAML scalar read as a string (or, in ``_WORDS``, as true, false or null): a letter or "/" first,
 #: as no indicator, number, date or float starts, then only words, spaces and marks that mean nothing more
-#: (no ":", "#", ",", quote or bracket); or a whole number in decimals.
-_SCALAR = r"(?:[^\W\d_]|/)[\w /.()&+'-]*?|0|[1-9][0-9]*"
+#: (no ":", "#", ",", quote or bracket); or a whole number in decimals. Its words are taken one run of
+#: spaces at a time and it never ends in a space, so a text splits into scalars and separators one way only:
+#: a run that could end in spaces, beside separators that may start with them, made a line such as an
+#: unclosed "[a , b , c ..." take exponential time.
+_SCALAR = r"(?:[^\W\d_]|/)[\w/.()&+'-]*(?: +[\w/.()&+'-]+)*|0|[1-9][0-9]*"
 _VALUE = rf"({_QUOTED})|({_SCALAR})"
 #: A top-level key and what its line sets it to: a scalar, a one-line list of scalars, or nothing (null,
-#: or the list of the items on the lines below).
+#: or the list of the items on the lines below). YAML refuses a plain key over 1,024 characters.
 _ENTRY = re.compile(
-    rf"([A-Za-z_][A-Za-z0-9_-]*):(?: +(?:{_VALUE}|(\[ *(?:(?:{_VALUE})(?: *, *(?:{_VALUE}))*)? *\])))? *"
+    rf"([A-Za-z_][A-Za-z0-9_-]{{0,1023}}):(?: +(?:{_VALUE}|(\[ *(?:(?:{_VALUE})(?: *, *(?:{_VALUE}))*)? *\])))? *"
 )
 _LISTED = re.compile(rf"(?:{_VALUE})(?= *[,\]])")
 _ITEM = re.compile(rf"( *)- +(?:{_VALUE}) *")
@@ -106,7 +109,7 @@ def _scalar(quoted: str | None, plain: str) -> Any:
     """What a scalar in the plain forms reads as: the text between its quotes, a number, a word's value."""
     if quoted is not None:
         return quoted[1:-1]
-    if plain[0].isdigit():
+    if plain[0] in "0123456789":  # not isdigit(): a letter-first text may start with "²" or "①"
         return int(plain)
     return _WORDS.get(plain, plain)
 
