@@ -380,3 +380,20 @@ def test_objects_made_while_the_collector_is_paused_are_not_left_young() -> None
         made = [[n] for n in range(100)]
     old = {id(o) for o in gc.get_objects(generation=2)}
     assert gc.isenabled() and all(id(o) in old for o in made)
+
+
+def test_pausing_the_collector_leaves_what_was_frozen_before_frozen() -> None:
+    import gc
+
+    from careergraph.facts import gc_paused
+
+    kept = [[n] for n in range(100)]
+    gc.freeze()  # as launch.main freezes what start-up made
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            made = [[n] for n in range(100)]
+        assert gc.isenabled() and gc.get_freeze_count() >= frozen + len(made)
+        assert not {id(o) for o in gc.get_objects()} & {id(o) for o in kept}  # still frozen, not walked
+    finally:
+        gc.unfreeze()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import subprocess
@@ -173,8 +174,6 @@ def test_snapshot_writes_the_graph_the_importer_added(
 def test_what_an_import_keeps_is_not_left_to_the_young_collections(tmp_path: Path) -> None:
     # made while the collector was paused, the triples' sets would otherwise all be walked by the first
     # collections after the import, and again as they age
-    import gc
-
     for folder in ("_wiki", "_people", "_podcast_summaries"):
         (tmp_path / folder).mkdir()
     for slug in ("ada", "bo", "cy"):

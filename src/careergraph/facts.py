@@ -52,6 +52,7 @@ def gc_paused() -> Iterator[None]:
     (at 1 M triples, building the facts took 14× the time of 100 k).
     """
     was_on = gc.isenabled()
+    already_frozen = gc.get_freeze_count()
     gc.disable()
     try:
         yield
@@ -61,8 +62,11 @@ def gc_paused() -> Iterator[None]:
             # collection would walk all of it (0.45 s at 1 M triples), then again as
             # it ages. Freezing and unfreezing moves it to the oldest generation at
             # once, where only a full collection looks at it, as at anything long kept.
+            # Unfreezing would also thaw what was frozen before (what start-up made:
+            # launch.main); then what was made here stays frozen beside it, kept as long.
             gc.freeze()
-            gc.unfreeze()
+            if not already_frozen:
+                gc.unfreeze()
             gc.enable()
 
 

@@ -138,7 +138,7 @@ def needs_section(heading: str) -> bool:
 #: a word "keeps/kept/keep/reuse(s)/retain(s)". Each branch is written from its first letter, and the test
 #: before it comes after it ("a(?<!\wa)lready" for "\balready", "k(?<=\w k)eeps" for "(?<=\w )keeps"): the
 #: same matches, but a pattern whose branches all start with a letter lets Python's re skip ahead to those
-#: letters instead of entering every branch at every place (half the time; tests/test_ingest_sense.py holds
+#: letters instead of entering every branch at every place (half the time; tests/test_ingest_patterns.py holds
 #: the pattern as first written and checks that the two agree).
 _KEPT_SENTENCE = Folded(
     r"(?:a(?<!\wa)(?:lready (?:know|use|have|own|bring|work)\w*|way from)"

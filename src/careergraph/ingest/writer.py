@@ -818,7 +818,7 @@ class _Importer:
                 )
             return
         section = block.section or "Introduction"
-        section_slug = _slug(block.section) or "introduction"
+        section_slug = slugify(block.section) or "introduction"
         position = self.positions[(page.slug, section_slug)] = self.positions[(page.slug, section_slug)] + 1
         claim = ID[f"claim/{page.slug}/{section_slug}/{position}"]
         self.counts["claims"] += 1
@@ -1109,12 +1109,6 @@ def _page_node(slug: str) -> URIRef:
 def _guest(slug: str) -> URIRef:
     """A guest's IRI (made once per slug: claims name the same guests over and over)."""
     return iri("guest", slug)
-
-
-@functools.lru_cache(maxsize=4096)
-def _slug(section: str) -> str:
-    """A section heading's slug (made once per heading)."""
-    return slugify(section)
 
 
 def _half(pages: list[_Page], after: int) -> int:
