@@ -19,7 +19,8 @@ import, and the forked half most.
 ``--baseline SRC`` names the ``src`` folder of another careergraph (for example
 ``git archive <ref> src graph_data | tar -x -C /tmp/base`` and ``/tmp/base/src``):
 its import-and-write and this one's (as run, and in one process) then run in
-turns, each in its own process, and the table gives them, their ratios, and
+turns, each in its own process, then the two ``careergraph import podwiki``
+commands as cold processes, in turns; the table gives them, their ratios, and
 whether the written files are the same bytes.
 """
 
@@ -165,9 +166,9 @@ def main() -> None:
 
 
 def compare(baseline: Path, folder: Path, runs: int, floor: float) -> list[str]:
-    """Import and write with ``baseline`` and with this checkout (as run, and in one process), in turns,
-    each in a fresh process."""
-    keys = ("before", "after", "one")
+    """Import and write with ``baseline`` and with this checkout (as run, and in one process), then the cold
+    ``careergraph import podwiki`` command of each, in turns, each in a fresh process."""
+    keys = ("before", "after", "one", "cold before", "cold after")
     walls: dict[str, list[float]] = {key: [] for key in keys}
     cpus: dict[str, list[float]] = {key: [] for key in keys}
     with tempfile.TemporaryDirectory() as out:
@@ -185,11 +186,24 @@ def compare(baseline: Path, folder: Path, runs: int, floor: float) -> list[str]:
             walls[key].append(float(wall))
             cpus[key].append(float(used))
 
+        def cold(src: Path, key: str) -> None:
+            env = {**os.environ, "PYTHONPATH": str(src)}
+            command = [sys.executable, "-m", "careergraph", "import", "podwiki", str(folder)]
+            command += ["-o", f"{out}/{key}.ttl"]
+            start, used = time.perf_counter(), cpu()
+            subprocess.run(command, check=True, capture_output=True, env=env)
+            walls[key].append(time.perf_counter() - start)
+            cpus[key].append(cpu() - used)
+
         load_before = load()
         for _ in range(runs):
             timed(baseline.resolve(), "before")
             timed(ROOT / "src", "after")
             timed(ROOT / "src", "one", "1")
+        for turn in range(runs):  # the cold commands in turns, each side first every other turn
+            sides = [(baseline.resolve(), "cold before"), (ROOT / "src", "cold after")]
+            for src, key in sides if turn % 2 == 0 else sides[::-1]:
+                cold(src, key)
         same = same_graph(Path(out) / "before.ttl", Path(out) / "after.ttl")
         texts = {key: (Path(out) / f"{key}.ttl").read_bytes() for key in keys}
     wall = {key: statistics.median(walls[key]) for key in keys}
@@ -198,8 +212,8 @@ def compare(baseline: Path, folder: Path, runs: int, floor: float) -> list[str]:
     def row(label: str, key: str) -> str:
         return f"| {label} | {wall[key]:.2f} s | {wall[key] / floor:.1f}× | {used[key]:.2f} s |"
 
-    def ratio(label: str, key: str) -> str:
-        return f"| {label} | {wall[key] / wall['before']:.2f}× | | {used[key] / used['before']:.2f}× |"
+    def ratio(label: str, key: str, before: str = "before") -> str:
+        return f"| {label} | {wall[key] / wall[before]:.2f}× | | {used[key] / used[before]:.2f}× |"
 
     return [
         f"| import and write, in turns (median of {runs}) | wall | ÷ floor | CPU |",
@@ -209,10 +223,13 @@ def compare(baseline: Path, folder: Path, runs: int, floor: float) -> list[str]:
         row("after, in one process (`jobs=1`)", "one"),
         ratio("after ÷ before", "after"),
         ratio("one process ÷ before", "one"),
+        row("`careergraph import podwiki`, a cold process: before", "cold before"),
+        row("the same, after", "cold after"),
+        ratio("cold after ÷ cold before", "cold after", "cold before"),
         "",
         f"{load_before} before, {load()} after",
         f"the files written before and after hold the same graph: {same}; the same bytes: "
-        + ("yes" if texts["before"] == texts["after"] == texts["one"] else "NO"),
+        + ("yes" if len(set(texts.values())) == 1 else "NO"),
     ]
 
 
