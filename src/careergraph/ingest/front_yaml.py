@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import FrontMatterError
-from .markup import MAX_DEPTH, MAX_VALUES
+from .bounds import MAX_DEPTH, MAX_VALUES
 
 __all__ = ["load_front_matter"]
 

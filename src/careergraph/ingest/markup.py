@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import FrontMatterError
+from .bounds import MAX_FRONT_MATTER, MAX_VALUES
 
 __all__ = [
     "Block",
@@ -31,12 +32,6 @@ __all__ = [
     "wiki_links",
 ]
 
-
-#: Bounds on one file's front matter: nothing in the archive comes near them, and a
-#: hostile file (a billion-laughs alias bomb, 20,000 nested lists) stops at them.
-MAX_FRONT_MATTER = 64 * 1024
-MAX_DEPTH = 32
-MAX_VALUES = 10_000
 
 # --- front matter ----------------------------------------------------------------
 
